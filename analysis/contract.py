@@ -1,0 +1,431 @@
+"""The data contract v1: every table's columns and rules, as pandera schemas and as documentation."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandera.pandas as pa
+
+from .dates import parse_iso_date
+from .pathways import PATHWAYS, resolve_pathways
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+PERIOD = re.compile(r"\d{4}(?:-Q[1-4]|/\d{2}|-\d{2})?")
+COHORT = re.compile(r"\d{4}(?:-Q[1-4]|/\d{2})?")
+
+AREA_TYPES = ("probation_area", "local_authority", "community_safety_partnership", "region", "nation")
+MILESTONE_STATUSES = ("not_started", "in_progress", "complete", "missed", "dropped")
+RAGS = ("red", "amber", "green")
+INSPECTION_KINDS = ("full", "follow-up", "thematic")
+RATINGS = ("very well met", "well met", "satisfactorily met", "partly met", "not met", "poor")
+RECOMMENDATION_STATUSES = ("open", "implemented", "superseded")
+UNITS = ("percent", "count", "days", "ratio", "rate")
+BETTER = ("higher", "lower")
+
+
+# Names Windows reserves for devices: an id becomes a file name, so refuse them too.
+RESERVED = {"con", "prn", "aux", "nul"} | {f"{d}{i}" for d in ("com", "lpt") for i in range(10)}
+
+
+def _is_slug(v: str) -> bool:
+    return SLUG.fullmatch(v) is not None and v not in RESERVED
+
+
+def _is_int(v: str) -> bool:
+    return re.fullmatch(r"[+-]?\d+", v.replace(",", "")) is not None
+
+
+def _is_number(v: str) -> bool:
+    try:
+        float(v.replace(",", "").rstrip("%"))
+    except ValueError:
+        return False
+    return True
+
+
+def _is_date(v: str) -> bool:
+    try:
+        parse_iso_date(v)
+    except ValueError:
+        return False
+    return True
+
+
+def to_number(v: str) -> float:
+    """Read a number as analysts type it: thousands separators and a trailing % allowed."""
+    return float(v.replace(",", "").rstrip("%"))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of the contract: an identifier, its wording, and the check that enforces it."""
+
+    rule: str
+    text: str
+    check: object = None  # callable(str) -> bool on a non-blank value, or None (cross-table)
+
+
+def _slug_rule() -> Rule:
+    return Rule(
+        "slug",
+        "lowercase letters, digits and hyphens, 1-64 characters, starting with a letter or digit, "
+        "not a device name such as con or nul",
+        _is_slug,
+    )
+
+
+def _enum(values: tuple[str, ...]) -> Rule:
+    return Rule("one-of", "one of: " + ", ".join(values), lambda v: v.strip().lower() in values)
+
+
+INTEGER = Rule("integer", "a whole number", _is_int)
+NON_NEGATIVE = Rule(
+    "non-negative", "a whole number, 0 or more", lambda v: _is_int(v) and to_number(v) >= 0
+)
+POSITIVE = Rule("positive", "a whole number above 0", lambda v: _is_int(v) and to_number(v) > 0)
+NUMBER = Rule("number", "a number", _is_number)
+PERCENT = Rule(
+    "percentage", "a percentage from 0 to 100", lambda v: _is_number(v) and 0 <= to_number(v) <= 100
+)
+ISO_DATE = Rule("iso-date", "a date written YYYY-MM-DD", _is_date)
+PATHWAY = Rule(
+    "pathway",
+    "a pathway code, name or alias (several separated by ;)",
+    lambda v: bool(resolve_pathways(v)[0]) and not resolve_pathways(v)[1],
+)
+COHORT_RULE = Rule(
+    "cohort", "YYYY-Qn, YYYY or YYYY/YY", lambda v: COHORT.fullmatch(v.strip()) is not None
+)
+PERIOD_RULE = Rule(
+    "period",
+    "YYYY, YYYY/YY, YYYY-Qn or YYYY-MM",
+    lambda v: PERIOD.fullmatch(v.strip()) is not None,
+)
+SLUG_LIST = Rule(
+    "slug-list",
+    "identifiers separated by ;",
+    lambda v: all(_is_slug(p.strip()) for p in v.split(";") if p.strip()),
+)
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column of a table: whether the file must have it, may leave it blank, and its rules."""
+
+    name: str
+    description: str
+    rules: tuple[Rule, ...] = ()
+    required: bool = True  # the column must be in the file
+    nullable: bool = False  # a cell may be blank
+    unique: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    columns: tuple[Col, ...]
+    key: tuple[str, ...] = ()  # columns that together identify a row (besides unique ids)
+    cross_rules: tuple[Rule, ...] = field(default=())
+
+    def column(self, name: str) -> Col:
+        return next(c for c in self.columns if c.name == name)
+
+
+def _id(name: str, what: str, *, unique: bool = True) -> Col:
+    return Col(name, what, (_slug_rule(),), unique=unique)
+
+
+def _text(name: str, what: str, *, required: bool = True, nullable: bool = False) -> Col:
+    return Col(name, what, (), required=required, nullable=nullable)
+
+
+def _opt(name: str, what: str, *rules: Rule) -> Col:
+    return Col(name, what, tuple(rules), required=False, nullable=True)
+
+
+def _exists(table: str, column: str) -> Rule:
+    return Rule("exists", f"must be the {column} of a row in {table}")
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "areas",
+            "Probation areas, local authorities, partnerships, regions and the nation.",
+            (
+                _id("area_id", "identifier of the area"),
+                _text("name", "the area's name"),
+                Col("area_type", "kind of area", (_enum(AREA_TYPES),)),
+                Col("parent_id", "the area this one sits in", (_slug_rule(),), False, True),
+                _opt("family_group", "areas compared with each other, e.g. small size, low density"),
+                _opt("population", "resident population", POSITIVE),
+            ),
+            cross_rules=(
+                Rule("exists", "parent_id must be another area's area_id"),
+                Rule("no-cycle", "following parent_id must never lead back to the same area"),
+            ),
+        ),
+        Table(
+            "plans",
+            "Action plans and delivery plans.",
+            (
+                _id("plan_id", "identifier of the plan"),
+                Col("area_id", "area the plan belongs to", (_slug_rule(),)),
+                _text("title", "the plan's title"),
+                Col("starts", "first day the plan covers", (ISO_DATE,)),
+                Col("ends", "last day the plan covers", (ISO_DATE,)),
+            ),
+            cross_rules=(
+                _exists("areas", "area_id"),
+                Rule("ends-after-starts", "ends must not be before starts"),
+            ),
+        ),
+        Table(
+            "strands",
+            "Key strands or objectives of a plan.",
+            (
+                _id("strand_id", "identifier of the strand"),
+                Col("plan_id", "plan the strand belongs to", (_slug_rule(),)),
+                Col("pathway", "pathway(s) served; the first is the main one", (PATHWAY,)),
+                _text("title", "short description of the strand"),
+                _opt("aim", "the aim or outcome"),
+                _opt("measure", "measure of success"),
+                _opt("actions", "planned actions"),
+                _opt("lead", "lead officer's role or lead agency (a strand without one is flagged)"),
+                _opt("partners", "partner organisations, separated by ;"),
+            ),
+            cross_rules=(_exists("plans", "plan_id"),),
+        ),
+        Table(
+            "milestones",
+            "Milestones of a strand, dated as plans write them.",
+            (
+                _id("milestone_id", "identifier of the milestone"),
+                Col("strand_id", "strand the milestone belongs to", (_slug_rule(),)),
+                _text("description", "what is to be achieved"),
+                Col(
+                    "due",
+                    "due date: ISO, 31/03/06, 31/3/2006, October 2005, Oct 2005, By March 2010, "
+                    "end of June 2010, Q3 2009/10 (financial-year quarter) or 2009/10; a month, "
+                    "quarter or year means its last day; unreadable text is kept and shown as "
+                    "no date",
+                    (),
+                    required=True,
+                    nullable=True,
+                ),
+                _opt("status", "progress of the milestone", _enum(MILESTONE_STATUSES)),
+                _opt("completed_on", "date the milestone was completed", ISO_DATE),
+                _opt("target", "target value of a quantitative milestone", NUMBER),
+                _opt("actual", "value achieved so far", NUMBER),
+            ),
+            cross_rules=(_exists("strands", "strand_id"),),
+        ),
+        Table(
+            "progress",
+            "Progress returns: a RAG rating of a strand on a date.",
+            (
+                Col("strand_id", "strand reported on", (_slug_rule(),)),
+                Col("reported_on", "date of the return", (ISO_DATE,)),
+                Col("rag", "red, amber or green", (_enum(RAGS),)),
+                _opt("comment", "what the return says"),
+            ),
+            key=("strand_id", "reported_on"),
+            cross_rules=(_exists("strands", "strand_id"),),
+        ),
+        Table(
+            "inspections",
+            "Inspections of an area under a framework the workbook knows.",
+            (
+                _id("inspection_id", "identifier of the inspection"),
+                Col("area_id", "area inspected", (_slug_rule(),)),
+                Col("framework", "inspection framework, e.g. esi-2003", (_slug_rule(),)),
+                Col("published", "date the report was published", (ISO_DATE,)),
+                Col("kind", "full, follow-up or thematic", (_enum(INSPECTION_KINDS),)),
+                _opt("title", "the report's title"),
+            ),
+            cross_rules=(
+                _exists("areas", "area_id"),
+                Rule("known-framework", "framework must be one shipped with the workbook"),
+            ),
+        ),
+        Table(
+            "inspection_scores",
+            "Criterion scores and ratings from an inspection's scoring sheet.",
+            (
+                Col("inspection_id", "inspection scored", (_slug_rule(),)),
+                _text("criterion", "criterion code of the framework, a section letter or overall"),
+                _text("value", "percentage for scored criteria, rating for rated criteria"),
+            ),
+            key=("inspection_id", "criterion"),
+            cross_rules=(
+                _exists("inspections", "inspection_id"),
+                Rule("known-criterion", "criterion must be a code, section or 'overall' of the "
+                     "inspection's framework"),
+                Rule("rating", "a rated criterion takes one of: " + ", ".join(RATINGS)),
+                Rule("percentage", "a scored criterion, section or overall takes a percentage "
+                     "from 0 to 100"),
+            ),
+        ),
+        Table(
+            "recommendations",
+            "Recommendations of an inspection and the strands that answer them.",
+            (
+                _id("recommendation_id", "identifier of the recommendation"),
+                Col("inspection_id", "inspection that made it", (_slug_rule(),)),
+                _opt("number", "number as printed"),
+                _text("text", "short paraphrase"),
+                _opt("addressed_by", "strand ids separated by ;", SLUG_LIST),
+                _opt("due", "date due; blank means 12 months after publication", ISO_DATE),
+                _opt("status", "open, implemented or superseded", _enum(RECOMMENDATION_STATUSES)),
+            ),
+            cross_rules=(
+                _exists("inspections", "inspection_id"),
+                _exists("strands", "addressed_by"),
+            ),
+        ),
+        Table(
+            "indicators",
+            "Performance indicators against targets and comparators.",
+            (
+                Col("area_id", "area measured", (_slug_rule(),)),
+                Col("period", "period measured", (PERIOD_RULE,)),
+                _text("indicator", "indicator name or code"),
+                Col("value", "value achieved", (NUMBER,)),
+                _opt("target", "target value", NUMBER),
+                _opt("comparator", "comparator value, e.g. England and Wales average", NUMBER),
+                _opt("comparator_label", "what the comparator is"),
+                Col("unit", "unit of value, target and comparator", (_enum(UNITS),)),
+                Col("better", "whether higher or lower is better", (_enum(BETTER),)),
+            ),
+            key=("area_id", "period", "indicator"),
+            cross_rules=(_exists("areas", "area_id"),),
+        ),
+        Table(
+            "reoffending",
+            "Cohort outcomes: proven reoffending, actual and predicted.",
+            (
+                Col("area_id", "area of the cohort", (_slug_rule(),)),
+                Col("cohort", "period the cohort starts: YYYY-Qn, YYYY or YYYY/YY", (COHORT_RULE,)),
+                Col("measure", "measure, e.g. adult-proven-1yr, ni18, ppo", (_slug_rule(),)),
+                _opt("offenders", "offenders in the cohort", NON_NEGATIVE),
+                _opt("reoffenders", "offenders who reoffended", NON_NEGATIVE),
+                _opt("rate", "published actual rate, percent", PERCENT),
+                _opt("reoffences", "proven re-offences", NON_NEGATIVE),
+                _opt("predicted_rate", "predicted rate, percent", PERCENT),
+                _opt("serious_reoffences", "serious proven re-offences", NON_NEGATIVE),
+            ),
+            key=("area_id", "measure", "cohort"),
+            cross_rules=(
+                _exists("areas", "area_id"),
+                Rule("reoffenders-within-offenders", "reoffenders must not exceed offenders"),
+                Rule("reoffences-cover-reoffenders", "reoffences must not be fewer than reoffenders"),
+                Rule("serious-within-reoffences", "serious_reoffences must not exceed reoffences"),
+                Rule("rate-agrees", "rate must agree with reoffenders/offenders to its printed "
+                     "precision"),
+                Rule("has-figures", "a row needs counts, a rate or a predicted rate"),
+                Rule("no-future-cohort", "a cohort cannot start after today"),
+            ),
+        ),
+    )
+}
+
+OFFENDERS = Table(
+    "offenders",
+    "Record-level cohort members (pseudonymised), aggregated with DuckDB; never published.",
+    (
+        Col("area_id", "area of the cohort", (_slug_rule(),)),
+        Col("cohort", "period the cohort starts", (COHORT_RULE,)),
+        Col("measure", "measure", (_slug_rule(),)),
+        Col("reoffended", "0 or 1", ()),
+        Col("reoffences", "proven re-offences, 0 or more, above 0 exactly when reoffended", ()),
+        Col("predicted", "predicted probability of reoffending, 0 to 1", ()),
+        _opt("serious", "0 or 1: a serious re-offence"),
+    ),
+    cross_rules=(
+        _exists("areas", "area_id"),
+        Rule("binary", "reoffended and serious are 0 or 1"),
+        Rule("reoffences-match", "reoffences is above 0 exactly when reoffended is 1"),
+        Rule("probability", "predicted is a probability from 0 to 1"),
+    ),
+)
+
+REQUIRED_TABLES = ("areas",)
+
+
+def schema(table: Table) -> pa.DataFrameSchema:
+    """The pandera schema of a table as read from a file: every cell is text or missing."""
+    columns = {}
+    for col in table.columns:
+        checks = [
+            pa.Check(rule.check, element_wise=True, name=rule.rule, error=f"{rule.rule}: {rule.text}")
+            for rule in col.rules
+            if rule.check is not None
+        ]
+        columns[col.name] = pa.Column(
+            None,
+            checks=checks,
+            nullable=col.nullable,
+            unique=col.unique,
+            required=col.required,
+            description=col.description,
+        )
+    unique = list(table.key) if table.key else None
+    return pa.DataFrameSchema(columns, strict=False, unique=unique, name=table.name)
+
+
+def markdown() -> str:
+    """The contract as Markdown, generated from the schemas so the documentation cannot drift."""
+    lines = [
+        "# The data contract",
+        "",
+        "<!-- Generated by `workbook contract > docs/data.md` from analysis/contract.py; "
+        "a test fails if the two differ. -->",
+        "",
+        "An analyst hands the workbook a folder of CSV files, or one Excel workbook with a sheet "
+        "per table named like the file. Only `areas` is required; a report section whose table "
+        "is missing says so instead of failing.",
+        "",
+        "- Column names are matched ignoring case, surrounding spaces, and spaces or hyphens "
+        "inside (`Area ID` is `area_id`). Extra columns are kept and passed through.",
+        "- Rows are numbered as a spreadsheet shows them: the header is row 1.",
+        "- Every problem is listed at once, with file, row, column, value and rule. A row is "
+        "either loaded or named in an error; nothing is dropped silently.",
+        "- CSV files should be UTF-8 (a byte-order mark is fine). A file that is not UTF-8 is "
+        "read as Windows-1252 with a warning; a file separated by `;` is read with a warning.",
+        "",
+    ]
+    for table in (*TABLES.values(), OFFENDERS):
+        req = " (required)" if table.name in REQUIRED_TABLES else ""
+        fname = "offenders.csv or offenders.parquet" if table is OFFENDERS else f"{table.name}.csv"
+        lines += [f"## {fname}{req}", "", table.description, ""]
+        lines += ["| column | must be present | may be blank | rules |", "| --- | --- | --- | --- |"]
+        for col in table.columns:
+            rules = [f"`{r.rule}`: {r.text}" for r in col.rules]
+            if col.unique:
+                rules.append("`unique`: no two rows share it")
+            rules.insert(0, col.description)
+            lines.append(
+                f"| {col.name} | {'yes' if col.required else 'no'} | "
+                f"{'yes' if col.nullable else 'no'} | {'; '.join(rules)} |"
+            )
+        lines.append("")
+        if table.key:
+            lines += [f"No two rows share the same {', '.join(table.key)}.", ""]
+        if table.cross_rules:
+            lines += ["Rules across rows and tables:", ""]
+            lines += [f"- `{r.rule}`: {r.text}" for r in table.cross_rules]
+            lines.append("")
+    lines += ["## Pathways", "", "| code | name | kind | aliases |", "| --- | --- | --- | --- |"]
+    for p in PATHWAYS:
+        lines.append(f"| {p.code} | {p.name} | {p.kind} | {'; '.join(p.aliases)} |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def today() -> date:
+    """Today's date; a function so tests can see the same value the checks use."""
+    return date.today()

@@ -1,0 +1,527 @@
+"""Load an analyst's folder of CSVs or Excel workbook, check every contract rule, type the tables."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from . import contract
+from .contract import OFFENDERS, TABLES, Table, to_number
+from .dates import parse_due
+from .frameworks import available, canonical_rating, load_framework
+from .pathways import resolve_pathways
+from .problems import Problem
+
+log = logging.getLogger(__name__)
+
+RECORD_FILES = ("offenders.parquet", "offenders.csv")
+
+
+@dataclass
+class _Raw:
+    """A table as read: text cells (None when blank), indexed by the row number the user sees."""
+
+    name: str
+    file: str
+    frame: pd.DataFrame
+
+
+@dataclass
+class Dataset:
+    """The validated, typed tables of one data folder, with every problem found in it."""
+
+    source: Path
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    rows_read: dict[str, int] = field(default_factory=dict)
+    rows_rejected: dict[str, set[int]] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+    records: Path | None = None  # record-level offenders file, kept out of `tables` on purpose
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def has(self, name: str) -> bool:
+        return name in self.tables and not self.tables[name].empty
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A loaded table, or an empty one with the contract's columns when it was not given."""
+        if name in self.tables:
+            return self.tables[name]
+        columns = [c.name for c in TABLES[name].columns] + ["source_row"]
+        return pd.DataFrame(columns=columns)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading files
+
+
+def _normalise_header(name: object) -> str:
+    text = "" if name is None else str(name)
+    return re.sub(r"[\s\-]+", "_", text.strip().lower())
+
+
+def _cell(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        value = value.date() if value.time() == datetime.min.time() else value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def _frame(name: str, file: str, rows: list[tuple[int, list[object]]], problems: list[Problem]):
+    """Turn (row number, cells) records into a text frame indexed by row number."""
+    if not rows:
+        problems.append(Problem(file, None, "", "", "empty-file", "the file has no header row",
+                                table=name))
+        return None
+    header_row, header = rows[0]
+    columns = [_normalise_header(h) for h in header]
+    while columns and columns[-1] == "":
+        columns.pop()
+    seen: set[str] = set()
+    for col in columns:
+        if col == "":
+            problems.append(Problem(file, header_row, "", "", "header",
+                                    "a column has no name in the header row", table=name))
+        elif col in seen:
+            problems.append(Problem(file, header_row, col, col, "header",
+                                    "the column appears twice in the header row", table=name))
+        seen.add(col)
+    records, index = [], []
+    for number, cells in rows[1:]:
+        texts = [_cell(c) for c in cells]
+        if all(t is None for t in texts):
+            continue  # a blank line holds no row; row numbers still count it
+        if len(texts) > len(columns) and any(t is not None for t in texts[len(columns):]):
+            problems.append(Problem(file, number, "", str(len(texts)), "field-count",
+                                    f"the row has {len(texts)} values but the header names "
+                                    f"{len(columns)} columns", table=name))
+            continue
+        texts += [None] * (len(columns) - len(texts))
+        records.append(texts[: len(columns)])
+        index.append(number)
+    frame = pd.DataFrame(records, columns=columns or None, index=pd.Index(index, name="row"),
+                         dtype=object)
+    if not columns:
+        frame = pd.DataFrame(index=pd.Index(index, name="row"))
+    return frame.loc[:, [c for c in frame.columns if c != ""]] if columns else frame
+
+
+def _read_csv(path: Path, name: str, problems: list[Problem]) -> _Raw | None:
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        text = data.decode("cp1252", errors="replace")
+        line = data[: exc.start].count(b"\n") + 1
+        problems.append(Problem(path.name, line, "", "", "encoding",
+                                "the file is not UTF-8; it was read as Windows-1252 - save it "
+                                "as 'CSV UTF-8' to be sure accented characters are right",
+                                severity="warning", table=name))
+    first = text.split("\n", 1)[0]
+    delimiter = ","
+    if first.count(";") > first.count(",") and first.count(";") > 0:
+        delimiter = ";"
+        problems.append(Problem(path.name, 1, "", "", "separator",
+                                "the file is separated by ';' rather than ','; it was read "
+                                "with ';'", severity="warning", table=name))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = []
+    try:
+        for cells in reader:
+            rows.append((reader.line_num, cells))
+    except csv.Error as exc:
+        problems.append(Problem(path.name, reader.line_num, "", "", "csv", str(exc), table=name))
+        return None
+    # csv's line_num counts physical lines; a spreadsheet numbers records, so renumber.
+    rows = [(i + 1, cells) for i, (_, cells) in enumerate(rows)]
+    frame = _frame(name, path.name, rows, problems)
+    return None if frame is None else _Raw(name, path.name, frame)
+
+
+def _read_workbook(path: Path, problems: list[Problem]) -> list[_Raw]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        problems.append(Problem(path.name, None, "", "", "workbook",
+                                f"the workbook cannot be read: {exc}"))
+        return []
+    raws = []
+    for sheet in book.worksheets:
+        name = sheet.title.strip().lower()
+        if name not in TABLES:
+            log.info("sheet %s is not a contract table; ignored", sheet.title)
+            continue
+        rows = [(i + 1, list(r)) for i, r in enumerate(sheet.iter_rows(values_only=True))]
+        label = f"{path.name}[{sheet.title}]"
+        frame = _frame(name, label, rows, problems)
+        if frame is not None:
+            raws.append(_Raw(name, label, frame))
+    book.close()
+    return raws
+
+
+def _read_source(source: Path, problems: list[Problem]) -> list[_Raw]:
+    if source.is_file() and source.suffix.lower() in (".xlsx", ".xlsm"):
+        return _read_workbook(source, problems)
+    raws = []
+    for name in TABLES:
+        path = source / f"{name}.csv"
+        if path.exists():
+            raw = _read_csv(path, name, problems)
+            if raw is not None:
+                raws.append(raw)
+    return raws
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking rules
+
+
+def _schema_problems(raw: _Raw, table: Table) -> list[Problem]:
+    try:
+        contract.schema(table).validate(raw.frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        return _from_failure_cases(raw, table, exc.failure_cases)
+    return []
+
+
+def _from_failure_cases(raw: _Raw, table: Table, cases: pd.DataFrame) -> list[Problem]:
+    found = []
+    for case in cases.itertuples(index=False):
+        check = str(case.check)
+        row = None if pd.isna(case.index) else int(case.index)
+        column = "" if case.column is None or pd.isna(case.column) else str(case.column)
+        value = "" if case.failure_case is None or pd.isna(case.failure_case) else str(
+            case.failure_case)
+        if check == "column_in_dataframe":
+            rule, message, column, row = "required-column", "the file has no such column", value, 1
+        elif check == "not_nullable":
+            rule, message = "required", "a value is required"
+        elif check == "field_uniqueness":
+            rule, message = "unique", "another row has the same value"
+        elif check == "multiple_fields_uniqueness":
+            column = "+".join(table.key)
+            value = " / ".join(str(raw.frame.at[row, c]) for c in table.key) if row else value
+            rule, message = "unique", f"another row has the same {', '.join(table.key)}"
+        elif ": " in check:
+            rule, message = check.split(": ", 1)
+        else:
+            rule, message = check, check
+        found.append(Problem(raw.file, row, column, value, rule, message, table=raw.name))
+    return found
+
+
+def _ids(raws: dict[str, _Raw], table: str, column: str) -> set[str]:
+    if table not in raws or column not in raws[table].frame:
+        return set()
+    return set(raws[table].frame[column].dropna())
+
+
+def _check_exists(raws, problems, table, column, target, target_column, *, many=False):
+    if table not in raws or column not in raws[table].frame:
+        return
+    raw = raws[table]
+    known = _ids(raws, target, target_column)
+    for row, value in raw.frame[column].dropna().items():
+        values = [v.strip() for v in value.split(";") if v.strip()] if many else [value]
+        for v in values:
+            if v not in known:
+                problems.append(Problem(raw.file, row, column, v, "exists",
+                                        f"no row of {target} has {target_column} {v!r}",
+                                        table=table))
+
+
+def _check_cycles(raw: _Raw, problems: list[Problem]) -> None:
+    frame = raw.frame
+    if "parent_id" not in frame or "area_id" not in frame:
+        return
+    parent = dict(zip(frame["area_id"], frame["parent_id"], strict=False))
+    for row, area in frame["area_id"].dropna().items():
+        seen, current = {area}, parent.get(area)
+        while current is not None and not pd.isna(current):
+            if current in seen:
+                problems.append(Problem(raw.file, row, "parent_id", str(parent.get(area)),
+                                        "no-cycle", f"following parent_id from {area!r} leads "
+                                        "back to an area already passed", table="areas"))
+                break
+            seen.add(current)
+            current = parent.get(current)
+
+
+def _number(value: object) -> float | None:
+    if value is None or pd.isna(value):
+        return None
+    try:
+        return to_number(str(value))
+    except ValueError:
+        return None
+
+
+def _decimals(text: str) -> int:
+    text = text.replace(",", "").rstrip("%")
+    return len(text.split(".", 1)[1]) if "." in text else 0
+
+
+def _check_reoffending(raw: _Raw, problems: list[Problem], as_of: date) -> None:
+    from .periods import period_bounds
+
+    def add(row, column, value, rule, message):
+        problems.append(Problem(raw.file, row, column, str(value), rule, message,
+                                table="reoffending"))
+
+    for row, rec in raw.frame.iterrows():
+        n, r = _number(rec.get("offenders")), _number(rec.get("reoffenders"))
+        rate, pred = _number(rec.get("rate")), _number(rec.get("predicted_rate"))
+        reoffences, serious = _number(rec.get("reoffences")), _number(rec.get("serious_reoffences"))
+        if n is not None and r is not None and r > n:
+            add(row, "reoffenders", rec["reoffenders"], "reoffenders-within-offenders",
+                f"reoffenders ({r:g}) exceed offenders ({n:g})")
+        if r is not None and reoffences is not None and reoffences < r:
+            add(row, "reoffences", rec["reoffences"], "reoffences-cover-reoffenders",
+                f"reoffences ({reoffences:g}) are fewer than reoffenders ({r:g})")
+        if serious is not None and reoffences is not None and serious > reoffences:
+            add(row, "serious_reoffences", rec["serious_reoffences"], "serious-within-reoffences",
+                f"serious re-offences ({serious:g}) exceed reoffences ({reoffences:g})")
+        if n and r is not None and rate is not None and r <= n:
+            places = _decimals(str(rec["rate"]))
+            computed = round(100 * r / n, places)
+            if abs(computed - rate) > 0.5 * 10 ** -places + 1e-9:
+                add(row, "rate", rec["rate"], "rate-agrees",
+                    f"rate {rate:g} disagrees with {r:g}/{n:g} = {computed:.{places}f}%")
+        if n is None and r is None and rate is None and pred is None and reoffences is None:
+            add(row, "offenders", "", "has-figures",
+                "the row has no counts, no rate and no predicted rate")
+        cohort = rec.get("cohort")
+        if cohort and contract.COHORT.fullmatch(cohort):
+            start, _ = period_bounds(cohort)
+            if start > as_of:
+                add(row, "cohort", cohort, "no-future-cohort",
+                    f"the cohort starts on {start.isoformat()}, after today ({as_of.isoformat()})")
+
+
+def _check_plans(raw: _Raw, problems: list[Problem]) -> None:
+    frame = raw.frame
+    if "starts" not in frame or "ends" not in frame:
+        return
+    for row, rec in frame.iterrows():
+        if contract._is_date(rec["starts"] or "") and contract._is_date(rec["ends"] or ""):
+            if rec["ends"] < rec["starts"]:
+                problems.append(Problem(raw.file, row, "ends", rec["ends"], "ends-after-starts",
+                                        f"the plan ends before it starts ({rec['starts']})",
+                                        table="plans"))
+
+
+def _check_scores(raws: dict[str, _Raw], problems: list[Problem]) -> None:
+    if "inspection_scores" not in raws or "inspections" not in raws:
+        return
+    raw = raws["inspection_scores"]
+    insp = raws["inspections"].frame
+    if not {"inspection_id", "framework"} <= set(insp.columns):
+        return
+    framework_of = dict(zip(insp["inspection_id"], insp["framework"], strict=False))
+    for row, rec in raw.frame.iterrows():
+        fid = framework_of.get(rec.get("inspection_id"))
+        if fid is None or fid not in available() or rec.get("criterion") is None:
+            continue  # the dangling id or unknown framework is reported on its own
+        framework = load_framework(fid)
+        scoring = framework.scoring_of(rec["criterion"])
+        value = rec.get("value") or ""
+        if scoring is None:
+            problems.append(Problem(raw.file, row, "criterion", rec["criterion"],
+                                    "known-criterion", f"{fid} has no criterion "
+                                    f"{rec['criterion']!r}", table="inspection_scores"))
+        elif scoring == "rated" and canonical_rating(value) is None:
+            problems.append(Problem(raw.file, row, "value", value, "rating",
+                                    f"{rec['criterion']} is rated: " + contract.TABLES[
+                                        "inspection_scores"].cross_rules[2].text,
+                                    table="inspection_scores"))
+        elif scoring != "rated" and value and not (
+            contract._is_number(value) and 0 <= to_number(value) <= 100
+        ):
+            problems.append(Problem(raw.file, row, "value", value, "percentage",
+                                    f"{rec['criterion']} is scored: a percentage from 0 to 100",
+                                    table="inspection_scores"))
+
+
+def _check_frameworks(raws: dict[str, _Raw], problems: list[Problem]) -> None:
+    if "inspections" not in raws or "framework" not in raws["inspections"].frame:
+        return
+    raw = raws["inspections"]
+    for row, value in raw.frame["framework"].dropna().items():
+        if value not in available():
+            problems.append(Problem(raw.file, row, "framework", value, "known-framework",
+                                    "the workbook ships no such framework; it knows: "
+                                    + ", ".join(available()), table="inspections"))
+
+
+def _cross_table(raws: dict[str, _Raw], problems: list[Problem], as_of: date) -> None:
+    if "areas" in raws:
+        _check_exists(raws, problems, "areas", "parent_id", "areas", "area_id")
+        _check_cycles(raws["areas"], problems)
+    for table in ("plans", "inspections", "indicators", "reoffending"):
+        _check_exists(raws, problems, table, "area_id", "areas", "area_id")
+    _check_exists(raws, problems, "strands", "plan_id", "plans", "plan_id")
+    _check_exists(raws, problems, "milestones", "strand_id", "strands", "strand_id")
+    _check_exists(raws, problems, "progress", "strand_id", "strands", "strand_id")
+    _check_exists(raws, problems, "inspection_scores", "inspection_id", "inspections",
+                  "inspection_id")
+    _check_exists(raws, problems, "recommendations", "inspection_id", "inspections",
+                  "inspection_id")
+    _check_exists(raws, problems, "recommendations", "addressed_by", "strands", "strand_id",
+                  many=True)
+    if "plans" in raws:
+        _check_plans(raws["plans"], problems)
+    _check_frameworks(raws, problems)
+    _check_scores(raws, problems)
+    if "reoffending" in raws:
+        _check_reoffending(raws["reoffending"], problems, as_of)
+
+
+def _warnings(raws: dict[str, _Raw], problems: list[Problem]) -> None:
+    if "strands" in raws and "lead" in raws["strands"].frame:
+        raw = raws["strands"]
+        for row, rec in raw.frame.iterrows():
+            if rec.get("lead") is None:
+                problems.append(Problem(raw.file, row, "lead", "", "no-lead",
+                                        f"strand {rec.get('strand_id')} has no lead",
+                                        severity="warning", table="strands"))
+    elif "strands" in raws:
+        raw = raws["strands"]
+        problems.append(Problem(raw.file, 1, "lead", "", "no-lead",
+                                "no strand has a lead (the file has no lead column)",
+                                severity="warning", table="strands"))
+    if "milestones" in raws and "due" in raws["milestones"].frame:
+        raw = raws["milestones"]
+        for row, rec in raw.frame.iterrows():
+            if parse_due(rec.get("due")).on is None:
+                problems.append(Problem(raw.file, row, "due", rec.get("due") or "", "undated",
+                                        "no readable due date: shown as 'no date' and "
+                                        "counted against the SMART score",
+                                        severity="warning", table="milestones"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Typing the tables
+
+
+def _typed(raw: _Raw, table: Table) -> pd.DataFrame:
+    frame = raw.frame.copy()
+    for col in table.columns:
+        if col.name not in frame:
+            frame[col.name] = None
+        rules = {r.rule for r in col.rules}
+        series = frame[col.name]
+        if rules & {"integer", "non-negative", "positive"}:
+            frame[col.name] = series.map(_number).astype("Float64").round().astype("Int64")
+        elif rules & {"number", "percentage"}:
+            frame[col.name] = series.map(_number).astype("float64")
+        elif "iso-date" in rules:
+            frame[col.name] = pd.to_datetime(series, format="%Y-%m-%d")
+        elif "one-of" in rules:
+            frame[col.name] = series.map(lambda v: v.strip().lower() if isinstance(v, str) else v)
+    frame = frame.reset_index().rename(columns={"row": "source_row"})
+    for col in frame.columns:
+        if frame[col].dtype == object and col != "source_row":
+            frame[col] = frame[col].astype("str").where(frame[col].notna())
+    return frame
+
+
+def _derive(name: str, frame: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    frame = frame.copy()
+    if name == "strands":
+        codes = frame["pathway"].map(lambda v: resolve_pathways(v)[0])
+        frame["pathway_text"] = frame["pathway"]
+        frame["pathway"] = codes.map(lambda c: c[0])
+        frame["pathways"] = codes.map(";".join)
+    elif name == "milestones":
+        due = frame["due"].map(lambda v: parse_due(v if isinstance(v, str) else None))
+        frame["due_date"] = pd.to_datetime(due.map(lambda d: d.on))
+        frame["due_precision"] = due.map(lambda d: d.precision)
+    elif name == "inspection_scores":
+        frame["criterion"] = frame["criterion"].map(
+            lambda c: "overall" if c.strip().lower() == "overall" else c.strip().upper())
+        frame["rating"] = frame["value"].map(
+            lambda v: canonical_rating(v) if isinstance(v, str) else None)
+        frame["score"] = frame["value"].map(
+            lambda v: _number(v) if isinstance(v, str) and canonical_rating(v) is None else None
+        ).astype("float64")
+    elif name == "recommendations" and "inspections" in tables:
+        published = tables["inspections"].set_index("inspection_id")["published"]
+        default = frame["inspection_id"].map(published) + pd.DateOffset(months=12)
+        frame["due_date"] = frame["due"].fillna(default)
+    return frame
+
+
+def load_dataset(source: str | Path, *, as_of: date | None = None) -> Dataset:
+    """Read, check and type every table in a data folder or workbook.
+
+    Every rule of the data contract (analysis/contract.py, docs/data.md) is checked and every
+    problem collected, not just the first. Rows with an error are left out of the typed tables
+    and named in ``problems``, so rows read = rows loaded + rows named in errors.
+    """
+    source = Path(source)
+    as_of = as_of or contract.today()
+    dataset = Dataset(source)
+    problems: list[Problem] = []
+    raws = {raw.name: raw for raw in _read_source(source, problems)}
+    for name in contract.REQUIRED_TABLES:
+        if name not in raws and not any(p.table == name for p in problems):
+            problems.append(Problem(f"{name}.csv", None, "", "", "required-table",
+                                    f"the {name} table is required", table=name))
+    for name, raw in raws.items():
+        problems.extend(_schema_problems(raw, TABLES[name]))
+    _cross_table(raws, problems, as_of)
+    _warnings(raws, problems)
+    for name in TABLES:
+        if name not in raws:
+            continue
+        raw = raws[name]
+        bad_rows = {p.row for p in problems
+                    if p.severity == "error" and p.table == name and p.row not in (None, 1)}
+        whole_file_bad = any(p.severity == "error" and p.table == name and p.row in (None, 1)
+                             and p.rule in ("required-column", "header") for p in problems)
+        dataset.rows_read[name] = len(raw.frame)
+        dataset.files[name] = raw.file
+        if whole_file_bad:
+            dataset.rows_rejected[name] = set(raw.frame.index)
+            continue
+        dataset.rows_rejected[name] = bad_rows & set(raw.frame.index)
+        kept = _Raw(name, raw.file, raw.frame.loc[~raw.frame.index.isin(bad_rows)])
+        dataset.tables[name] = _derive(name, _typed(kept, TABLES[name]), dataset.tables)
+    records = next((source / f for f in RECORD_FILES if source.is_dir() and (source / f).exists()),
+                   None)
+    if records is not None:
+        from .records import check_records
+
+        dataset.records = records
+        problems.extend(check_records(records, _ids(raws, "areas", "area_id"), as_of))
+    dataset.problems = sorted(problems, key=lambda p: (p.file, p.row or 0, p.column, p.rule))
+    log.info("loaded %s: %d tables, %d errors, %d warnings", source, len(dataset.tables),
+             len(dataset.errors), len(dataset.warnings))
+    return dataset
