@@ -126,12 +126,19 @@ def _frame(name: str, file: str, rows: list[tuple[int, list[object]]], problems:
     frame = pd.DataFrame(records, columns=columns or None, index=pd.Index(index, name="row"),
                          dtype=object)
     if not columns:
-        frame = pd.DataFrame(index=pd.Index(index, name="row"))
-    return frame.loc[:, [c for c in frame.columns if c != ""]] if columns else frame
+        return pd.DataFrame(index=pd.Index(index, name="row"))
+    # A nameless or repeated column is reported above; keep the first so rules still run.
+    keep = [i for i, c in enumerate(columns) if c != "" and columns.index(c) == i]
+    return frame.iloc[:, keep]
 
 
 def _read_csv(path: Path, name: str, problems: list[Problem]) -> _Raw | None:
     data = path.read_bytes()
+    if b"\x00" in data:
+        problems.append(Problem(path.name, None, "", "", "encoding",
+                                "the file holds NUL bytes: it is UTF-16 or not a text file; "
+                                "save it as 'CSV UTF-8'", table=name))
+        return None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -274,6 +281,12 @@ def _check_cycles(raw: _Raw, problems: list[Problem]) -> None:
             current = parent.get(current)
 
 
+def _get(rec: pd.Series, column: str) -> str | None:
+    """A cell of a row as text, or None when blank (iterrows turns None into NaN)."""
+    value = rec.get(column)
+    return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
+
+
 def _number(value: object) -> float | None:
     if value is None or pd.isna(value):
         return None
@@ -296,9 +309,9 @@ def _check_reoffending(raw: _Raw, problems: list[Problem], as_of: date) -> None:
                                 table="reoffending"))
 
     for row, rec in raw.frame.iterrows():
-        n, r = _number(rec.get("offenders")), _number(rec.get("reoffenders"))
-        rate, pred = _number(rec.get("rate")), _number(rec.get("predicted_rate"))
-        reoffences, serious = _number(rec.get("reoffences")), _number(rec.get("serious_reoffences"))
+        n, r = _number(_get(rec, "offenders")), _number(_get(rec, "reoffenders"))
+        rate, pred = _number(_get(rec, "rate")), _number(_get(rec, "predicted_rate"))
+        reoffences, serious = _number(_get(rec, "reoffences")), _number(_get(rec, "serious_reoffences"))
         if n is not None and r is not None and r > n:
             add(row, "reoffenders", rec["reoffenders"], "reoffenders-within-offenders",
                 f"reoffenders ({r:g}) exceed offenders ({n:g})")
@@ -317,7 +330,7 @@ def _check_reoffending(raw: _Raw, problems: list[Problem], as_of: date) -> None:
         if n is None and r is None and rate is None and pred is None and reoffences is None:
             add(row, "offenders", "", "has-figures",
                 "the row has no counts, no rate and no predicted rate")
-        cohort = rec.get("cohort")
+        cohort = _get(rec, "cohort")
         if cohort and contract.COHORT.fullmatch(cohort):
             start, _ = period_bounds(cohort)
             if start > as_of:
@@ -330,7 +343,9 @@ def _check_plans(raw: _Raw, problems: list[Problem]) -> None:
     if "starts" not in frame or "ends" not in frame:
         return
     for row, rec in frame.iterrows():
-        if contract._is_date(rec["starts"] or "") and contract._is_date(rec["ends"] or ""):
+        if contract._is_date(_get(rec, "starts") or "") and contract._is_date(
+            _get(rec, "ends") or ""
+        ):
             if rec["ends"] < rec["starts"]:
                 problems.append(Problem(raw.file, row, "ends", rec["ends"], "ends-after-starts",
                                         f"the plan ends before it starts ({rec['starts']})",
@@ -346,12 +361,12 @@ def _check_scores(raws: dict[str, _Raw], problems: list[Problem]) -> None:
         return
     framework_of = dict(zip(insp["inspection_id"], insp["framework"], strict=False))
     for row, rec in raw.frame.iterrows():
-        fid = framework_of.get(rec.get("inspection_id"))
-        if fid is None or fid not in available() or rec.get("criterion") is None:
+        fid = framework_of.get(_get(rec, "inspection_id"))
+        if fid is None or fid not in available() or _get(rec, "criterion") is None:
             continue  # the dangling id or unknown framework is reported on its own
         framework = load_framework(fid)
         scoring = framework.scoring_of(rec["criterion"])
-        value = rec.get("value") or ""
+        value = _get(rec, "value") or ""
         if scoring is None:
             problems.append(Problem(raw.file, row, "criterion", rec["criterion"],
                                     "known-criterion", f"{fid} has no criterion "
@@ -407,9 +422,9 @@ def _warnings(raws: dict[str, _Raw], problems: list[Problem]) -> None:
     if "strands" in raws and "lead" in raws["strands"].frame:
         raw = raws["strands"]
         for row, rec in raw.frame.iterrows():
-            if rec.get("lead") is None:
+            if _get(rec, "lead") is None:
                 problems.append(Problem(raw.file, row, "lead", "", "no-lead",
-                                        f"strand {rec.get('strand_id')} has no lead",
+                                        f"strand {_get(rec, 'strand_id')} has no lead",
                                         severity="warning", table="strands"))
     elif "strands" in raws:
         raw = raws["strands"]
@@ -419,8 +434,8 @@ def _warnings(raws: dict[str, _Raw], problems: list[Problem]) -> None:
     if "milestones" in raws and "due" in raws["milestones"].frame:
         raw = raws["milestones"]
         for row, rec in raw.frame.iterrows():
-            if parse_due(rec.get("due")).on is None:
-                problems.append(Problem(raw.file, row, "due", rec.get("due") or "", "undated",
+            if parse_due(_get(rec, "due")).on is None:
+                problems.append(Problem(raw.file, row, "due", _get(rec, "due") or "", "undated",
                                         "no readable due date: shown as 'no date' and "
                                         "counted against the SMART score",
                                         severity="warning", table="milestones"))
@@ -472,9 +487,12 @@ def _derive(name: str, frame: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> 
             lambda v: _number(v) if isinstance(v, str) and canonical_rating(v) is None else None
         ).astype("float64")
     elif name == "recommendations" and "inspections" in tables:
-        published = tables["inspections"].set_index("inspection_id")["published"]
-        default = frame["inspection_id"].map(published) + pd.DateOffset(months=12)
-        frame["due_date"] = frame["due"].fillna(default)
+        inspections = tables["inspections"]
+        published = dict(zip(inspections["inspection_id"], inspections["published"], strict=True))
+        # Blank due: the inspectorate usually expects action within 12 months of publication.
+        default = pd.to_datetime(frame["inspection_id"].map(lambda i: published.get(i)))
+        frame["due_date"] = frame["due"].where(frame["due"].notna(),
+                                               default + pd.DateOffset(months=12))
     return frame
 
 

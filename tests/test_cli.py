@@ -1,0 +1,52 @@
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from analysis.cli import app
+
+from .conftest import DATA, EXAMPLE, overlay
+
+runner = CliRunner()
+
+
+def test_validate_clean_folder_exits_0_with_counts(valid_copy):
+    result = runner.invoke(app, ["validate", str(valid_copy)])
+    assert result.exit_code == 0, result.output
+    assert "Rows per table" in result.output
+    assert "Rows per area" in result.output
+    assert "meets the data contract" in result.output
+
+
+def test_validate_lists_every_problem_and_exits_1(valid_copy):
+    overlay(valid_copy, DATA / "bad" / "reoffenders-over-offenders")
+    overlay(valid_copy, DATA / "bad" / "plan-unknown-area")
+    result = runner.invoke(app, ["validate", str(valid_copy)])
+    assert result.exit_code == 1
+    assert "reoffenders-within-offenders" in result.output
+    assert "plans.csv" in result.output and "exists" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("case", ["missing-areas-table", "utf16-file", "empty-file",
+                                  "offenders-bad-values"])
+def test_bad_data_never_gives_a_traceback(case, valid_copy):
+    overlay(valid_copy, DATA / "bad" / case)
+    proc = subprocess.run([sys.executable, "-m", "analysis.cli", "validate", str(valid_copy)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert runner.invoke(app, ["validate", str(tmp_path / "missing")]).exit_code == 2
+    some_file = tmp_path / "notes.txt"
+    some_file.write_text("hello")
+    assert runner.invoke(app, ["validate", str(some_file)]).exit_code == 2
+    assert runner.invoke(app, ["validate"]).exit_code == 2
+
+
+def test_validate_example_data():
+    result = runner.invoke(app, ["validate", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output

@@ -1,0 +1,46 @@
+from datetime import date
+
+import pytest
+
+from analysis.dates import parse_due, parse_iso_date
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "precision"),
+    [
+        # Every spelling the data contract lists, with the date it names.
+        ("2005-10-31", date(2005, 10, 31), "day"),
+        ("31/03/06", date(2006, 3, 31), "day"),
+        ("31/3/2006", date(2006, 3, 31), "day"),
+        ("October 2005", date(2005, 10, 31), "month"),
+        ("Oct 2005", date(2005, 10, 31), "month"),
+        ("By March 2010", date(2010, 3, 31), "month"),
+        ("end of June 2010", date(2010, 6, 30), "month"),
+        ("Q3 2009/10", date(2009, 12, 31), "quarter"),  # Oct-Dec of FY 2009/10
+        ("Q1 2009/10", date(2009, 6, 30), "quarter"),
+        ("Q4 2009/10", date(2010, 3, 31), "quarter"),  # Jan-Mar falls in 2010
+        ("2009/10", date(2010, 3, 31), "year"),
+        # Two-digit years: 20xx below 50, 19xx otherwise.
+        ("31/12/49", date(2049, 12, 31), "day"),
+        ("31/12/99", date(1999, 12, 31), "day"),
+        ("Sept 2005", date(2005, 9, 30), "month"),
+        ("February 2008", date(2008, 2, 29), "month"),  # leap year
+    ],
+)
+def test_due_spellings(text, expected, precision):
+    due = parse_due(text)
+    assert due.on == expected
+    assert due.precision == precision
+
+
+@pytest.mark.parametrize("text", ["ongoing", "Monthly", "3 Sept", "31/02/05", "Q5 2009/10",
+                                  "2009/12", "", None, "TBC"])
+def test_unreadable_due_is_kept_as_no_date(text):
+    assert parse_due(text).on is None
+    assert parse_due(text).precision == "none"
+
+
+def test_iso_dates_are_strict():
+    assert parse_iso_date("2005-01-01") == date(2005, 1, 1)
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        parse_iso_date("01/01/2005")
