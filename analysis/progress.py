@@ -1,0 +1,225 @@
+"""Pathway progress as of a date: milestone states, strand RAG and SMART audit, plan coverage."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from .pathways import CROSS_CUTTING, PATHWAY_NAMES, PATHWAYS, SEVEN_PATHWAYS
+
+DUE_SOON_DAYS = 90
+
+MILESTONE_STATES = ("complete", "overdue", "due soon", "not yet due", "undated", "dropped")
+
+# Derived RAG when a strand has no progress return (written in the report too).
+RAG_RULE = (
+    "Red: a milestone is missed or more than 90 days overdue. Amber: a milestone is overdue, "
+    "a quantitative milestone is behind its target, or no milestone has a readable date. "
+    "Green: every dated milestone is complete or not yet due. A strand with no milestones "
+    "has no RAG. A progress return dated on or before the as-of date takes precedence."
+)
+
+
+def _as_timestamp(as_of: date | None) -> pd.Timestamp:
+    return pd.Timestamp(as_of or date.today()).normalize()
+
+
+def milestone_status(milestones: pd.DataFrame, strands: pd.DataFrame, plans: pd.DataFrame,
+                     as_of: date | None = None) -> pd.DataFrame:
+    """Each milestone's state as of a date.
+
+    complete (status complete, or completed on or before as_of); dropped; undated (no readable
+    due date); overdue (due before as_of and not complete, or status missed); due soon (due
+    within 90 days of as_of); not yet due. days_overdue = as_of - due date. A quantitative
+    milestone (target and actual) is 'met' when actual >= target, 'behind' when due has passed
+    or status is complete without reaching target, else 'in progress'.
+    """
+    today = _as_timestamp(as_of)
+    m = milestones.copy()
+    area = strands[["strand_id", "plan_id", "pathway"]].merge(
+        plans[["plan_id", "area_id"]], on="plan_id", how="left")
+    m = m.merge(area, on="strand_id", how="left")
+    status = m["status"].fillna("")
+    completed_on = pd.to_datetime(m["completed_on"])
+    complete = (status == "complete") | (completed_on.notna() & (completed_on <= today))
+    # Work completed after the as-of date had not happened yet on that date.
+    complete &= ~(completed_on.notna() & (completed_on > today))
+    due = pd.to_datetime(m["due_date"])
+    days_to_due = (due - today).dt.days
+    state = np.select(
+        [status == "dropped", complete, due.isna(),
+         (status == "missed") | (days_to_due < 0), days_to_due <= DUE_SOON_DAYS],
+        ["dropped", "complete", "undated", "overdue", "due soon"],
+        default="not yet due",
+    )
+    m["state"] = state
+    m["days_overdue"] = (-days_to_due).where(m["state"] == "overdue").astype("Int64")
+    m["met_on_time"] = complete & (completed_on.isna() | due.isna() | (completed_on <= due))
+    m["met_on_time"] = m["met_on_time"] & complete
+    target, actual = m["target"], m["actual"]
+    quantitative = target.notna()
+    m["quantity"] = np.select(
+        [~quantitative, actual.notna() & (actual >= target),
+         (due.notna() & (days_to_due < 0)) | complete],
+        [None, "met", "behind"],
+        default="in progress",
+    )
+    m.loc[~quantitative, "quantity"] = pd.NA
+    m["as_of"] = today
+    columns = ["milestone_id", "strand_id", "area_id", "plan_id", "pathway", "description", "due",
+               "due_date", "due_precision", "status", "completed_on", "state", "days_overdue",
+               "met_on_time", "target", "actual", "quantity", "as_of"]
+    return m[columns].reset_index(drop=True)
+
+
+def _derived_rag(group: pd.DataFrame) -> str | None:
+    live = group[group["state"] != "dropped"]
+    if live.empty:
+        return None
+    if (live["status"] == "missed").any() or (live["days_overdue"].fillna(0) > 90).any():
+        return "red"
+    dated = live[live["state"] != "undated"]
+    if (live["state"] == "overdue").any() or (live["quantity"] == "behind").any() or dated.empty:
+        return "amber"
+    return "green"
+
+
+def _smart(strand: pd.Series, ms: pd.DataFrame) -> tuple[list[str], list[str]]:
+    met, missing = [], []
+
+    def check(name: str, ok: bool, reason: str) -> None:
+        (met if ok else missing).append(name if ok else f"{name}: {reason}")
+
+    aim = strand.get("aim")
+    has_aim = isinstance(aim, str) and aim.strip() != ""
+    check("specific", has_aim, "no aim or outcome stated")
+    measure = strand.get("measure")
+    has_measure = isinstance(measure, str) and measure.strip() != ""
+    aim_has_figure = has_aim and any(ch.isdigit() for ch in aim)
+    quantitative = ms["target"].notna().any() if not ms.empty else False
+    check("measurable", has_measure or aim_has_figure or quantitative,
+          "no measure of success, no figure in the aim and no milestone target")
+    if ms.empty:
+        check("time-bound", False, "no milestones")
+    else:
+        undated = ms[ms["due_date"].isna()]
+        reason = (f"{len(undated)} of {len(ms)} milestones have no readable date ("
+                  + ", ".join(repr(v) if isinstance(v, str) else "blank"
+                              for v in undated["due"].head(3))
+                  + (", ..." if len(undated) > 3 else "") + ")")
+        check("time-bound", undated.empty, reason)
+    lead = strand.get("lead")
+    check("owned", isinstance(lead, str) and lead.strip() != "", "no lead named")
+    partners = strand.get("partners")
+    check("partnered", isinstance(partners, str) and partners.strip() != "", "no partners named")
+    return met, missing
+
+
+def strand_summary(strands: pd.DataFrame, plans: pd.DataFrame, milestones_status: pd.DataFrame,
+                   progress: pd.DataFrame | None = None, as_of: date | None = None) -> pd.DataFrame:
+    """Each strand's milestones, RAG and SMART audit as of a date.
+
+    RAG: the latest progress return on or before as_of, otherwise derived by RAG_RULE.
+    SMART audit (after Doran 1981, as the Plymouth briefing asks measures to be): specific (an
+    aim is stated), measurable (a measure, a figure in the aim, or a milestone target),
+    time-bound (milestones exist and every one has a readable due date), owned (a lead) and
+    partnered (partners named); smart_score counts those met, smart_missing gives each reason.
+    """
+    today = _as_timestamp(as_of)
+    s = strands.merge(plans[["plan_id", "area_id"]], on="plan_id", how="left")
+    latest = pd.DataFrame(columns=["strand_id", "rag", "reported_on", "comment"])
+    if progress is not None and not progress.empty:
+        p = progress[pd.to_datetime(progress["reported_on"]) <= today]
+        latest = p.sort_values("reported_on").groupby("strand_id", as_index=False).last()
+    latest = latest.set_index("strand_id")
+    records = []
+    for _, strand in s.iterrows():
+        ms = milestones_status[milestones_status["strand_id"] == strand["strand_id"]]
+        met, missing = _smart(strand, ms)
+        if strand["strand_id"] in latest.index:
+            rag = latest.at[strand["strand_id"], "rag"]
+            rag_source = f"progress return {pd.Timestamp(latest.at[strand['strand_id'], 'reported_on']).date()}"
+        else:
+            rag, rag_source = _derived_rag(ms), "derived from milestones"
+            if rag is None:
+                rag_source = "no milestones"
+        records.append({
+            "strand_id": strand["strand_id"],
+            "plan_id": strand["plan_id"],
+            "area_id": strand["area_id"],
+            "pathway": strand["pathway"],
+            "pathways": strand.get("pathways", strand["pathway"]),
+            "title": strand["title"],
+            "lead": strand.get("lead"),
+            "milestones": len(ms),
+            "complete": int((ms["state"] == "complete").sum()),
+            "met_on_time": int(ms["met_on_time"].sum()),
+            "overdue": int((ms["state"] == "overdue").sum()),
+            "due_soon": int((ms["state"] == "due soon").sum()),
+            "undated": int((ms["state"] == "undated").sum()),
+            "dropped": int((ms["state"] == "dropped").sum()),
+            "rag": rag,
+            "rag_source": rag_source,
+            "smart_score": len(met),
+            "smart_met": "; ".join(met),
+            "smart_missing": "; ".join(missing),
+        })
+    return pd.DataFrame(records)
+
+
+def pathway_coverage(plans: pd.DataFrame, strands: pd.DataFrame,
+                     milestones: pd.DataFrame) -> pd.DataFrame:
+    """Coverage of the seven pathways and the cross-cutting themes by each plan.
+
+    A strand counts for every pathway it serves (its `pathways`); `main_strands` counts only
+    strands whose main pathway it is. A gap is a pathway with no strand at all (the
+    completeness test of the 2004 National Reducing Re-offending Action Plan's seven pathways).
+    """
+    records = []
+    served = strands.assign(codes=strands.get("pathways", strands["pathway"]).str.split(";"))
+    served = served.explode("codes")
+    per_strand = milestones.groupby("strand_id").size()
+    for _, plan in plans.iterrows():
+        in_plan = served[served["plan_id"] == plan["plan_id"]]
+        for p in PATHWAYS:
+            mine = in_plan[in_plan["codes"] == p.code]
+            records.append({
+                "area_id": plan["area_id"],
+                "plan_id": plan["plan_id"],
+                "pathway": p.code,
+                "pathway_name": PATHWAY_NAMES[p.code],
+                "kind": p.kind,
+                "strands": int(mine["strand_id"].nunique()),
+                "main_strands": int((mine["pathway"] == p.code).sum()),
+                "milestones": int(per_strand.reindex(mine["strand_id"].unique()).fillna(0).sum()),
+                "gap": mine.empty,
+            })
+    return pd.DataFrame(records)
+
+
+def plan_gaps(coverage: pd.DataFrame) -> pd.DataFrame:
+    """The gaps of each plan: pathways (of the seven) and cross-cutting themes with no strand."""
+    gaps = coverage[coverage["gap"]]
+    return (gaps.groupby(["area_id", "plan_id"], sort=False)
+            .agg(pathway_gaps=("pathway", lambda s: ";".join(c for c in s if c in SEVEN_PATHWAYS)),
+                 theme_gaps=("pathway", lambda s: ";".join(c for c in s if c in CROSS_CUTTING)))
+            .reset_index())
+
+
+def lead_load(strand_summary_frame: pd.DataFrame) -> pd.DataFrame:
+    """Strands and open milestones per lead within each area's plans, heaviest first.
+
+    share = the lead's strands / the plan's strands; a strand with no lead is counted under
+    '(no lead)' so the gap stays visible.
+    """
+    s = strand_summary_frame.assign(lead=strand_summary_frame["lead"].fillna("(no lead)"),
+                                    open_milestones=lambda f: f["milestones"] - f["complete"] - f["dropped"])
+    load = (s.groupby(["area_id", "plan_id", "lead"], as_index=False)
+            .agg(strands=("strand_id", "count"), open_milestones=("open_milestones", "sum"),
+                 overdue=("overdue", "sum")))
+    totals = s.groupby("plan_id")["strand_id"].count()
+    load["share"] = (load["strands"] / load["plan_id"].map(totals) * 100).round(1)
+    return load.sort_values(["area_id", "plan_id", "strands"], ascending=[True, True, False],
+                            ignore_index=True)
