@@ -96,6 +96,41 @@ def validate(
     console.print(f"[green]{data_dir} meets the data contract.[/]")
 
 
+def _load_or_exit(data_dir: Path, as_of: date | None):
+    """Load and validate; on any error print every problem and exit 1 (never a traceback)."""
+    from .loader import load_dataset
+
+    dataset = load_dataset(_data_dir(data_dir), as_of=as_of)
+    if dataset.errors:
+        _print_problems(dataset.errors, f"{len(dataset.errors)} problems in {data_dir}", "red")
+        errors.print("Fix these problems and run again; `workbook validate` lists them too.")
+        raise typer.Exit(1)
+    return dataset
+
+
+@app.command()
+def export(
+    data_dir: Annotated[Path, typer.Argument(help="Folder of CSV files or an Excel workbook.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the derived CSVs to.")],
+    as_of: Annotated[str | None, typer.Option(help="Report date YYYY-MM-DD (default today).")] = None,
+    threshold: Annotated[int, typer.Option(min=1, help="Suppress counts below this.")] = 10,
+) -> None:
+    """Write the derived tables (milestone states, scores, rates, targets...) as CSV."""
+    from .pipeline import analyse
+    from .pipeline import export as write_tables
+
+    when = _as_of(as_of)
+    dataset = _load_or_exit(data_dir, when)
+    results = analyse(dataset, as_of=when, threshold=threshold)
+    written = write_tables(results, out)
+    table = RichTable(title=f"Derived tables as of {results.as_of} in {out}", title_justify="left")
+    table.add_column("file")
+    table.add_column("rows", justify="right")
+    for path in written:
+        table.add_row(path.name, f"{len(getattr(results, path.stem)):,}")
+    console.print(table)
+
+
 @app.command()
 def contract() -> None:
     """Print the data contract as Markdown (the source of docs/data.md)."""

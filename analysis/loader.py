@@ -14,7 +14,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from . import contract
-from .contract import OFFENDERS, TABLES, Table, to_number
+from .contract import TABLES, Table, to_number
 from .dates import parse_due
 from .frameworks import available, canonical_rating, load_framework
 from .pathways import resolve_pathways

@@ -30,11 +30,11 @@ def milestone_status(milestones: pd.DataFrame, strands: pd.DataFrame, plans: pd.
                      as_of: date | None = None) -> pd.DataFrame:
     """Each milestone's state as of a date.
 
-    complete (status complete, or completed on or before as_of); dropped; undated (no readable
-    due date); overdue (due before as_of and not complete, or status missed); due soon (due
-    within 90 days of as_of); not yet due. days_overdue = as_of - due date. A quantitative
-    milestone (target and actual) is 'met' when actual >= target, 'behind' when due has passed
-    or status is complete without reaching target, else 'in progress'.
+    complete (status complete, completed on or before as_of, or actual >= target); dropped;
+    undated (no readable due date); overdue (due before as_of and not complete, or status
+    missed); due soon (due within 90 days of as_of); not yet due. days_overdue = as_of - due
+    date. A quantitative milestone (target and actual) is 'met' when actual >= target,
+    'behind' when due has passed or status is complete short of target, else 'in progress'.
     """
     today = _as_timestamp(as_of)
     m = milestones.copy()
@@ -46,6 +46,8 @@ def milestone_status(milestones: pd.DataFrame, strands: pd.DataFrame, plans: pd.
     complete = (status == "complete") | (completed_on.notna() & (completed_on <= today))
     # Work completed after the as-of date had not happened yet on that date.
     complete &= ~(completed_on.notna() & (completed_on > today))
+    # A quantitative milestone whose actual has reached its target is achieved.
+    complete |= m["target"].notna() & m["actual"].notna() & (m["actual"] >= m["target"])
     due = pd.to_datetime(m["due_date"])
     days_to_due = (due - today).dt.days
     state = np.select(
@@ -140,7 +142,8 @@ def strand_summary(strands: pd.DataFrame, plans: pd.DataFrame, milestones_status
         met, missing = _smart(strand, ms)
         if strand["strand_id"] in latest.index:
             rag = latest.at[strand["strand_id"], "rag"]
-            rag_source = f"progress return {pd.Timestamp(latest.at[strand['strand_id'], 'reported_on']).date()}"
+            reported = pd.Timestamp(latest.at[strand["strand_id"], "reported_on"]).date()
+            rag_source = f"progress return {reported}"
         else:
             rag, rag_source = _derived_rag(ms), "derived from milestones"
             if rag is None:

@@ -96,7 +96,7 @@ def check_records(path: Path, area_ids: set[str], as_of: date) -> list[Problem]:
         except ValueError:
             continue
         if start > as_of:
-            row = con.execute(f"SELECT min(_row) FROM rec WHERE CAST(cohort AS VARCHAR) = ?",
+            row = con.execute("SELECT min(_row) FROM rec WHERE CAST(cohort AS VARCHAR) = ?",
                               [cohort]).fetchone()[0]
             problems.append(Problem(path.name, int(row), "cohort", cohort, "no-future-cohort",
                                     f"the cohort starts after today ({as_of.isoformat()})",

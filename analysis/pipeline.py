@@ -1,0 +1,217 @@
+"""The method statement: load, validate, compute every derived table, and export them."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, fields
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from . import completeness as completeness_mod
+from . import disclosure, indicators, inspection, progress, reoffending
+from .files import atomic_write_text
+from .funnel import funnel_limits
+from .loader import Dataset
+from .periods import cohort_sort_key
+from .spc import xmr
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Results:
+    """Every derived table of one dataset as of one date. Published tables are suppressed."""
+
+    as_of: date
+    threshold: int
+    milestones_status: pd.DataFrame
+    strands_summary: pd.DataFrame
+    pathway_coverage: pd.DataFrame
+    plan_gaps: pd.DataFrame
+    lead_load: pd.DataFrame
+    inspection_criteria: pd.DataFrame
+    inspection_sections: pd.DataFrame
+    inspection_family: pd.DataFrame
+    inspection_change: pd.DataFrame
+    reoffending_rates: pd.DataFrame
+    reoffending_trend: pd.DataFrame
+    ni18_targets: pd.DataFrame
+    ni30_progress: pd.DataFrame
+    funnel: pd.DataFrame
+    spc: pd.DataFrame
+    indicators_status: pd.DataFrame
+    completeness: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if isinstance(getattr(self, f.name), pd.DataFrame)}
+
+    def for_area(self, area_id: str) -> dict[str, pd.DataFrame]:
+        """Each table cut to one area (tables comparing areas keep every area)."""
+        keep_all = {"inspection_family", "funnel"}
+        return {name: t if name in keep_all or "area_id" not in t else
+                t[t["area_id"] == area_id].reset_index(drop=True)
+                for name, t in self.tables().items()}
+
+
+def cohort_table(dataset: Dataset) -> pd.DataFrame:
+    """The aggregate reoffending table, with record-level offenders aggregated by DuckDB.
+
+    A cohort given both ways must agree; the record-level aggregate is used for cohorts the
+    aggregate table lacks (and carries the exact prediction variance Σp(1-p)).
+    """
+    table = dataset.table("reoffending")
+    if dataset.records is None:
+        return table
+    records = reoffending.aggregate_offenders(dataset.records)
+    key = ["area_id", "measure", "cohort"]
+    known = table.set_index(key).index
+    new = records[~records.set_index(key).index.isin(known)]
+    log.info("record-level file adds %d cohorts", len(new))
+    return pd.concat([table, new], ignore_index=True)
+
+
+def _funnels(rates: pd.DataFrame) -> pd.DataFrame:
+    counted = rates[rates["offenders"].notna() & rates["reoffenders"].notna()]
+    frames = []
+    for (measure, cohort), group in counted.groupby(["measure", "cohort"]):
+        if group["area_id"].nunique() >= 3:  # fewer areas give no meaningful funnel
+            frames.append(funnel_limits(rates, measure=measure, cohort=cohort))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["area_id", "measure", "cohort", "offenders", "reoffenders", "rate", "target",
+                 "z", "lower95", "upper95", "lower998", "upper998", "position"])
+
+
+def _spc(rates: pd.DataFrame) -> pd.DataFrame:
+    frames = []
+    quarterly = rates[rates["cohort"].str.fullmatch(r"\d{4}-Q[1-4]", na=False)
+                      & rates["rate"].notna()]
+    for (area_id, measure), group in quarterly.groupby(["area_id", "measure"]):
+        if len(group) < 2:
+            continue
+        chart = xmr(group[["cohort", "rate"]], value_col="rate", period_col="cohort",
+                    better="lower")
+        chart.insert(0, "area_id", area_id)
+        chart.insert(1, "measure", measure)
+        frames.append(chart)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["area_id", "measure", "cohort", "rate", "centre", "lower", "upper",
+                 "special_cause", "rules", "variation", "trial_limits"])
+
+
+def analyse(dataset: Dataset, *, as_of: date | None = None,
+            threshold: int = disclosure.THRESHOLD) -> Results:
+    """Compute every derived table from a validated dataset, as of a date.
+
+    Stages: pathway progress (milestones → strands → coverage → leads); inspection scores
+    (criteria → sections → family → change); reoffending (cohort table → rates → disclosure
+    control → trend, funnel, SPC, NI 18, NI 30); indicators; completeness. Reoffending tables
+    that will be published are suppressed before anything else is derived from them.
+    """
+    as_of = as_of or date.today()
+    t = dataset.table
+    ms = progress.milestone_status(t("milestones"), t("strands"), t("plans"), as_of)
+    strands = progress.strand_summary(t("strands"), t("plans"), ms, t("progress"), as_of)
+    coverage = progress.pathway_coverage(t("plans"), t("strands"), t("milestones"))
+    sections = inspection.section_scores(t("inspection_scores"), t("inspections"))
+    cohorts = cohort_table(dataset)
+    rates = disclosure.suppress_rates(reoffending.reoffending_rates(cohorts), threshold=threshold)
+    results = Results(
+        as_of=as_of,
+        threshold=threshold,
+        milestones_status=ms,
+        strands_summary=strands,
+        pathway_coverage=coverage,
+        plan_gaps=progress.plan_gaps(coverage),
+        lead_load=progress.lead_load(strands),
+        inspection_criteria=inspection.criterion_scores(t("inspection_scores"), t("inspections")),
+        inspection_sections=sections,
+        inspection_family=inspection.family_comparison(sections, t("inspections"), t("areas")),
+        inspection_change=inspection.inspection_change(sections, t("inspections")),
+        reoffending_rates=rates,
+        reoffending_trend=_trend(rates),
+        ni18_targets=reoffending.ni18_targets(cohorts),
+        ni30_progress=reoffending.ni30_progress(cohorts),
+        funnel=_funnels(rates),
+        spc=_spc(rates),
+        indicators_status=indicators.indicator_status(t("indicators")),
+        completeness=completeness_mod.completeness(dataset, ms),
+    )
+    _check(results)
+    return results
+
+
+def _trend(rates: pd.DataFrame) -> pd.DataFrame:
+    counted = rates[rates["reoffenders"].notna()]
+    if counted.empty:
+        return reoffending.trend(rates.iloc[0:0])
+    return reoffending.trend(counted)
+
+
+def _check(results: Results) -> None:
+    """Checks after the compute stage: nothing published leaks a small count."""
+    leaked = disclosure.leaks(results.reoffending_rates, ["reoffenders"],
+                              threshold=results.threshold)
+    if not leaked.empty:
+        raise AssertionError(f"disclosure control failed for {len(leaked)} rows")
+    leaked = disclosure.leaks(results.funnel, ["reoffenders"], threshold=results.threshold)
+    if not leaked.empty:
+        raise AssertionError(f"funnel publishes {len(leaked)} small counts")
+
+
+# Columns of each exported file: the public interface of `workbook export` (more may follow).
+EXPORTS = {
+    "inspection_sections": ["inspection_id", "area_id", "section", "score", "published"],
+    "reoffending_rates": ["area_id", "measure", "cohort", "offenders", "reoffenders", "rate",
+                          "ci_low", "ci_high", "predicted_rate", "difference", "significant",
+                          "reoffences", "frequency", "suppressed"],
+    "ni18_targets": ["area_id", "measure", "cohort", "offenders", "expected_reoffenders",
+                     "predicted_rate", "target_reoffenders", "target_rate", "change_pct"],
+    "milestones_status": ["milestone_id", "strand_id", "area_id", "pathway", "due_date", "state",
+                          "days_overdue"],
+    "strands_summary": ["strand_id", "area_id", "pathway", "lead", "rag", "smart_score",
+                        "smart_missing"],
+    "pathway_coverage": ["area_id", "plan_id", "pathway", "strands", "milestones", "gap"],
+    "indicators_status": ["area_id", "period", "indicator", "value", "target", "status"],
+    "funnel": ["area_id", "measure", "cohort", "offenders", "reoffenders", "rate", "target",
+               "lower95", "upper95", "lower998", "upper998", "position"],
+    "spc": ["area_id", "measure", "cohort", "rate", "centre", "lower", "upper", "special_cause",
+            "variation"],
+    "completeness": ["area_id", "item", "status", "detail", "consequence"],
+    "lead_load": ["area_id", "plan_id", "lead", "strands", "open_milestones", "share"],
+    "plan_gaps": ["area_id", "plan_id", "pathway_gaps", "theme_gaps"],
+    "inspection_family": ["area_id", "family_group", "section", "score", "family_mean"],
+    "inspection_change": ["area_id", "section", "previous_score", "score", "change"],
+    "ni30_progress": ["area_id", "measure", "baseline_reoffences", "target_reoffences"],
+    "reoffending_trend": ["area_id", "measure", "cohort", "rate", "change"],
+}
+
+# Record-level and intermediate columns never leave the analysis.
+_NEVER_EXPORTED = {"predicted_variance", "source_row"}
+
+
+def _ordered(frame: pd.DataFrame, first: list[str]) -> pd.DataFrame:
+    missing = [c for c in first if c not in frame]
+    if missing:
+        raise KeyError(f"derived table lacks public columns {missing}")
+    rest = [c for c in frame.columns if c not in first and c not in _NEVER_EXPORTED]
+    return frame[first + rest]
+
+
+def export(results: Results, out_dir: Path) -> list[Path]:
+    """Write each derived table as CSV (UTF-8, ISO dates), atomically, into out_dir."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, first in EXPORTS.items():
+        frame = _ordered(getattr(results, name), first).round(4)
+        if name == "reoffending_rates" or name == "funnel":
+            frame = frame.sort_values(["area_id", "measure", "cohort"],
+                                      key=lambda s: s.map(cohort_sort_key) if s.name == "cohort"
+                                      else s)
+        path = out_dir / f"{name}.csv"
+        atomic_write_text(path, frame.to_csv(index=False, date_format="%Y-%m-%d"))
+        written.append(path)
+    return written

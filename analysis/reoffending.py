@@ -1,0 +1,626 @@
+"""Proven reoffending: rates, intervals, actual-against-predicted tests, NI 18/NI 30 targets."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analysis.periods import cohort_sort_key
+
+__all__ = [
+    "Z95",
+    "wilson_interval",
+    "reoffending_rates",
+    "trend",
+    "ni18_targets",
+    "ni30_progress",
+    "aggregate_offenders",
+]
+
+logger = logging.getLogger(__name__)
+
+Z95 = 1.959964
+"""Two-sided 95% standard normal quantile, as PHEindicatormethods uses."""
+
+_NI18_Z = 1.96
+
+CONTRACT_COLUMNS = (
+    "area_id",
+    "cohort",
+    "measure",
+    "offenders",
+    "reoffenders",
+    "rate",
+    "reoffences",
+    "predicted_rate",
+    "serious_reoffences",
+)
+
+ONE_SAMPLE_TEST = (
+    "one-sample z-test of the observed proportion against the predicted probability "
+    "(normal approximation, two-sided 5%): z = (O - E)/sqrt(n*p*(1-p)), E = n*p"
+)
+ONE_SAMPLE_TEST_RECORD = (
+    "one-sample z-test of the observed count against the record-level predictions "
+    "(normal approximation, two-sided 5%): z = (O - E)/sqrt(sum p_i*(1-p_i)), E = sum p_i"
+)
+NOT_TESTED = "not tested: needs offenders, reoffenders and a predicted rate between 0 and 100"
+TWO_SAMPLE_TEST = (
+    "two-proportion z-test with pooled variance (normal approximation, two-sided 5%): "
+    "z = (p2 - p1)/sqrt(P*(1-P)*(1/n1 + 1/n2)), P = (O1 + O2)/(n1 + n2)"
+)
+NI18_METHOD = (
+    "largest re-offender count that is a significant fall at 95% (normal approximation): "
+    "floor(E - 1.96*sd), E = n*p, sd = sqrt(n*p*(1-p)); the exact MoJ test was not published, "
+    "this reproduces the East Midlands NI 18 table to within 0.4%"
+)
+NI18_METHOD_RECORD = (
+    "largest re-offender count that is a significant fall at 95% (normal approximation): "
+    "floor(E - 1.96*sd), E = sum p_i, sd = sqrt(sum p_i*(1-p_i)) from record-level predictions; "
+    "the exact MoJ test was not published"
+)
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+def _normalise_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Copy with column names stripped and lower-cased (the contract is case-insensitive)."""
+    renamed = {c: str(c).strip().lower() for c in frame.columns}
+    if len(set(renamed.values())) != len(renamed):
+        raise ValueError("duplicate column names after ignoring case and spaces")
+    return frame.rename(columns=renamed)
+
+
+def _num(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Column as float64 numpy array with NaN for missing values (absent column: all NaN)."""
+    if column not in frame.columns:
+        return np.full(len(frame), np.nan)
+    values = pd.to_numeric(frame[column], errors="coerce")
+    return values.astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _count_series(values: np.ndarray, index: pd.Index) -> pd.Series:
+    """Float array of counts to nullable Int64 (Float64 kept, with a warning, if not whole)."""
+    finite = values[~np.isnan(values)]
+    if np.all(finite == np.round(finite)):
+        return pd.Series(pd.array(values, dtype="Float64"), index=index).astype("Int64")
+    logger.warning("count column holds values that are not whole numbers; kept as decimals")
+    return pd.Series(pd.array(values, dtype="Float64"), index=index)
+
+
+def _divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """Elementwise division, NaN where the denominator is zero or missing."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = numerator / denominator
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def _two_sided_p(z: np.ndarray) -> np.ndarray:
+    """Two-sided normal p-value 2*(1 - Phi(|z|)) = erfc(|z|/sqrt(2)); NaN stays NaN."""
+    return np.array([math.erfc(abs(v) / math.sqrt(2.0)) if np.isfinite(v) else np.nan for v in z])
+
+
+def _significance(p_value: np.ndarray) -> pd.Series:
+    """Nullable boolean: p < 0.05, <NA> where no test was possible."""
+    return pd.Series(
+        pd.array([pd.NA if np.isnan(p) else bool(p < 0.05) for p in p_value], dtype="boolean")
+    )
+
+
+def _cohort_keys(cohorts: pd.Series) -> tuple[list[int], list[int]]:
+    keys = [cohort_sort_key(c) for c in cohorts]
+    return [k[0].toordinal() for k in keys], [k[1].toordinal() for k in keys]
+
+
+def _sort_frame(frame: pd.DataFrame, extra: Sequence[str] = ()) -> pd.DataFrame:
+    """Sort by area_id, measure, cohort in time order (then extra columns); fresh 0..n index."""
+    if frame.empty:
+        return frame.reset_index(drop=True)
+    start, end = _cohort_keys(frame["cohort"])
+    tmp = frame.assign(_start=start, _end=end)
+    keys = [c for c in ("area_id", "measure") if c in tmp.columns] + ["_start", "_end"]
+    keys += [c for c in extra if c in tmp.columns]
+    tmp = tmp.sort_values(keys, kind="stable", na_position="last")
+    return tmp.drop(columns=["_start", "_end"]).reset_index(drop=True)
+
+
+def _half_unit(value: float) -> float:
+    """Half a unit in the last printed decimal place of a published figure (54.8 -> 0.05)."""
+    text = repr(float(value))
+    if "e" in text or "." not in text:
+        return 0.5
+    decimals = text.split(".")[1].rstrip("0")
+    return 0.5 * 10.0 ** (-len(decimals))
+
+
+def _wilson_arrays(
+    reoffenders: np.ndarray, offenders: np.ndarray, z: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised Wilson score interval in percent; NaN where it cannot be computed."""
+    o = np.asarray(reoffenders, dtype="float64")
+    n = np.asarray(offenders, dtype="float64")
+    valid = (n > 0) & (o >= 0) & (o <= n)
+    n_safe = np.where(valid, n, 1.0)
+    p = np.where(valid, o, 0.0) / n_safe
+    z2 = z * z
+    denom = 1.0 + z2 / n_safe
+    centre = (p + z2 / (2.0 * n_safe)) / denom
+    half = (z / denom) * np.sqrt(np.clip(p * (1.0 - p) / n_safe + z2 / (4.0 * n_safe**2), 0, None))
+    low = np.clip(centre - half, 0.0, 1.0) * 100.0
+    high = np.clip(centre + half, 0.0, 1.0) * 100.0
+    return np.where(valid, low, np.nan), np.where(valid, high, np.nan)
+
+
+# --------------------------------------------------------------------------------------------
+# public functions
+
+
+def wilson_interval(reoffenders: float, offenders: float, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a proportion, in percent (0-100).
+
+    With p = O/n: centre = (p + z²/2n)/(1 + z²/n),
+    half-width = z/(1 + z²/n)·√(p(1−p)/n + z²/4n²); interval = centre ± half-width.
+    Source: Wilson E.B. (1927) JASA 22:209-212, as used by UKHSA PHEindicatormethods
+    (``phe_proportion``, confidence = 0.95, z = 1.959964).
+
+    Returns (nan, nan) when offenders is missing or zero; raises ValueError when
+    reoffenders is negative or exceeds offenders.
+    """
+    if any(v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+           for v in (reoffenders, offenders)):
+        return (math.nan, math.nan)
+    o, n = float(reoffenders), float(offenders)
+    if n == 0:
+        return (math.nan, math.nan)
+    if n < 0 or o < 0 or o > n:
+        raise ValueError(
+            f"need 0 <= reoffenders <= offenders, got reoffenders={reoffenders}, "
+            f"offenders={offenders}"
+        )
+    low, high = _wilson_arrays(np.array([o]), np.array([n]), z)
+    return (float(low[0]), float(high[0]))
+
+
+def reoffending_rates(reoffending: pd.DataFrame) -> pd.DataFrame:
+    """Binary, frequency and severity measures per cohort row, with actual-against-predicted test.
+
+    Per row (MoJ proven reoffending measures):
+    - rate = reoffenders/offenders·100 when both counts are given (rate_source 'counts'),
+      otherwise the published ``rate`` (rate_source 'published'); ci_low/ci_high: Wilson 95%
+      interval (Wilson 1927; PHEindicatormethods) when counts are given, NaN otherwise.
+    - expected_reoffenders E = n·p/100 with p = predicted_rate; difference = rate − predicted
+      (percentage points); difference_pct = difference/predicted·100.
+    - z = (O − E)/√(n·p·(1−p)) with p as a probability — one-sample z-test of the observed
+      proportion against the predicted probability, normal approximation, two-sided 5%
+      (when a ``predicted_variance`` column Σpᵢ(1−pᵢ) from record-level data is present it
+      replaces n·p·(1−p)); p_value = erfc(|z|/√2); significant = p < 0.05, <NA> when the
+      test cannot be done (no counts, or p not strictly between 0 and 100).
+    - frequency = reoffences/offenders·100; reoffences_per_reoffender = reoffences/reoffenders;
+      severity = serious_reoffences/offenders·100 (MoJ proven reoffending statistics).
+
+    One row per input row, sorted by area_id, measure and cohort in time order. Columns outside
+    the data contract are passed through after the computed ones. The input is not modified.
+    """
+    frame = _normalise_columns(reoffending)
+    index = frame.index
+    n = _num(frame, "offenders")
+    o = _num(frame, "reoffenders")
+    published = _num(frame, "rate")
+    predicted = _num(frame, "predicted_rate")
+    reoffences = _num(frame, "reoffences")
+    serious = _num(frame, "serious_reoffences")
+    variance = _num(frame, "predicted_variance")
+
+    bad = (~np.isnan(o)) & (~np.isnan(n)) & ((o < 0) | (o > n))
+    if bad.any():
+        logger.warning("%d row(s) with reoffenders outside 0..offenders: no rate computed",
+                       int(bad.sum()))
+    has_counts = (n > 0) & ~np.isnan(o) & ~bad
+    count_rate = np.where(has_counts, _divide(o, np.where(has_counts, n, np.nan)) * 100, np.nan)
+    rate = np.where(has_counts, count_rate, published)
+    source = np.where(has_counts, "counts", np.where(np.isnan(published), None, "published"))
+
+    both = has_counts & ~np.isnan(published)
+    for i in np.flatnonzero(both):
+        if abs(count_rate[i] - published[i]) > _half_unit(published[i]) + 1e-9:
+            logger.warning(
+                "row %s: rate from counts %.3f disagrees with published rate %s",
+                index[i], count_rate[i], published[i],
+            )
+
+    ci_low, ci_high = _wilson_arrays(np.where(has_counts, o, np.nan), n, Z95)
+
+    p = predicted / 100.0
+    expected = n * p
+    difference = rate - predicted
+    difference_pct = _divide(difference, predicted) * 100.0
+
+    use_record = ~np.isnan(variance)
+    var = np.where(use_record, variance, n * p * (1.0 - p))
+    testable = has_counts & (p > 0) & (p < 1) & (var > 0)
+    z = np.where(testable, _divide(o - expected, np.sqrt(np.where(testable, var, np.nan))),
+                 np.nan)
+    p_value = _two_sided_p(z)
+    method = np.where(
+        testable, np.where(use_record, ONE_SAMPLE_TEST_RECORD, ONE_SAMPLE_TEST), NOT_TESTED
+    )
+
+    out = pd.DataFrame(
+        {
+            "area_id": frame["area_id"].to_numpy() if "area_id" in frame else None,
+            "measure": frame["measure"].to_numpy() if "measure" in frame else None,
+            "cohort": frame["cohort"].to_numpy(),
+            "offenders": _count_series(n, index).array,
+            "reoffenders": _count_series(o, index).array,
+            "rate": rate,
+            "rate_source": pd.array(source, dtype="string"),
+            "published_rate": published,
+            "ci_low": ci_low,
+            "ci_high": ci_high,
+            "predicted_rate": predicted,
+            "expected_reoffenders": expected,
+            "difference": difference,
+            "difference_pct": difference_pct,
+            "z": z,
+            "p_value": p_value,
+            "significant": _significance(p_value).array,
+            "test_method": pd.array(method, dtype="string"),
+            "reoffences": _count_series(reoffences, index).array,
+            "frequency": _divide(reoffences, n) * 100.0,
+            "reoffences_per_reoffender": _divide(reoffences, o),
+            "serious_reoffences": _count_series(serious, index).array,
+            "severity": _divide(serious, n) * 100.0,
+        }
+    )
+    extras = [c for c in frame.columns if c not in CONTRACT_COLUMNS and c not in out.columns]
+    for column in extras:
+        out[column] = frame[column].to_numpy()
+    return _sort_frame(out)
+
+
+_TREND_COLUMNS = [
+    "area_id", "measure", "cohort", "baseline_cohort", "offenders", "reoffenders", "rate",
+    "baseline_rate", "change", "change_pct", "predicted_rate", "difference", "difference_change",
+    "z", "p_value", "significant", "test_method",
+]
+
+
+def trend(rates: pd.DataFrame, baseline_cohort: str | None = None) -> pd.DataFrame:
+    """Change in the reoffending rate of each cohort against a baseline cohort, per area/measure.
+
+    change = rate − baseline_rate (percentage points); change_pct = change/baseline_rate·100;
+    difference_change = (rate − predicted) − (baseline rate − baseline predicted), the change in
+    value added. Significance: two-proportion z-test with pooled variance (normal approximation,
+    two-sided 5%; e.g. Altman, Practical Statistics for Medical Research, 1991, §10.7.2):
+    z = (p₂ − p₁)/√(P(1−P)(1/n₁ + 1/n₂)), P = (O₁ + O₂)/(n₁ + n₂); significant is <NA> when either
+    cohort lacks counts. The baseline is ``baseline_cohort`` or, by default, each group's earliest
+    cohort; the baseline row itself is kept (change 0, not tested).
+
+    Accepts the output of :func:`reoffending_rates` or a raw reoffending table (rates are then
+    computed first). Raises ValueError if ``baseline_cohort`` is in no group.
+    """
+    table = rates if "rate_source" in rates.columns else reoffending_rates(rates)
+    table = _sort_frame(_normalise_columns(table))
+    if baseline_cohort is not None:
+        cohort_sort_key(baseline_cohort)  # validates the label
+        if not (table["cohort"].astype(str).str.strip() == str(baseline_cohort).strip()).any():
+            raise ValueError(f"baseline cohort {baseline_cohort!r} is not in the rates table")
+
+    parts = []
+    for (_area, _measure), group in table.groupby(["area_id", "measure"], sort=False,
+                                                  dropna=False):
+        group = group.reset_index(drop=True)
+        labels = group["cohort"].astype(str).str.strip()
+        if baseline_cohort is None:
+            base_pos = 0
+        else:
+            hits = np.flatnonzero(labels.to_numpy() == str(baseline_cohort).strip())
+            if len(hits) == 0:
+                logger.warning("area %s measure %s has no baseline cohort %s",
+                               _area, _measure, baseline_cohort)
+                base_pos = None
+            else:
+                base_pos = int(hits[0])
+        n = _num(group, "offenders")
+        o = _num(group, "reoffenders")
+        rate = _num(group, "rate")
+        diff = _num(group, "difference")
+        counted = (group["rate_source"] == "counts").fillna(False).to_numpy(dtype=bool)
+        if base_pos is None:
+            n1 = o1 = base_rate = base_diff = np.nan
+            base_counted = False
+            base_label = None
+        else:
+            n1, o1 = n[base_pos], o[base_pos]
+            base_rate, base_diff = rate[base_pos], diff[base_pos]
+            base_counted = bool(counted[base_pos])
+            base_label = group.loc[base_pos, "cohort"]
+        pooled = _divide(o + o1, n + n1)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / np.where(n > 0, n, np.nan) + 1 / n1))
+        testable = counted & base_counted & (se > 0)
+        if base_pos is not None:
+            testable[base_pos] = False
+        z = np.where(testable, _divide(o / np.where(n > 0, n, np.nan) - o1 / n1, se), np.nan)
+        p_value = _two_sided_p(z)
+        change = rate - base_rate
+        parts.append(
+            pd.DataFrame(
+                {
+                    "area_id": group["area_id"],
+                    "measure": group["measure"],
+                    "cohort": group["cohort"],
+                    "baseline_cohort": base_label,
+                    "offenders": group["offenders"],
+                    "reoffenders": group["reoffenders"],
+                    "rate": rate,
+                    "baseline_rate": base_rate,
+                    "change": change,
+                    "change_pct": _divide(change, np.full(len(group), base_rate)) * 100,
+                    "predicted_rate": _num(group, "predicted_rate"),
+                    "difference": diff,
+                    "difference_change": diff - base_diff,
+                    "z": z,
+                    "p_value": p_value,
+                    "significant": _significance(p_value).array,
+                    "test_method": np.where(
+                        testable, TWO_SAMPLE_TEST,
+                        "not tested: needs counts for both cohorts (baseline row not tested)",
+                    ),
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame(columns=_TREND_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)
+    out["test_method"] = out["test_method"].astype("string")
+    return _sort_frame(out)
+
+
+def ni18_targets(reoffending: pd.DataFrame) -> pd.DataFrame:
+    """NI 18 target: the largest re-offender count that would be a significant fall at 95%.
+
+    For each row with offenders n and predicted_rate p (as a probability):
+    E = n·p, sd = √(n·p·(1−p)) — or sd = √Σpᵢ(1−pᵢ) when a ``predicted_variance`` column from
+    record-level data is present —, target_reoffenders = ⌊E − 1.96·sd⌋,
+    target_rate = target/n·100, change_pct = (target_rate − predicted_rate)/predicted_rate·100.
+    Source: workbook methods note (docs: notes/methods.md). The exact MoJ test behind the NI 18
+    targets (National Indicator Set, 2008) was not published; this normal approximation
+    reproduces the East Midlands NI 18 table (NOMS East Midlands Reducing Re-offending Delivery
+    Plan) to within 0.4%. The target is <NA> when even 0 re-offenders would not be significant.
+
+    A printed ``expected_reoffenders`` input column is kept as published_expected_reoffenders;
+    the computation always uses n·p. Input not modified.
+    """
+    frame = _normalise_columns(reoffending)
+    n = _num(frame, "offenders")
+    predicted = _num(frame, "predicted_rate")
+    keep = ~np.isnan(n) & (n > 0) & ~np.isnan(predicted)
+    frame = frame.loc[keep]
+    n, predicted = n[keep], predicted[keep]
+    variance = _num(frame, "predicted_variance")
+    p = predicted / 100.0
+    expected = n * p
+    use_record = ~np.isnan(variance)
+    sd = np.sqrt(np.clip(np.where(use_record, variance, n * p * (1 - p)), 0, None))
+    raw = np.floor(expected - _NI18_Z * sd + 1e-9)
+    target = np.where(raw >= 0, raw, np.nan)
+    if (raw < 0).any():
+        logger.info("%d row(s): no count would be a significant fall (target left blank)",
+                    int((raw < 0).sum()))
+    target_rate = target / n * 100.0
+    out = pd.DataFrame(
+        {
+            "area_id": frame["area_id"].to_numpy(),
+            "measure": frame["measure"].to_numpy(),
+            "cohort": frame["cohort"].to_numpy(),
+            "offenders": _count_series(n, frame.index).array,
+            "expected_reoffenders": expected,
+            "predicted_rate": predicted,
+            "target_reoffenders": _count_series(target, frame.index).array,
+            "target_rate": target_rate,
+            "change_pct": _divide(target_rate - predicted, predicted) * 100.0,
+            "method": pd.array(np.where(use_record, NI18_METHOD_RECORD, NI18_METHOD),
+                               dtype="string"),
+        }
+    )
+    if "expected_reoffenders" in frame.columns:
+        out["published_expected_reoffenders"] = _num(frame, "expected_reoffenders")
+    return _sort_frame(out)
+
+
+def ni30_progress(reoffending: pd.DataFrame) -> pd.DataFrame:
+    """NI 30 (prolific and other priority offenders): baseline, target end points and progress.
+
+    Rows used: measure 'ni30' (any case) or any row carrying ``target_reoffences`` or
+    ``ceiling_reoffences``. Per area/measure the baseline is the earliest cohort with a target
+    (else the earliest cohort); its ``reoffences`` is the baseline proven offences count.
+    change_needed = target − baseline offences, change_needed_pct = change_needed/baseline·100
+    (Lincolnshire 330 → 280: −15.2%); the same for the performance ceiling. latest_* is the
+    latest cohort after the baseline, change_so_far = latest − baseline, and status is
+    'improvement target met' (latest ≤ target), 'ceiling target met' (≤ ceiling),
+    'ceiling target not met', 'improvement target not met', 'no later data' or 'no target'.
+    Source: NI 30 definition (National Indicator Set, 2008; PPO proven offences count
+    against the local improvement target); targets as printed in the East Midlands
+    Reducing Re-offending Delivery Plan. Input not modified.
+    """
+    frame = _normalise_columns(reoffending)
+    target = _num(frame, "target_reoffences")
+    ceiling = _num(frame, "ceiling_reoffences")
+    measure = frame.get("measure", pd.Series("", index=frame.index)).astype(str).str.lower()
+    is_ni30 = (measure.str.strip() == "ni30").to_numpy()
+    has_target = ~np.isnan(target) | ~np.isnan(ceiling)
+    frame = _sort_frame(frame.loc[is_ni30 | has_target])
+    columns = [
+        "area_id", "measure", "baseline_cohort", "offenders", "baseline_reoffences",
+        "ceiling_reoffences", "target_reoffences", "change_needed", "change_needed_pct",
+        "ceiling_change", "ceiling_change_pct", "latest_cohort", "latest_reoffences",
+        "change_so_far", "change_so_far_pct", "status",
+    ]
+    rows = []
+    for (area, meas), group in frame.groupby(["area_id", "measure"], sort=False, dropna=False):
+        group = group.reset_index(drop=True)
+        g_target = _num(group, "target_reoffences")
+        g_ceiling = _num(group, "ceiling_reoffences")
+        offences = _num(group, "reoffences")
+        flagged = np.flatnonzero(~np.isnan(g_target) | ~np.isnan(g_ceiling))
+        base = int(flagged[0]) if len(flagged) else 0
+        base_key = cohort_sort_key(group.loc[base, "cohort"])
+        later = [
+            i for i in range(len(group))
+            if cohort_sort_key(group.loc[i, "cohort"]) > base_key and not np.isnan(offences[i])
+        ]
+        baseline = offences[base]
+        tgt, ceil = g_target[base], g_ceiling[base]
+        latest_pos = later[-1] if later else None
+        latest = offences[latest_pos] if latest_pos is not None else np.nan
+        if np.isnan(tgt) and np.isnan(ceil):
+            status = "no target"
+        elif latest_pos is None:
+            status = "no later data"
+        elif not np.isnan(tgt) and latest <= tgt:
+            status = "improvement target met"
+        elif not np.isnan(ceil) and latest <= ceil:
+            status = "ceiling target met"
+        elif not np.isnan(ceil):
+            status = "ceiling target not met"
+        else:
+            status = "improvement target not met"
+
+        def _pct(delta: float, baseline: float = baseline) -> float:
+            return delta / baseline * 100.0 if baseline and not np.isnan(baseline) else np.nan
+
+        rows.append(
+            {
+                "area_id": area,
+                "measure": meas,
+                "baseline_cohort": group.loc[base, "cohort"],
+                "offenders": _num(group, "offenders")[base],
+                "baseline_reoffences": baseline,
+                "ceiling_reoffences": ceil,
+                "target_reoffences": tgt,
+                "change_needed": tgt - baseline,
+                "change_needed_pct": _pct(tgt - baseline),
+                "ceiling_change": ceil - baseline,
+                "ceiling_change_pct": _pct(ceil - baseline),
+                "latest_cohort": group.loc[latest_pos, "cohort"] if later else None,
+                "latest_reoffences": latest,
+                "change_so_far": latest - baseline,
+                "change_so_far_pct": _pct(latest - baseline),
+                "status": status,
+            }
+        )
+    out = pd.DataFrame(rows, columns=columns)
+    for column in ("offenders", "baseline_reoffences", "latest_reoffences"):
+        out[column] = _count_series(out[column].to_numpy(dtype="float64"), out.index)
+    out["status"] = out["status"].astype("string")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# record-level aggregation (DuckDB)
+
+_REQUIRED_RECORD = ("area_id", "cohort", "measure", "reoffended", "reoffences", "predicted")
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _relation_sql(source: str | Path) -> str:
+    path = str(source)
+    literal = "'" + path.replace("'", "''") + "'"
+    suffix = Path(path).suffix.lower()
+    if suffix == ".parquet":
+        return f"read_parquet({literal})"
+    if suffix == ".csv":
+        return f"read_csv({literal}, header = true)"
+    raise ValueError(f"offenders source {path!r}: expected a .csv or .parquet file")
+
+
+def aggregate_offenders(
+    source: str | Path | pd.DataFrame, by: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Aggregate record-level offenders (one row per offender) into the reoffending table.
+
+    SQL in DuckDB directly over the file (``read_csv``/``read_parquet``) or a registered
+    DataFrame, grouped by area_id, cohort, measure (+ ``by`` columns):
+    offenders = count(*), reoffenders = Σ reoffended, reoffences = Σ reoffences,
+    predicted_rate = mean(predicted)·100, predicted_variance = Σ pᵢ(1−pᵢ) (the variance of the
+    re-offender count under the predictions, used by :func:`ni18_targets` and
+    :func:`reoffending_rates`), serious_reoffences = Σ serious when the column exists.
+    Source: MoJ proven reoffending measures (binary, frequency, severity); variance of a sum of
+    independent Bernoulli(pᵢ) outcomes. A sum is left blank (never partial) when any record in
+    the group has that value missing. Output sorted by area, measure, cohort, ``by``.
+    """
+    by = list(by or [])
+    con = duckdb.connect()
+    try:
+        if isinstance(source, pd.DataFrame):
+            con.register("offenders_source", source)
+            relation = "offenders_source"
+        else:
+            if not Path(source).exists():
+                raise FileNotFoundError(f"offenders file not found: {source}")
+            relation = _relation_sql(source)
+        described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+        actual = {str(row[0]).strip().lower(): str(row[0]) for row in described}
+        missing = [c for c in _REQUIRED_RECORD if c not in actual]
+        missing += [c for c in by if c.strip().lower() not in actual]
+        if missing:
+            raise ValueError(f"offenders data lacks column(s): {', '.join(missing)}")
+
+        def col(name: str) -> str:
+            return _quote(actual[name.strip().lower()])
+
+        def full_sum(expr: str, name: str) -> str:
+            return f"CASE WHEN count({name}) = count(*) THEN sum({expr}) END"
+
+        keys = [f"CAST({col('area_id')} AS VARCHAR) AS area_id",
+                f"CAST({col('cohort')} AS VARCHAR) AS cohort",
+                f"CAST({col('measure')} AS VARCHAR) AS measure"]
+        keys += [f"{col(b)} AS {_quote(b)}" for b in by]
+        group_by = ", ".join(str(i + 1) for i in range(len(keys)))
+        p = f"CAST({col('predicted')} AS DOUBLE)"
+        reoffended = f"CAST({col('reoffended')} AS BIGINT)"
+        reoffences = f"CAST({col('reoffences')} AS BIGINT)"
+        measures = [
+            "count(*) AS offenders",
+            f"{full_sum(reoffended, reoffended)} AS reoffenders",
+            f"{full_sum(reoffences, reoffences)} AS reoffences",
+            f"CASE WHEN count({p}) = count(*) THEN avg({p}) * 100 END AS predicted_rate",
+            f"{full_sum(f'{p} * (1 - {p})', p)} AS predicted_variance",
+        ]
+        if "serious" in actual:
+            serious = f"CAST({col('serious')} AS BIGINT)"
+            measures.append(f"{full_sum(serious, serious)} AS serious_reoffences")
+        sql = (
+            f"SELECT {', '.join(keys + measures)} FROM {relation} GROUP BY {group_by}"
+        )
+        logger.debug("aggregate_offenders SQL: %s", sql)
+        result = con.execute(sql).df()
+    finally:
+        con.close()
+    for column in ("offenders", "reoffenders", "reoffences", "serious_reoffences"):
+        if column in result.columns:
+            result[column] = _count_series(
+                pd.to_numeric(result[column]).astype("Float64").to_numpy(
+                    dtype="float64", na_value=np.nan
+                ),
+                result.index,
+            )
+    for column in ("predicted_rate", "predicted_variance"):
+        result[column] = pd.to_numeric(result[column]).astype("float64")
+    ordered = ["area_id", "cohort", "measure", *by, "offenders", "reoffenders", "reoffences",
+               "predicted_rate", "predicted_variance"]
+    if "serious_reoffences" in result.columns:
+        ordered.append("serious_reoffences")
+    return _sort_frame(result[ordered], extra=by)

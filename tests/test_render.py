@@ -1,0 +1,411 @@
+"""Tests for analysis.render: self-contained HTML, deterministic A4 PDF, atomic writes, Quarto."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import logging
+import os
+import re
+import stat
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from analysis import render
+
+HOSTILE = r"<script>alert(1)</script> #set page(width: 1cm) $x$ *bold* \\ @ref"
+ALT = "Line chart of proven reoffending rate by quarter"
+TITLE = "Reducing reoffending: Gloucestershire"
+SUBTITLE = "Gloucestershire · as of 31 December 2005"
+STAMP = "workbook 0.1.0 · commit abc123 · area gloucestershire · as of 2005-12-31"
+META = {"title": TITLE, "subtitle": SUBTITLE, "stamp": STAMP}
+
+FIGURE_CELL = f"""\
+import matplotlib
+matplotlib.use("module://matplotlib_inline.backend_inline")
+import matplotlib.pyplot as plt
+from IPython.display import display
+fig, ax = plt.subplots(figsize=(6, 3))
+ax.plot([1, 2, 3, 4], [0.31, 0.29, 0.30, 0.27])
+ax.set_title("Proven reoffending rate")
+display(fig, metadata={{"image/png": {{"alt": {ALT!r}}}}})
+plt.close(fig)
+"""
+
+TABLE_CELL = f"""\
+import pandas as pd
+pd.set_option("display.max_colwidth", None)
+HOSTILE = {HOSTILE!r}
+df = pd.DataFrame({{"area": ["Gloucestershire", HOSTILE], "rate": [0.31, 0.27]}})
+df
+"""
+
+GT_CELL = """\
+from great_tables import GT
+GT(df).tab_header(title="Great tables title")
+"""
+
+EXTERNAL = re.compile(
+    r"<(?!a\b)[a-z][^>]*\b(?:src|href)\s*=\s*['\"]?\s*(?:https?:)?//|url\(\s*['\"]?\s*https?:",
+    re.IGNORECASE,
+)
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small notebook executed with nbclient, like papermill's output."""
+    nbclient = pytest.importorskip("nbclient")
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [
+        new_markdown_cell(
+            "## Section\n\nIntro with a [link](https://example.org/guide).\n\n### Sub"
+        ),
+        new_code_cell(FIGURE_CELL),
+        new_code_cell(TABLE_CELL),
+        new_code_cell(GT_CELL),
+        new_markdown_cell("## Notes\n\nClosing text."),
+        new_code_cell("print('printed ' + HOSTILE)"),
+    ]
+    nbclient.NotebookClient(nb, kernel_name="python3", timeout=120).execute()
+    path = tmp_path_factory.mktemp("executed") / "report.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def html_page(executed: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    out = render.render_html(executed, tmp_path_factory.mktemp("html") / "r.html", **META)
+    return out.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def pdf_bytes(executed: Path, tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    return render.render_pdf(
+        executed, tmp_path_factory.mktemp("pdf") / "r.pdf", **META
+    ).read_bytes()
+
+
+def _png() -> str:
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(2, 1))
+    ax.bar(["a", "b"], [1, 2])
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _unexecuted(tmp_path: Path, cells: list[nbformat.NotebookNode]) -> Path:
+    nb = new_notebook()
+    nb.cells = cells
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def _pdf_text(pdf: bytes) -> list[str]:
+    pypdf = pytest.importorskip("pypdf")
+    return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+# --- HTML ---------------------------------------------------------------------------------
+
+
+def test_html_is_self_contained(html_page: str) -> None:
+    assert not EXTERNAL.findall(html_page)
+    assert "require.js" not in html_page and "mathjax" not in html_page.lower()
+    assert "<script" not in html_page.lower()
+    assert 'href="https://example.org/guide"' in html_page  # links in text are fine
+
+
+def test_html_embeds_figure_with_alt_text(html_page: str) -> None:
+    images = re.findall(r"<img\b[^>]*>", html_page)
+    assert len(images) == 1
+    assert 'src="data:image/png;base64,' in images[0]
+    assert f'alt="{ALT}"' in images[0]
+
+
+def test_html_structure(html_page: str) -> None:
+    assert '<html lang="en-GB">' in html_page
+    assert len(re.findall(r"<h1\b", html_page)) == 1
+    assert f"<h1>{TITLE}</h1>" in html_page
+    nav = re.search(r"<nav\b.*?</nav>", html_page, re.DOTALL)
+    assert nav is not None
+    for heading in ("Section", "Sub", "Notes"):
+        match = re.search(rf'<h[23] id="([^"]+)">{heading}</h[23]>', html_page)
+        assert match, heading
+        assert f'href="#{match.group(1)}">{heading}</a>' in nav.group(0)
+    footer = re.search(r"<footer\b.*?</footer>", html_page, re.DOTALL)
+    assert footer is not None and STAMP in footer.group(0)
+    assert "@media print" in html_page
+
+
+def test_html_has_no_code_or_prompts(html_page: str) -> None:
+    assert "plt.subplots" not in html_page
+    assert "pd.DataFrame" not in html_page
+    assert "In&nbsp;[" not in html_page and "Out[" not in html_page
+
+
+def test_html_escapes_hostile_text(html_page: str) -> None:
+    assert "<script>alert" not in html_page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html_page
+    assert "Great tables title" in html_page
+
+
+def test_html_is_deterministic_and_path_free(executed: Path, tmp_path: Path) -> None:
+    first = render.render_html(executed, tmp_path / "a" / "one.html", **META).read_bytes()
+    second = render.render_html(executed, tmp_path / "b" / "two.html", **META).read_bytes()
+    assert first == second
+    assert str(executed.parent).encode() not in first
+    assert str(tmp_path).encode() not in first
+
+
+def test_html_demotes_h1_and_uses_fig_alt_fallback(tmp_path: Path, caplog) -> None:
+    image = new_output("display_data", data={"image/png": _png(), "text/plain": "<Figure>"})
+    nb = _unexecuted(
+        tmp_path,
+        [
+            new_markdown_cell("# Top\n\n## Top"),
+            new_code_cell("#| fig-alt: Bar chart of two values\nplt.show()", outputs=[image]),
+        ],
+    )
+    with caplog.at_level(logging.WARNING, logger="analysis.render"):
+        page = render.render_html(nb, tmp_path / "r.html", **META).read_text(encoding="utf-8")
+    assert len(re.findall(r"<h1\b", page)) == 1
+    ids = re.findall(r'<h2 id="([^"]+)">Top</h2>', page)
+    assert len(ids) == 2 and len(set(ids)) == 2
+    assert 'alt="Bar chart of two values"' in page
+    assert "Demoted 1 level-1" in caplog.text
+
+
+# --- PDF ----------------------------------------------------------------------------------
+
+
+def test_pdf_is_a4_with_title_contents_and_page_numbers(pdf_bytes: bytes) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    reader = pypdf.PdfReader(io.BytesIO(pdf_bytes))
+    assert len(reader.pages) > 2
+    for page in reader.pages:
+        box = page.mediabox
+        assert float(box.width) == pytest.approx(595.28, abs=0.05)
+        assert float(box.height) == pytest.approx(841.89, abs=0.05)
+    pages = _pdf_text(pdf_bytes)
+    assert TITLE in pages[0] and SUBTITLE in pages[0] and STAMP in pages[0]
+    assert "Contents" in pages[1] and "Section" in pages[1] and "Notes" in pages[1]
+    total = len(pages)
+    assert f"Page 2 of {total}" in pages[1]
+    assert f"Page {total} of {total}" in pages[-1]
+    body = "\n".join(pages[2:])
+    assert "Great tables title" in body and "Gloucestershire" in body
+
+
+def test_pdf_renders_hostile_text_literally(pdf_bytes: bytes) -> None:
+    body = _squash("".join(_pdf_text(pdf_bytes)[2:]))
+    # Once in the pandas table, once in the great_tables table, once printed.
+    assert body.count(_squash(HOSTILE)) == 3
+
+
+def test_pdf_keeps_alt_text(pdf_bytes: bytes) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    reader = pypdf.PdfReader(io.BytesIO(pdf_bytes))
+    found: list[str] = []
+    seen: set[int] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, pypdf.generic.IndirectObject):
+            if node.idnum in seen:
+                return
+            seen.add(node.idnum)
+            node = node.get_object()
+        if isinstance(node, pypdf.generic.DictionaryObject):
+            if "/Alt" in node:
+                found.append(str(node["/Alt"]))
+            for key, value in node.items():
+                if key not in ("/P", "/Parent", "/Pg"):
+                    walk(value)
+        elif isinstance(node, pypdf.generic.ArrayObject):
+            for value in node:
+                walk(value)
+
+    walk(reader.trailer["/Root"].get("/StructTreeRoot"))
+    assert ALT in found
+
+
+def test_pdf_is_byte_identical(executed: Path, pdf_bytes: bytes, tmp_path: Path) -> None:
+    again = render.render_pdf(executed, tmp_path / "elsewhere" / "again.pdf", **META)
+    assert again.read_bytes() == pdf_bytes
+
+
+def test_pdf_without_alt_text_still_renders(tmp_path: Path, caplog) -> None:
+    image = new_output("display_data", data={"image/png": _png(), "text/plain": "<Figure>"})
+    nb = _unexecuted(tmp_path, [new_markdown_cell("## Chart"), new_code_cell("", outputs=[image])])
+    with caplog.at_level(logging.WARNING, logger="analysis.render"):
+        out = render.render_pdf(nb, tmp_path / "r.pdf", title=HOSTILE, subtitle="", stamp=HOSTILE)
+    assert "has no alt text" in caplog.text
+    assert "not PDF/UA-1" in caplog.text
+    pages = _pdf_text(out.read_bytes())
+    assert _squash(HOSTILE) in _squash(pages[0])
+    assert len(pages) == 3
+
+
+def test_remote_image_is_not_fetched(tmp_path: Path, caplog) -> None:
+    cell = new_markdown_cell("## Logo\n\n![Force logo](https://example.org/logo.png)")
+    nb = _unexecuted(tmp_path, [cell])
+    with caplog.at_level(logging.WARNING, logger="analysis.render"):
+        render.render_html(nb, tmp_path / "r.html", **META)
+        out = render.render_pdf(nb, tmp_path / "r.pdf", **META)
+    assert "external resource" in caplog.text
+    assert "[Image not embedded: Force logo]" in _pdf_text(out.read_bytes())[2]
+
+
+# --- atomic writes ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("renderer", [render.render_html, render.render_pdf])
+def test_corrupt_notebook_leaves_no_output(renderer, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text('{"cells": [', encoding="utf-8")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    with pytest.raises(Exception):  # noqa: B017 - any read error will do
+        renderer(bad, out_dir / "report.out", **META)
+    assert list(out_dir.iterdir()) == []
+
+
+def test_failure_keeps_previous_output(executed: Path, tmp_path: Path, monkeypatch) -> None:
+    out = tmp_path / "report.pdf"
+    out.write_bytes(b"previous")
+
+    def broken(*args: object, **kwargs: object) -> bytes:
+        raise RuntimeError("typst failed")
+
+    monkeypatch.setattr(render.typst, "compile", broken)
+    with pytest.raises(RuntimeError, match="typst failed"):
+        render.render_pdf(executed, out, **META)
+    assert out.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.pdf"]
+
+
+def test_atomic_output_removes_temp_file(tmp_path: Path) -> None:
+    out = tmp_path / "x.html"
+    with pytest.raises(ValueError):
+        with render._atomic_output(out) as tmp:
+            tmp.write_text("partial")
+            raise ValueError("boom")
+    assert list(tmp_path.iterdir()) == []
+    with render._atomic_output(out) as tmp:
+        tmp.write_text("done")
+    assert out.read_text() == "done"
+    assert list(tmp_path.iterdir()) == [out]
+
+
+# --- Quarto -------------------------------------------------------------------------------
+
+
+def test_quarto_command_arguments(tmp_path: Path) -> None:
+    notebook, out_dir, meta = tmp_path / "nb.ipynb", tmp_path / "out", tmp_path / "meta.yml"
+    assert render.quarto_command(notebook, out_dir, "html") == [
+        "quarto",
+        "render",
+        str(notebook),
+        "--to",
+        "html",
+        "--output-dir",
+        str(out_dir),
+    ]
+    command = render.quarto_command(notebook, out_dir, "typst", metadata_file=meta)
+    assert command[3:] == [
+        "--to",
+        "typst",
+        "--output-dir",
+        str(out_dir),
+        "--metadata-file",
+        str(meta),
+    ]
+    assert "--execute" not in command
+    with pytest.raises(ValueError):
+        render.quarto_command(notebook, out_dir, "docx")
+
+
+def _fake_quarto(bin_dir: Path, log_file: Path, *, fail: bool = False) -> None:
+    """A stand-in ``quarto``: records its arguments and metadata, writes the output file."""
+    script = bin_dir / "quarto"
+    body = (
+        "exit 3"
+        if fail
+        else (
+            'ext=html; [ "$4" = typst ] && ext=pdf\n'
+            'mkdir -p "$6"\n'
+            'stem=$(basename "$2" .ipynb)\n'
+            'printf "fake %s" "$4" > "$6/$stem.$ext"'
+        )
+    )
+    script.write_text(
+        "#!/bin/sh\n"
+        f'printf "%s\\n" "$@" > "{log_file}"\n'
+        f'[ -n "$8" ] && cp "$8" "{log_file}.meta"\n'
+        f"{body}\n",
+        encoding="utf-8",
+    )
+    script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+
+
+def test_engine_detection(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert render.engine_available() == "builtin"
+    _fake_quarto(tmp_path, tmp_path / "args.txt")
+    assert render.engine_available() == "quarto"
+
+
+def test_render_with_fake_quarto(tmp_path: Path, monkeypatch) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log_file = tmp_path / "args.txt"
+    _fake_quarto(bin_dir, log_file)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    notebook = tmp_path / "gloucestershire.ipynb"
+    notebook.write_text("{}", encoding="utf-8")
+    out = tmp_path / "reports" / "gloucestershire.pdf"
+
+    result = render.render_with_quarto(notebook, out, "typst", **META)
+
+    assert result == out and out.read_text() == "fake typst"
+    args = log_file.read_text(encoding="utf-8").splitlines()
+    assert args[:5] == ["render", str(notebook), "--to", "typst", "--output-dir"]
+    assert args[6] == "--metadata-file" and "--execute" not in args
+    metadata = json.loads(Path(f"{log_file}.meta").read_text(encoding="utf-8"))
+    assert metadata["title"] == TITLE and metadata["date"] == STAMP
+    assert sorted(p.name for p in out.parent.iterdir()) == ["gloucestershire.pdf"]
+
+
+def test_render_with_quarto_failure_and_absence(tmp_path: Path, monkeypatch) -> None:
+    notebook = tmp_path / "nb.ipynb"
+    notebook.write_text("{}", encoding="utf-8")
+    out = tmp_path / "reports" / "nb.html"
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(FileNotFoundError):
+        render.render_with_quarto(notebook, out, "html", **META)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    _fake_quarto(bin_dir, tmp_path / "args.txt", fail=True)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    with pytest.raises(RuntimeError, match="quarto render failed"):
+        render.render_with_quarto(notebook, out, "html", **META)
+    assert not out.exists()
+    assert list(out.parent.iterdir()) == []
