@@ -79,12 +79,11 @@ def _print_counts(dataset) -> None:
 @app.command()
 def validate(
     data_dir: Annotated[Path, typer.Argument(help="Folder of CSV files or an Excel workbook.")],
-    as_of: Annotated[str | None, typer.Option(help="Date for future-cohort checks.")] = None,
 ) -> None:
     """Check every rule of the data contract; exit 1 listing every problem, 0 when clean."""
     from .loader import load_dataset
 
-    dataset = load_dataset(_data_dir(data_dir), as_of=_as_of(as_of))
+    dataset = load_dataset(_data_dir(data_dir))
     if dataset.errors:
         _print_problems(dataset.errors, f"{len(dataset.errors)} problems in {data_dir}", "red")
         if dataset.warnings:
@@ -96,11 +95,11 @@ def validate(
     console.print(f"[green]{data_dir} meets the data contract.[/]")
 
 
-def _load_or_exit(data_dir: Path, as_of: date | None):
+def _load_or_exit(data_dir: Path):
     """Load and validate; on any error print every problem and exit 1 (never a traceback)."""
     from .loader import load_dataset
 
-    dataset = load_dataset(_data_dir(data_dir), as_of=as_of)
+    dataset = load_dataset(_data_dir(data_dir))
     if dataset.errors:
         _print_problems(dataset.errors, f"{len(dataset.errors)} problems in {data_dir}", "red")
         errors.print("Fix these problems and run again; `workbook validate` lists them too.")
@@ -120,7 +119,7 @@ def export(
     from .pipeline import export as write_tables
 
     when = _as_of(as_of)
-    dataset = _load_or_exit(data_dir, when)
+    dataset = _load_or_exit(data_dir)
     results = analyse(dataset, as_of=when, threshold=threshold)
     written = write_tables(results, out)
     table = RichTable(title=f"Derived tables as of {results.as_of} in {out}", title_justify="left")

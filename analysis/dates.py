@@ -12,7 +12,8 @@ _MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if nam
 _MONTHS["sept"] = 9
 
 # Words plans put around a date that do not change which date is meant.
-_LEAD_IN = re.compile(r"^(?:by|before|due|end(?:\s+of)?|by\s+(?:the\s+)?end(?:\s+of)?|from)\s+", re.I)
+_LEAD_IN = re.compile(
+    r"^(?:(?:by|before|due|during|from)\s+)?(?:(?:the\s+)?end(?:\s+of)?[\s-]+)?", re.I)
 
 
 @dataclass(frozen=True)

@@ -301,7 +301,7 @@ def _decimals(text: str) -> int:
     return len(text.split(".", 1)[1]) if "." in text else 0
 
 
-def _check_reoffending(raw: _Raw, problems: list[Problem], as_of: date) -> None:
+def _check_reoffending(raw: _Raw, problems: list[Problem], today: date) -> None:
     from .periods import period_bounds
 
     def add(row, column, value, rule, message):
@@ -333,9 +333,9 @@ def _check_reoffending(raw: _Raw, problems: list[Problem], as_of: date) -> None:
         cohort = _get(rec, "cohort")
         if cohort and contract.COHORT.fullmatch(cohort):
             start, _ = period_bounds(cohort)
-            if start > as_of:
+            if start > today:
                 add(row, "cohort", cohort, "no-future-cohort",
-                    f"the cohort starts on {start.isoformat()}, after today ({as_of.isoformat()})")
+                    f"the cohort starts on {start.isoformat()}, after today ({today.isoformat()})")
 
 
 def _check_plans(raw: _Raw, problems: list[Problem]) -> None:
@@ -395,7 +395,7 @@ def _check_frameworks(raws: dict[str, _Raw], problems: list[Problem]) -> None:
                                     + ", ".join(available()), table="inspections"))
 
 
-def _cross_table(raws: dict[str, _Raw], problems: list[Problem], as_of: date) -> None:
+def _cross_table(raws: dict[str, _Raw], problems: list[Problem], today: date) -> None:
     if "areas" in raws:
         _check_exists(raws, problems, "areas", "parent_id", "areas", "area_id")
         _check_cycles(raws["areas"], problems)
@@ -415,7 +415,7 @@ def _cross_table(raws: dict[str, _Raw], problems: list[Problem], as_of: date) ->
     _check_frameworks(raws, problems)
     _check_scores(raws, problems)
     if "reoffending" in raws:
-        _check_reoffending(raws["reoffending"], problems, as_of)
+        _check_reoffending(raws["reoffending"], problems, today)
 
 
 def _warnings(raws: dict[str, _Raw], problems: list[Problem]) -> None:
@@ -496,7 +496,7 @@ def _derive(name: str, frame: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> 
     return frame
 
 
-def load_dataset(source: str | Path, *, as_of: date | None = None) -> Dataset:
+def load_dataset(source: str | Path, *, today: date | None = None) -> Dataset:
     """Read, check and type every table in a data folder or workbook.
 
     Every rule of the data contract (analysis/contract.py, docs/data.md) is checked and every
@@ -504,7 +504,9 @@ def load_dataset(source: str | Path, *, as_of: date | None = None) -> Dataset:
     and named in ``problems``, so rows read = rows loaded + rows named in errors.
     """
     source = Path(source)
-    as_of = as_of or contract.today()
+    # Future cohorts are judged against the real date, not a report's as-of date: a report as
+    # of 2005 may still be built from a dataset that also holds 2008 cohorts.
+    today = today or contract.today()
     dataset = Dataset(source)
     problems: list[Problem] = []
     raws = {raw.name: raw for raw in _read_source(source, problems)}
@@ -514,7 +516,7 @@ def load_dataset(source: str | Path, *, as_of: date | None = None) -> Dataset:
                                     f"the {name} table is required", table=name))
     for name, raw in raws.items():
         problems.extend(_schema_problems(raw, TABLES[name]))
-    _cross_table(raws, problems, as_of)
+    _cross_table(raws, problems, today)
     _warnings(raws, problems)
     for name in TABLES:
         if name not in raws:
@@ -538,7 +540,7 @@ def load_dataset(source: str | Path, *, as_of: date | None = None) -> Dataset:
         from .records import check_records
 
         dataset.records = records
-        problems.extend(check_records(records, _ids(raws, "areas", "area_id"), as_of))
+        problems.extend(check_records(records, _ids(raws, "areas", "area_id"), today))
     dataset.problems = sorted(problems, key=lambda p: (p.file, p.row or 0, p.column, p.rule))
     log.info("loaded %s: %d tables, %d errors, %d warnings", source, len(dataset.tables),
              len(dataset.errors), len(dataset.warnings))

@@ -206,7 +206,9 @@ def export(results: Results, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, first in EXPORTS.items():
-        frame = _ordered(getattr(results, name), first).round(4)
+        frame = _ordered(getattr(results, name), first)
+        floats = frame.select_dtypes("float").columns
+        frame = frame.assign(**{c: frame[c].round(4) for c in floats})
         if name == "reoffending_rates" or name == "funnel":
             frame = frame.sort_values(["area_id", "measure", "cohort"],
                                       key=lambda s: s.map(cohort_sort_key) if s.name == "cohort"

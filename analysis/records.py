@@ -48,7 +48,7 @@ _SERIOUS = ("serious", "binary", "reoffended and serious are 0 or 1",
             "serious IS NOT NULL AND TRY_CAST(serious AS INTEGER) NOT IN (0, 1)")
 
 
-def check_records(path: Path, area_ids: set[str], as_of: date) -> list[Problem]:
+def check_records(path: Path, area_ids: set[str], today: date) -> list[Problem]:
     """Check every contract rule of the record-level file with DuckDB, streaming over it."""
     problems: list[Problem] = []
     con = duckdb.connect()
@@ -95,11 +95,11 @@ def check_records(path: Path, area_ids: set[str], as_of: date) -> list[Problem]:
             start, _ = period_bounds(cohort)
         except ValueError:
             continue
-        if start > as_of:
+        if start > today:
             row = con.execute("SELECT min(_row) FROM rec WHERE CAST(cohort AS VARCHAR) = ?",
                               [cohort]).fetchone()[0]
             problems.append(Problem(path.name, int(row), "cohort", cohort, "no-future-cohort",
-                                    f"the cohort starts after today ({as_of.isoformat()})",
+                                    f"the cohort starts after today ({today.isoformat()})",
                                     table="offenders"))
     con.close()
     return problems

@@ -44,3 +44,18 @@ def test_iso_dates_are_strict():
     assert parse_iso_date("2005-01-01") == date(2005, 1, 1)
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         parse_iso_date("01/01/2005")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Spellings found in the East Midlands delivery plan 2009-10.
+        ("by end July 2009", date(2009, 7, 31)),
+        ("By end Sept 2009", date(2009, 9, 30)),
+        ("by end-June 2009", date(2009, 6, 30)),
+        ("During 2009", date(2009, 12, 31)),
+        ("End March 2006", date(2006, 3, 31)),
+    ],
+)
+def test_plan_spellings_with_lead_in_words(text, expected):
+    assert parse_due(text).on == expected

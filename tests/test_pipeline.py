@@ -1,0 +1,95 @@
+import csv
+from datetime import date
+
+import pytest
+from typer.testing import CliRunner
+
+from analysis.cli import app
+from analysis.loader import load_dataset
+from analysis.pipeline import EXPORTS, analyse
+
+from .conftest import EXAMPLE
+
+# The East Midlands Reducing Re-offending Delivery Plan 2009-10 prints, for each local authority,
+# the number of re-offenders that would be a significant fall, its rate and the % change.
+NI18_PRINTED = {
+    "derby": (261, 6.73, -11.06),
+    "derbyshire": (506, 6.84, -8.23),
+    "leicester": (524, 8.07, -7.97),
+    "leicestershire": (353, 7.18, -9.64),
+    "nottingham": (784, 11.41, -6.62),
+    "nottinghamshire": (832, 11.09, -6.45),
+}
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    out = tmp_path_factory.mktemp("export")
+    result = CliRunner().invoke(app, ["export", str(EXAMPLE), "--out", str(out),
+                                      "--as-of", "2005-12-31"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _read(path):
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_every_public_file_has_its_public_columns(exported):
+    for name, columns in EXPORTS.items():
+        with (exported / f"{name}.csv").open(encoding="utf-8") as handle:
+            header = next(csv.reader(handle))
+        assert header[: len(columns)] == columns, name
+
+
+def test_exported_inspection_sections_match_the_printed_sheet(exported):
+    rows = {(r["inspection_id"], r["section"]): r for r in _read(exported / "inspection_sections.csv")}
+    for section, printed in {"B": 61, "C": 72, "D": 70, "overall": 68}.items():
+        row = rows[("glos-esi-2005", section)]
+        assert float(row["published"]) == printed
+        assert abs(float(row["score"]) - printed) < 0.5
+    for section, printed in {"B": 44, "C": 62, "D": 76}.items():
+        row = rows[("glos-esi-2005-accommodation", section)]
+        assert abs(float(row["score"]) - printed) < 0.5
+
+
+def test_exported_ni18_targets_reproduce_the_east_midlands_table(exported):
+    rows = {r["area_id"]: r for r in _read(exported / "ni18_targets.csv")}
+    assert set(rows) == set(NI18_PRINTED)
+    for area, (target, rate, change) in NI18_PRINTED.items():
+        row = rows[area]
+        assert abs(int(row["target_reoffenders"]) - target) <= 0.01 * target
+        assert abs(float(row["target_rate"]) - rate) <= 0.01 * rate
+        assert abs(float(row["change_pct"]) - change) <= 1.0
+
+
+def test_exported_reconviction_against_prediction(exported):
+    # Gloucestershire 1999 Q1 community orders: actual 54.8% against 53.5% predicted;
+    # England and Wales 50.2% against 51.7%.
+    rows = {r["area_id"]: r for r in _read(exported / "reoffending_rates.csv")
+            if r["measure"] == "community-order-reconviction-2yr"}
+    assert float(rows["gloucestershire"]["difference"]) == pytest.approx(1.3)
+    assert float(rows["england-and-wales"]["difference"]) == pytest.approx(-1.5)
+    assert rows["gloucestershire"]["significant"] == ""  # no counts: cannot be tested
+
+
+def test_exported_gaps_and_milestones(exported):
+    coverage = [r for r in _read(exported / "pathway_coverage.csv")
+                if r["plan_id"] == "glos-rrap-2005-06" and r["gap"] == "True"]
+    assert {r["pathway"] for r in coverage} == {"OM", "ED", "TSF"}
+    states = {r["milestone_id"]: r for r in _read(exported / "milestones_status.csv")}
+    # "31/10/05" is 61 days before the as-of date 31/12/05.
+    assert states["glos-accm-03-m1"]["state"] == "overdue"
+    assert states["glos-accm-03-m1"]["days_overdue"] == "61"
+
+
+def test_record_level_data_reach_the_same_cohort_table(tmp_path):
+    from analysis.synth import synthesise
+
+    synthesise(tmp_path, areas=3, quarters=2, offenders_per_quarter=50, record_level=True)
+    (tmp_path / "reoffending.csv").write_text(
+        (tmp_path / "reoffending.csv").read_text().splitlines()[0] + "\n")
+    results = analyse(load_dataset(tmp_path), as_of=date(2022, 1, 1))
+    assert len(results.reoffending_rates) == 6  # 3 areas x 2 quarters, from records alone
+    assert "predicted_variance" not in EXPORTS["reoffending_rates"]
