@@ -131,6 +131,39 @@ def export(
 
 
 @app.command()
+def build(
+    data_dir: Annotated[Path, typer.Argument(help="Folder of CSV files or an Excel workbook.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the reports.")] = Path("reports"),
+    areas: Annotated[str | None, typer.Option(help="Comma-separated area ids (default all).")] = None,
+    as_of: Annotated[str | None, typer.Option(help="Report date YYYY-MM-DD (default today).")] = None,
+    formats: Annotated[str, typer.Option(help="Comma-separated: html, pdf.")] = "html,pdf",
+    jobs: Annotated[int, typer.Option(min=1, help="Notebooks run in parallel.")] = 1,
+    engine: Annotated[str, typer.Option(help="auto (Quarto if on PATH), quarto or builtin.")] = "auto",
+    timeout: Annotated[float, typer.Option(min=1, help="Seconds allowed per notebook.")] = 600,
+) -> None:
+    """Execute the area notebook per area and the overview, render HTML and PDF, index them."""
+    from .build import DataInvalid, summary_table
+    from .build import build as run_build
+
+    wanted = [a.strip() for a in areas.split(",") if a.strip()] if areas else None
+    try:
+        result = run_build(_data_dir(data_dir), out, areas=wanted, as_of=_as_of(as_of),
+                           formats=[f.strip() for f in formats.split(",") if f.strip()],
+                           jobs=jobs, engine=engine, timeout=timeout)
+    except DataInvalid as exc:
+        _print_problems(exc.problems, f"{len(exc.problems)} problems in {data_dir}", "red")
+        errors.print("Nothing was built. Fix these problems and run again.")
+        raise typer.Exit(1) from None
+    except (ValueError, FileNotFoundError) as exc:
+        errors.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(USAGE_ERROR) from None
+    console.print(summary_table(result))
+    console.print(f"Index: {result.index}")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
 def contract() -> None:
     """Print the data contract as Markdown (the source of docs/data.md)."""
     from .contract import markdown

@@ -69,6 +69,16 @@ class Dataset:
         return pd.DataFrame(columns=columns)
 
 
+class DataInvalid(Exception):
+    """The data break the contract, so nothing is analysed or built; `problems` lists every error."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        shown = "\n".join(str(p) for p in self.problems[:20])
+        more = f"\n... and {len(self.problems) - 20} more" if len(self.problems) > 20 else ""
+        super().__init__(f"{len(self.problems)} problems in the data:\n{shown}{more}")
+
+
 # ---------------------------------------------------------------------------------------------
 # Reading files
 

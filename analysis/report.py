@@ -1,0 +1,367 @@
+"""The area and overview reports: each section as text, tables and charts, ready for a notebook."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .completeness import CONSEQUENCES
+from .disclosure import MARKER
+from .loader import DataInvalid, Dataset, load_dataset
+from .pathways import PATHWAY_NAMES, SEVEN_PATHWAYS
+from .periods import cohort_sort_key
+from .pipeline import Results, analyse
+from .progress import DUE_SOON_DAYS, RAG_RULE
+
+log = logging.getLogger(__name__)
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
+
+
+def text(value: object) -> str:
+    """Data as literal text inside Markdown: HTML-escaped and Markdown punctuation escaped."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(value), quote=False))
+
+
+@dataclass
+class Markdown:
+    """A block of report text (already escaped where it holds data)."""
+
+    body: str
+
+
+@dataclass
+class Block:
+    """One piece of a report section: text, a table (great-tables) or a chart."""
+
+    kind: str  # "markdown", "table" or "chart"
+    content: object
+
+
+def load(data_dir: str | Path, *, as_of: str | date | None = None,
+         threshold: int = 10) -> tuple[Dataset, Results]:
+    """Load, validate and analyse a data folder for a report; DataInvalid on any problem."""
+    dataset = load_dataset(Path(data_dir))
+    if dataset.errors:
+        raise DataInvalid(dataset.errors)
+    when = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+    return dataset, analyse(dataset, as_of=when, threshold=threshold)
+
+
+def parameters_note(**params: object) -> Markdown:
+    """The parameters and package version that made the report (deterministic: no clock)."""
+    shown = ", ".join(f"{k} = {text(Path(v).name if k == 'data_dir' else v)}"
+                      for k, v in params.items())
+    return Markdown(f"Made by reoffending-workbook {__version__} with {shown}.")
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _pct(value: float) -> str:
+    return "no figure" if pd.isna(value) else f"{value:.1f}%"
+
+
+@dataclass
+class AreaReport:
+    """One area's report: the derived tables cut to the area, and the sections built from them."""
+
+    dataset: Dataset
+    results: Results
+    area_id: str
+
+    @classmethod
+    def build(cls, data_dir: str | Path, area_id: str, as_of: str | date | None = None,
+              threshold: int = 10) -> AreaReport:
+        dataset, results = load(data_dir, as_of=as_of, threshold=threshold)
+        if area_id not in set(dataset.table("areas")["area_id"]):
+            raise ValueError(f"area_id {area_id!r} is not in areas.csv")
+        return cls(dataset, results, area_id)
+
+    @property
+    def area(self) -> pd.Series:
+        areas = self.dataset.table("areas")
+        return areas[areas["area_id"] == self.area_id].iloc[0]
+
+    @property
+    def t(self) -> dict[str, pd.DataFrame]:
+        return self.results.for_area(self.area_id)
+
+    def missing(self, table: str) -> Markdown:
+        """The sentence a section shows when its data is missing: what, and what it prevents."""
+        return Markdown(f"**No {table} data for {text(self.area['name'])}.** "
+                        f"{CONSEQUENCES[table].capitalize()}.")
+
+    # -- Summary ---------------------------------------------------------------------------
+    def summary(self) -> list[Block]:
+        """The few figures a board member needs first."""
+        t, area = self.t, self.area
+        lines = [f"**{text(area['name'])}** ({text(str(area['area_type']).replace('_', ' '))})"
+                 f", as of {self.results.as_of:%d %B %Y}."]
+        strands, ms = t["strands_summary"], t["milestones_status"]
+        if not strands.empty:
+            rag = strands["rag"].value_counts()
+            lines.append(
+                f"- **Action plan:** {_count(len(strands), 'strand')}; RAG "
+                f"{rag.get('green', 0)} green, {rag.get('amber', 0)} amber, {rag.get('red', 0)} red"
+                f"; {_count(int((ms['state'] == 'overdue').sum()), 'milestone')} overdue of "
+                f"{len(ms)}; {int((ms['state'] == 'complete').sum())} complete.")
+            gaps = t["plan_gaps"]
+            missing = [PATHWAY_NAMES[c] for g in gaps["pathway_gaps"] for c in g.split(";") if c]
+            lines.append("- **Pathways without a strand:** "
+                         + (text(", ".join(missing)) if missing else "none of the seven") + ".")
+            lines.append(f"- **SMART:** strands meet {strands['smart_score'].mean():.1f} of 5 "
+                         "criteria on average.")
+        else:
+            lines.append("- **Action plan:** none given.")
+        sections = t["inspection_sections"]
+        overall = sections[sections["section"] == "overall"]
+        if not overall.empty:
+            row = overall.iloc[-1]
+            lines.append(f"- **Inspection:** overall score {row['score']:.0f}% "
+                         f"({text(row['inspection_id'])}).")
+        else:
+            lines.append("- **Inspection:** no scored inspection.")
+        rates = t["reoffending_rates"]
+        with_rate = rates[rates["rate"].notna()]
+        if not with_rate.empty:
+            latest = with_rate.iloc[max(range(len(with_rate)),
+                                        key=lambda i: cohort_sort_key(with_rate.iloc[i]["cohort"]))]
+            versus = (f" against {latest['predicted_rate']:.1f}% predicted"
+                      if pd.notna(latest["predicted_rate"]) else "")
+            lines.append(f"- **Reoffending:** {latest['rate']:.1f}% ({text(latest['measure'])}, "
+                         f"cohort {text(latest['cohort'])}){versus}.")
+        elif not t["ni18_targets"].empty:
+            row = t["ni18_targets"].iloc[0]
+            lines.append(f"- **NI 18 target:** at most {row['target_reoffenders']} re-offenders "
+                         f"({row['target_rate']:.2f}%) from a cohort of {row['offenders']:,} "
+                         f"predicted at {row['predicted_rate']:.2f}%.")
+        else:
+            lines.append("- **Reoffending:** no figures.")
+        ind = t["indicators_status"]
+        if not ind.empty:
+            met = int((ind["status"] == "met").sum())
+            targeted = int((ind["status"] != "no target").sum())
+            lines.append(f"- **Indicators:** {met} of {targeted} targets met.")
+        gaps = t["completeness"]
+        n_gaps = int((gaps["status"] != "present").sum())
+        lines.append(f"- **Data gaps:** {n_gaps} (see Data completeness).")
+        return [Block("markdown", Markdown("\n".join(lines)))]
+
+    # -- Pathway progress --------------------------------------------------------------------
+    def progress(self) -> list[Block]:
+        from . import charts, tables
+
+        t = self.t
+        if t["strands_summary"].empty:
+            return [Block("markdown", self.missing("plans"))]
+        ms = t["milestones_status"]
+        blocks = [Block("markdown", Markdown(
+            f"Milestones are *overdue* when their due date has passed without completion, and "
+            f"*due soon* within {DUE_SOON_DAYS} days of the as-of date. {RAG_RULE}"))]
+        blocks.append(Block("chart", charts.milestone_timeline(ms, self.results.as_of)))
+        blocks.append(Block("table", tables.strands_table(t["strands_summary"])))
+        blocks.append(Block("table", tables.smart_audit_table(t["strands_summary"])))
+        gaps = t["plan_gaps"]
+        for rec in gaps.itertuples():
+            seven = [PATHWAY_NAMES[c] for c in rec.pathway_gaps.split(";") if c]
+            themes = [PATHWAY_NAMES[c] for c in rec.theme_gaps.split(";") if c]
+            covered = len(SEVEN_PATHWAYS) - len(seven)
+            sentence = f"**Coverage of {text(rec.plan_id)}:** {covered} of the seven pathways have a strand"
+            if seven:
+                sentence += f"; no strand for {text(', '.join(seven))}"
+            sentence += (f". Cross-cutting themes without a strand: {text(', '.join(themes))}."
+                         if themes else ".")
+            blocks.append(Block("markdown", Markdown(sentence)))
+        blocks.append(Block("chart", charts.lead_load_chart(t["lead_load"])))
+        blocks.append(Block("table", tables.lead_load_table(t["lead_load"])))
+        return blocks
+
+    # -- Inspection --------------------------------------------------------------------------
+    def inspection(self) -> list[Block]:
+        from . import charts, tables
+
+        t = self.t
+        if t["inspection_sections"].empty and t["inspection_criteria"].empty:
+            return [Block("markdown", self.missing("inspections"))]
+        blocks = [Block("markdown", Markdown(
+            "Section scores are recomputed from the criterion scores with the framework's "
+            "weights (a critical criterion weighs twice an important one; overall = 30% "
+            "assessment, 40% interventions, 30% initial outcomes) and set beside the printed "
+            "sheet."))]
+        blocks.append(Block("table", tables.sections_table(t["inspection_sections"])))
+        blocks.append(Block("chart", charts.section_scores_chart(t["inspection_sections"])))
+        # Other areas' criteria give each criterion a comparison mean where any exist.
+        blocks.append(Block("chart", charts.criterion_scores_chart(
+            t["inspection_criteria"], self.results.inspection_criteria)))
+        blocks.append(Block("table", tables.criteria_table(t["inspection_criteria"])))
+        if not t["inspection_change"].empty:
+            blocks.append(Block("table", tables.change_table(t["inspection_change"])))
+        return blocks
+
+    # -- Reoffending -------------------------------------------------------------------------
+    def reoffending(self) -> list[Block]:
+        from . import charts, tables
+
+        t = self.t
+        rates = t["reoffending_rates"]
+        if rates.empty:
+            return [Block("markdown", self.missing("reoffending"))]
+        blocks = [Block("markdown", Markdown(
+            "Rates are proven reoffending rates with 95% Wilson intervals. Actual against "
+            "predicted uses a one-sample z-test; a rate printed without counts cannot be "
+            f"tested. Cells marked {text(MARKER)} are withheld because they rest on fewer than "
+            f"{self.results.threshold} people."))]
+        blocks.append(Block("table", tables.rates_table(rates)))
+        for _measure, group in rates.groupby("measure"):
+            if group["rate"].notna().sum() >= 2:
+                blocks.append(Block("chart", charts.rate_trend(group)))
+                blocks.append(Block("chart", charts.difference_chart(group)))
+        spc = t["spc"]
+        for _measure, group in spc.groupby("measure"):
+            blocks.append(Block("chart", charts.xmr_chart(group)))
+        funnel = self.results.funnel
+        mine = funnel[funnel["area_id"] == self.area_id]
+        if not mine.empty:
+            latest = max(mine["cohort"], key=cohort_sort_key)
+            measure = mine["measure"].iloc[0]
+            rows = funnel[(funnel["cohort"] == latest) & (funnel["measure"] == measure)]
+            blocks.append(Block("chart", charts.funnel_plot(rows, self.area_id)))
+        if not t["ni18_targets"].empty:
+            blocks.append(Block("table", tables.ni18_table(t["ni18_targets"])))
+        if not t["ni30_progress"].empty:
+            blocks.append(Block("table", tables.ni30_table(t["ni30_progress"])))
+        return blocks
+
+    # -- Indicators and completeness ---------------------------------------------------------
+    def indicators(self) -> list[Block]:
+        from . import charts, tables
+
+        ind = self.t["indicators_status"]
+        if ind.empty:
+            return [Block("markdown", self.missing("indicators"))]
+        return [Block("chart", charts.indicator_chart(ind)),
+                Block("table", tables.indicators_table(ind))]
+
+    def completeness(self) -> list[Block]:
+        from . import tables
+
+        return [Block("table", tables.completeness_table(self.t["completeness"]))]
+
+
+@dataclass
+class OverviewReport:
+    """All areas (or one region's) side by side."""
+
+    dataset: Dataset
+    results: Results
+    region: str | None = None
+
+    @classmethod
+    def build(cls, data_dir: str | Path, as_of: str | date | None = None, region: str | None = None,
+              threshold: int = 10) -> OverviewReport:
+        dataset, results = load(data_dir, as_of=as_of, threshold=threshold)
+        return cls(dataset, results, region or None)
+
+    @property
+    def area_ids(self) -> list[str]:
+        areas = self.dataset.table("areas")
+        if not self.region:
+            return list(areas["area_id"])
+        return list(areas.loc[(areas["parent_id"] == self.region) | (areas["area_id"] == self.region),
+                              "area_id"])
+
+    def _cut(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["area_id"].isin(self.area_ids)] if "area_id" in frame else frame
+
+    def summary(self) -> list[Block]:
+        areas = self.dataset.table("areas")
+        areas = areas[areas["area_id"].isin(self.area_ids)]
+        r = self.results
+        lines = [f"{_count(len(areas), 'area')} as of {r.as_of:%d %B %Y}"
+                 + (f", region {text(self.region)}" if self.region else "") + ":",
+                 f"- {_count(self._cut(r.strands_summary)['plan_id'].nunique(), 'plan')} with "
+                 f"{_count(len(self._cut(r.strands_summary)), 'strand')};",
+                 f"- {_count(self._cut(r.inspection_sections)['inspection_id'].nunique(), 'inspection')};",
+                 f"- {_count(len(self._cut(r.reoffending_rates)), 'reoffending cohort row')};",
+                 f"- {_count(len(self._cut(r.indicators_status)), 'indicator value')}."]
+        return [Block("markdown", Markdown("\n".join(lines)))]
+
+    def coverage(self) -> list[Block]:
+        from . import charts
+
+        cov = self._cut(self.results.pathway_coverage)
+        if cov.empty:
+            return [Block("markdown", Markdown("**No action plans** in these areas: coverage of "
+                                               "the pathways cannot be compared."))]
+        return [Block("chart", charts.coverage_heatmap(cov))]
+
+    def inspections(self) -> list[Block]:
+        from . import charts, tables
+
+        family = self._cut(self.results.inspection_family)
+        if family.empty:
+            return [Block("markdown", Markdown("**No scored inspections**: areas cannot be "
+                                               "compared with their family groups."))]
+        return [Block("table", tables.family_table(family)),
+                Block("chart", charts.family_chart(family))]
+
+    def funnels(self) -> list[Block]:
+        from . import charts
+
+        funnel = self._cut(self.results.funnel)
+        if funnel.empty:
+            return [Block("markdown", Markdown(
+                "**No funnel plot:** it needs counted cohorts (offenders and reoffenders) for at "
+                "least three areas in the same measure and cohort."))]
+        blocks = []
+        for (measure, cohort), rows in funnel.groupby(["measure", "cohort"]):
+            if cohort == max(funnel.loc[funnel["measure"] == measure, "cohort"], key=cohort_sort_key):
+                blocks.append(Block("chart", charts.funnel_plot(rows, None)))  # no area singled out
+        return blocks
+
+    def targets(self) -> list[Block]:
+        from . import charts, tables
+
+        blocks = []
+        ni18 = self._cut(self.results.ni18_targets)
+        if not ni18.empty:
+            blocks += [Block("chart", charts.ni18_chart(ni18)), Block("table", tables.ni18_table(ni18))]
+        ni30 = self._cut(self.results.ni30_progress)
+        if not ni30.empty:
+            blocks += [Block("chart", charts.ni30_chart(ni30)), Block("table", tables.ni30_table(ni30))]
+        ind = self._cut(self.results.indicators_status)
+        if not ind.empty:
+            blocks.append(Block("table", tables.indicator_summary_table(ind)))
+        return blocks or [Block("markdown", Markdown("**No targets or indicators** in these areas."))]
+
+
+def show(blocks: list[Block | Markdown]) -> None:
+    """Display a section's blocks in a notebook: text, then tables and charts with alt text."""
+    from IPython.display import Markdown as IPyMarkdown
+    from IPython.display import display
+
+    from .charts import show as show_chart
+    from .tables import show_table
+
+    for block in blocks:
+        if isinstance(block, Markdown):
+            block = Block("markdown", block)
+        if block.content is None:
+            display(IPyMarkdown("*No data for this chart or table.*"))
+        elif block.kind == "markdown":
+            display(IPyMarkdown(block.content.body))
+        elif block.kind == "chart":
+            show_chart(block.content)
+        else:
+            show_table(block.content)

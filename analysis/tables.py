@@ -1,0 +1,682 @@
+"""Report tables (great-tables): plain-English labels, fixed ids, escaped text, "[c]" for suppressed cells."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+from great_tables import GT, loc, style
+
+from .disclosure import MARKER, THRESHOLD
+from .pathways import PATHWAY_NAMES
+from .progress import RAG_RULE
+
+__all__ = [
+    "completeness_table",
+    "criteria_table",
+    "indicators_table",
+    "lead_load_table",
+    "ni18_table",
+    "ni30_table",
+    "rates_table",
+    "sections_table",
+    "show_table",
+    "smart_audit_table",
+    "strands_table",
+    "table_id",
+]
+
+log = logging.getLogger(__name__)
+
+MISSING = "\u2013"  # en dash: no figure (not the same as suppressed, which shows MARKER)
+SUPPRESSED_NOTE = (
+    f"{MARKER} = withheld to protect confidentiality: the count is from 1 to {THRESHOLD - 1}, or would let "
+    "such a count be worked out (GSS disclosure control)."
+)
+# RAG fills (GOV.UK design system colours); the cell always says the rating in words as well.
+_RAG = {
+    "red": ("Red", "#D4351C", "#FFFFFF"),
+    "amber": ("Amber", "#FFDD00", "#0B0C0C"),
+    "green": ("Green", "#00703C", "#FFFFFF"),
+}
+_SMART = ("specific", "measurable", "time-bound", "owned", "partnered")
+
+_SOURCE_PLAN = "Source: area reducing reoffending action plan; workbook analysis."
+_SOURCE_INSPECTION = "Source: HMI Probation inspection report; workbook analysis."
+_SOURCE_REOFFENDING = "Source: Ministry of Justice proven reoffending data; workbook analysis."
+_SOURCE_INDICATORS = "Source: area performance indicators; workbook analysis."
+_SOURCE_COMPLETENESS = "Source: workbook data checks."
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def table_id(title: str) -> str:
+    """A fixed HTML id derived from the title, so the same table renders the same HTML every time."""
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40] or "table"
+    return f"wb-{slug}-{hashlib.sha1(title.encode('utf-8')).hexdigest()[:8]}"
+
+
+def _empty(frame: pd.DataFrame | None) -> bool:
+    return frame is None or not isinstance(frame, pd.DataFrame) or frame.empty
+
+
+def _text(value: object) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _area_label(area_id: object) -> str:
+    text = _text(area_id).replace("-", " ").replace("_", " ").strip()
+    small = {"and", "of", "the", "upon", "on", "in"}
+    return " ".join(
+        w if w.isupper() or (k and w in small) else w.capitalize() for k, w in enumerate(text.split())
+    )
+
+
+def _number(value: object, decimals: int = 1, suffix: str = "", signed: bool = False) -> str:
+    if value is None or value is pd.NA:
+        return MISSING
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return _text(value) or MISSING
+    if np.isnan(number):
+        return MISSING
+    text = f"{number:,.{decimals}f}"
+    if signed and number > 0:
+        text = "+" + text
+    return text.replace("-", "\u2212") + suffix
+
+
+def _hidden(frame: pd.DataFrame) -> list[set[str]]:
+    if "suppressed" not in frame:
+        return [set() for _ in range(len(frame))]
+    return [set(filter(None, _text(s).split(";"))) for s in frame["suppressed"]]
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    return frame[name] if name in frame else pd.Series([pd.NA] * len(frame), index=frame.index, dtype=object)
+
+
+def _build(
+    body: pd.DataFrame,
+    *,
+    title: str,
+    subtitle: str | None,
+    source: str,
+    right: Sequence[str] = (),
+    group: str | None = None,
+    notes: Sequence[str] = (),
+) -> GT:
+    """The common frame of every table: fixed id, header, labels as given, source and notes."""
+    gt = GT(body, id=table_id(title), groupname_col=group)
+    gt = gt.tab_header(title=title, subtitle=subtitle) if subtitle else gt.tab_header(title=title)
+    right = [c for c in right if c in body.columns]
+    if right:
+        gt = gt.cols_align("right", columns=right)
+    gt = gt.sub_missing(missing_text=MISSING)
+    for note in notes:
+        gt = gt.tab_source_note(note)
+    gt = gt.tab_source_note(source)
+    return gt.tab_options(table_font_size="90%", heading_title_font_size="110%", heading_align="left")
+
+
+def _labelled(
+    frame: pd.DataFrame, columns: dict[str, Callable[[pd.DataFrame], Sequence[object]]]
+) -> pd.DataFrame:
+    """A display frame: each plain-English column label mapped to its (already formatted) values."""
+    return pd.DataFrame({label: list(make(frame)) for label, make in columns.items()})
+
+
+def _area_subtitle(frame: pd.DataFrame) -> str | None:
+    if "area_id" not in frame:
+        return None
+    areas = list(pd.unique(frame["area_id"].dropna()))
+    return _area_label(areas[0]) if len(areas) == 1 else None
+
+
+# --------------------------------------------------------------------------- notebook display
+
+
+def show_table(gt: GT | None, *, empty: str = "There are no data for this table.") -> None:
+    """Display a table in a notebook as HTML, with a fixed id so the output is the same every run.
+
+    A GT made elsewhere without an id gets one derived from its title. ``None`` (a table
+    function's answer to empty input) prints the ``empty`` sentence instead.
+    """
+    from IPython.display import Markdown, display
+
+    if gt is None:
+        display(Markdown(empty.replace("<", "&lt;")))
+        return
+    title = _text(getattr(getattr(gt, "_heading", None), "title", "")) or "table"
+    if not getattr(getattr(gt, "_options", None), "table_id", None) or not gt._options.table_id.value:
+        gt = gt.with_id(table_id(title))
+    display({"text/html": gt.as_raw_html(), "text/plain": f"[Table: {title}]"}, raw=True)
+
+
+# --------------------------------------------------------------------------- action plans
+
+
+def _rag_label(value: object) -> str:
+    key = _text(value).lower()
+    return _RAG[key][0] if key in _RAG else ("No RAG" if not key else _text(value))
+
+
+def _style_rag(gt: GT, ratings: Sequence[object], column: str) -> GT:
+    for key, (_label, fill, ink) in _RAG.items():
+        rows = [i for i, r in enumerate(ratings) if _text(r).lower() == key]
+        if rows:
+            gt = gt.tab_style(
+                style=[style.fill(color=fill), style.text(color=ink, weight="bold")],
+                locations=loc.body(columns=column, rows=rows),
+            )
+    return gt
+
+
+def strands_table(strands_summary: pd.DataFrame, *, source: str = _SOURCE_PLAN) -> GT | None:
+    """Strands with pathway, lead, RAG (colour and word), SMART score and what is missing.
+
+    Takes Results.strands_summary. None for empty input.
+    """
+    if _empty(strands_summary):
+        return None
+    frame = strands_summary.reset_index(drop=True)
+    body = _labelled(
+        frame,
+        {
+            "Strand": lambda f: [_text(t) for t in f["title"]],
+            "Pathway": lambda f: [PATHWAY_NAMES.get(_text(p), _text(p)).capitalize() for p in f["pathway"]],
+            "Lead": lambda f: [_text(v) or "(no lead)" for v in f["lead"]],
+            "Milestones": lambda f: [
+                f"{int(c)} of {int(m)} complete" + (f", {int(o)} overdue" if o else "")
+                for c, m, o in zip(f["complete"], f["milestones"], f["overdue"], strict=True)
+            ],
+            "RAG": lambda f: [_rag_label(r) for r in f["rag"]],
+            "SMART score": lambda f: [f"{int(s)} of 5" for s in f["smart_score"]],
+            "Missing from SMART": lambda f: [_text(v) or "nothing" for v in f["smart_missing"]],
+        },
+    )
+    gt = _build(
+        body,
+        title="Action plan strands",
+        subtitle=_area_subtitle(frame),
+        source=source,
+        notes=[f"RAG rule: {RAG_RULE}"],
+    )
+    return _style_rag(gt, list(frame["rag"]), "RAG")
+
+
+def _smart_parts(met: str, missing: str) -> dict[str, str]:
+    result = {name: "" for name in _SMART}
+    for item in filter(None, (p.strip() for p in _text(met).split(";"))):
+        if item in result:
+            result[item] = "\u2713 Yes"
+    for item in filter(None, (p.strip() for p in re.split(r";\s+(?=[a-z-]+:)", _text(missing)))):
+        name, _, reason = item.partition(":")
+        if name.strip() in result:
+            result[name.strip()] = "\u2717 No" + (f": {reason.strip()}" if reason.strip() else "")
+    return result
+
+
+def smart_audit_table(strands_summary: pd.DataFrame, *, source: str = _SOURCE_PLAN) -> GT | None:
+    """SMART audit of each strand: specific, measurable, time-bound, owned, partnered (✓/✗ with reason).
+
+    Takes Results.strands_summary. None for empty input.
+    """
+    if _empty(strands_summary):
+        return None
+    frame = strands_summary.reset_index(drop=True)
+    parts = [_smart_parts(m, x) for m, x in zip(frame["smart_met"], frame["smart_missing"], strict=True)]
+    columns: dict[str, Callable[[pd.DataFrame], Sequence[object]]] = {
+        "Strand": lambda f: [_text(t) for t in f["title"]],
+        "Score": lambda f: [f"{int(s)} of 5" for s in f["smart_score"]],
+    }
+    for name in _SMART:
+        columns[name.capitalize()] = lambda f, n=name: [p[n] or MISSING for p in parts]
+    body = _labelled(frame, columns)
+    return _build(
+        body,
+        title="SMART audit of strands",
+        subtitle=_area_subtitle(frame),
+        source=source,
+        notes=[
+            "Specific: an aim is stated. Measurable: a measure, a figure in the aim or a milestone "
+            "target. Time-bound: every milestone has a readable date. Owned: a lead is named. "
+            "Partnered: partners are named."
+        ],
+    )
+
+
+def lead_load_table(lead_load: pd.DataFrame, *, source: str = _SOURCE_PLAN) -> GT | None:
+    """Strands, share, open and overdue milestones per lead. Takes Results.lead_load. None if empty."""
+    if _empty(lead_load):
+        return None
+    frame = lead_load.reset_index(drop=True)
+    body = _labelled(
+        frame,
+        {
+            "Lead": lambda f: [_text(v) or "(no lead)" for v in f["lead"]],
+            "Strands": lambda f: [_number(v, 0) for v in f["strands"]],
+            "Share of strands (%)": lambda f: [_number(v, 1) for v in f["share"]],
+            "Open milestones": lambda f: [_number(v, 0) for v in f["open_milestones"]],
+            "Overdue milestones": lambda f: [_number(v, 0) for v in f["overdue"]],
+        },
+    )
+    return _build(
+        body,
+        title="Strands per lead",
+        subtitle=_area_subtitle(frame),
+        source=source,
+        right=["Strands", "Share of strands (%)", "Open milestones", "Overdue milestones"],
+    )
+
+
+# --------------------------------------------------------------------------- inspection
+
+
+def criteria_table(inspection_criteria: pd.DataFrame, *, source: str = _SOURCE_INSPECTION) -> GT | None:
+    """Inspection criteria grouped by section: criterion, title, importance and rating or score.
+
+    Takes Results.inspection_criteria (several inspections are grouped separately). None if empty.
+    """
+    if _empty(inspection_criteria):
+        return None
+    frame = inspection_criteria.reset_index(drop=True)
+    several = frame["inspection_id"].nunique() > 1 if "inspection_id" in frame else False
+
+    def group(f: pd.DataFrame) -> list[str]:
+        labels = [f"{_text(s)}: {_text(t)}" for s, t in zip(f["section"], f["section_title"], strict=True)]
+        if several:
+            labels = [f"{_text(i)} \u2013 {lbl}" for i, lbl in zip(f["inspection_id"], labels, strict=True)]
+        return labels
+
+    def result(f: pd.DataFrame) -> list[str]:
+        return [
+            (_text(r) or "no rating") if _text(s) == "rated" else _number(v, 0)
+            for s, r, v in zip(f["scoring"], f["rating"], f["score"], strict=True)
+        ]
+
+    body = _labelled(
+        frame,
+        {
+            "Section": group,
+            "Criterion": lambda f: [_text(c) for c in f["criterion"]],
+            "Title": lambda f: [_text(t) for t in f["title"]],
+            "Importance": lambda f: [_text(i).capitalize() or MISSING for i in _column(f, "importance")],
+            "Rating or score (%)": result,
+        },
+    )
+    return _build(
+        body,
+        title="Inspection criteria",
+        subtitle=_area_subtitle(frame),
+        source=source,
+        group="Section",
+        right=["Rating or score (%)"],
+        notes=[
+            "Scores are the percentage of sampled cases meeting the criterion; critical criteria "
+            "weigh twice the important ones. Rated criteria use the six-point scale from Very "
+            "well met to Poor."
+        ],
+    )
+
+
+def sections_table(inspection_sections: pd.DataFrame, *, source: str = _SOURCE_INSPECTION) -> GT | None:
+    """Section scores: the workbook's calculation, the printed score and the difference (flagged).
+
+    Takes Results.inspection_sections. None if empty.
+    """
+    if _empty(inspection_sections):
+        return None
+    frame = inspection_sections.reset_index(drop=True)
+    ours, printed = (
+        pd.to_numeric(frame["score"], errors="coerce"),
+        pd.to_numeric(frame["published"], errors="coerce"),
+    )
+    agrees = [None if pd.isna(a) else bool(a) for a in _column(frame, "agrees")]
+    several = frame["inspection_id"].nunique() > 1 if "inspection_id" in frame else False
+    columns: dict[str, Callable[[pd.DataFrame], Sequence[object]]] = {}
+    if several:
+        columns["Inspection"] = lambda f: [_text(i) for i in f["inspection_id"]]
+    columns.update(
+        {
+            "Section": lambda f: ["Overall" if _text(s) == "overall" else _text(s) for s in f["section"]],
+            "Title": lambda f: [_text(t) for t in f["title"]],
+            "Workbook score": lambda f: [_number(v, 1) for v in ours],
+            "Printed score": lambda f: [
+                _number(v, 1) if not pd.isna(v) and v != round(v) else _number(v, 0) for v in printed
+            ],
+            "Difference": lambda f: [
+                _number(a - b, 1, signed=True) if not (pd.isna(a) or pd.isna(b)) else MISSING
+                for a, b in zip(ours, printed, strict=True)
+            ],
+            "Agrees": lambda f: [
+                "Yes" if a else ("\u2260 No: check" if a is False else MISSING) for a in agrees
+            ],
+            "Criteria scored": lambda f: [
+                f"{int(s)} of {int(e)}"
+                for s, e in zip(f["criteria_scored"], f["criteria_expected"], strict=True)
+            ],
+        }
+    )
+    body = _labelled(frame, columns)
+    gt = _build(
+        body,
+        title="Inspection section scores",
+        subtitle=_area_subtitle(frame),
+        source=source,
+        right=["Workbook score", "Printed score", "Difference", "Criteria scored"],
+        notes=["Agrees: the workbook score rounds to the printed one. Overall = 30% B + 40% C + 30% D."],
+    )
+    rows = [i for i, a in enumerate(agrees) if a is False]
+    if rows:
+        gt = gt.tab_style(style=style.text(weight="bold"), locations=loc.body(columns="Agrees", rows=rows))
+    return gt
+
+
+# --------------------------------------------------------------------------- reoffending
+
+
+def rates_table(reoffending_rates: pd.DataFrame, *, source: str = _SOURCE_REOFFENDING) -> GT | None:
+    """Reoffending by cohort: offenders, reoffenders, rate, 95% CI, predicted, difference, significance.
+
+    Takes Results.reoffending_rates (already suppressed). Suppressed cells show "[c]" with a
+    note explaining it; missing figures show "–". Several areas add an Area column; several
+    measures become row groups. None if empty.
+    """
+    if _empty(reoffending_rates):
+        return None
+    frame = reoffending_rates.reset_index(drop=True)
+    hidden = _hidden(frame)
+
+    def cells(column: str, fmt: Callable[[object], str]) -> Callable[[pd.DataFrame], list[str]]:
+        return lambda f: [
+            MARKER if column in h else fmt(v) for v, h in zip(_column(f, column), hidden, strict=True)
+        ]
+
+    def interval(f: pd.DataFrame) -> list[str]:
+        out = []
+        for lo, hi, h in zip(_column(f, "ci_low"), _column(f, "ci_high"), hidden, strict=True):
+            if "ci_low" in h or "ci_high" in h:
+                out.append(MARKER)
+            elif pd.isna(lo) or pd.isna(hi):
+                out.append(MISSING)
+            else:
+                out.append(f"{_number(lo)} to {_number(hi)}")
+        return out
+
+    def significant(v: object) -> str:
+        return MISSING if v is None or pd.isna(v) else ("Yes" if bool(v) else "No")
+
+    several_areas = frame["area_id"].nunique() > 1 if "area_id" in frame else False
+    several_measures = frame["measure"].nunique() > 1 if "measure" in frame else False
+    columns: dict[str, Callable[[pd.DataFrame], Sequence[object]]] = {}
+    if several_measures:
+        columns["Measure"] = lambda f: [_text(m).replace("-", " ") for m in f["measure"]]
+    if several_areas:
+        columns["Area"] = lambda f: [_area_label(a) for a in f["area_id"]]
+    columns.update(
+        {
+            "Cohort": lambda f: [_text(c) for c in f["cohort"]],
+            "Offenders": cells("offenders", lambda v: _number(v, 0)),
+            "Reoffenders": cells("reoffenders", lambda v: _number(v, 0)),
+            "Rate (%)": cells("rate", lambda v: _number(v, 1)),
+            "95% confidence interval": interval,
+            "Predicted rate (%)": cells("predicted_rate", lambda v: _number(v, 1)),
+            "Actual minus predicted (points)": cells("difference", lambda v: _number(v, 1, signed=True)),
+            "Significant (5%)": cells("significant", significant),
+        }
+    )
+    body = _labelled(frame, columns)
+    notes = [
+        "Rates are the percentage of the cohort proven to reoffend; the interval is the 95% Wilson "
+        "interval; significance is a two-sided z-test of actual against predicted."
+    ]
+    subtitle = _area_subtitle(frame)
+    if not several_measures and "measure" in frame and len(frame):
+        measure = _text(frame["measure"].iloc[0]).replace("-", " ")
+        subtitle = f"{subtitle}, {measure}" if subtitle else measure.capitalize()
+    gt = _build(
+        body,
+        title="Proven reoffending by cohort",
+        subtitle=subtitle,
+        source=source,
+        group="Measure" if several_measures else None,
+        notes=notes,
+        right=[
+            "Offenders",
+            "Reoffenders",
+            "Rate (%)",
+            "95% confidence interval",
+            "Predicted rate (%)",
+            "Actual minus predicted (points)",
+            "Significant (5%)",
+        ],
+    )
+    if any(hidden):
+        gt = gt.tab_footnote(SUPPRESSED_NOTE)
+    return gt
+
+
+def ni18_table(ni18_targets: pd.DataFrame, *, source: str = _SOURCE_REOFFENDING) -> GT | None:
+    """NI 18 targets per area and cohort: offenders, expected and target reoffenders and rates.
+
+    Takes Results.ni18_targets; the published expected count is shown when present and the
+    test method is a note. None if empty.
+    """
+    if _empty(ni18_targets):
+        return None
+    frame = ni18_targets.reset_index(drop=True)
+    columns: dict[str, Callable[[pd.DataFrame], Sequence[object]]] = {
+        "Area": lambda f: [_area_label(a) for a in f["area_id"]],
+        "Cohort": lambda f: [_text(c) for c in f["cohort"]],
+        "Offenders": lambda f: [_number(v, 0) for v in f["offenders"]],
+        "Predicted rate (%)": lambda f: [_number(v, 1) for v in f["predicted_rate"]],
+        "Expected reoffenders": lambda f: [_number(v, 1) for v in f["expected_reoffenders"]],
+    }
+    if "published_expected_reoffenders" in frame:
+        columns["Published expected"] = lambda f: [_number(v, 0) for v in f["published_expected_reoffenders"]]
+    columns.update(
+        {
+            "Target reoffenders": lambda f: [_number(v, 0) for v in f["target_reoffenders"]],
+            "Target rate (%)": lambda f: [_number(v, 1) for v in f["target_rate"]],
+            "Change needed (%)": lambda f: [_number(v, 1, signed=True) for v in f["change_pct"]],
+        }
+    )
+    body = _labelled(frame, columns)
+    methods = [m for m in pd.unique(_column(frame, "method").dropna()) if _text(m)]
+    notes = [f"Target: {_text(m)}." for m in methods]
+    return _build(
+        body,
+        title="NI 18 reoffending targets",
+        subtitle=None,
+        source=source,
+        notes=notes,
+        right=[c for c in body.columns if c not in ("Area", "Cohort")],
+    )
+
+
+def ni30_table(ni30_progress: pd.DataFrame, *, source: str = _SOURCE_REOFFENDING) -> GT | None:
+    """NI 30 per area: baseline, ceiling and target re-offences, change needed and progress so far.
+
+    Takes Results.ni30_progress. None if empty.
+    """
+    if _empty(ni30_progress):
+        return None
+    frame = ni30_progress.reset_index(drop=True)
+    body = _labelled(
+        frame,
+        {
+            "Area": lambda f: [_area_label(a) for a in f["area_id"]],
+            "Baseline cohort": lambda f: [_text(c) for c in f["baseline_cohort"]],
+            "Offenders": lambda f: [_number(v, 0) for v in f["offenders"]],
+            "Baseline re-offences": lambda f: [_number(v, 0) for v in f["baseline_reoffences"]],
+            "Ceiling": lambda f: [_number(v, 0) for v in f["ceiling_reoffences"]],
+            "Target": lambda f: [_number(v, 0) for v in f["target_reoffences"]],
+            "Change needed (%)": lambda f: [_number(v, 1, signed=True) for v in f["change_needed_pct"]],
+            "Latest cohort": lambda f: [_text(c) or MISSING for c in _column(f, "latest_cohort")],
+            "Latest re-offences": lambda f: [_number(v, 0) for v in _column(f, "latest_reoffences")],
+            "Change so far (%)": lambda f: [
+                _number(v, 1, signed=True) for v in _column(f, "change_so_far_pct")
+            ],
+            "Status": lambda f: [_text(s).capitalize() or MISSING for s in _column(f, "status")],
+        },
+    )
+    return _build(
+        body,
+        title="NI 30 progress",
+        subtitle=None,
+        source=source,
+        right=[
+            "Offenders",
+            "Baseline re-offences",
+            "Ceiling",
+            "Target",
+            "Change needed (%)",
+            "Latest re-offences",
+            "Change so far (%)",
+        ],
+    )
+
+
+# --------------------------------------------------------------------------- indicators and data
+
+
+_UNIT_SUFFIX = {"percent": "%", "days": " days", "count": ""}
+
+
+def indicators_table(indicators_status: pd.DataFrame, *, source: str = _SOURCE_INDICATORS) -> GT | None:
+    """Indicators: value, target, comparator, met or not (✓/✗ in words) and how the area compares.
+
+    Takes Results.indicators_status. None if empty.
+    """
+    if _empty(indicators_status):
+        return None
+    frame = indicators_status.reset_index(drop=True)
+    units = [_UNIT_SUFFIX.get(_text(u), "") for u in _column(frame, "unit")]
+
+    def with_unit(column: str) -> Callable[[pd.DataFrame], list[str]]:
+        return lambda f: [
+            _number(v, 1, suffix=u) if not pd.isna(v) else MISSING
+            for v, u in zip(_column(f, column), units, strict=True)
+        ]
+
+    status_words = {"met": "\u2713 Met", "not met": "\u2717 Not met"}
+    body = _labelled(
+        frame,
+        {
+            "Indicator": lambda f: [_text(i) for i in f["indicator"]],
+            "Period": lambda f: [_text(p) for p in f["period"]],
+            "Value": with_unit("value"),
+            "Target": with_unit("target"),
+            "Status": lambda f: [
+                status_words.get(_text(s), _text(s).capitalize() or MISSING) for s in f["status"]
+            ],
+            "Comparator": with_unit("comparator"),
+            "Compared with": lambda f: [_text(c) or MISSING for c in _column(f, "comparator_label")],
+            "Against comparator": lambda f: [
+                _text(v).capitalize() or MISSING for v in _column(f, "vs_comparator")
+            ],
+        },
+    )
+    return _build(
+        body,
+        title="Performance indicators",
+        subtitle=_area_subtitle(frame),
+        source=source,
+        right=["Value", "Target", "Comparator"],
+    )
+
+
+def completeness_table(completeness: pd.DataFrame, *, source: str = _SOURCE_COMPLETENESS) -> GT | None:
+    """What data the report had: each item, present / partial / missing, and what a gap means.
+
+    Takes Results.completeness. None if empty.
+    """
+    if _empty(completeness):
+        return None
+    frame = completeness.reset_index(drop=True)
+    several = frame["area_id"].nunique() > 1 if "area_id" in frame else False
+    columns: dict[str, Callable[[pd.DataFrame], Sequence[object]]] = {}
+    if several:
+        columns["Area"] = lambda f: [_area_label(a) for a in f["area_id"]]
+    columns.update(
+        {
+            "Data": lambda f: [_text(i).capitalize() for i in f["item"]],
+            "Status": lambda f: [_text(s).capitalize() for s in f["status"]],
+            "Detail": lambda f: [_text(d) or MISSING for d in f["detail"]],
+            "What this means": lambda f: [_text(c) or "nothing missing" for c in f["consequence"]],
+        }
+    )
+    body = _labelled(frame, columns)
+    gt = _build(body, title="Data completeness", subtitle=_area_subtitle(frame), source=source)
+    rows = [i for i, s in enumerate(frame["status"]) if _text(s) != "present"]
+    if rows:
+        gt = gt.tab_style(style=style.text(weight="bold"), locations=loc.body(columns="Status", rows=rows))
+    return gt
+
+
+def change_table(inspection_change: pd.DataFrame, *, source: str = _SOURCE_INSPECTION) -> GT | None:
+    """Section scores between an area's consecutive inspections. Takes Results.inspection_change."""
+    if _empty(inspection_change):
+        return None
+    frame = inspection_change.reset_index(drop=True)
+    body = _labelled(frame, {
+        "Section": lambda f: [_text(v) for v in f["section"]],
+        "Earlier inspection": lambda f: [_text(v) for v in f["previous_inspection"]],
+        "Earlier score (%)": lambda f: [_number(v, 1) for v in f["previous_score"]],
+        "Later inspection": lambda f: [_text(v) for v in f["inspection_id"]],
+        "Later score (%)": lambda f: [_number(v, 1) for v in f["score"]],
+        "Change (points)": lambda f: [_number(v, 1, signed=True) for v in f["change"]],
+    })
+    return _build(body, title="Change between inspections", subtitle=_area_subtitle(frame),
+                  source=source, right=["Earlier score (%)", "Later score (%)", "Change (points)"])
+
+
+def family_table(inspection_family: pd.DataFrame, *, source: str = _SOURCE_INSPECTION) -> GT | None:
+    """Each area's latest section scores beside its family group's and all areas' means.
+    Takes Results.inspection_family."""
+    if _empty(inspection_family):
+        return None
+    frame = inspection_family.sort_values(["family_group", "area_id", "section"],
+                                          na_position="last").reset_index(drop=True)
+    body = _labelled(frame, {
+        "Family group": lambda f: [_text(v) or "(none)" for v in f["family_group"]],
+        "Area": lambda f: [_area_label(v) for v in f["area_id"]],
+        "Section": lambda f: [_text(v) for v in f["section"]],
+        "Score (%)": lambda f: [_number(v, 1) for v in f["score"]],
+        "Family mean (%)": lambda f: [_number(v, 1) for v in f["family_mean"]],
+        "Areas in family": lambda f: [_number(v, 0) for v in f["family_size"]],
+        "Rank in family": lambda f: [_number(v, 0) for v in f["rank_in_family"]],
+        "All areas mean (%)": lambda f: [_number(v, 1) for v in f["all_mean"]],
+    })
+    return _build(body, title="Inspection scores by family group", subtitle=None, source=source,
+                  right=["Score (%)", "Family mean (%)", "Areas in family", "Rank in family",
+                         "All areas mean (%)"], group="Family group")
+
+
+def indicator_summary_table(indicators_status: pd.DataFrame, *,
+                            source: str = _SOURCE_INDICATORS) -> GT | None:
+    """Per area and period: indicators met, not met and without a target. Takes
+    Results.indicators_status."""
+    if _empty(indicators_status):
+        return None
+    counts = (indicators_status.groupby(["area_id", "period"])["status"].value_counts()
+              .unstack(fill_value=0).reset_index())
+    for col in ("met", "not met", "no target"):
+        if col not in counts:
+            counts[col] = 0
+    body = _labelled(counts, {
+        "Area": lambda f: [_area_label(v) for v in f["area_id"]],
+        "Period": lambda f: [_text(v) for v in f["period"]],
+        "Met": lambda f: [_number(v, 0) for v in f["met"]],
+        "Not met": lambda f: [_number(v, 0) for v in f["not met"]],
+        "No target": lambda f: [_number(v, 0) for v in f["no target"]],
+    })
+    return _build(body, title="Indicators against targets by area", subtitle=None, source=source,
+                  right=["Met", "Not met", "No target"])

@@ -1,0 +1,418 @@
+"""Tests for analysis.build: parallel papermill runs, failures kept apart, atomic outputs, engines."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+from rich.console import Console
+
+from analysis import build as build_module
+from analysis import render
+from analysis.build import (
+    AreaResult,
+    BuildResult,
+    DataInvalid,
+    NotebookError,
+    build,
+    summary_table,
+)
+from analysis.files import atomic_path
+
+from .conftest import DATA, overlay
+
+TOY = DATA / "build"
+VALID = DATA / "valid"
+AS_OF = date(2025, 3, 31)
+AREAS = {"nation": "Test Nation", "region-a": "Region A", "area-a": "Area A", "area-b": "Area B"}
+
+
+def _path_without_quarto() -> str:
+    """PATH with any folder holding a quarto executable left out."""
+    return os.pathsep.join(
+        d for d in os.environ.get("PATH", "").split(os.pathsep) if d and not (Path(d) / "quarto").exists()
+    )
+
+
+def _leftovers(root: Path) -> list[Path]:
+    """Temp files or scratch folders left behind anywhere under root."""
+    return [p for p in root.rglob("*")
+            if p.name.endswith(".tmp") or p.name.startswith((".build-", ".quarto-"))]
+
+
+def _manifest(out: Path) -> dict:
+    return json.loads((out / "build.json").read_text(encoding="utf-8"))
+
+
+def _kernels() -> list[psutil.Process]:
+    """ipykernel processes started (directly or not) by this test process."""
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "ipykernel_launcher" in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory: pytest.TempPathFactory) -> tuple[BuildResult, float]:
+    """Every area and the overview built with the builtin engine (no quarto on PATH)."""
+    out = tmp_path_factory.mktemp("full") / "reports"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PATH", _path_without_quarto())
+        started = time.perf_counter()
+        result = build(VALID, out, as_of=AS_OF, jobs=2, area_notebook=TOY / "area.ipynb",
+                       overview_notebook=TOY / "overview.ipynb", progress=False)
+    return result, time.perf_counter() - started
+
+
+def test_every_area_built_with_html_pdf_index_and_manifest(full: tuple[BuildResult, float]) -> None:
+    result, _ = full
+    out = result.out_dir
+    assert result.ok
+    assert [a.area_id for a in result.areas] == list(AREAS)
+    for area_id, name in AREAS.items():
+        html_file, pdf_file = out / area_id / f"{area_id}.html", out / area_id / f"{area_id}.pdf"
+        assert html_file.is_file() and pdf_file.is_file()
+        assert pdf_file.read_bytes().startswith(b"%PDF")
+        page = html_file.read_text(encoding="utf-8")
+        assert f"{name} - reducing reoffending report" in page
+        assert "As of 31 March 2025" in page
+        assert f"area {area_id} · as of 2025-03-31 · data valid" in page
+        assert f"{name} as of 2025-03-31" in page  # the toy notebook's output: it ran with our parameters
+        executed = nbformat.read(out / "_executed" / f"{area_id}.ipynb", as_version=4)
+        injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        assert f'area_id = "{area_id}"' in injected[0].source
+        assert str(VALID.resolve()) in injected[0].source
+    assert (out / "overview" / "overview.html").is_file() and (out / "overview" / "overview.pdf").is_file()
+    assert not (out / "_failed").exists() or not any((out / "_failed").iterdir())
+    assert _leftovers(out) == []
+
+
+def test_index_links_every_report(full: tuple[BuildResult, float]) -> None:
+    result, _ = full
+    page = (result.out_dir / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="en-GB">' in page
+    assert page.count("<h1") == 1
+    for area_id, name in AREAS.items():
+        assert name in page
+        assert f'href="{area_id}/{area_id}.html"' in page
+        assert f'href="{area_id}/{area_id}.pdf"' in page
+    assert 'href="overview/overview.html"' in page and 'href="overview/overview.pdf"' in page
+    assert "<script" not in page and "http://" not in page and "https://" not in page
+
+
+def test_manifest_records_every_area(full: tuple[BuildResult, float]) -> None:
+    result, _ = full
+    manifest = _manifest(result.out_dir)
+    assert manifest["ok"] is True
+    assert manifest["as_of"] == "2025-03-31"
+    assert manifest["engine"] == "builtin"
+    assert manifest["version"] and manifest["commit"]
+    assert [a["area_id"] for a in manifest["areas"]] == list(AREAS)
+    for entry in manifest["areas"]:
+        assert entry["status"] == "built" and entry["engine"] == "builtin" and entry["error"] is None
+        assert entry["outputs"] == {"html": f"{entry['area_id']}/{entry['area_id']}.html",
+                                    "pdf": f"{entry['area_id']}/{entry['area_id']}.pdf"}
+        assert entry["seconds"] > 0
+    assert manifest["overview"]["status"] == "built"
+
+
+def test_summary_table_lists_every_report(full: tuple[BuildResult, float]) -> None:
+    result, _ = full
+    console = Console(record=True, width=200)
+    console.print(summary_table(result))
+    text = console.export_text()
+    for area_id in [*AREAS, "overview"]:
+        assert area_id in text
+    assert "5 of 5 reports built" in text
+
+
+def test_failing_area_leaves_the_others_built(tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    # Reports from an earlier run must not survive looking current once the area fails.
+    for name in ("area-b/area-b.html", "area-b/area-b.pdf", "_executed/area-b.ipynb"):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text("old", encoding="utf-8")
+    result = build(VALID, out, areas=["area-a", "area-b"], as_of=AS_OF, jobs=2,
+                   area_notebook=TOY / "area_fails.ipynb", overview_notebook=None, progress=False)
+    assert not result.ok
+    by_id = {a.area_id: a for a in result.areas}
+    assert by_id["area-a"].ok and (out / "area-a" / "area-a.pdf").is_file()
+    failed = by_id["area-b"]
+    assert failed.status == "failed" and failed.error is not None
+    assert (failed.error.stage, failed.error.ename) == ("execute", "ValueError")
+    assert "no reoffending data for area-b" in failed.error.evalue
+    assert failed.error.cell == 3  # the fourth cell of area_fails.ipynb raises
+    assert not (out / "area-b" / "area-b.html").exists() and not (out / "area-b" / "area-b.pdf").exists()
+    assert not (out / "_executed" / "area-b.ipynb").exists()
+    partial = nbformat.read(out / "_failed" / "area-b.ipynb", as_version=4)
+    assert any(o.get("ename") == "ValueError" for c in partial.cells for o in c.get("outputs", []))
+    entry = {a["area_id"]: a for a in _manifest(out)["areas"]}["area-b"]
+    assert entry["status"] == "failed" and entry["outputs"] == {}
+    assert entry["error"]["ename"] == "ValueError" and entry["error"]["cell"] == 3
+    assert entry["error"]["partial_notebook"] == "_failed/area-b.ipynb"
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "failed" in page and "no reoffending data for area-b" in page
+    assert 'href="area-b/area-b.html"' not in page
+    assert _leftovers(out) == []
+
+
+def test_notebook_past_the_timeout_is_killed_and_reported(tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    started = time.perf_counter()
+    result = build(VALID, out, areas=["area-a", "area-b"], as_of=AS_OF, jobs=2, timeout=5,
+                   area_notebook=TOY / "area_slow.ipynb", overview_notebook=None, formats=("html",),
+                   progress=False)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 30, f"the build took {elapsed:.0f} s: the 60 s sleep was not stopped"
+    by_id = {a.area_id: a for a in result.areas}
+    assert by_id["area-a"].ok
+    slow = by_id["area-b"]
+    assert not slow.ok and slow.error is not None
+    assert (slow.error.stage, slow.error.ename) == ("timeout", "TimeoutError")
+    assert "5 s" in slow.error.evalue
+    assert slow.error.cell == 3  # the sleeping cell, read from the partial notebook
+    assert (out / "_failed" / "area-b.ipynb").is_file()
+    assert not (out / "area-b" / "area-b.html").exists()
+    assert _manifest(out)["areas"][1]["error"]["stage"] == "timeout"
+    assert _kernels() == []  # the killed notebook's kernel went with its worker
+
+
+def test_render_failure_leaves_no_partial_or_stale_report(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken_pdf(notebook: Path, out: Path, **_: str) -> Path:
+        with atomic_path(out) as tmp:
+            tmp.write_bytes(b"%PDF-1.7 half a page")
+            raise RuntimeError("typst ran out of paper")
+
+    monkeypatch.setattr(build_module, "_START_METHOD", "fork")  # the worker sees the patch
+    monkeypatch.setattr(render, "render_pdf", broken_pdf)
+    out = tmp_path / "reports"
+    for name in ("area-a/area-a.html", "area-a/area-a.pdf"):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text("an old report", encoding="utf-8")
+    result = build(VALID, out, areas=["area-a"], as_of=AS_OF, area_notebook=TOY / "area.ipynb",
+                   overview_notebook=None, progress=False)
+    [area] = result.areas
+    assert not area.ok and area.error is not None
+    assert (area.error.stage, area.error.ename) == ("render", "RuntimeError")
+    assert "typst ran out of paper" in area.error.evalue
+    assert not (out / "area-a" / "area-a.html").exists()  # rendered this run, removed: its PDF failed
+    assert not (out / "area-a" / "area-a.pdf").exists()
+    assert (out / "_executed" / "area-a.ipynb").is_file()  # the notebook itself ran
+    assert _leftovers(out) == []
+    entry = _manifest(out)["areas"][0]
+    assert entry["status"] == "failed" and entry["outputs"] == {} and entry["error"]["stage"] == "render"
+
+
+def test_invalid_data_raises_and_writes_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(VALID, data)
+    overlay(data, DATA / "bad" / "duplicate-area-id")
+    out = tmp_path / "reports"
+    with pytest.raises(DataInvalid) as raised:
+        build(data, out, area_notebook=TOY / "area.ipynb", overview_notebook=None, progress=False)
+    assert any(p.rule == "unique" and p.file == "areas.csv" for p in raised.value.problems)
+    assert not out.exists()
+
+
+def test_unknown_area_is_named_and_nothing_written(tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    with pytest.raises(ValueError, match="'atlantis'"):
+        build(VALID, out, areas=["area-a", "atlantis"], area_notebook=TOY / "area.ipynb",
+              overview_notebook=None, progress=False)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("kwargs", [{"engine": "latex"}, {"formats": ("docx",)}, {"jobs": 0},
+                                    {"timeout": 0}])
+def test_bad_settings_are_refused(tmp_path: Path, kwargs: dict) -> None:
+    with pytest.raises(ValueError):
+        build(VALID, tmp_path / "reports", area_notebook=TOY / "area.ipynb", overview_notebook=None,
+              progress=False, **kwargs)
+    assert not (tmp_path / "reports").exists()
+
+
+def test_notebook_without_the_parameters_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="area_id"):
+        build(VALID, tmp_path / "reports", area_notebook=TOY / "overview.ipynb", overview_notebook=None,
+              progress=False)
+    with pytest.raises(FileNotFoundError):
+        build(VALID, tmp_path / "reports", area_notebook=TOY / "missing.ipynb", overview_notebook=None,
+              progress=False)
+
+
+FAKE_QUARTO = """#!{python}
+import json, pathlib, sys
+args = sys.argv[1:]
+with open({log!r}, "a", encoding="utf-8") as log:
+    log.write(json.dumps(args) + "\\n")
+notebook = pathlib.Path(args[1])
+out_dir = pathlib.Path(args[args.index("--output-dir") + 1])
+ext = {{"html": ".html", "typst": ".pdf"}}[args[args.index("--to") + 1]]
+out_dir.mkdir(parents=True, exist_ok=True)
+data = b"%PDF-1.7 fake" if ext == ".pdf" else b"<html lang='en-GB'>fake quarto</html>"
+(out_dir / (notebook.stem + ext)).write_bytes(data)
+"""
+
+
+def test_auto_engine_uses_quarto_when_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bin_dir, calls = tmp_path / "bin", tmp_path / "quarto-calls.jsonl"
+    bin_dir.mkdir()
+    fake = bin_dir / "quarto"
+    fake.write_text(FAKE_QUARTO.format(python=sys.executable, log=str(calls)), encoding="utf-8")
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    out = tmp_path / "reports"
+    result = build(VALID, out, areas=["area-a"], as_of=AS_OF, area_notebook=TOY / "area.ipynb",
+                   overview_notebook=None, progress=False)
+    assert result.ok and result.engine == "quarto"
+    assert result.areas[0].engine == "quarto"
+    executed = str(out.resolve() / "_executed" / "area-a.ipynb")
+    commands = [json.loads(line) for line in calls.read_text(encoding="utf-8").splitlines()]
+    assert [c[:4] for c in commands] == [["render", executed, "--to", "html"],
+                                         ["render", executed, "--to", "typst"]]
+    assert all("--execute" not in c for c in commands)
+    assert "fake quarto" in (out / "area-a" / "area-a.html").read_text(encoding="utf-8")
+    assert (out / "area-a" / "area-a.pdf").read_bytes().startswith(b"%PDF")
+    assert _manifest(out)["engine"] == "quarto"
+    assert _leftovers(out) == []
+
+
+def test_explicit_quarto_without_quarto_fails_each_area_clearly(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", _path_without_quarto())
+    out = tmp_path / "reports"
+    result = build(VALID, out, areas=["area-a", "area-b"], as_of=AS_OF, engine="quarto",
+                   area_notebook=TOY / "area.ipynb", overview_notebook=None, progress=False)
+    assert not result.ok
+    for area in result.areas:
+        assert area.status == "failed" and area.engine == "quarto" and area.error is not None
+        assert "quarto is not on PATH" in area.error.evalue
+    assert not list(out.glob("area-*/*.html"))
+    assert _manifest(out)["areas"][0]["error"]["ename"] == "EngineUnavailable"
+
+
+def test_kernel_port_race_is_retried_once(tmp_path: Path) -> None:
+    import zmq
+
+    job = build_module._job("area-a", "Area A", TOY / "area.ipynb", VALID, tmp_path, tmp_path, AS_OF,
+                            ("html",), "builtin", 5, "0", "unknown")
+    calls: list[str] = []
+
+    def flaky(*args: object, **kwargs: object) -> None:
+        calls.append(str(kwargs["kernel_name"]))
+        if len(calls) == 1:
+            raise zmq.ZMQError(98, "Address already in use")
+
+    build_module._execute(job, execute=flaky)
+    assert calls == ["python3", "python3"]
+
+    def always(*args: object, **kwargs: object) -> None:
+        calls.append("again")
+        raise zmq.ZMQError(98, "Address already in use")
+
+    calls.clear()
+    with pytest.raises(zmq.ZMQError):
+        build_module._execute(job, execute=always)
+    assert calls == ["again", "again"]
+
+    def cell_error(*args: object, **kwargs: object) -> None:
+        calls.append("cell")
+        raise ValueError("a real error")
+
+    calls.clear()
+    with pytest.raises(ValueError):
+        build_module._execute(job, execute=cell_error)
+    assert calls == ["cell"]
+
+
+def test_index_escapes_text_from_the_data(tmp_path: Path) -> None:
+    hostile = '<script>alert("x")</script> & Co'
+    error = NotebookError("execute", "ValueError", "<b>bad</b> value", 2, 3)
+    result = BuildResult(
+        out_dir=tmp_path, data_dir=tmp_path / "<data>", as_of=AS_OF, engine="builtin",
+        formats=("html",),
+        areas=[AreaResult("area-a", hostile, "built", "builtin", 1.0,
+                          outputs={"html": tmp_path / "area-a" / "area-a.html"}),
+               AreaResult("area-b", hostile, "failed", "builtin", 1.0, error=error)],
+        overview=None, version="0.1.0", commit="unknown",
+        started=build_module.datetime.now(build_module.UTC),
+        finished=build_module.datetime.now(build_module.UTC),
+    )
+    build_module._write_index(result)
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "<script" not in page and "<b>bad" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co" in page
+    assert "&lt;b&gt;bad&lt;/b&gt; value" in page
+    assert "&lt;data&gt;" in page
+
+
+def test_git_commit_is_read_without_git(tmp_path: Path) -> None:
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    (tmp_path / ".git" / "refs" / "heads").mkdir(parents=True)
+    (tmp_path / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (tmp_path / ".git" / "refs" / "heads" / "main").write_text(sha + "\n")
+    assert build_module._git_commit(tmp_path) == "0123456"
+    (tmp_path / ".git" / "refs" / "heads" / "main").unlink()
+    (tmp_path / ".git" / "packed-refs").write_text(f"# pack-refs\n{sha} refs/heads/main\n")
+    assert build_module._git_commit(tmp_path) == "0123456"
+    assert build_module._git_commit(tmp_path / "nowhere") == "unknown"
+
+
+def test_dead_worker_and_dead_kernel_are_failures_and_the_build_carries_on(tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    result = build(VALID, out, areas=["area-b", "region-a", "area-a"], as_of=AS_OF, jobs=1,
+                   area_notebook=TOY / "area_crash.ipynb", overview_notebook=None, formats=("html",),
+                   progress=False)
+    by_id = {a.area_id: a for a in result.areas}
+    worker_died, kernel_died = by_id["area-b"].error, by_id["region-a"].error
+    assert worker_died is not None and worker_died.ename == "WorkerDied"
+    assert "killed by signal 9" in worker_died.evalue and worker_died.cell == 3
+    assert kernel_died is not None and kernel_died.ename == "DeadKernelError" and kernel_died.cell == 3
+    assert by_id["area-a"].ok and (out / "area-a" / "area-a.html").is_file()
+    assert (out / "_failed" / "area-b.ipynb").is_file() and (out / "_failed" / "region-a.ipynb").is_file()
+    assert _leftovers(out) == []
+
+
+def test_reporter_bar_on_a_terminal_log_lines_otherwise(caplog: pytest.LogCaptureFixture) -> None:
+    built = AreaResult("area-a", "Area A", "built", "builtin", 1.25)
+    failed = AreaResult("area-b", "Area B", "failed", "builtin", 2.0,
+                        error=NotebookError("execute", "ValueError", "boom", 3, 4))
+    with build_module._reporter(2, True) as report:
+        report(built)
+        report(failed)
+    with caplog.at_level("INFO", logger="analysis.build"), build_module._reporter(2, False) as report:
+        report(built)
+        report(failed)
+    assert "area-a: built in 1.2 s" in caplog.text
+    assert "area-b: FAILED after 2.0 s - execute failed: ValueError in cell 3: boom" in caplog.text
+
+
+def test_a_killed_workers_temp_files_are_removed(tmp_path: Path) -> None:
+    job = build_module._job("area-a", "Area A", TOY / "area.ipynb", VALID, tmp_path, tmp_path / "s",
+                            AS_OF, ("html", "pdf"), "builtin", 5, "0", "unknown")
+    planted = [tmp_path / "area-a" / ".area-a.pdf.x1y2.tmp", tmp_path / "_executed" / ".area-a.ipynb.z.tmp",
+               tmp_path / "area-a" / ".quarto-abc" / "metadata.yml"]
+    for path in planted:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("partial", encoding="utf-8")
+    keep = tmp_path / "area-a" / ".area-b.pdf.x.tmp"  # not this report's
+    keep.write_text("other", encoding="utf-8")
+    error = NotebookError("timeout", "TimeoutError", "too slow")
+    result = build_module._fail(job, error, time.perf_counter())
+    assert result.status == "failed"
+    assert not any(path.exists() for path in planted) and not (tmp_path / "area-a" / ".quarto-abc").exists()
+    assert keep.exists()

@@ -1,0 +1,241 @@
+"""Tests for analysis.tables: great-tables output, "[c]" for suppressed cells, escaping, stable HTML."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from great_tables import GT
+
+from analysis import tables
+from analysis.disclosure import MARKER, suppress_rates
+from analysis.loader import load_dataset
+from analysis.pipeline import Results, analyse
+
+EXAMPLE = Path(__file__).parent.parent / "data" / "example"
+HOSTILE = "<script>alert(1)</script> **bold** <b>x</b> & $y$"
+
+
+@pytest.fixture(scope="module")
+def example() -> Results:
+    return analyse(load_dataset(EXAMPLE), as_of=date(2005, 12, 31))
+
+
+def _html(gt: GT | None) -> str:
+    assert isinstance(gt, GT)
+    return gt.as_raw_html()
+
+
+def _cells(page: str) -> list[str]:
+    """Visible text of each body cell."""
+    return [
+        html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+        for c in re.findall(r'<td[^>]*class="gt_row[^"]*"[^>]*>(.*?)</td>', page, re.DOTALL)
+    ]
+
+
+def _rates() -> pd.DataFrame:
+    offenders = np.array([400, 410, 8, 420])
+    reoffenders = np.array([180, 200, 3, 405])  # cohort 3 is tiny: suppressed
+    rate = 100 * reoffenders / offenders
+    frame = pd.DataFrame(
+        {
+            "area_id": "testshire",
+            "measure": "adult-proven-1yr",
+            "cohort": ["2020-Q1", "2020-Q2", "2020-Q3", "2020-Q4"],
+            "offenders": pd.array(offenders, dtype="Int64"),
+            "reoffenders": pd.array(reoffenders, dtype="Int64"),
+            "rate": rate,
+            "ci_low": rate - 4,
+            "ci_high": rate + 4,
+            "predicted_rate": [45.0, 46.0, 44.0, 45.0],
+            "difference": rate - 45.0,
+            "significant": pd.array([False, True, False, True], dtype="boolean"),
+        }
+    )
+    return suppress_rates(frame, group=())
+
+
+def test_rates_table_suppressed_cells_show_marker_and_footnote() -> None:
+    frame = _rates()
+    page = _html(tables.rates_table(frame))
+    cells = _cells(page)
+    hidden_row = cells[8 * 2 : 8 * 3]  # eight columns; the third cohort is suppressed
+    assert hidden_row[0] == "2020-Q3"
+    # offenders, reoffenders, rate, CI hidden; the predicted rate is not derived from the count
+    assert hidden_row[1:8] == [MARKER] * 4 + ["44.0"] + [MARKER] * 2
+    assert "withheld to protect confidentiality" in page
+
+
+def test_rates_table_numbers(example: Results) -> None:
+    page = _html(tables.rates_table(_rates().iloc[:2]))
+    cells = _cells(page)
+    assert cells[:8] == ["2020-Q1", "400", "180", "45.0", "41.0 to 49.0", "45.0", "0.0", "No"]
+    assert cells[8 + 6] == "+3.8" and cells[8 + 7] == "Yes"
+    assert "withheld" not in page  # no suppressed cell, no footnote
+    page = _html(tables.rates_table(example.reoffending_rates))
+    assert "3,884" in page and "England and Wales" in page
+
+
+def test_hostile_text_is_escaped_everywhere() -> None:
+    strands = pd.DataFrame(
+        {
+            "strand_id": ["s1"],
+            "plan_id": ["p"],
+            "area_id": ["t"],
+            "pathway": ["ACCM"],
+            "pathways": ["ACCM"],
+            "title": [HOSTILE],
+            "lead": [HOSTILE],
+            "milestones": [1],
+            "complete": [0],
+            "met_on_time": [0],
+            "overdue": [1],
+            "due_soon": [0],
+            "undated": [0],
+            "dropped": [0],
+            "rag": ["red"],
+            "rag_source": ["derived"],
+            "smart_score": [4],
+            "smart_met": ["specific; measurable; owned; partnered"],
+            "smart_missing": [f"time-bound: {HOSTILE}"],
+        }
+    )
+    for gt in (tables.strands_table(strands), tables.smart_audit_table(strands)):
+        page = _html(gt)
+        assert "<script>" not in page and "<b>x</b>" not in page and "<strong>" not in page
+        assert html.escape("<script>alert(1)</script>") in page
+        assert any(HOSTILE in c for c in _cells(page))  # shown literally, markdown untouched
+    indicators = pd.DataFrame(
+        {
+            "area_id": ["t"],
+            "period": ["2004"],
+            "indicator": [HOSTILE],
+            "value": [1.0],
+            "target": [2.0],
+            "comparator": [np.nan],
+            "comparator_label": [HOSTILE],
+            "unit": ["count"],
+            "better": ["higher"],
+            "status": ["not met"],
+            "gap": [-1.0],
+            "vs_comparator": ["no comparator"],
+        }
+    )
+    page = _html(tables.indicators_table(indicators))
+    assert "<script>" not in page and _cells(page)[0] == HOSTILE
+
+
+def test_strands_table_rag_in_words_and_colour(example: Results) -> None:
+    frame = example.for_area("gloucestershire")["strands_summary"]
+    page = _html(tables.strands_table(frame))
+    cells = _cells(page)
+    assert {"Red", "Amber", "Green"} <= set(cells)
+    assert "#D4351C" in page.upper() or "#d4351c" in page
+    assert "4 of 5" in cells and "RAG rule" in page
+
+
+def test_smart_audit_table(example: Results) -> None:
+    page = _html(tables.smart_audit_table(example.for_area("gloucestershire")["strands_summary"]))
+    assert "\u2717 No: 1 of 2 milestones have no readable date ('3 Sept')" in html.unescape(page)
+    assert "\u2713 Yes" in page
+
+
+def test_sections_table_flags_difference(example: Results) -> None:
+    frame = example.inspection_sections.head(4).assign(
+        published=[61.0, 80.0, 70.0, 68.0], agrees=[True, False, True, True]
+    )
+    cells = _cells(_html(tables.sections_table(frame)))
+    assert "\u2260 No: check" in cells and "\u22128.0" in cells and "60.7" in cells
+
+
+def test_other_tables_on_example(example: Results) -> None:
+    glos = example.for_area("gloucestershire")
+    assert "Partly met" in _cells(_html(tables.criteria_table(glos["inspection_criteria"])))
+    assert "83.3" in _cells(_html(tables.lead_load_table(glos["lead_load"])))
+    ni18 = _cells(_html(tables.ni18_table(example.ni18_targets)))
+    assert ni18[:9] == ["Derby", "2007-Q4", "3,884", "7.6", "294.0", "294", "261", "6.7", "\u221211.2"]
+    ni30 = _cells(_html(tables.ni30_table(example.ni30_progress)))
+    assert ni30[:7] == ["Lincolnshire", "2007-Q4", "101", "330", "284", "280", "\u221215.2"]
+    ind = _cells(_html(tables.indicators_table(glos["indicators_status"])))
+    assert "40.0%" in ind and "\u2717 Not met" in ind and "10.4 days" in ind
+    comp = _cells(_html(tables.completeness_table(glos["completeness"])))
+    assert "Missing" in comp and "Partial" in comp
+
+
+ALL: list[Callable[[Results], GT | None]] = [
+    lambda r: tables.strands_table(r.strands_summary),
+    lambda r: tables.smart_audit_table(r.strands_summary),
+    lambda r: tables.lead_load_table(r.lead_load),
+    lambda r: tables.criteria_table(r.inspection_criteria),
+    lambda r: tables.sections_table(r.inspection_sections),
+    lambda r: tables.rates_table(r.reoffending_rates),
+    lambda r: tables.ni18_table(r.ni18_targets),
+    lambda r: tables.ni30_table(r.ni30_progress),
+    lambda r: tables.indicators_table(r.indicators_status),
+    lambda r: tables.completeness_table(r.completeness),
+]
+NAMES = [
+    "strands",
+    "smart",
+    "lead",
+    "criteria",
+    "sections",
+    "rates",
+    "ni18",
+    "ni30",
+    "indicators",
+    "completeness",
+]
+
+
+@pytest.mark.parametrize("make", ALL, ids=NAMES)
+def test_stable_html_with_title_source_and_fixed_id(
+    make: Callable[[Results], GT | None], example: Results
+) -> None:
+    first, second = _html(make(example)), _html(make(example))
+    assert first == second
+    ids = set(re.findall(r'<div id="([^"]+)"', first))
+    assert len(ids) == 1 and next(iter(ids)).startswith("wb-")
+    assert "gt_title" in first and "Source:" in first
+
+
+@pytest.mark.parametrize("make", ALL, ids=NAMES)
+def test_empty_input_returns_none(make: Callable[[Results], GT | None], example: Results) -> None:
+    empty = Results(
+        **{
+            name: (value.iloc[0:0] if isinstance(value, pd.DataFrame) else value)
+            for name, value in vars(example).items()
+        }
+    )
+    assert make(empty) is None
+
+
+def test_table_id_is_derived_from_title() -> None:
+    assert tables.table_id("Strands per lead") == tables.table_id("Strands per lead")
+    assert tables.table_id("Strands per lead") != tables.table_id("Strands per leads")
+    assert re.fullmatch(r"wb-[a-z0-9-]+-[0-9a-f]{8}", tables.table_id("<x> & y"))
+
+
+def test_show_table_is_deterministic(monkeypatch: pytest.MonkeyPatch, example: Results) -> None:
+    import IPython.display
+
+    shown: list[tuple[object, dict]] = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, **kw: shown.append((obj, kw)))
+    tables.show_table(tables.lead_load_table(example.lead_load))
+    tables.show_table(tables.lead_load_table(example.lead_load))
+    tables.show_table(GT(pd.DataFrame({"a": [1]})).tab_header(title="Made elsewhere"))
+    tables.show_table(GT(pd.DataFrame({"a": [1]})).tab_header(title="Made elsewhere"))
+    assert shown[0] == shown[1] and shown[2] == shown[3]
+    bundle, kwargs = shown[2]
+    assert kwargs == {"raw": True}
+    assert tables.table_id("Made elsewhere") in bundle["text/html"]
+    assert bundle["text/plain"] == "[Table: Made elsewhere]"
+    tables.show_table(None)
+    assert "no data" in shown[-1][0].data
