@@ -19,7 +19,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 reports: $(STAMP)
-	$(BIN)/workbook build data/example --out reports
+	$(BIN)/workbook build data/example --out reports --jobs 2
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

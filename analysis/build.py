@@ -355,7 +355,7 @@ def _job(key: str, name: str, notebook: Path, data_dir: Path, out_dir: Path, scr
         outputs={fmt: folder / f"{key}.{fmt}" for fmt in formats},
         stale=tuple(folder / f"{key}.{fmt}" for fmt in FORMATS),
         engine=engine,
-        title=f"{name} - reducing reoffending report",
+        title=f"{name} – reducing reoffending report",
         subtitle=f"As of {as_of.day} {as_of:%B %Y}",
         stamp=f"reoffending-workbook {version_} · commit {commit} · {what} · as of "
               f"{as_of.isoformat()} · data {data_dir.name}",
@@ -600,9 +600,10 @@ def _execute(job: _Job, execute: Callable[..., Any] | None = None) -> None:
                 cwd=str(job.notebook.parent),
                 progress_bar=False,
                 log_output=False,
-                # The kernel's own start-up warnings (e.g. "running over TCP without encryption")
-                # would scatter over the progress bar; errors still show, cell output is kept.
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                # The kernel's own log ("running over TCP without encryption", the harmless
+                # KeyboardInterrupt at shutdown) would scatter over the progress bar; cell errors
+                # are still captured in the notebook and reported.
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             )
             return
         except Exception as exc:

@@ -145,6 +145,8 @@ def build(
     from .build import DataInvalid, summary_table
     from .build import build as run_build
 
+    # Per-area progress lines (when stdout is not a terminal) are logged at INFO.
+    logging.getLogger("analysis.build").setLevel(logging.INFO)
     wanted = [a.strip() for a in areas.split(",") if a.strip()] if areas else None
     try:
         result = run_build(_data_dir(data_dir), out, areas=wanted, as_of=_as_of(as_of),

@@ -63,7 +63,8 @@ def completeness(dataset, milestones_status: pd.DataFrame | None = None) -> pd.D
     for area in areas["area_id"]:
         for name, consequence in CONSEQUENCES.items():
             n = int(counts.get(name, pd.Series(dtype=int)).get(area, 0))
-            add(area, name, "present" if n else "missing", f"{n} rows", consequence)
+            add(area, name, "present" if n else "missing", f"{n} row" + ("" if n == 1 else "s"),
+                consequence)
         reo = dataset.table("reoffending")
         mine = reo[reo["area_id"] == area]
         if not mine.empty:

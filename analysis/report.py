@@ -111,11 +111,13 @@ class AreaReport:
         strands, ms = t["strands_summary"], t["milestones_status"]
         if not strands.empty:
             rag = strands["rag"].value_counts()
-            lines.append(
-                f"- **Action plan:** {_count(len(strands), 'strand')}; RAG "
-                f"{rag.get('green', 0)} green, {rag.get('amber', 0)} amber, {rag.get('red', 0)} red"
-                f"; {_count(int((ms['state'] == 'overdue').sum()), 'milestone')} overdue of "
-                f"{len(ms)}; {int((ms['state'] == 'complete').sum())} complete.")
+            no_rag = int(strands["rag"].isna().sum())
+            rags = (f"RAG {rag.get('green', 0)} green, {rag.get('amber', 0)} amber, "
+                    f"{rag.get('red', 0)} red" + (f", {no_rag} without a RAG" if no_rag else ""))
+            milestones = (f"{_count(int((ms['state'] == 'overdue').sum()), 'milestone')} overdue of "
+                          f"{len(ms)}, {int((ms['state'] == 'complete').sum())} complete"
+                          if len(ms) else "no milestones set")
+            lines.append(f"- **Action plan:** {_count(len(strands), 'strand')}; {rags}; {milestones}.")
             gaps = t["plan_gaps"]
             missing = [PATHWAY_NAMES[c] for g in gaps["pathway_gaps"] for c in g.split(";") if c]
             lines.append("- **Pathways without a strand:** "
@@ -169,7 +171,10 @@ class AreaReport:
         blocks = [Block("markdown", Markdown(
             f"Milestones are *overdue* when their due date has passed without completion, and "
             f"*due soon* within {DUE_SOON_DAYS} days of the as-of date. {RAG_RULE}"))]
-        blocks.append(Block("chart", charts.milestone_timeline(ms, self.results.as_of)))
+        if ms.empty:
+            blocks.append(Block("markdown", self.missing("milestones")))
+        else:
+            blocks.append(Block("chart", charts.milestone_timeline(ms, self.results.as_of)))
         blocks.append(Block("table", tables.strands_table(t["strands_summary"])))
         blocks.append(Block("table", tables.smart_audit_table(t["strands_summary"])))
         gaps = t["plan_gaps"]
@@ -238,8 +243,10 @@ class AreaReport:
             rows = funnel[(funnel["cohort"] == latest) & (funnel["measure"] == measure)]
             blocks.append(Block("chart", charts.funnel_plot(rows, self.area_id)))
         if not t["ni18_targets"].empty:
+            blocks.append(Block("chart", charts.ni18_chart(t["ni18_targets"])))
             blocks.append(Block("table", tables.ni18_table(t["ni18_targets"])))
         if not t["ni30_progress"].empty:
+            blocks.append(Block("chart", charts.ni30_chart(t["ni30_progress"])))
             blocks.append(Block("table", tables.ni30_table(t["ni30_progress"])))
         return blocks
 

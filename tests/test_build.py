@@ -87,7 +87,7 @@ def test_every_area_built_with_html_pdf_index_and_manifest(full: tuple[BuildResu
         assert html_file.is_file() and pdf_file.is_file()
         assert pdf_file.read_bytes().startswith(b"%PDF")
         page = html_file.read_text(encoding="utf-8")
-        assert f"{name} - reducing reoffending report" in page
+        assert f"{name} – reducing reoffending report" in page
         assert "As of 31 March 2025" in page
         assert f"area {area_id} · as of 2025-03-31 · data valid" in page
         assert f"{name} as of 2025-03-31" in page  # the toy notebook's output: it ran with our parameters
