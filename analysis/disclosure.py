@@ -74,6 +74,22 @@ def suppress_counts(frame: pd.DataFrame, columns: list[str], *,
     return out
 
 
+def suppress_small_cohorts(frame: pd.DataFrame, size: str, derived: list[str], *,
+                           threshold: int = THRESHOLD) -> pd.DataFrame:
+    """Hide a cohort of 1 to threshold - 1 people and every figure that reveals its size.
+
+    For target tables (NI 18, NI 30) a target rate or expected count gives the cohort size
+    back, so all of `derived` goes with it; the hidden columns are listed in `suppressed`.
+    """
+    out = frame.copy()
+    small = _small(out[size], threshold) if size in out else pd.Series(False, index=out.index)
+    columns = [size] + [c for c in derived if c in out]
+    for col in columns:
+        out[col] = out[col].mask(small)
+    out["suppressed"] = [";".join(columns) if flag else "" for flag in small]
+    return out
+
+
 def marked(frame: pd.DataFrame) -> pd.DataFrame:
     """The table for publication: suppressed cells show the marker "[c]", never a blank."""
     out = frame.astype(object).copy()

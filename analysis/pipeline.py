@@ -133,8 +133,12 @@ def analyse(dataset: Dataset, *, as_of: date | None = None,
         inspection_change=inspection.inspection_change(sections, t("inspections")),
         reoffending_rates=rates,
         reoffending_trend=_trend(rates),
-        ni18_targets=reoffending.ni18_targets(cohorts),
-        ni30_progress=reoffending.ni30_progress(cohorts),
+        ni18_targets=disclosure.suppress_small_cohorts(
+            reoffending.ni18_targets(cohorts), "offenders",
+            ["expected_reoffenders", "published_expected_reoffenders", "target_reoffenders",
+             "target_rate", "change_pct"], threshold=threshold),
+        ni30_progress=disclosure.suppress_small_cohorts(
+            reoffending.ni30_progress(cohorts), "offenders", [], threshold=threshold),
         funnel=_funnels(rates),
         spc=_spc(rates),
         indicators_status=indicators.indicator_status(t("indicators")),
@@ -157,9 +161,11 @@ def _check(results: Results) -> None:
                               threshold=results.threshold)
     if not leaked.empty:
         raise AssertionError(f"disclosure control failed for {len(leaked)} rows")
-    leaked = disclosure.leaks(results.funnel, ["reoffenders"], threshold=results.threshold)
-    if not leaked.empty:
-        raise AssertionError(f"funnel publishes {len(leaked)} small counts")
+    for name in ("funnel", "ni18_targets", "ni30_progress"):
+        table = getattr(results, name)
+        leaked = disclosure.leaks(table, ["offenders", "reoffenders"], threshold=results.threshold)
+        if not leaked.empty:
+            raise AssertionError(f"{name} publishes {len(leaked)} small counts")
 
 
 # Columns of each exported file: the public interface of `workbook export` (more may follow).

@@ -47,3 +47,17 @@ def test_suppression_never_leaks_a_small_count(cohorts, threshold):
     assert not ((non > 0) & (non < threshold)).any()
     # A shown rate never comes from a hidden count.
     assert out.loc[out["reoffenders"].isna() & out["offenders"].gt(0), "rate"].isna().all()
+
+
+def test_small_target_cohorts_hide_everything_that_reveals_their_size():
+    from analysis.disclosure import suppress_small_cohorts
+    from analysis.reoffending import ni18_targets
+
+    cohorts = pd.DataFrame({"area_id": ["a", "b"], "measure": "ni18", "cohort": "2007-Q4",
+                            "offenders": [4, 3884], "predicted_rate": [10.0, 7.57]})
+    out = suppress_small_cohorts(ni18_targets(cohorts), "offenders",
+                                 ["expected_reoffenders", "target_reoffenders", "target_rate"])
+    out = out.set_index("area_id")
+    assert out.loc["a", ["offenders", "expected_reoffenders", "target_rate"]].isna().all()
+    assert out.at["a", "suppressed"] == "offenders;expected_reoffenders;target_reoffenders;target_rate"
+    assert out.at["b", "target_reoffenders"] == 261  # printed in the East Midlands plan
