@@ -1,41 +1,57 @@
-"""Build every area's report: validate once, execute the notebooks in parallel, render, index."""
+"""Build every area's report: validate and analyse once, execute the notebooks in parallel, render, index.
+
+The build validates and analyses the data once and hands every notebook a snapshot of the result
+(see `_write_snapshot`), skips reports whose inputs have not changed since their last successful
+build (see `_fingerprints`), and runs the notebooks in local worker processes or on an existing
+Dask cluster (`executor`).
+"""
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import glob
+import hashlib
 import html
+import importlib.util
 import json
 import logging
 import math
 import multiprocessing
 import os
+import pickle
 import re
 import shutil
 import signal
+import socket
+import subprocess
 import sys
-import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError, requires, version
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-import nbformat
+import numpy as np
+import pandas as pd
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import contract, render
+from . import contract
 from .files import atomic_path, atomic_write_text
-from .loader import DataInvalid, load_dataset
+from .loader import DataInvalid, Dataset, load_dataset
+from .pipeline import Results, analyse
+from .report import SNAPSHOT_FORMAT
 
 __all__ = [
     "AREA_NOTEBOOK",
     "ENGINES",
+    "EXECUTORS",
     "FORMATS",
     "OVERVIEW_NOTEBOOK",
     "AreaResult",
@@ -52,13 +68,18 @@ REPO = Path(__file__).resolve().parent.parent
 AREA_NOTEBOOK = REPO / "notebooks" / "area.ipynb"
 OVERVIEW_NOTEBOOK = REPO / "notebooks" / "overview.ipynb"
 ENGINES = ("auto", "builtin", "quarto")
+EXECUTORS = ("local", "dask")
 FORMATS = ("html", "pdf")
 OVERVIEW = "overview"
 EXECUTED_DIR = "_executed"
 FAILED_DIR = "_failed"
+SNAPSHOT_DIR = "_snapshot"
 AREA_PARAMETERS = ("data_dir", "area_id", "as_of")
 OVERVIEW_PARAMETERS = ("data_dir", "as_of")
 PACKAGE = "reoffending-workbook"
+# Bump when what goes into a fingerprint changes, so every report rebuilds once.
+FINGERPRINT_SCHEME = "1"
+PACKAGE_DIR = Path(__file__).resolve().parent
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _QUARTO_FORMAT = {"html": "html", "pdf": "typst"}
@@ -68,6 +89,7 @@ _PORT_RACE = ("Address already in use", "Kernel died before replying to kernel_i
 # inherited threads or locks); "spawn" where there is no forkserver. Tests may use "fork".
 _START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 _GRACE = 5.0  # seconds to let a worker or kernel exit before it is killed
+_CONNECT_TIMEOUT = "20s"  # to reach a Dask scheduler
 
 
 @dataclass(frozen=True)
@@ -96,16 +118,19 @@ class AreaResult:
 
     area_id: str
     name: str
-    status: str  # "built" or "failed"
+    status: str  # "built", "unchanged" (skipped: its outputs are current) or "failed"
     engine: str
     seconds: float
     outputs: dict[str, Path] = field(default_factory=dict)
     executed: Path | None = None
     error: NotebookError | None = None
+    fingerprint: str | None = None  # sha256 of every input (see _fingerprints)
+    inputs: dict[str, str] = field(default_factory=dict)  # the fingerprint's parts, to say what changed
+    made: dict[str, str] = field(default_factory=dict)  # version, commit and time of the build that made it
 
     @property
     def ok(self) -> bool:
-        return self.status == "built"
+        return self.status in ("built", "unchanged")
 
 
 @dataclass
@@ -123,6 +148,8 @@ class BuildResult:
     commit: str
     started: datetime
     finished: datetime
+    threshold: int = 10
+    executor: str = "local"
 
     @property
     def reports(self) -> list[AreaResult]:
@@ -148,7 +175,7 @@ class _Job:
     key: str
     name: str
     notebook: Path
-    parameters: dict[str, str]
+    parameters: dict[str, Any]
     scratch: Path  # papermill writes here while it runs; the partial notebook on failure
     executed: Path
     failed: Path
@@ -159,6 +186,7 @@ class _Job:
     subtitle: str
     stamp: str
     timeout: float
+    snapshot: Path | None = None  # the validated data and results; the spreadsheet comes from it
 
 
 def build(
@@ -171,63 +199,108 @@ def build(
     jobs: int = 1,
     engine: str = "auto",
     timeout: float = 600,
+    threshold: int = 10,
+    force: bool = False,
+    executor: str = "local",
+    scheduler: str | None = None,
     area_notebook: Path = AREA_NOTEBOOK,
     overview_notebook: Path | None = OVERVIEW_NOTEBOOK,
     progress: bool | None = None,
 ) -> BuildResult:
-    """Validate the data once, execute and render one report per area plus the overview, index them.
+    """Validate and analyse the data once, execute and render each report that changed, index them.
 
-    Raises DataInvalid (nothing written) when the data break the contract, ValueError for unknown
-    areas or bad settings and FileNotFoundError for a missing notebook. A failing area is recorded
-    in the result, index.html and build.json while the other areas carry on.
+    A report is skipped (status "unchanged", previous files kept) when its fingerprint matches
+    the one build.json records for its last successful build and its files are all present;
+    ``force`` rebuilds everything. ``executor`` "local" runs ``jobs`` worker processes here;
+    "dask" sends each report to the Dask cluster at ``scheduler`` (which must see the same file
+    system). Raises DataInvalid (nothing written) when the data break the contract, ValueError
+    for unknown areas, bad settings or an unreachable scheduler, and FileNotFoundError for a
+    missing notebook. A failing area is recorded in the result, index.html and build.json while
+    the other areas carry on.
     """
     started = datetime.now(UTC)
-    formats = _check_settings(formats, jobs, engine, timeout)
+    formats = _check_settings(formats, jobs, engine, timeout, executor, scheduler, threshold)
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
     as_of = as_of or contract.today()
-    names = _validate(data_dir)
+    dataset = _validate(data_dir)
+    names = _area_names(dataset)
     selected = _select_areas(names, areas, overview=overview_notebook is not None)
-    _check_notebook(area_notebook, AREA_PARAMETERS)
+    declared = {"area": _check_notebook(area_notebook, AREA_PARAMETERS)}
     if overview_notebook is not None:
-        _check_notebook(overview_notebook, OVERVIEW_PARAMETERS)
-    chosen = render.engine_available() if engine == "auto" else engine
+        declared["overview"] = _check_notebook(overview_notebook, OVERVIEW_PARAMETERS)
+    chosen = _engine_available() if engine == "auto" else engine
     version_, commit = _package_version(), _git_commit()
-    log.info("Building %d area reports as of %s with the %s engine, %d jobs", len(selected),
-             as_of.isoformat(), chosen, jobs)
+    results = analyse(dataset, as_of=as_of, threshold=threshold)
 
+    reports = [(area_id, names[area_id], Path(area_notebook), "area") for area_id in selected]
+    if overview_notebook is not None:
+        reports.append((OVERVIEW, "Overview", Path(overview_notebook), "overview"))
+    inputs = _fingerprints(dataset, results, [key for key, *_ in reports], {
+        kind: {"notebook": notebook, "data_dir": str(data_dir), "as_of": as_of.isoformat(),
+               "threshold": threshold, "formats": list(formats), "engine": chosen}
+        for _, _, notebook, kind in reports})
+    previous = {} if force else _previous_entries(out_dir)
+    scratch = out_dir / f".build-{os.getpid()}-{time.monotonic_ns()}"  # made only if anything runs
+    todo: list[_Job] = []
+    skipped: dict[str, AreaResult] = {}
+    for key, name, notebook, kind in reports:
+        extra = {"threshold": threshold} if "threshold" in declared[kind] else {}
+        job = _job(key, name, notebook, data_dir, out_dir, scratch, as_of, formats, chosen, timeout,
+                   version_, commit, extra=extra)
+        unchanged = _unchanged(job, previous.get(key), inputs[key])
+        if unchanged is not None:
+            skipped[key] = unchanged
+        else:
+            todo.append(job)
+    log.info("Building %d of %d reports as of %s with the %s engine (%s executor, %d jobs); %d unchanged",
+             len(todo), len(reports), as_of.isoformat(), chosen, executor, jobs, len(skipped))
+
+    client = _dask_client(scheduler) if todo and executor == "dask" else None
     out_dir.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
+    done: dict[str, AreaResult] = dict(skipped)
+    snapshot: Path | None = None
     try:
-        todo = [
-            _job(area_id, names[area_id], area_notebook, data_dir, out_dir, scratch, as_of, formats,
-                 chosen, timeout, version_, commit)
-            for area_id in selected
-        ]
-        if overview_notebook is not None:
-            todo.append(_job(OVERVIEW, "Overview", overview_notebook, data_dir, out_dir, scratch,
-                             as_of, formats, chosen, timeout, version_, commit))
-        done = _execute_and_render(todo, jobs=jobs, timeout=timeout, progress=progress)
+        if todo:
+            scratch.mkdir()
+            # Always written: notebooks that take it skip re-validating, and every report's
+            # spreadsheet is written from it.
+            snapshot = _write_snapshot(out_dir, data_dir, dataset, results)
+            todo = [_with_snapshot(job, snapshot, declared) for job in todo]
+            done.update(_execute_and_render(todo, jobs=jobs, timeout=timeout, progress=progress,
+                                            client=client))
     finally:
+        if client is not None:
+            client.close()
         shutil.rmtree(scratch, ignore_errors=True)
+        _remove_snapshot(snapshot)
 
+    finished = datetime.now(UTC)
+    for key, report in done.items():
+        report.fingerprint, report.inputs = inputs[key]["fingerprint"], inputs[key]
+        if report.status == "built":
+            report.made = {"version": version_, "commit": commit,
+                           "finished": finished.isoformat(timespec="seconds")}
     result = BuildResult(
         out_dir=out_dir, data_dir=data_dir, as_of=as_of, engine=chosen, formats=formats,
         areas=[done[area_id] for area_id in selected],
         overview=done.get(OVERVIEW) if overview_notebook is not None else None,
-        version=version_, commit=commit, started=started, finished=datetime.now(UTC),
+        version=version_, commit=commit, started=started, finished=finished,
+        threshold=threshold, executor=executor,
     )
     _write_index(result)
     _write_manifest(result, jobs=jobs, timeout=timeout)
-    log.info("Built %d of %d reports in %s", sum(r.ok for r in result.reports), len(result.reports),
-             out_dir)
+    log.info("%d of %d reports built, %d unchanged, in %s", sum(r.status == "built" for r in result.reports),
+             len(result.reports), sum(r.status == "unchanged" for r in result.reports), out_dir)
     return result
 
 
 def summary_table(result: BuildResult) -> Table:
     """A rich table of the reports: status, engine, seconds and outputs or the error."""
-    built = sum(report.ok for report in result.reports)
-    table = Table(title=f"{built} of {len(result.reports)} reports built as of "
-                        f"{result.as_of.isoformat()} in {result.out_dir}", title_justify="left")
+    built = sum(report.status == "built" for report in result.reports)
+    unchanged = sum(report.status == "unchanged" for report in result.reports)
+    table = Table(title=f"{built} of {len(result.reports)} reports built"
+                        + (f", {unchanged} unchanged" if unchanged else "")
+                        + f" as of {result.as_of.isoformat()} in {result.out_dir}", title_justify="left")
     table.add_column("report")
     table.add_column("name")
     table.add_column("status")
@@ -238,7 +311,7 @@ def summary_table(result: BuildResult) -> Table:
         if report.ok:
             folders = {_relative(path.parent, result.out_dir) for path in report.outputs.values()}
             detail = f"{', '.join(report.outputs)} in {', '.join(sorted(folders))}/"
-            status = "[green]built[/]"
+            status = "[green]built[/]" if report.status == "built" else "[cyan]unchanged[/]"
         else:
             detail = report.error.summary() if report.error else "failed"
             status = "[red]failed[/]"
@@ -251,7 +324,9 @@ def summary_table(result: BuildResult) -> Table:
 # Checks before anything is written
 
 
-def _check_settings(formats: Sequence[str], jobs: int, engine: str, timeout: float) -> tuple[str, ...]:
+def _check_settings(formats: Sequence[str], jobs: int, engine: str, timeout: float, executor: str = "local",
+                    scheduler: str | None = None, threshold: int = 10) -> tuple[str, ...]:
+    """Refuse bad settings before anything is read or written; return the formats, deduplicated."""
     chosen = tuple(dict.fromkeys([formats] if isinstance(formats, str) else formats))
     if not chosen or any(fmt not in FORMATS for fmt in chosen):
         raise ValueError(f"formats must be a non-empty selection of {list(FORMATS)}, not {list(formats)}")
@@ -261,17 +336,33 @@ def _check_settings(formats: Sequence[str], jobs: int, engine: str, timeout: flo
         raise ValueError(f"jobs must be at least 1, not {jobs}")
     if not timeout > 0:
         raise ValueError(f"timeout must be a positive number of seconds, not {timeout}")
+    if threshold < 1:
+        raise ValueError(f"threshold must be at least 1, not {threshold}")
+    if executor not in EXECUTORS:
+        raise ValueError(f"executor must be one of {list(EXECUTORS)}, not {executor!r}")
+    if executor == "dask":
+        if not scheduler:
+            raise ValueError("executor 'dask' needs the address of a Dask scheduler (--scheduler)")
+        if importlib.util.find_spec("distributed") is None:
+            raise ValueError("executor 'dask' needs dask[distributed]: pip install -e '.[dask]'")
+    elif scheduler:
+        raise ValueError("--scheduler is only used with executor 'dask'")
     return chosen
 
 
-def _validate(data_dir: Path) -> dict[str, str]:
-    """Load and check the data once; return area id -> name, or raise DataInvalid.
+def _validate(data_dir: Path) -> Dataset:
+    """Load and check the data once; return the validated dataset, or raise DataInvalid.
 
     Future cohorts are checked against today, not the report's as-of date (as `validate` does).
     """
     dataset = load_dataset(data_dir)
     if dataset.errors:
         raise DataInvalid(dataset.errors)
+    return dataset
+
+
+def _area_names(dataset: Dataset) -> dict[str, str]:
+    """Area id -> name, in the order of the areas table."""
     table = dataset.table("areas")
     return {str(area_id): str(name) for area_id, name in zip(table["area_id"], table["name"], strict=True)}
 
@@ -292,16 +383,44 @@ def _select_areas(names: dict[str, str], areas: list[str] | None, *, overview: b
     return selected
 
 
-def _check_notebook(notebook: Path, required: Sequence[str]) -> None:
-    """The notebook exists and its `parameters` cell declares every parameter we pass."""
-    import papermill
+def _check_notebook(notebook: Path, required: Sequence[str]) -> set[str]:
+    """The notebook exists and its `parameters` cell declares every parameter we must pass.
 
+    Returns every parameter it declares, so optional ones (threshold, snapshot) are passed only
+    to notebooks that take them: papermill merely warns about an unknown name.
+    """
     if not Path(notebook).is_file():
         raise FileNotFoundError(f"notebook {notebook} does not exist")
-    declared = papermill.inspect_notebook(str(notebook))
+    declared = _declared_parameters(Path(notebook))
     missing = [name for name in required if name not in declared]
     if missing:
         raise ValueError(f"{notebook} has no `parameters` cell setting {', '.join(missing)}")
+    return set(declared)
+
+
+def _declared_parameters(notebook: Path) -> set[str]:
+    """Names the notebook's `parameters` cell assigns, read with json and ast.
+
+    Not papermill.inspect_notebook: importing papermill (nbformat, jsonschema) costs seconds,
+    which a build where every report is unchanged would otherwise spend for nothing.
+    """
+    cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    for cell in cells:
+        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            source = cell.get("source", "")
+            tree = ast.parse(source if isinstance(source, str) else "".join(source))
+            names = set()
+            for node in tree.body:
+                targets = node.targets if isinstance(node, ast.Assign) else (
+                    [node.target] if isinstance(node, ast.AnnAssign) else [])
+                names |= {t.id for t in targets if isinstance(t, ast.Name)}
+            return names
+    return set()
+
+
+def _engine_available() -> str:
+    """render.engine_available without importing analysis.render (and nbconvert) in this process."""
+    return "quarto" if shutil.which("quarto") else "builtin"
 
 
 def _package_version() -> str:
@@ -336,10 +455,10 @@ def _git_commit(root: Path = REPO) -> str:
 
 def _job(key: str, name: str, notebook: Path, data_dir: Path, out_dir: Path, scratch: Path,
          as_of: date, formats: tuple[str, ...], engine: str, timeout: float, version_: str,
-         commit: str) -> _Job:
+         commit: str, *, extra: dict[str, Any] | None = None) -> _Job:
     if not _SLUG.fullmatch(key):  # never a path from an unchecked id
         raise ValueError(f"{key!r} is not usable in a file name")
-    parameters = {"data_dir": str(data_dir), "as_of": as_of.isoformat()}
+    parameters: dict[str, Any] = {"data_dir": str(data_dir), "as_of": as_of.isoformat(), **(extra or {})}
     if key != OVERVIEW:
         parameters["area_id"] = key
     folder = out_dir / key
@@ -352,8 +471,9 @@ def _job(key: str, name: str, notebook: Path, data_dir: Path, out_dir: Path, scr
         scratch=scratch / f"{key}.ipynb",
         executed=out_dir / EXECUTED_DIR / f"{key}.ipynb",
         failed=out_dir / FAILED_DIR / f"{key}.ipynb",
-        outputs={fmt: folder / f"{key}.{fmt}" for fmt in formats},
-        stale=tuple(folder / f"{key}.{fmt}" for fmt in FORMATS),
+        outputs={**{fmt: folder / f"{key}.{fmt}" for fmt in formats},
+                 "xlsx": folder / _tables_name(key)},
+        stale=(*(folder / f"{key}.{fmt}" for fmt in FORMATS), folder / _tables_name(key)),
         engine=engine,
         title=f"{name} – reducing reoffending report",
         subtitle=f"As of {as_of.day} {as_of:%B %Y}",
@@ -364,17 +484,264 @@ def _job(key: str, name: str, notebook: Path, data_dir: Path, out_dir: Path, scr
 
 
 # ---------------------------------------------------------------------------------------------
+# The snapshot: the validated dataset and its results, written once and read by every notebook
+
+
+def _write_snapshot(out_dir: Path, data_dir: Path, dataset: Dataset, results: Results) -> Path:
+    """Pickle the validated dataset and results into out_dir/_snapshot/, atomically.
+
+    Pickle (protocol 5) is the fastest thing to read back and returns exactly the objects
+    `analyse` made (dtypes, nullable integers, dates and all), so a notebook shows the same
+    figures as one that loads the folder itself. Unpickling runs code, which is acceptable only
+    because this build wrote the file, under a fresh name, into a folder it owns, and removes
+    it when it finishes: the notebooks read nothing else. It holds unsuppressed counts, so it
+    must never stay beside the published reports.
+    """
+    path = out_dir / SNAPSHOT_DIR / f"snapshot-{os.getpid()}-{time.monotonic_ns()}.pkl"
+    content = {"format": SNAPSHOT_FORMAT, "data_dir": str(data_dir), "dataset": dataset,
+               "results": results}
+    started = time.perf_counter()
+    with atomic_path(path) as tmp, open(tmp, "wb") as file:
+        pickle.dump(content, file, protocol=5)
+    log.info("Snapshot of the validated data written in %.2f s (%.1f MB)", time.perf_counter() - started,
+             path.stat().st_size / 1e6)
+    return path
+
+
+def _with_snapshot(job: _Job, snapshot: Path, declared: dict[str, set[str]]) -> _Job:
+    """The job with the snapshot's path, and as a parameter if its notebook takes one."""
+    job = dataclasses.replace(job, snapshot=snapshot)
+    if "snapshot" not in declared["overview" if job.key == OVERVIEW else "area"]:
+        return job
+    return dataclasses.replace(job, parameters={**job.parameters, "snapshot": str(snapshot)})
+
+
+def _remove_snapshot(snapshot: Path | None) -> None:
+    """Delete this build's snapshot, and its folder once no other build is using it."""
+    if snapshot is None:
+        return
+    snapshot.unlink(missing_ok=True)
+    try:
+        snapshot.parent.rmdir()
+    except OSError:  # another build's snapshot is still there
+        pass
+
+
+# ---------------------------------------------------------------------------------------------
+# Fingerprints: what each report is made from, to skip the reports whose inputs did not change
+
+# Raw tables without an area_id column, and how their rows reach an area.
+_LINKS = {
+    "strands": ("plan_id", "plans"),
+    "milestones": ("strand_id", "strands"),
+    "progress": ("strand_id", "strands"),
+    "inspection_scores": ("inspection_id", "inspections"),
+    "recommendations": ("inspection_id", "inspections"),
+}
+_KEYS = {"plans": "plan_id", "strands": "strand_id", "inspections": "inspection_id"}
+# Where a spreadsheet row sits is not shown in any report: inserting a row for one area must not
+# shift every other area's fingerprint.
+_UNHASHED = ("source_row",)
+
+
+class _Rows:
+    """One table's row hashes, computed once, and which rows belong to which area.
+
+    Rows are hashed with pandas' vectorised ``hash_pandas_object`` (values only, column names
+    and dtypes hashed separately), so a build fingerprints a large dataset in one pass per table
+    instead of one pass per area.
+    """
+
+    def __init__(self, name: str, frame: pd.DataFrame, owner: pd.Series | None):
+        frame = frame.drop(columns=[c for c in _UNHASHED if c in frame.columns]).reset_index(drop=True)
+        self.name = name
+        self.frame = frame
+        self.header = json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode()
+        self.hashes = (pd.util.hash_pandas_object(frame, index=False).to_numpy() if len(frame)
+                       else np.zeros(0, dtype="uint64"))
+        self.by_area: dict[str, np.ndarray] | None = None
+        if owner is not None:
+            owner = owner.reset_index(drop=True).astype("string").fillna("")
+            self.by_area = {str(k): v for k, v in owner.groupby(owner, sort=False).indices.items()}
+
+    def digest(self, rows: np.ndarray | None = None) -> bytes:
+        """sha256 of the header and the given rows (default all), in table order."""
+        chosen = self.hashes if rows is None else self.hashes[np.sort(rows)]
+        return hashlib.sha256(self.name.encode() + b"\0" + self.header + b"\0" + chosen.tobytes()).digest()
+
+    def area(self, area_id: str) -> bytes:
+        """The area's rows, or the whole table when rows cannot be tied to areas (conservative)."""
+        if self.by_area is None:
+            return self.digest()
+        return self.digest(self.by_area.get(area_id, np.zeros(0, dtype="int64")))
+
+    def groups(self, columns: list[str]) -> tuple[dict[tuple, bytes], dict[str, set[tuple]]]:
+        """Digest of each group of rows sharing ``columns``, and the groups each area has rows in."""
+        if self.frame.empty or any(c not in self.frame for c in columns) or "area_id" not in self.frame:
+            return {}, {}
+        keyed = self.frame[columns].astype("string").fillna("")
+        digests, members = {}, {}
+        for key, rows in keyed.groupby(columns, sort=True).indices.items():
+            key = key if isinstance(key, tuple) else (key,)
+            digests[key] = self.digest(rows)
+            for area_id in pd.unique(self.frame["area_id"].iloc[rows]):
+                members.setdefault(str(area_id), set()).add(key)
+        return digests, members
+
+
+def _owners(name: str, frame: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.Series | None:
+    """The area each row of a raw table belongs to, following plan, strand and inspection ids."""
+    if "area_id" in frame:
+        return frame["area_id"]
+    if name not in _LINKS:
+        return None
+    column, parent = _LINKS[name]
+    parent_frame = tables.get(parent)
+    parent_owner = None if parent_frame is None else _owners(parent, parent_frame, tables)
+    if parent_owner is None or column not in frame:
+        return None
+    lookup = dict(zip(parent_frame[_KEYS[parent]], parent_owner, strict=True))
+    return frame[column].map(lookup)
+
+
+def _fingerprints(dataset: Dataset, results: Results, keys: list[str],
+                  settings: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """Each report's fingerprint (sha256) and its parts: data, notebook, code, environment, parameters.
+
+    Data, for an area's report:
+      - its rows in every raw table: areas, plans, inspections, indicators and reoffending by
+        area_id; strands through their plan; milestones and progress through their strand;
+        inspection scores and recommendations through their inspection;
+      - its rows in every derived table (Results), which also catches anything computed from the
+        dataset as a whole (completeness says whether a table was given at all);
+      - what its report shows about other areas: every funnel (measure, cohort) group the area
+        is in (other areas' counts move the limits and the dots), every area's criterion scores
+        under the frameworks it was inspected against (the comparison means on its criterion
+        chart), and its family groups' rows of the family comparison (carried by
+        Results.for_area, though the area report does not show it today).
+    The overview's data is every row of every raw and derived table: it shows all areas.
+    Row positions (source_row) are left out. Code is analysis/**.py, templates and frameworks;
+    environment is the package version, Python and the installed versions of the package's
+    dependencies; parameters are as-of date, threshold, formats, engine and data folder. A
+    change to what the area report shows about other areas must be matched here.
+    """
+    tables = dataset.tables
+    raw = [_Rows(name, tables[name], _owners(name, tables[name], tables)) for name in sorted(tables)]
+    derived = {name: _Rows(f"results.{name}", frame, frame["area_id"] if "area_id" in frame else None)
+               for name, frame in results.tables().items()}
+    shared = [derived["funnel"].groups(["measure", "cohort"]),
+              derived["inspection_criteria"].groups(["framework"]),
+              derived["inspection_family"].groups(["family_group"])]
+    code, environment = _code_digest(), _environment_digest()
+    notebooks: dict[Path, str] = {}
+    out: dict[str, dict[str, str]] = {}
+    for key in keys:
+        data = hashlib.sha256()
+        if key == OVERVIEW:
+            for rows in (*raw, *derived.values()):
+                data.update(rows.digest())
+        else:
+            for rows in (*raw, *derived.values()):
+                data.update(rows.area(key))
+            for digests, members in shared:
+                for group in sorted(members.get(key, ())):
+                    data.update(digests[group])
+        params = dict(settings[OVERVIEW if key == OVERVIEW else "area"])
+        notebook = Path(params.pop("notebook"))
+        if notebook not in notebooks:
+            notebooks[notebook] = hashlib.sha256(notebook.read_bytes()).hexdigest()
+        parts = {"data": data.hexdigest(), "notebook": notebooks[notebook], "code": code,
+                 "environment": environment,
+                 "parameters": hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()}
+        whole = json.dumps({"scheme": FINGERPRINT_SCHEME, "report": key, **parts}, sort_keys=True)
+        out[key] = {"fingerprint": hashlib.sha256(whole.encode()).hexdigest(), **parts}
+    return out
+
+
+def _code_digest(root: Path = PACKAGE_DIR) -> str:
+    """sha256 over the package's Python sources, report templates and inspection frameworks."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                   and (p.suffix == ".py" or {"templates", "frameworks"} & set(p.relative_to(root).parts)))
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _environment_digest() -> str:
+    """sha256 of the package version, Python's and each installed dependency's version."""
+    found = {"python": sys.version, PACKAGE: _package_version()}
+    try:
+        wanted = [r for r in requires(PACKAGE) or [] if "extra ==" not in r]
+    except PackageNotFoundError:
+        wanted = []
+    for requirement in wanted:
+        name = re.match(r"[A-Za-z0-9._-]+", requirement)
+        if name:
+            try:
+                found[name.group(0).lower()] = version(name.group(0))
+            except PackageNotFoundError:
+                found[name.group(0).lower()] = "missing"
+    return hashlib.sha256(json.dumps(found, sort_keys=True).encode()).hexdigest()
+
+
+def _previous_entries(out_dir: Path) -> dict[str, dict[str, Any]]:
+    """Report key -> its entry in the last build.json; empty when there is none or it is unreadable.
+
+    Each entry also gets ``_written``, build.json's modification time (ns): a report file newer
+    than that was written by a later build that never finished, so the entry does not vouch for it.
+    """
+    path = out_dir / "build.json"
+    try:
+        written = path.stat().st_mtime_ns
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        entries = [*manifest.get("areas", []), manifest.get("overview")]
+        return {entry["area_id"]: {**entry, "_written": written} for entry in entries
+                if isinstance(entry, dict)}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
+def _unchanged(job: _Job, entry: dict[str, Any] | None, inputs: dict[str, str]) -> AreaResult | None:
+    """An "unchanged" result when the last build made this report from the same inputs and all
+    its files are still there; None when it must be built (changed, failed last time, or missing).
+    """
+    if not entry or entry.get("status") not in ("built", "unchanged"):
+        return None
+    if entry.get("fingerprint") != inputs["fingerprint"]:
+        old = entry.get("inputs") or {}
+        changed = [part for part, value in inputs.items() if part != "fingerprint" and old.get(part) != value]
+        log.info("%s: rebuilding, changed since the last build: %s", job.key, ", ".join(changed) or "all")
+        return None
+    files = (*job.outputs.values(), job.executed)
+    missing = [path for path in files if not path.is_file()]
+    if missing:
+        log.info("%s: rebuilding, %s is missing", job.key, missing[0])
+        return None
+    newer = [path for path in files if path.stat().st_mtime_ns > entry.get("_written", 0)]
+    if newer:
+        log.info("%s: rebuilding, %s was written after build.json (an unfinished build)", job.key, newer[0])
+        return None
+    return AreaResult(job.key, job.name, "unchanged", job.engine, 0.0, outputs=dict(job.outputs),
+                      executed=job.executed, made=dict(entry.get("made") or {}))
+
+
+# ---------------------------------------------------------------------------------------------
 # Parallel execution: worker processes, each job under a wall-clock deadline
 
 
-def _execute_and_render(todo: list[_Job], *, jobs: int, timeout: float,
-                        progress: bool | None) -> dict[str, AreaResult]:
-    """Run every job; an unavailable engine fails its reports at once, without executing."""
+def _execute_and_render(todo: list[_Job], *, jobs: int, timeout: float, progress: bool | None,
+                        client: Any = None) -> dict[str, AreaResult]:
+    """Run every job, here or (with a Dask ``client``) on the cluster.
+
+    An unavailable engine fails its reports at once, without executing.
+    """
     results: dict[str, AreaResult] = {}
     with _reporter(len(todo), progress) as report:
         runnable = []
         for job in todo:
-            if job.engine == "quarto" and render.engine_available() != "quarto":
+            if job.engine == "quarto" and _engine_available() != "quarto":
                 error = NotebookError("engine", "EngineUnavailable",
                                       "engine 'quarto' was asked for but quarto is not on PATH; "
                                       "install Quarto or use engine 'builtin' or 'auto'")
@@ -382,10 +749,130 @@ def _execute_and_render(todo: list[_Job], *, jobs: int, timeout: float,
                 report(results[job.key])
             else:
                 runnable.append(job)
-        if runnable:
+        if runnable and client is not None:
+            results.update(_run_dask(client, runnable, timeout=timeout, report=report))
+        elif runnable:
             results.update(_run_pool(runnable, workers=min(jobs, len(runnable)), timeout=timeout,
                                      report=report))
     return results
+
+
+# ---------------------------------------------------------------------------------------------
+# The Dask executor: one task per report, each run like the local pool runs it
+
+
+def _dask_client(address: str | None) -> Any:
+    """A client of the Dask scheduler at ``address``; ValueError when it cannot be reached."""
+    from distributed import Client
+
+    try:
+        return Client(address, set_as_default=False, timeout=_CONNECT_TIMEOUT)
+    except (OSError, TimeoutError) as exc:
+        raise ValueError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
+
+
+def _run_dask(client: Any, todo: list[_Job], *, timeout: float,
+              report: Callable[[AreaResult], None]) -> dict[str, AreaResult]:
+    """Submit every job to the cluster and collect the results as they finish.
+
+    Each task runs its job in a fresh subprocess under the same deadline as the local pool
+    (`_run_isolated`), so a notebook's error, timeout or crash comes back as that area's failed
+    result; a task that fails in Dask itself (its worker lost, the package missing there) fails
+    only its own area. The workers must see the same file system as this process.
+    """
+    from distributed import as_completed
+
+    submitted = time.perf_counter()
+    futures = {client.submit(_run_isolated, job, timeout, key=f"workbook-{job.key}-{time.time_ns()}",
+                             pure=False, retries=0): job for job in todo}
+    results: dict[str, AreaResult] = {}
+    for future in as_completed(futures, loop=client.loop):
+        job = futures[future]
+        try:
+            result = future.result()
+        except Exception as exc:  # noqa: BLE001 - recorded, and the other areas carry on
+            log.warning("%s: the Dask task failed: %s: %s", job.key, type(exc).__name__, exc)
+            result = _fail(job, NotebookError("worker", type(exc).__name__, str(exc)), submitted)
+        results[job.key] = result
+        report(result)
+    return results
+
+
+def _run_isolated(job: _Job, timeout: float) -> AreaResult:
+    """Run one job on a Dask worker: in a child process with its deadline, as the local pool does.
+
+    Dask workers are daemon processes, which multiprocessing will not let start children, so the
+    child is started with subprocess (`_SubprocessContext`); the kernel it starts dies with it on
+    a timeout, and a notebook that kills its parent kills the child, not the Dask worker.
+    """
+    results = _run_pool([job], workers=1, timeout=timeout, report=lambda result: None,
+                        context=_SubprocessContext())
+    return results[job.key]
+
+
+class _SubprocessContext:
+    """The parts of a multiprocessing context `_Worker` uses, with a plain subprocess as the process."""
+
+    @staticmethod
+    def Pipe() -> tuple[Connection, Connection]:  # noqa: N802 - the multiprocessing name
+        ours, theirs = socket.socketpair()
+        return Connection(ours.detach()), Connection(theirs.detach())
+
+    @staticmethod
+    def Process(target: Callable[..., None], args: tuple, name: str, daemon: bool) -> _Subprocess:  # noqa: N802
+        return _Subprocess(*args)
+
+
+class _Subprocess:
+    """`python -c` running `_worker_main` over an inherited socket; quacks like multiprocessing.Process."""
+
+    def __init__(self, conn: Connection, level: int, environ: dict[str, str]):
+        self._conn, self._level, self._environ = conn, level, environ
+        self._popen: subprocess.Popen | None = None
+        self.sentinel = -1
+        self.pid: int | None = None
+
+    def start(self) -> None:
+        fd = self._conn.fileno()
+        # A pipe whose write end only the child holds: readable (EOF) once the child has exited.
+        self.sentinel, write_end = os.pipe()
+        code = "from analysis.build import _subprocess_main; _subprocess_main()"
+        try:
+            self._popen = subprocess.Popen([sys.executable, "-c", code, str(fd), str(self._level)],
+                                           pass_fds=(fd, write_end), env=self._environ)
+        finally:
+            os.close(write_end)
+        self.pid = self._popen.pid
+
+    @property
+    def exitcode(self) -> int | None:
+        return None if self._popen is None else self._popen.poll()
+
+    def is_alive(self) -> bool:
+        return self._popen is not None and self._popen.poll() is None
+
+    def kill(self) -> None:
+        if self.is_alive():
+            self._popen.kill()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._popen is None:
+            return
+        try:
+            self._popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return
+        if self.sentinel >= 0:
+            os.close(self.sentinel)
+            self.sentinel = -1
+
+
+def _subprocess_main() -> None:
+    """Entry point of a `_Subprocess`: argv holds the socket's descriptor and the log level."""
+    import papermill  # noqa: F401 - imported before reporting ready, as the forkserver preloads it
+
+    from . import render  # noqa: F401
+    _worker_main(Connection(int(sys.argv[1])), int(sys.argv[2]), dict(os.environ))
 
 
 class _Worker:
@@ -431,11 +918,14 @@ class _Worker:
         self.conn.close()
 
 
-def _run_pool(todo: list[_Job], *, workers: int, timeout: float,
-              report: Callable[[AreaResult], None]) -> dict[str, AreaResult]:
-    context = multiprocessing.get_context(_START_METHOD)
-    if _START_METHOD == "forkserver":
-        context.set_forkserver_preload([__name__])
+def _run_pool(todo: list[_Job], *, workers: int, timeout: float, report: Callable[[AreaResult], None],
+              context: Any = None) -> dict[str, AreaResult]:
+    """Run jobs on ``workers`` worker processes, each job under a wall-clock deadline."""
+    if context is None:
+        context = multiprocessing.get_context(_START_METHOD)
+        if _START_METHOD == "forkserver":
+            # Import what every job needs once in the server, not once per worker.
+            context.set_forkserver_preload([__name__, "papermill", "analysis.render"])
     queue = deque(todo)
     results: dict[str, AreaResult] = {}
     pool = [_Worker(context) for _ in range(workers)]
@@ -633,6 +1123,8 @@ def _execution_error(exc: Exception, partial: Path) -> NotebookError:
 
 def _failing_cell(partial: Path) -> tuple[int | None, int | None]:
     """(index in the notebook as written, execution count) of the cell that failed or was running."""
+    import nbformat
+
     try:
         nb = nbformat.read(partial, as_version=4)
     except Exception:  # noqa: BLE001 - missing, or cut off mid-write when its kernel was killed
@@ -649,10 +1141,35 @@ def _failing_cell(partial: Path) -> tuple[int | None, int | None]:
     return started or (None, None)
 
 
+def _tables_name(key: str) -> str:
+    from .spreadsheets import OVERVIEW_FILE, area_workbook_name
+
+    return OVERVIEW_FILE if key == OVERVIEW else area_workbook_name(key)
+
+
+def _write_tables(job: _Job) -> None:
+    """The accessible spreadsheet of every table behind the report (gptables), from the snapshot."""
+    from .spreadsheets import write_area_workbook, write_overview_workbook
+
+    if job.snapshot is None:
+        raise RuntimeError("no snapshot to write the report's tables from")
+    with open(job.snapshot, "rb") as file:
+        content = pickle.load(file)  # written by this build into a folder it owns
+    dataset, results = content["dataset"], content["results"]
+    if job.key == OVERVIEW:
+        write_overview_workbook(results, dataset, job.outputs["xlsx"])
+    else:
+        write_area_workbook(results, dataset, job.key, job.outputs["xlsx"])
+
+
 def _render(job: _Job) -> None:
+    from . import render
+
     meta = {"title": job.title, "subtitle": job.subtitle, "stamp": job.stamp}
     for fmt, out in job.outputs.items():
-        if job.engine == "quarto":
+        if fmt == "xlsx":
+            _write_tables(job)
+        elif job.engine == "quarto":
             render.render_with_quarto(job.executed, out, _QUARTO_FORMAT[fmt], timeout=job.timeout, **meta)
         elif fmt == "html":
             render.render_html(job.executed, out, **meta)
@@ -745,6 +1262,9 @@ def _write_manifest(result: BuildResult, *, jobs: int, timeout: float) -> None:
             "seconds": round(report.seconds, 2),
             "executed": _relative(report.executed, result.out_dir) if report.executed else None,
             "outputs": {fmt: _relative(path, result.out_dir) for fmt, path in report.outputs.items()},
+            "fingerprint": report.fingerprint,
+            "inputs": {k: v for k, v in report.inputs.items() if k != "fingerprint"},
+            "made": report.made or None,
             "error": None if error is None else {
                 "stage": error.stage, "ename": error.ename, "evalue": error.evalue,
                 "cell": error.cell, "execution_count": error.execution_count,
@@ -761,13 +1281,17 @@ def _write_manifest(result: BuildResult, *, jobs: int, timeout: float) -> None:
         "data_dir": str(result.data_dir),
         "engine": result.engine,
         "formats": list(result.formats),
+        "threshold": result.threshold,
+        "executor": result.executor,
         "jobs": jobs,
         "timeout_seconds": timeout,
         "started": result.started.isoformat(timespec="seconds"),
         "finished": result.finished.isoformat(timespec="seconds"),
         "ok": result.ok,
-        "note": "A failed report's HTML and PDF are removed, so any report present is complete "
-                "and from this build; a failed notebook's partial run is in _failed/.",
+        "note": "A failed report's HTML and PDF are removed, so any report present is complete; "
+                "a failed notebook's partial run is in _failed/. A report whose fingerprint (data, "
+                "notebook, code, environment, parameters) matches its last successful build is "
+                "skipped: status 'unchanged', its files and 'made' from that build.",
         "areas": [entry(report) for report in result.areas],
         "overview": entry(result.overview) if result.overview is not None else None,
     }
@@ -779,7 +1303,7 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;marg
 max-width:60rem;padding:0 1rem;color:#1b1b1b;line-height:1.5}
 table{border-collapse:collapse;width:100%}caption{text-align:left;font-weight:600;padding:.5rem 0}
 th,td{border-bottom:1px solid #ccc;padding:.4rem .6rem;text-align:left;vertical-align:top}
-.built{color:#16722f}.failed{color:#a3161a;font-weight:600}footer{margin-top:2rem;color:#555;
+.built,.unchanged{color:#16722f}.failed{color:#a3161a;font-weight:600}footer{margin-top:2rem;color:#555;
 font-size:.9rem}a{color:#12436d}a:focus{outline:3px solid #f9a800}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);
 white-space:nowrap}
@@ -797,8 +1321,12 @@ def _links(report: AreaResult, root: Path) -> str:
 
 
 def _status(report: AreaResult) -> str:
-    if report.ok:
+    if report.status == "built":
         return '<span class="built">built</span>'
+    if report.status == "unchanged":
+        when = (report.made or {}).get("finished", "")[:10]
+        since = f" since {html.escape(when)}" if when else ""
+        return f'<span class="unchanged">unchanged</span>{since}'
     summary = report.error.summary() if report.error else "failed"
     return f'<span class="failed">failed</span>: {html.escape(summary)}'
 
@@ -818,6 +1346,8 @@ def _write_index(result: BuildResult) -> None:
         overview = (f"<h2>Overview</h2>\n<p>All areas: {_links(ov, root)}"
                     f"{'' if ov.ok else ' (' + _status(ov) + ')'}</p>")
     built = sum(r.ok for r in result.areas)
+    unchanged = sum(r.status == "unchanged" for r in result.reports)
+    skipped = f" ({unchanged} unchanged since their last build, not rebuilt)" if unchanged else ""
     as_of = f"{result.as_of.day} {result.as_of:%B %Y}"
     page = f"""<!DOCTYPE html>
 <html lang="en-GB">
@@ -831,7 +1361,7 @@ def _write_index(result: BuildResult) -> None:
 <main>
 <h1>Reducing reoffending reports</h1>
 <p>As of {esc(as_of)}. Data: {esc(result.data_dir.name)}. {built} of {len(result.areas)} area reports
-built{'' if result.ok else '; failed reports have no HTML or PDF until they build'}.</p>
+built{skipped}{'' if result.ok else '; failed reports have no HTML or PDF until they build'}.</p>
 {overview}
 <h2>Area reports</h2>
 <table>

@@ -140,8 +140,15 @@ def build(
     jobs: Annotated[int, typer.Option(min=1, help="Notebooks run in parallel.")] = 1,
     engine: Annotated[str, typer.Option(help="auto (Quarto if on PATH), quarto or builtin.")] = "auto",
     timeout: Annotated[float, typer.Option(min=1, help="Seconds allowed per notebook.")] = 600,
+    threshold: Annotated[int, typer.Option(min=1, help="Suppress counts below this.")] = 10,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even unchanged reports.")] = False,
+    executor: Annotated[str, typer.Option(help="local (worker processes) or dask (a cluster).")] = "local",
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler, tcp://host:8786.")] = None,
 ) -> None:
-    """Execute the area notebook per area and the overview, render HTML and PDF, index them."""
+    """Execute the area notebook per area and the overview, render HTML and PDF, index them.
+
+    Reports whose inputs have not changed since their last successful build are skipped.
+    """
     from .build import DataInvalid, summary_table
     from .build import build as run_build
 
@@ -151,7 +158,8 @@ def build(
     try:
         result = run_build(_data_dir(data_dir), out, areas=wanted, as_of=_as_of(as_of),
                            formats=[f.strip() for f in formats.split(",") if f.strip()],
-                           jobs=jobs, engine=engine, timeout=timeout)
+                           jobs=jobs, engine=engine, timeout=timeout, threshold=threshold,
+                           force=force, executor=executor, scheduler=scheduler)
     except DataInvalid as exc:
         _print_problems(exc.problems, f"{len(exc.problems)} problems in {data_dir}", "red")
         errors.print("Nothing was built. Fix these problems and run again.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+import pickle
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +22,10 @@ from .pipeline import Results, analyse
 from .progress import DUE_SOON_DAYS, RAG_RULE
 
 log = logging.getLogger(__name__)
+
+# What analysis.build writes once per build and the notebooks read (pickled dict: format, data_dir,
+# dataset, results). Bump when the content changes so an old snapshot is refused, not misread.
+SNAPSHOT_FORMAT = "reoffending-workbook-snapshot/1"
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
 
@@ -47,21 +52,57 @@ class Block:
     content: object
 
 
-def load(data_dir: str | Path, *, as_of: str | date | None = None,
-         threshold: int = 10) -> tuple[Dataset, Results]:
-    """Load, validate and analyse a data folder for a report; DataInvalid on any problem."""
+def load(data_dir: str | Path, *, as_of: str | date | None = None, threshold: int = 10,
+         snapshot: str | Path = "") -> tuple[Dataset, Results]:
+    """Load, validate and analyse a data folder for a report; DataInvalid on any problem.
+
+    With ``snapshot`` (the file `workbook build` writes once per build, see analysis.build) the
+    validated tables and results are read from it instead, so a notebook run by the build neither
+    re-validates nor re-analyses the whole dataset. The snapshot must be for the same data folder,
+    as-of date and threshold (ValueError otherwise), so parameters and figures cannot disagree.
+    """
+    when = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+    if snapshot:
+        return _from_snapshot(Path(snapshot), data_dir, when, threshold)
     dataset = load_dataset(Path(data_dir))
     if dataset.errors:
         raise DataInvalid(dataset.errors)
-    when = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
     return dataset, analyse(dataset, as_of=when, threshold=threshold)
 
 
+def _from_snapshot(path: Path, data_dir: str | Path, as_of: date | None,
+                   threshold: int) -> tuple[Dataset, Results]:
+    """The dataset and results from a build's snapshot, checked against the notebook's parameters.
+
+    The snapshot is a pickle, which runs code when read: only ever pass the path a build wrote
+    itself (its out_dir/_snapshot/), never a file from elsewhere.
+    """
+    with open(path, "rb") as file:
+        content = pickle.load(file)  # trusted: written by this package's build, see above
+    if not isinstance(content, dict) or content.get("format") != SNAPSHOT_FORMAT:
+        raise ValueError(f"{path} is not a snapshot in format {SNAPSHOT_FORMAT}")
+    results: Results = content["results"]
+    wanted = {"data_dir": str(Path(data_dir).resolve()), "as_of": as_of or results.as_of,
+              "threshold": int(threshold)}
+    held = {"data_dir": content["data_dir"], "as_of": results.as_of, "threshold": results.threshold}
+    differ = [f"{k} {held[k]} (snapshot) vs {wanted[k]}" for k in wanted if held[k] != wanted[k]]
+    if differ:
+        raise ValueError(f"snapshot {path} does not match the parameters: {'; '.join(differ)}")
+    return content["dataset"], results
+
+
 def parameters_note(**params: object) -> Markdown:
-    """The parameters and package version that made the report (deterministic: no clock)."""
-    shown = ", ".join(f"{k} = {text(Path(v).name if k == 'data_dir' else v)}"
-                      for k, v in params.items())
-    return Markdown(f"Made by reoffending-workbook {__version__} with {shown}.")
+    """The parameters and package version that made the report (deterministic: no clock), and
+    the accessible spreadsheet `workbook build` publishes beside it."""
+    from .spreadsheets import OVERVIEW_FILE, area_workbook_name
+
+    shown = ", ".join(f"{k} = {text(Path(v).name if k == 'data_dir' and v else v)}"
+                      for k, v in params.items() if k != "snapshot")
+    # area_id is a validated slug, so the file name is safe in a link.
+    workbook = area_workbook_name(str(params["area_id"])) if params.get("area_id") else OVERVIEW_FILE
+    return Markdown(f"Every table behind this report's charts is published beside it as an accessible "
+                    f"spreadsheet: [{workbook}]({workbook}).\n\n"
+                    f"Made by reoffending-workbook {__version__} with {shown}.")
 
 
 def _count(n: int, word: str) -> str:
@@ -82,8 +123,9 @@ class AreaReport:
 
     @classmethod
     def build(cls, data_dir: str | Path, area_id: str, as_of: str | date | None = None,
-              threshold: int = 10) -> AreaReport:
-        dataset, results = load(data_dir, as_of=as_of, threshold=threshold)
+              threshold: int = 10, snapshot: str | Path = "") -> AreaReport:
+        """Load the data (from a build's snapshot when given) and cut the report to one area."""
+        dataset, results = load(data_dir, as_of=as_of, threshold=threshold, snapshot=snapshot)
         if area_id not in set(dataset.table("areas")["area_id"]):
             raise ValueError(f"area_id {area_id!r} is not in areas.csv")
         return cls(dataset, results, area_id)
@@ -143,10 +185,11 @@ class AreaReport:
                       if pd.notna(latest["predicted_rate"]) else "")
             lines.append(f"- **Reoffending:** {latest['rate']:.1f}% ({text(latest['measure'])}, "
                          f"cohort {text(latest['cohort'])}){versus}.")
-        elif not t["ni18_targets"].empty:
-            row = t["ni18_targets"].iloc[0]
+        elif not t["ni18_targets"].dropna(subset=["offenders"]).empty:
+            # Small cohorts are suppressed in the targets table: only published rows are quoted.
+            row = t["ni18_targets"].dropna(subset=["offenders"]).iloc[0]
             lines.append(f"- **NI 18 target:** at most {row['target_reoffenders']} re-offenders "
-                         f"({row['target_rate']:.2f}%) from a cohort of {row['offenders']:,} "
+                         f"({row['target_rate']:.2f}%) from a cohort of {int(row['offenders']):,} "
                          f"predicted at {row['predicted_rate']:.2f}%.")
         else:
             lines.append("- **Reoffending:** no figures.")
@@ -276,8 +319,9 @@ class OverviewReport:
 
     @classmethod
     def build(cls, data_dir: str | Path, as_of: str | date | None = None, region: str | None = None,
-              threshold: int = 10) -> OverviewReport:
-        dataset, results = load(data_dir, as_of=as_of, threshold=threshold)
+              threshold: int = 10, snapshot: str | Path = "") -> OverviewReport:
+        """Load the data (from a build's snapshot when given) for every area or one region's."""
+        dataset, results = load(data_dir, as_of=as_of, threshold=threshold, snapshot=snapshot)
         return cls(dataset, results, region or None)
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import stat
 import sys
@@ -12,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import psutil
 import pytest
 from rich.console import Console
@@ -124,7 +126,8 @@ def test_manifest_records_every_area(full: tuple[BuildResult, float]) -> None:
     for entry in manifest["areas"]:
         assert entry["status"] == "built" and entry["engine"] == "builtin" and entry["error"] is None
         assert entry["outputs"] == {"html": f"{entry['area_id']}/{entry['area_id']}.html",
-                                    "pdf": f"{entry['area_id']}/{entry['area_id']}.pdf"}
+                                    "pdf": f"{entry['area_id']}/{entry['area_id']}.pdf",
+                                    "xlsx": f"{entry['area_id']}/{entry['area_id']}-tables.xlsx"}
         assert entry["seconds"] > 0
     assert manifest["overview"]["status"] == "built"
 
@@ -416,3 +419,61 @@ def test_a_killed_workers_temp_files_are_removed(tmp_path: Path) -> None:
     assert result.status == "failed"
     assert not any(path.exists() for path in planted) and not (tmp_path / "area-a" / ".quarto-abc").exists()
     assert keep.exists()
+
+
+def _snapshot_notebook(folder: Path) -> Path:
+    """The toy area notebook with a `snapshot` parameter and a cell that reads it as the real one does."""
+    notebook = nbformat.read(TOY / "area.ipynb", as_version=4)
+    notebook.cells[1].source += '\nsnapshot = ""'
+    notebook.cells.insert(3, nbformat.v4.new_code_cell(
+        "from analysis.report import AreaReport\n\n"
+        "report = AreaReport.build(data_dir, area_id, as_of, snapshot=snapshot)\n"
+        "print(f'snapshot={bool(snapshot)} strands={len(report.t[\"strands_summary\"])}')"))
+    path = folder / "area_snapshot.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_notebooks_taking_a_snapshot_get_one_and_it_is_removed_after(tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    result = build(VALID, out, areas=["area-a", "area-b"], as_of=AS_OF, formats=("html",),
+                   area_notebook=_snapshot_notebook(tmp_path), overview_notebook=TOY / "overview.ipynb",
+                   progress=False)
+    assert result.ok
+    executed = nbformat.read(out / "_executed" / "area-a.ipynb", as_version=4)
+    injected = next(c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert "snapshot = " in injected.source and "_snapshot" in injected.source
+    assert "snapshot=True strands=2" in (out / "area-a" / "area-a.html").read_text(encoding="utf-8")
+    overview = nbformat.read(out / "_executed" / "overview.ipynb", as_version=4)
+    assert not any("snapshot" in c.source for c in overview.cells)  # the toy overview takes none
+    assert not (out / build_module.SNAPSHOT_DIR).exists()  # unsuppressed counts never stay
+    assert _leftovers(out) == []
+
+
+def test_a_snapshot_gives_the_same_tables_and_refuses_other_parameters(tmp_path: Path) -> None:
+    from analysis.loader import load_dataset
+    from analysis.pipeline import analyse
+    from analysis.report import AreaReport, OverviewReport, load
+
+    dataset = load_dataset(VALID)
+    path = build_module._write_snapshot(tmp_path, VALID.resolve(), dataset,
+                                        analyse(dataset, as_of=AS_OF, threshold=10))
+    fresh, snap = load(VALID, as_of="2025-03-31"), load(VALID, as_of="2025-03-31", snapshot=path)
+    for name, table in fresh[1].tables().items():
+        pd.testing.assert_frame_equal(table, getattr(snap[1], name), check_exact=True)
+    for name, table in fresh[0].tables.items():
+        pd.testing.assert_frame_equal(table, snap[0].tables[name], check_exact=True)
+    assert AreaReport.build(VALID, "area-a", "2025-03-31", snapshot=str(path)).area["name"] == "Area A"
+    assert OverviewReport.build(VALID, "2025-03-31", snapshot=path).area_ids == list(AREAS)
+    with pytest.raises(ValueError, match="as_of"):
+        load(VALID, as_of="2025-06-30", snapshot=path)
+    with pytest.raises(ValueError, match="threshold"):
+        load(VALID, as_of="2025-03-31", threshold=5, snapshot=path)
+    with pytest.raises(ValueError, match="data_dir"):
+        load(tmp_path, as_of="2025-03-31", snapshot=path)
+    not_ours = tmp_path / "other.pkl"
+    not_ours.write_bytes(pickle.dumps({"format": "something else"}))
+    with pytest.raises(ValueError, match="not a snapshot"):
+        load(VALID, as_of="2025-03-31", snapshot=not_ours)
+    build_module._remove_snapshot(path)
+    assert not path.parent.exists()

@@ -1,0 +1,173 @@
+"""Incremental builds: a report whose inputs have not changed since its last successful build is
+skipped, and exactly the reports whose inputs changed are rebuilt (analysis.build fingerprints)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from analysis import build as build_module
+from analysis.build import BuildResult, build
+from analysis.loader import load_dataset
+from analysis.pipeline import analyse
+
+from .conftest import DATA
+
+TOY = DATA / "build"
+AS_OF = date(2025, 3, 31)
+REPORTS = ["nation", "region-a", "area-a", "area-b", "overview"]
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A writable copy of the valid dataset and of the toy notebooks, and an output folder."""
+    data, notebooks = tmp_path / "data", tmp_path / "notebooks"
+    shutil.copytree(DATA / "valid", data)
+    notebooks.mkdir()
+    for name in ("area.ipynb", "area_fails.ipynb", "overview.ipynb"):
+        shutil.copy(TOY / name, notebooks / name)
+    return data, notebooks, tmp_path / "reports"
+
+
+def _build(data: Path, notebooks: Path, out: Path, *, area: str = "area.ipynb", **kwargs) -> BuildResult:
+    settings = {"as_of": AS_OF, "jobs": 2, "formats": ("html",), "progress": False, **kwargs}
+    return build(data, out, area_notebook=notebooks / area, overview_notebook=notebooks / "overview.ipynb",
+                 **settings)
+
+
+def _stamps(out: Path) -> dict[str, int]:
+    """When each report's executed notebook was last written: changes exactly when it ran."""
+    return {key: (out / "_executed" / f"{key}.ipynb").stat().st_mtime_ns for key in REPORTS
+            if (out / "_executed" / f"{key}.ipynb").is_file()}
+
+
+def _statuses(result: BuildResult) -> dict[str, str]:
+    return {report.area_id: report.status for report in result.reports}
+
+
+def _rebuilt(before: dict[str, int], out: Path) -> set[str]:
+    after = _stamps(out)
+    return {key for key in REPORTS if after.get(key) != before.get(key)}
+
+
+def _edit_csv(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_unchanged_inputs_skip_every_report_and_missing_outputs_or_force_rebuild(setup) -> None:
+    data, notebooks, out = setup
+    first = _build(data, notebooks, out)
+    assert first.ok and set(_statuses(first).values()) == {"built"}
+    made = json.loads((out / "build.json").read_text(encoding="utf-8"))["areas"][0]["made"]
+
+    before = _stamps(out)
+    second = _build(data, notebooks, out)
+    assert _statuses(second) == dict.fromkeys(REPORTS, "unchanged")
+    assert second.ok and _rebuilt(before, out) == set()  # no notebook executed
+    assert all(report.seconds == 0 for report in second.reports)
+    manifest = json.loads((out / "build.json").read_text(encoding="utf-8"))
+    entry = manifest["areas"][0]
+    assert entry["status"] == "unchanged" and entry["made"] == made  # from the build that made it
+    assert entry["outputs"] == {"html": "nation/nation.html", "xlsx": "nation/nation-tables.xlsx"}
+    assert entry["fingerprint"] == first.areas[0].fingerprint
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="area-b/area-b.html"' in page and "unchanged" in page
+    assert not (out / build_module.SNAPSHOT_DIR).exists()
+
+    (out / "area-b" / "area-b.html").unlink()  # a report's file went missing: rebuild that one only
+    # A file newer than build.json was written by a build that never finished: not vouched for.
+    later = (out / "build.json").stat().st_mtime_ns + 10**9
+    os.utime(out / "nation" / "nation.html", ns=(later, later))
+    before = _stamps(out)
+    third = _build(data, notebooks, out)
+    assert _rebuilt(before, out) == {"area-b", "nation"}
+    assert _statuses(third)["area-b"] == "built" and (out / "area-b" / "area-b.html").is_file()
+    assert _statuses(third)["nation"] == "built" and _statuses(third)["area-a"] == "unchanged"
+
+    before = _stamps(out)
+    forced = _build(data, notebooks, out, force=True)
+    assert set(_statuses(forced).values()) == {"built"} and _rebuilt(before, out) == set(REPORTS)
+
+
+def test_one_areas_milestone_rebuilds_that_area_and_the_overview_and_as_of_rebuilds_all(setup) -> None:
+    data, notebooks, out = setup
+    _build(data, notebooks, out)
+    _edit_csv(data / "milestones.csv", "Q3 2005/06,,,50,40", "Q3 2005/06,,,50,45")  # area-a's plan
+    before = _stamps(out)
+    result = _build(data, notebooks, out)
+    assert _rebuilt(before, out) == {"area-a", "overview"}
+    assert _statuses(result) == {"nation": "unchanged", "region-a": "unchanged", "area-a": "built",
+                                 "area-b": "unchanged", "overview": "built"}
+
+    before = _stamps(out)
+    later = _build(data, notebooks, out, as_of=date(2025, 6, 30))
+    assert set(_statuses(later).values()) == {"built"} and _rebuilt(before, out) == set(REPORTS)
+
+
+def test_changing_the_notebook_rebuilds_every_area(setup) -> None:
+    data, notebooks, out = setup
+    _build(data, notebooks, out)
+    notebook = notebooks / "area.ipynb"
+    content = json.loads(notebook.read_text(encoding="utf-8"))
+    content["cells"].append({"cell_type": "markdown", "id": "added", "metadata": {}, "source": ["More."]})
+    notebook.write_text(json.dumps(content), encoding="utf-8")
+    before = _stamps(out)
+    result = _build(data, notebooks, out)
+    statuses = _statuses(result)
+    assert statuses.pop("overview") == "unchanged"  # its own notebook and data did not change
+    assert set(statuses.values()) == {"built"}
+    assert _rebuilt(before, out) == set(REPORTS) - {"overview"}
+
+
+def test_a_failed_area_is_retried_next_time(setup) -> None:
+    data, notebooks, out = setup
+    first = _build(data, notebooks, out, area="area_fails.ipynb")
+    assert _statuses(first)["area-b"] == "failed"
+    partial = out / "_failed" / "area-b.ipynb"
+    tried = partial.stat().st_mtime_ns
+    before = _stamps(out)
+    second = _build(data, notebooks, out, area="area_fails.ipynb")
+    statuses = _statuses(second)
+    assert statuses.pop("area-b") == "failed" and partial.stat().st_mtime_ns != tried  # ran again
+    assert set(statuses.values()) == {"unchanged"} and _rebuilt(before, out) == set()
+    assert not second.ok
+
+
+def _fingerprints(data: Path) -> dict[str, str]:
+    dataset = load_dataset(data)
+    assert not dataset.errors
+    results = analyse(dataset, as_of=AS_OF)
+    settings = {kind: {"notebook": TOY / f"{kind}.ipynb", "as_of": AS_OF.isoformat()}
+                for kind in ("area", "overview")}
+    keys = [*dataset.table("areas")["area_id"], "overview"]
+    return {key: value["fingerprint"]
+            for key, value in build_module._fingerprints(dataset, results, keys, settings).items()}
+
+
+def test_another_areas_counts_in_a_funnel_change_the_areas_in_that_funnel(valid_copy: Path) -> None:
+    # A third area with a counted cohort in the same measure and cohort makes a funnel plot.
+    with (valid_copy / "reoffending.csv").open("a", encoding="utf-8") as file:
+        file.write("region-a,2005-Q1,adult-proven-1yr,400,150,,400,35.0,\n")
+    before = _fingerprints(valid_copy)
+    _edit_csv(valid_copy / "reoffending.csv", "region-a,2005-Q1,adult-proven-1yr,400,150",
+              "region-a,2005-Q1,adult-proven-1yr,400,170")
+    after = _fingerprints(valid_copy)
+    changed = {key for key in before if before[key] != after[key]}
+    # area-a and area-b show the funnel region-a is in; nation has no cohort in it.
+    assert changed == {"region-a", "area-a", "area-b", "overview"}
+
+
+def test_row_positions_and_unrelated_areas_do_not_change_a_fingerprint(valid_copy: Path) -> None:
+    before = _fingerprints(valid_copy)
+    # area-b's indicator added at the top of the file: every other row moves down one.
+    _edit_csv(valid_copy / "indicators.csv", "better\n",
+              "better\narea-b,2003/04,PSR timeliness,50,90,65,England and Wales average,percent,higher\n")
+    after = _fingerprints(valid_copy)
+    assert {key for key in before if before[key] != after[key]} == {"area-b", "overview"}
