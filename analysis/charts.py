@@ -1388,6 +1388,12 @@ def ni18_chart(
     if cohort is not None and "cohort" in frame:
         frame = frame[frame["cohort"].astype(str) == cohort]
     frame = frame[frame["predicted_rate"].notna()].reset_index(drop=True)
+    # Disclosure control: a cohort of 1-9 offenders is not shown (its target rate k/n reveals n).
+    # Rows the pipeline suppressed have no offenders left to show.
+    size = (pd.to_numeric(frame["offenders"], errors="coerce").astype("float64")
+            if "offenders" in frame else None)
+    if size is not None:
+        frame = frame[size.notna() & ~((size > 0) & (size < THRESHOLD))].reset_index(drop=True)
     if frame.empty:
         return None
     frame = frame.sort_values("area_id", kind="stable").reset_index(drop=True)
@@ -1441,13 +1447,15 @@ def ni18_chart(
         _grid_x(ax)
         fig.legend(loc="outside lower center", ncols=3)
     change = _num(frame["change_pct"])
-    k_min, k_max = int(np.nanargmax(change)), int(np.nanargmin(change))
     alt = (
         f"Dot chart of predicted and NI 18 target reoffending rates for {_plural(len(frame), 'area')}"
-        f"{', cohort ' + cohort if cohort else ''}. Targets need falls from {_fmt(-change[k_min])}% "
-        f"({names[k_min]}) to {_fmt(-change[k_max])}% ({names[k_max]}); e.g. {names[0]} predicted "
-        f"{_fmt(predicted[0])}%, target {_fmt(target[0])}%."
+        f"{', cohort ' + cohort if cohort else ''}. "
     )
+    if not np.isnan(change).all():  # no target (too small a cohort for a significant fall) anywhere
+        k_min, k_max = int(np.nanargmax(change)), int(np.nanargmin(change))
+        alt += (f"Targets need falls from {_fmt(-change[k_min])}% "
+                f"({names[k_min]}) to {_fmt(-change[k_max])}% ({names[k_max]}); ")
+    alt += f"e.g. {names[0]} predicted {_fmt(predicted[0])}%, target {_fmt(target[0])}%."
     method = _text(frame["method"].iloc[0]) if "method" in frame else ""
     caption = (
         "The target is the largest reoffending rate that would be a statistically significant fall "
@@ -1663,9 +1671,12 @@ def family_chart(inspection_family: pd.DataFrame, *, section: str = "overall",
     if _empty(inspection_family):
         return None
     frame = inspection_family[inspection_family["section"] == section]
-    if frame.empty:
-        frame = inspection_family[inspection_family["section"] == inspection_family["section"].iloc[0]]
-        section = str(frame["section"].iloc[0])
+    if frame.empty or frame["score"].isna().all():  # no score in this section: the first scored one
+        scored = inspection_family[inspection_family["score"].notna()]
+        if scored.empty:
+            return None
+        section = str(scored["section"].iloc[0])
+        frame = inspection_family[inspection_family["section"] == section]
     frame = frame.assign(family=frame["family_group"].fillna("(no family group)")).sort_values(
         ["family", "score"], ascending=[True, False]).reset_index(drop=True)
     labels = [_area_label(a) for a in frame["area_id"]]

@@ -472,26 +472,34 @@ def ni18_table(ni18_targets: pd.DataFrame, *, source: str = _SOURCE_REOFFENDING)
     if _empty(ni18_targets):
         return None
     frame = ni18_targets.reset_index(drop=True)
+    # Disclosure control: a cohort of 1 to THRESHOLD - 1 offenders shows none of its counts.
+    size = pd.to_numeric(frame["offenders"], errors="coerce").astype("float64")
+    tiny = [bool(small) or "offenders" in hidden_cols
+            for small, hidden_cols in zip((size > 0) & (size < THRESHOLD), _hidden(frame), strict=True)]
+
+    def hidden(fmt: Callable[[object], str], column: str) -> Callable[[pd.DataFrame], list[str]]:
+        return lambda f: [MARKER if t else fmt(v) for v, t in zip(f[column], tiny, strict=True)]
+
     columns: dict[str, Callable[[pd.DataFrame], Sequence[object]]] = {
         "Area": lambda f: [_area_label(a) for a in f["area_id"]],
         "Cohort": lambda f: [_text(c) for c in f["cohort"]],
-        "Offenders": lambda f: [_number(v, 0) for v in f["offenders"]],
+        "Offenders": hidden(lambda v: _number(v, 0), "offenders"),
         "Predicted rate (%)": lambda f: [_number(v, 1) for v in f["predicted_rate"]],
-        "Expected reoffenders": lambda f: [_number(v, 1) for v in f["expected_reoffenders"]],
+        "Expected reoffenders": hidden(lambda v: _number(v, 1), "expected_reoffenders"),
     }
     if "published_expected_reoffenders" in frame:
-        columns["Published expected"] = lambda f: [_number(v, 0) for v in f["published_expected_reoffenders"]]
+        columns["Published expected"] = hidden(lambda v: _number(v, 0), "published_expected_reoffenders")
     columns.update(
         {
-            "Target reoffenders": lambda f: [_number(v, 0) for v in f["target_reoffenders"]],
-            "Target rate (%)": lambda f: [_number(v, 1) for v in f["target_rate"]],
-            "Change needed (%)": lambda f: [_number(v, 1, signed=True) for v in f["change_pct"]],
+            "Target reoffenders": hidden(lambda v: _number(v, 0), "target_reoffenders"),
+            "Target rate (%)": hidden(lambda v: _number(v, 1), "target_rate"),
+            "Change needed (%)": hidden(lambda v: _number(v, 1, signed=True), "change_pct"),
         }
     )
     body = _labelled(frame, columns)
     methods = [m for m in pd.unique(_column(frame, "method").dropna()) if _text(m)]
     notes = [f"Target: {_text(m)}." for m in methods]
-    return _build(
+    gt = _build(
         body,
         title="NI 18 reoffending targets",
         subtitle=None,
@@ -499,6 +507,7 @@ def ni18_table(ni18_targets: pd.DataFrame, *, source: str = _SOURCE_REOFFENDING)
         notes=notes,
         right=[c for c in body.columns if c not in ("Area", "Cohort")],
     )
+    return gt.tab_footnote(SUPPRESSED_NOTE) if any(tiny) else gt
 
 
 def ni30_table(ni30_progress: pd.DataFrame, *, source: str = _SOURCE_REOFFENDING) -> GT | None:

@@ -1,0 +1,618 @@
+"""Publication spreadsheets (gptables): every table behind an area's report, one table per sheet.
+
+Each workbook follows the Government Statistical Service (GSS) guidance on releasing statistics
+in spreadsheets, as gptables implements it: a cover sheet (title, area, as-of date, source; no
+contact details), a contents sheet, a notes sheet (the shorthand, each method in one line, the
+units) and one table per sheet with a title, notes, source and units in the column headings.
+
+Only published tables are written: reoffending figures after disclosure control, with each
+withheld cell showing the GSS shorthand "[c]" (never a blank), and a whitelist of public
+columns per table, so record-level data and intermediate columns (``predicted_variance``,
+``source_row``, ...) never reach a workbook.
+
+Text from the data is written as literal text whatever it holds: the workbook is opened with
+``strings_to_formulas``, ``strings_to_urls`` and ``strings_to_numbers`` off (a cell reading
+``=HYPERLINK(...)`` stays a string, not a formula), and gptables' own parsing of text is
+switched off for data: Markdown links (``[text](url)``) never become hyperlinks and ``$$...$$``
+never becomes a note reference. Files are written atomically and byte-for-byte reproducibly
+(the workbook's creation date is the as-of date).
+
+Relies on gptables 2.0 internals (``GPWorksheet``/``GPWorkbook``), subclassed below.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import re
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from gptables import Cover, GPTable
+from gptables.core.wrappers import GPWorkbook, GPWorksheet
+
+from . import __version__
+from .disclosure import MARKER, THRESHOLD, marked
+from .files import atomic_write_bytes
+from .loader import Dataset
+from .pathways import PATHWAY_NAMES
+from .pipeline import Results
+
+__all__ = [
+    "MISSING",
+    "OVERVIEW_FILE",
+    "SHEETS",
+    "WORKBOOK_OPTIONS",
+    "area_workbook_name",
+    "write_area_workbook",
+    "write_overview_workbook",
+]
+
+log = logging.getLogger(__name__)
+
+MISSING = "[x]"  # GSS shorthand: not available (no figure or text was given, or none applies)
+OVERVIEW_FILE = "overview-tables.xlsx"
+EXCEL_MAX_CHARS = 32_767  # Excel's limit on the characters in one cell
+_TRUNCATED = " [truncated: the text is longer than an Excel cell holds]"
+# xlsxwriter would turn text starting "=" into a formula, "http://..." into a link and "1.5"
+# into a number: data text must stay text.
+WORKBOOK_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "nan_inf_to_errors": False,
+}
+_MAX_COLUMN_PIXELS = 500  # long text wraps inside a column this wide instead of widening it
+
+_SOURCE_PLAN = "Source: area reducing reoffending action plan; workbook analysis."
+_SOURCE_INSPECTION = "Source: HMI Probation inspection report; workbook analysis."
+_SOURCE_REOFFENDING = "Source: Ministry of Justice proven reoffending data; workbook analysis."
+_SOURCE_INDICATORS = "Source: area performance indicators; workbook analysis."
+_SOURCE_COMPLETENESS = "Source: workbook data checks."
+
+# Notes sheet: (reference, text). Tables cite them as $$reference$$ in their titles.
+_NOTES: tuple[tuple[str, str], ...] = (
+    ("c", f"{MARKER} = withheld to protect confidentiality: the count of people is from 1 to "
+          f"{THRESHOLD - 1}, or would let such a count be worked out (GSS disclosure control). "
+          "Every figure derived from a withheld count (rate, interval, difference, significance) "
+          "is withheld too."),
+    ("x", f"{MISSING} = not available: the data gave no figure or text, or none applies."),
+    ("units", "Units: counts are numbers of people unless the heading says re-offences, "
+              "milestones or strands; (%) is a percentage; (points) is a difference between two "
+              "percentages in percentage points; days are calendar days."),
+    ("progress", "Milestone state: overdue when the due date has passed without completion, due "
+                 "soon within 30 days of the as-of date. RAG: the latest progress return, else "
+                 "derived from the milestones."),
+    ("smart", "SMART audit: specific (an aim is stated), measurable (a measure, a figure in the "
+              "aim or a milestone target), time-bound (every milestone has a readable date), "
+              "owned (a lead is named), partnered (partners are named); score = criteria met of 5."),
+    ("inspection", "Inspection scores: percentage of sampled cases meeting each criterion; section "
+                   "scores weight critical criteria twice important ones; overall = 30% assessment, "
+                   "40% interventions, 30% initial outcomes (HMI Probation ESI 2003-06)."),
+    ("rates", "Proven reoffending rate = reoffenders / offenders; 95% Wilson score interval; actual "
+              "against predicted by a two-sided one-sample z-test at 5%."),
+    ("ni18", "NI 18 target reoffenders = floor(E - 1.96 x sqrt(n x p x (1 - p))), where E is the "
+             "expected number of reoffenders and p the predicted rate."),
+    ("ni30", "NI 30: re-offences by prolific and other priority offenders against the baseline "
+             "cohort's count, its ceiling and its target."),
+    ("funnel", "Funnel limits after Spiegelhalter (2005), arcsine transform, 95% and 99.8% limits "
+               "around the pooled rate, with overdispersion where present."),
+    ("spc", "XmR control chart limits = mean +/- 2.66 x mean moving range, with the NHS Making Data "
+            "Count rules for special cause variation."),
+    ("indicators", "Indicators: met when the value is on the better side of (or equal to) the "
+                   "target."),
+    ("completeness", "Completeness: which tables the report had for the area, and what a gap "
+                     "prevents."),
+)
+_NOTE_IDS = frozenset(ref for ref, _ in _NOTES)
+
+
+# ---------------------------------------------------------------------------------------------
+# gptables with data text kept literal
+
+
+class _Table(GPTable):
+    """A GPTable whose note references are only the workbook's own ($$c$$, ...), never data text."""
+
+    @staticmethod
+    def _get_references(string: str) -> list[str]:
+        found = re.findall(r"\$\$(.*?)\$\$", string) if isinstance(string, str) else []
+        return [ref for ref in found if ref in _NOTE_IDS]
+
+
+class _Worksheet(GPWorksheet):
+    """GPWorksheet that writes data text as given: no Markdown links, no stray note references."""
+
+    def _parse_urls(self, sheet: object) -> None:
+        return None  # "[text](url)" in data must not become a live link
+
+    @staticmethod
+    def _replace_reference(string: str, reference_order: list) -> str:
+        refs = [ref for ref in re.findall(r"\$\$(.*?)\$\$", string)
+                if ref in _NOTE_IDS and ref in reference_order]
+        for ref in refs:
+            string = string.replace(f"$${ref}$$", "")
+        return string.rstrip() + "".join(f" [note {reference_order.index(r) + 1}]" for r in refs)
+
+    def _set_column_widths(self, widths: list) -> None:
+        for col, width in enumerate(widths):
+            self.set_column_pixels(col, col, min(width, _MAX_COLUMN_PIXELS))
+
+    def _write_table_elements(self, pos: list, gptable: GPTable, auto_width: bool) -> list:
+        """gptables' own method without the checks that reject legitimate text.
+
+        gptables refuses a cell holding no ASCII letter or digit (Arabic or Hebrew text, an
+        emoji, a dash); the writer never passes a blank cell (missing values read "[x]").
+        """
+        theme = self.theme
+        pos = [gptable.data_range[0], 0]
+        index_levels = gptable.index_levels
+        index_columns = list(gptable.index_columns.values())
+        body = pd.DataFrame(gptable.table, copy=True).astype(object)
+        header = pd.DataFrame([list(body.columns)], columns=body.columns, dtype=object)
+        data = pd.concat([header, body], ignore_index=True)
+        formats = pd.DataFrame().reindex_like(data).astype(object)
+        for row in range(formats.shape[0]):
+            formats.iloc[row] = [{} for _ in range(formats.shape[1])]
+        self._apply_format(formats.iloc[0, 0:], theme.column_heading_format)
+        self._apply_format(formats.iloc[1:, index_levels:], theme.data_format)
+        level_formats = [theme.index_1_format, theme.index_2_format, theme.index_3_format]
+        for level, col in gptable.index_columns.items():
+            self._apply_format(formats.iloc[1:, col], level_formats[level - 1])
+        with warnings.catch_warnings():  # gptables 2.0 under pandas 3: deprecations, not errors
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self._apply_column_alignments(data, formats, index_columns)
+        self._apply_additional_formatting(formats, gptable.additional_formatting, index_levels)
+        pos = self._write_array(pos, data, formats)
+        if auto_width:
+            self._set_column_widths(self._calculate_column_widths(data, formats))
+        self._mark_data_as_worksheet_table(gptable, formats)
+        return pos
+
+
+class _Workbook(GPWorkbook):
+    def add_worksheet(self, name: str | None = None, gridlines: str = "hide_all") -> _Worksheet:
+        worksheet = super(GPWorkbook, self).add_worksheet(name, _Worksheet)
+        worksheet.theme = self.theme
+        worksheet._workbook = self
+        worksheet.hide_gridlines({"show_all": 0, "hide_printed": 1, "hide_all": 2}[gridlines])
+        return worksheet
+
+
+# ---------------------------------------------------------------------------------------------
+# Cell values
+
+
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float | np.floating):
+        return not math.isfinite(float(value))
+    return False
+
+
+def _cell(value: object, decimals: int | None = 2) -> object:
+    """A published cell: a number stays a number, text stays text, nothing is ever blank."""
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, bool | np.bool_):
+        return "Yes" if value else "No"
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        if decimals is None:
+            return number
+        number = round(number, decimals)
+        return int(number) if decimals == 0 else number
+    if isinstance(value, datetime | pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value)
+    if not text.strip():
+        return MISSING
+    if len(text) > EXCEL_MAX_CHARS:
+        text = text[: EXCEL_MAX_CHARS - len(_TRUNCATED)] + _TRUNCATED
+    return text
+
+
+@dataclass(frozen=True)
+class _Col:
+    """One published column: the derived table's column, its heading and how to show it."""
+
+    source: str
+    header: str
+    decimals: int | None = 2  # for floats; 0 shows a whole number
+    show: Callable[[object], object] | None = None  # a transformation applied before _cell
+
+
+def _yes_no(value: object) -> object:
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, str):
+        return value
+    return "Yes" if bool(value) else "No"
+
+
+def _pathway(value: object) -> object:
+    if _is_missing(value):
+        return MISSING
+    return "; ".join(PATHWAY_NAMES.get(code, code).capitalize() for code in str(value).split(";") if code)
+
+
+def _label(value: object) -> object:
+    return MISSING if _is_missing(value) else str(value).replace("_", " ")
+
+
+def _frame(table: pd.DataFrame, columns: Sequence[_Col]) -> pd.DataFrame:
+    """The published frame: whitelisted columns only, headings in words, no blank cell."""
+    out = {}
+    for col in columns:
+        if col.source not in table:
+            continue
+        values = table[col.source].tolist()
+        out[col.header] = [
+            v if isinstance(v, str) and v == MARKER else
+            _cell(col.show(v) if col.show else v, col.decimals) for v in values
+        ]
+    return pd.DataFrame(out, columns=[c.header for c in columns if c.source in table])
+
+
+# ---------------------------------------------------------------------------------------------
+# The tables
+
+
+_AREA = [_Col("area_name", "Area"), _Col("area_id", "Area ID")]
+
+
+def _smart(frame: pd.DataFrame) -> pd.DataFrame:
+    """SMART audit: one column per criterion, "Yes" or "No: reason"."""
+    names = ("specific", "measurable", "time-bound", "owned", "partnered")
+    out = frame.copy()
+    for name in names:
+        out[f"smart_{name}"] = MISSING
+    for i, (met, missing) in enumerate(zip(frame["smart_met"], frame["smart_missing"], strict=True)):
+        for item in filter(None, (p.strip() for p in str("" if _is_missing(met) else met).split(";"))):
+            if item in names:
+                out.iloc[i, out.columns.get_loc(f"smart_{item}")] = "Yes"
+        text = "" if _is_missing(missing) else str(missing)
+        for item in filter(None, (p.strip() for p in re.split(r";\s+(?=[a-z-]+:)", text))):
+            name, _, reason = item.partition(":")
+            if name.strip() in names:
+                out.iloc[i, out.columns.get_loc(f"smart_{name.strip()}")] = (
+                    "No" + (f": {reason.strip()}" if reason.strip() else ""))
+    return out
+
+
+def _small(series: pd.Series, threshold: int) -> pd.Series:
+    values = pd.to_numeric(series, errors="coerce")
+    return (values > 0) & (values < threshold)
+
+
+def _suppress_cohort_size(frame: pd.DataFrame, derived: Sequence[str], threshold: int) -> pd.DataFrame:
+    """NI 18 / NI 30 rows of a cohort of 1 to threshold - 1 offenders: the size and what recovers it."""
+    out = frame.astype(object).copy()
+    if "offenders" not in out:
+        return out
+    hidden = frame["suppressed"].fillna("").str.contains("offenders") if "suppressed" in frame \
+        else pd.Series(False, index=frame.index)
+    for i in out.index[_small(frame["offenders"], threshold).fillna(False).astype(bool) | hidden]:
+        for col in ("offenders", *derived):
+            if col in out:
+                out.at[i, col] = MARKER
+    return out
+
+
+@dataclass(frozen=True)
+class _Spec:
+    key: str  # the Results table
+    sheet: str  # worksheet name (at most 31 characters)
+    title: str  # with $$note$$ references
+    source: str
+    columns: tuple[_Col, ...]
+    prepare: Callable[[pd.DataFrame, int], pd.DataFrame] | None = None
+    overview_only: bool = False
+
+
+def _rates(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    return marked(frame) if "suppressed" in frame else frame
+
+
+SHEETS: tuple[_Spec, ...] = (
+    _Spec("strands_summary", "Strands", "Action plan strands$$progress$$$$units$$$$x$$", _SOURCE_PLAN, (
+        _Col("plan_id", "Plan ID"), _Col("strand_id", "Strand ID"), _Col("title", "Strand"),
+        _Col("pathway", "Pathway", show=_pathway), _Col("lead", "Lead"),
+        _Col("milestones", "Milestones"), _Col("complete", "Milestones complete"),
+        _Col("met_on_time", "Milestones met on time"), _Col("overdue", "Milestones overdue"),
+        _Col("due_soon", "Milestones due soon"), _Col("undated", "Milestones undated"),
+        _Col("dropped", "Milestones dropped"), _Col("rag", "RAG rating", show=_label),
+        _Col("rag_source", "RAG from", show=_label), _Col("smart_score", "SMART score (of 5)"))),
+    _Spec("strands_summary", "SMART_audit", "SMART audit of strands$$smart$$", _SOURCE_PLAN, (
+        _Col("plan_id", "Plan ID"), _Col("strand_id", "Strand ID"), _Col("title", "Strand"),
+        _Col("smart_score", "SMART score (of 5)"), _Col("smart_specific", "Specific"),
+        _Col("smart_measurable", "Measurable"), _Col("smart_time-bound", "Time-bound"),
+        _Col("smart_owned", "Owned"), _Col("smart_partnered", "Partnered")),
+        prepare=lambda f, t: _smart(f)),
+    _Spec("milestones_status", "Milestones", "Milestones and their state$$progress$$$$units$$$$x$$",
+          _SOURCE_PLAN, (
+              _Col("plan_id", "Plan ID"), _Col("strand_id", "Strand ID"),
+              _Col("milestone_id", "Milestone ID"), _Col("pathway", "Pathway", show=_pathway),
+              _Col("description", "Milestone"), _Col("due", "Due (as written)"),
+              _Col("due_date", "Due date"), _Col("status", "Status given"),
+              _Col("completed_on", "Completed on"), _Col("state", "State"),
+              _Col("days_overdue", "Days overdue", decimals=0),
+              _Col("met_on_time", "Met on time", show=_yes_no),
+              _Col("target", "Target"), _Col("actual", "Actual"))),
+    _Spec("pathway_coverage", "Pathway_coverage", "Coverage of the pathways by plan$$units$$$$x$$",
+          _SOURCE_PLAN, (
+              _Col("plan_id", "Plan ID"), _Col("pathway", "Pathway code"),
+              _Col("pathway_name", "Pathway", show=lambda v: _label(v).capitalize()
+                   if not _is_missing(v) else MISSING),
+              _Col("kind", "Kind", show=_label), _Col("strands", "Strands"),
+              _Col("main_strands", "Strands with it as main pathway"),
+              _Col("milestones", "Milestones"), _Col("gap", "No strand", show=_yes_no))),
+    _Spec("lead_load", "Lead_load", "Strands and open milestones per lead$$units$$$$x$$", _SOURCE_PLAN, (
+        _Col("plan_id", "Plan ID"), _Col("lead", "Lead"), _Col("strands", "Strands"),
+        _Col("share", "Share of strands (%)", decimals=1),
+        _Col("open_milestones", "Open milestones"), _Col("overdue", "Overdue milestones"))),
+    _Spec("inspection_criteria", "Inspection_criteria", "Inspection criteria$$inspection$$$$units$$$$x$$",
+          _SOURCE_INSPECTION, (
+              _Col("inspection_id", "Inspection ID"), _Col("framework", "Framework"),
+              _Col("section", "Section"), _Col("section_title", "Section title"),
+              _Col("criterion", "Criterion"), _Col("title", "Criterion title"),
+              _Col("scoring", "Scoring"), _Col("importance", "Importance"),
+              _Col("weight", "Weight"), _Col("score", "Score (%)", decimals=1),
+              _Col("rating", "Rating"))),
+    _Spec("inspection_sections", "Inspection_sections",
+          "Inspection section scores$$inspection$$$$units$$$$x$$", _SOURCE_INSPECTION, (
+              _Col("inspection_id", "Inspection ID"), _Col("framework", "Framework"),
+              _Col("section", "Section"), _Col("title", "Section title"),
+              _Col("score", "Workbook score (%)", decimals=1),
+              _Col("published", "Printed score (%)", decimals=1),
+              _Col("agrees", "Agrees with printed score", show=_yes_no),
+              _Col("criteria_scored", "Criteria scored"),
+              _Col("criteria_expected", "Criteria expected"))),
+    _Spec("inspection_change", "Inspection_change", "Change between inspections$$inspection$$$$units$$$$x$$",
+          _SOURCE_INSPECTION, (
+              _Col("section", "Section"), _Col("previous_inspection", "Earlier inspection"),
+              _Col("previous_score", "Earlier score (%)", decimals=1),
+              _Col("inspection_id", "Later inspection"), _Col("score", "Later score (%)", decimals=1),
+              _Col("change", "Change (points)", decimals=1))),
+    _Spec("inspection_family", "Inspection_family",
+          "Inspection scores by family group$$inspection$$$$units$$$$x$$", _SOURCE_INSPECTION, (
+              _Col("family_group", "Family group"), _Col("inspection_id", "Inspection ID"),
+              _Col("section", "Section"), _Col("score", "Score (%)", decimals=1),
+              _Col("family_mean", "Family mean (%)", decimals=1),
+              _Col("family_size", "Areas in family"), _Col("rank_in_family", "Rank in family"),
+              _Col("all_mean", "All areas mean (%)", decimals=1)), overview_only=True),
+    _Spec("reoffending_rates", "Reoffending_rates",
+          "Proven reoffending by cohort$$rates$$$$c$$$$units$$$$x$$", _SOURCE_REOFFENDING, (
+              _Col("measure", "Measure"), _Col("cohort", "Cohort"),
+              _Col("offenders", "Offenders", decimals=0), _Col("reoffenders", "Reoffenders", decimals=0),
+              _Col("rate", "Rate (%)", decimals=1), _Col("ci_low", "95% CI lower (%)", decimals=1),
+              _Col("ci_high", "95% CI upper (%)", decimals=1),
+              _Col("predicted_rate", "Predicted rate (%)", decimals=1),
+              _Col("difference", "Actual minus predicted (points)", decimals=1),
+              _Col("significant", "Significant at 5%", show=_yes_no),
+              _Col("reoffences", "Re-offences", decimals=0),
+              _Col("frequency", "Re-offences per 100 offenders", decimals=1)),
+          prepare=_rates),
+    _Spec("ni18_targets", "NI18_targets", "NI 18 reoffending targets$$ni18$$$$c$$$$units$$$$x$$",
+          _SOURCE_REOFFENDING, (
+              _Col("measure", "Measure"), _Col("cohort", "Cohort"),
+              _Col("offenders", "Offenders", decimals=0),
+              _Col("predicted_rate", "Predicted rate (%)", decimals=2),
+              _Col("expected_reoffenders", "Expected reoffenders", decimals=1),
+              _Col("published_expected_reoffenders", "Published expected reoffenders", decimals=0),
+              _Col("target_reoffenders", "Target reoffenders", decimals=0),
+              _Col("target_rate", "Target rate (%)", decimals=2),
+              _Col("change_pct", "Change needed (%)", decimals=1), _Col("method", "Method")),
+          prepare=lambda f, t: _suppress_cohort_size(
+              f, ("expected_reoffenders", "published_expected_reoffenders", "target_reoffenders",
+                  "target_rate", "change_pct"), t)),
+    _Spec("ni30_progress", "NI30_progress", "NI 30 progress$$ni30$$$$c$$$$units$$$$x$$",
+          _SOURCE_REOFFENDING, (
+        _Col("measure", "Measure"), _Col("baseline_cohort", "Baseline cohort"),
+        _Col("offenders", "Offenders", decimals=0),
+        _Col("baseline_reoffences", "Baseline re-offences", decimals=0),
+        _Col("ceiling_reoffences", "Ceiling re-offences", decimals=0),
+        _Col("target_reoffences", "Target re-offences", decimals=0),
+        _Col("change_needed_pct", "Change needed (%)", decimals=1),
+        _Col("latest_cohort", "Latest cohort"),
+        _Col("latest_reoffences", "Latest re-offences", decimals=0),
+        _Col("change_so_far_pct", "Change so far (%)", decimals=1), _Col("status", "Status")),
+        prepare=lambda f, t: _suppress_cohort_size(f, (), t)),
+    _Spec("funnel", "Funnel", "Funnel plot of reoffending rates$$funnel$$$$units$$$$x$$",
+          _SOURCE_REOFFENDING, (
+        _Col("area_name", "Area"), _Col("area_id", "Area ID"), _Col("measure", "Measure"),
+        _Col("cohort", "Cohort"), _Col("offenders", "Offenders", decimals=0),
+        _Col("reoffenders", "Reoffenders", decimals=0), _Col("rate", "Rate (%)", decimals=1),
+        _Col("target", "Pooled rate (%)", decimals=2),
+        _Col("lower95", "95% lower limit (%)", decimals=2),
+        _Col("upper95", "95% upper limit (%)", decimals=2),
+        _Col("lower998", "99.8% lower limit (%)", decimals=2),
+        _Col("upper998", "99.8% upper limit (%)", decimals=2),
+        _Col("position", "Position", show=_label))),
+    _Spec("spc", "SPC", "Control chart of quarterly reoffending rates$$spc$$$$units$$$$x$$",
+          _SOURCE_REOFFENDING, (
+        _Col("measure", "Measure"), _Col("cohort", "Cohort"), _Col("rate", "Rate (%)", decimals=1),
+        _Col("centre", "Mean (%)", decimals=2), _Col("lower", "Lower limit (%)", decimals=2),
+        _Col("upper", "Upper limit (%)", decimals=2),
+        _Col("special_cause", "Special cause", show=_yes_no), _Col("rules", "Rules broken"),
+        _Col("variation", "Variation", show=_label))),
+    _Spec("indicators_status", "Indicators", "Performance indicators$$indicators$$$$units$$$$x$$",
+          _SOURCE_INDICATORS, (
+              _Col("period", "Period"), _Col("indicator", "Indicator"), _Col("unit", "Unit"),
+              _Col("value", "Value"), _Col("target", "Target"), _Col("better", "Better when"),
+              _Col("status", "Status"), _Col("comparator", "Comparator"),
+              _Col("comparator_label", "Compared with"),
+              _Col("vs_comparator", "Against comparator", show=_label))),
+    _Spec("completeness", "Completeness", "Data completeness$$completeness$$", _SOURCE_COMPLETENESS, (
+        _Col("item", "Data"), _Col("status", "Status"), _Col("detail", "Detail"),
+        _Col("consequence", "What a gap means"))),
+)
+
+
+def area_workbook_name(area_id: str) -> str:
+    return f"{area_id}-tables.xlsx"
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def _names(dataset: Dataset) -> dict[str, str]:
+    areas = dataset.table("areas")
+    return {str(a): str(n) for a, n in zip(areas["area_id"], areas["name"], strict=True)}
+
+
+def _with_names(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    if "area_id" not in frame:
+        return frame
+    out = frame.copy()
+    out.insert(0, "area_name", [names.get(str(a), MISSING) for a in frame["area_id"]])
+    return out
+
+
+def _sheets(results: Results, names: dict[str, str], area_ids: list[str] | None,
+            area_id: str | None) -> tuple[dict[str, GPTable], list[str]]:
+    """The GPTables to write and the titles of tables without data (left out)."""
+    tables = results.tables()
+    sheets: dict[str, GPTable] = {}
+    empty: list[str] = []
+    for spec in SHEETS:
+        if spec.overview_only and area_id is not None:
+            continue
+        frame = tables[spec.key]
+        if area_id is not None and "area_id" in frame:
+            if spec.key == "funnel":  # every area of each funnel this area is in
+                mine = frame.loc[frame["area_id"] == area_id, ["measure", "cohort"]].drop_duplicates()
+                frame = frame.merge(mine, on=["measure", "cohort"])
+            else:
+                frame = frame[frame["area_id"] == area_id]
+        elif area_ids is not None and "area_id" in frame:
+            frame = frame[frame["area_id"].isin(area_ids)]
+        frame = frame.reset_index(drop=True)
+        title = re.sub(r"\s*\$\$.*?\$\$", "", spec.title)
+        if frame.empty:
+            empty.append(title)
+            continue
+        if spec.prepare is not None:
+            frame = spec.prepare(frame, results.threshold)
+        columns = list(spec.columns)
+        if area_id is None and "area_id" in frame and spec.key != "funnel":
+            columns = _AREA + columns
+        published = _frame(_with_names(frame, names), columns)
+        sheets[spec.sheet] = _Table(
+            table=published,
+            table_name=spec.sheet.lower(),
+            title=spec.title,
+            subtitles=[f"{len(published)} row{'' if len(published) == 1 else 's'}. "
+                       f"As of {_as_of_text(results.as_of)}."],
+            instructions="This worksheet contains one table. Some cells refer to notes which can "
+                         "be found in the notes worksheet.",
+            source=spec.source,
+            index_columns={},
+        )
+    return sheets, empty
+
+
+def _notes_table() -> pd.DataFrame:
+    return pd.DataFrame({"Note reference": [r for r, _ in _NOTES],
+                         "Note text": [t for _, t in _NOTES]})
+
+
+def _write(path: Path, *, sheets: dict[str, GPTable], cover: Cover, as_of: date, title: str) -> Path:
+    buffer = io.BytesIO()
+    wb = _Workbook(buffer, options={**WORKBOOK_OPTIONS, "in_memory": True})
+    # A fixed creation date (the as-of date) makes two writes of the same tables byte-identical.
+    wb.set_properties({"title": title, "created": datetime.combine(as_of, time(0, 0)),
+                       "comments": f"reoffending-workbook {__version__}"})
+    cover_ws = wb.add_worksheet(cover.cover_label, gridlines="hide_all")
+    cover_ws.write_cover(cover)
+    contents = wb.make_table_of_contents(sheets)
+    wb._update_annotations(sheets)
+    # Every note gets a number, in order of first reference, then the rest in _NOTES order.
+    wb._annotations = list(dict.fromkeys([*wb._annotations, *(ref for ref, _ in _NOTES)]))
+    notes = wb.make_notesheet(_notes_table())
+    for label, gptable in {"Contents": contents, "Notes": notes, **sheets}.items():
+        ws = wb.add_worksheet(label, gridlines="hide_all")
+        ws.write_gptable(gptable, True, wb._annotations)
+    wb.close()
+    atomic_write_bytes(path, buffer.getvalue())
+    log.info("wrote %s (%d tables)", path, len(sheets))
+    return path
+
+
+def _as_of_text(as_of: date) -> str:
+    return f"{as_of.day} {as_of:%B %Y}"
+
+
+def _target(path: str | Path, name: str) -> Path:
+    path = Path(path)
+    return path / name if path.is_dir() or path.suffix.lower() != ".xlsx" else path
+
+
+def _cover(title: str, intro: list[str], empty: list[str], dataset: Dataset) -> Cover:
+    about = [
+        "These tables hold the figures behind the report's charts and tables. Only published "
+        "figures are included: no record-level data.",
+        f"Counts of fewer than {THRESHOLD} people, and figures that would reveal them, are "
+        f"withheld and shown as {MARKER}; {MISSING} marks a figure or text that is not available. "
+        "See the Notes worksheet.",
+        f"Data folder: {Path(dataset.source).name}. "
+        f"Made by reoffending-workbook {__version__}.",
+    ]
+    if empty:
+        about.append("Tables left out because there are no data for them: " + "; ".join(empty) + ".")
+    return Cover(title=title, intro=intro, about=about, contact=None)
+
+
+def write_area_workbook(results: Results, dataset: Dataset, area_id: str, path: str | Path) -> Path:
+    """Write one area's tables to `path` (a .xlsx file, or a folder: <area_id>-tables.xlsx).
+
+    `results` is analyse(dataset, ...) for the whole dataset (funnels compare areas). Returns
+    the file written. ValueError for an area not in the areas table.
+    """
+    names = _names(dataset)
+    if area_id not in names:
+        raise ValueError(f"area_id {area_id!r} is not in the areas table")
+    target = _target(path, area_workbook_name(area_id))
+    sheets, empty = _sheets(results, names, None, area_id)
+    title = f"Reducing reoffending tables: {names[area_id]}"
+    intro = [f"Area: {names[area_id]} (area ID {area_id}).",
+             f"As of: {_as_of_text(results.as_of)}.",
+             "Source: the area's reducing reoffending action plans, HMI Probation inspection "
+             "scores, Ministry of Justice proven reoffending data and local performance "
+             "indicators, as supplied to the workbook; workbook analysis."]
+    return _write(target, sheets=sheets, cover=_cover(title, intro, empty, dataset),
+                  as_of=results.as_of, title=title)
+
+
+def write_overview_workbook(results: Results, dataset: Dataset, path: str | Path,
+                            area_ids: Sequence[str] | None = None) -> Path:
+    """Write every area's tables side by side (`area_ids`, default all) to `path` (a .xlsx file,
+    or a folder: overview-tables.xlsx). Returns the file written."""
+    names = _names(dataset)
+    chosen = list(names) if area_ids is None else list(area_ids)
+    unknown = [a for a in chosen if a not in names]
+    if unknown:
+        raise ValueError(f"area id(s) not in the areas table: {unknown}")
+    target = _target(path, OVERVIEW_FILE)
+    sheets, empty = _sheets(results, names, chosen, None)
+    title = "Reducing reoffending tables: all areas"
+    intro = [f"Areas: {len(chosen)} ({'; '.join(names[a] for a in chosen)}).",
+             f"As of: {_as_of_text(results.as_of)}.",
+             "Source: reducing reoffending action plans, HMI Probation inspection scores, "
+             "Ministry of Justice proven reoffending data and local performance indicators, as "
+             "supplied to the workbook; workbook analysis."]
+    return _write(target, sheets=sheets, cover=_cover(title, intro, empty, dataset),
+                  as_of=results.as_of, title=title)
