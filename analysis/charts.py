@@ -27,6 +27,8 @@ from matplotlib.text import Text
 
 from .disclosure import MARKER, THRESHOLD
 from .funnel import funnel_curve
+from .labels import area_label as _area_label
+from .labels import cell_text as _text
 from .pathways import CROSS_CUTTING, PATHWAY_NAMES, PATHWAYS
 
 __all__ = [
@@ -144,17 +146,6 @@ def _flags(series: pd.Series) -> np.ndarray:
     return np.array([False if pd.isna(v) else bool(v) for v in series], dtype=bool)
 
 
-def _text(value: object) -> str:
-    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-
-
-def _area_label(area_id: object) -> str:
-    """'east-midlands' -> 'East Midlands' (a readable name when no area name is given)."""
-    text = _text(area_id).replace("-", " ").replace("_", " ").strip()
-    small = {"and", "of", "the", "upon", "on", "in"}
-    return " ".join(
-        w if w.isupper() or (k and w in small) else w.capitalize() for k, w in enumerate(text.split())
-    )
 
 
 def _long_date(value: date | pd.Timestamp) -> str:

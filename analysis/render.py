@@ -6,14 +6,11 @@ import copy
 import html
 import json
 import logging
-import os
 import re
 import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +20,8 @@ import typst
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import ExtractOutputPreprocessor
 from traitlets.config import Config
+
+from .files import atomic_path
 
 __all__ = [
     "ALT_KEY",
@@ -87,7 +86,7 @@ def render_html(notebook: Path, out: Path, *, title: str, subtitle: str, stamp: 
     page = _finish_html(body, contents=True)
     for found in _external_references(page):
         log.warning("HTML report %s refers to an external resource: %.120s", out, found)
-    with _atomic_output(out) as tmp:
+    with atomic_path(out) as tmp:
         tmp.write_text(page, encoding="utf-8", newline="\n")
     log.info("Rendered %s -> %s in %.2f s", notebook, out, time.perf_counter() - started)
     return out
@@ -132,7 +131,7 @@ def render_pdf(notebook: Path, out: Path, *, title: str, subtitle: str, stamp: s
         pdf = _compile_typst(
             source_typ, work, {"wb-title": title, "wb-subtitle": subtitle, "wb-stamp": stamp}
         )
-        with _atomic_output(out) as tmp:
+        with atomic_path(out) as tmp:
             tmp.write_bytes(pdf)
     log.info("Rendered %s -> %s in %.2f s", notebook, out, time.perf_counter() - started)
     return out
@@ -211,7 +210,7 @@ def render_with_quarto(
         produced = produced_dir / (notebook.stem + QUARTO_FORMATS[fmt])
         if not produced.is_file():
             raise RuntimeError(f"quarto render reported success but wrote no {produced.name}")
-        with _atomic_output(out) as tmp:
+        with atomic_path(out) as tmp:
             shutil.copyfile(produced, tmp)
     log.info("Quarto rendered %s -> %s in %.2f s", notebook, out, time.perf_counter() - started)
     return out
@@ -233,22 +232,6 @@ def _compile_typst(source: Path, root: Path, inputs: dict[str, str]) -> bytes:
     if not isinstance(pdf, bytes) or not pdf.startswith(b"%PDF"):
         raise RuntimeError(f"typst did not return a PDF for {source.name}")
     return pdf
-
-
-@contextmanager
-def _atomic_output(out: Path) -> Iterator[Path]:
-    """Yield a temp path beside ``out``; move it onto ``out`` only if the block succeeds."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _read_notebook(notebook: Path) -> nbformat.NotebookNode:

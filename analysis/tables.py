@@ -12,6 +12,8 @@ import pandas as pd
 from great_tables import GT, loc, style
 
 from .disclosure import MARKER, THRESHOLD
+from .labels import area_label as _area_label
+from .labels import cell_text as _text
 from .pathways import PATHWAY_NAMES
 from .progress import RAG_RULE
 
@@ -65,16 +67,6 @@ def _empty(frame: pd.DataFrame | None) -> bool:
     return frame is None or not isinstance(frame, pd.DataFrame) or frame.empty
 
 
-def _text(value: object) -> str:
-    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-
-
-def _area_label(area_id: object) -> str:
-    text = _text(area_id).replace("-", " ").replace("_", " ").strip()
-    small = {"and", "of", "the", "upon", "on", "in"}
-    return " ".join(
-        w if w.isupper() or (k and w in small) else w.capitalize() for k, w in enumerate(text.split())
-    )
 
 
 def _number(value: object, decimals: int = 1, suffix: str = "", signed: bool = False) -> str:

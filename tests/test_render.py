@@ -302,19 +302,6 @@ def test_failure_keeps_previous_output(executed: Path, tmp_path: Path, monkeypat
     assert [p.name for p in tmp_path.iterdir()] == ["report.pdf"]
 
 
-def test_atomic_output_removes_temp_file(tmp_path: Path) -> None:
-    out = tmp_path / "x.html"
-    with pytest.raises(ValueError):
-        with render._atomic_output(out) as tmp:
-            tmp.write_text("partial")
-            raise ValueError("boom")
-    assert list(tmp_path.iterdir()) == []
-    with render._atomic_output(out) as tmp:
-        tmp.write_text("done")
-    assert out.read_text() == "done"
-    assert list(tmp_path.iterdir()) == [out]
-
-
 # --- Quarto -------------------------------------------------------------------------------
 
 

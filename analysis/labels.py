@@ -1,0 +1,21 @@
+"""Plain-text labels shared by charts and tables: missing values and readable area names."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+_SMALL_WORDS = {"and", "of", "the", "upon", "on", "in"}
+
+
+def cell_text(value: object) -> str:
+    """A cell as text: '' for None, NaN and NA, otherwise str(value)."""
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def area_label(area_id: object) -> str:
+    """'east-midlands' -> 'East Midlands' (a readable name when no area name is given)."""
+    text = cell_text(area_id).replace("-", " ").replace("_", " ").strip()
+    return " ".join(
+        w if w.isupper() or (k and w in _SMALL_WORDS) else w.capitalize()
+        for k, w in enumerate(text.split())
+    )
