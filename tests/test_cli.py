@@ -50,3 +50,18 @@ def test_usage_errors_exit_2(tmp_path):
 def test_validate_example_data():
     result = runner.invoke(app, ["validate", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
+
+
+BAD_CASES = sorted(p for p in (DATA / "bad").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("case", BAD_CASES, ids=lambda p: p.name)
+def test_every_broken_dataset_exits_1_naming_its_rule(case, valid_copy):
+    overlay(valid_copy, case)
+    result = runner.invoke(app, ["validate", str(valid_copy)])
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)  # a clean exit, not a crash
+    assert "Traceback" not in result.output
+    rules = [line.split(",")[-1] for line in (case / "expected.csv").read_text().splitlines()[1:]]
+    for rule in rules:
+        assert rule in result.output
