@@ -47,6 +47,7 @@ from .files import atomic_path, atomic_write_text
 from .loader import DataInvalid, Dataset, load_dataset
 from .pipeline import Results, analyse
 from .report import SNAPSHOT_FORMAT
+from .summary import area_column
 
 __all__ = [
     "AREA_NOTEBOOK",
@@ -530,15 +531,6 @@ def _remove_snapshot(snapshot: Path | None) -> None:
 # ---------------------------------------------------------------------------------------------
 # Fingerprints: what each report is made from, to skip the reports whose inputs did not change
 
-# Raw tables without an area_id column, and how their rows reach an area.
-_LINKS = {
-    "strands": ("plan_id", "plans"),
-    "milestones": ("strand_id", "strands"),
-    "progress": ("strand_id", "strands"),
-    "inspection_scores": ("inspection_id", "inspections"),
-    "recommendations": ("inspection_id", "inspections"),
-}
-_KEYS = {"plans": "plan_id", "strands": "strand_id", "inspections": "inspection_id"}
 # Where a spreadsheet row sits is not shown in any report: inserting a row for one area must not
 # shift every other area's fingerprint.
 _UNHASHED = ("source_row",)
@@ -589,21 +581,6 @@ class _Rows:
         return digests, members
 
 
-def _owners(name: str, frame: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.Series | None:
-    """The area each row of a raw table belongs to, following plan, strand and inspection ids."""
-    if "area_id" in frame:
-        return frame["area_id"]
-    if name not in _LINKS:
-        return None
-    column, parent = _LINKS[name]
-    parent_frame = tables.get(parent)
-    parent_owner = None if parent_frame is None else _owners(parent, parent_frame, tables)
-    if parent_owner is None or column not in frame:
-        return None
-    lookup = dict(zip(parent_frame[_KEYS[parent]], parent_owner, strict=True))
-    return frame[column].map(lookup)
-
-
 def _fingerprints(dataset: Dataset, results: Results, keys: list[str],
                   settings: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
     """Each report's fingerprint (sha256) and its parts: data, notebook, code, environment, parameters.
@@ -626,7 +603,8 @@ def _fingerprints(dataset: Dataset, results: Results, keys: list[str],
     change to what the area report shows about other areas must be matched here.
     """
     tables = dataset.tables
-    raw = [_Rows(name, tables[name], _owners(name, tables[name], tables)) for name in sorted(tables)]
+    # Each raw row belongs to the area its plan, strand or inspection belongs to.
+    raw = [_Rows(name, tables[name], area_column(dataset, name)) for name in sorted(tables)]
     derived = {name: _Rows(f"results.{name}", frame, frame["area_id"] if "area_id" in frame else None)
                for name, frame in results.tables().items()}
     shared = [derived["funnel"].groups(["measure", "cohort"]),
