@@ -2,6 +2,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analysis.frameworks import load_framework
 from analysis.inspection import (
     criterion_scores,
     family_comparison,
@@ -76,6 +77,15 @@ def test_missing_criterion_is_shown_not_hidden():
     sheet = _sheet({c: 50 for c in CODES if c != "B4"})
     s = section_scores(sheet, INSPECTIONS).set_index("section")
     assert s.at["B", "criteria_scored"] == 3 and not s.at["B", "complete"]
+
+
+def test_inspections_without_a_scores_file_list_every_criterion_unscored(valid_copy):
+    (valid_copy / "inspection_scores.csv").unlink()
+    d = load_dataset(valid_copy)
+    crit = criterion_scores(d.table("inspection_scores"), d.table("inspections"))
+    assert len(crit) == len(load_framework("esi-2003").criteria)
+    assert crit["score"].isna().all() and crit["rating"].isna().all()
+    assert section_scores(d.table("inspection_scores"), d.table("inspections")).empty
 
 
 def test_family_comparison_and_change_between_inspections():
