@@ -129,6 +129,7 @@ class Table:
     columns: tuple[Col, ...]
     key: tuple[str, ...] = ()  # columns that together identify a row (besides unique ids)
     cross_rules: tuple[Rule, ...] = field(default=())
+    warning_rules: tuple[Rule, ...] = field(default=())  # reported; the row still loads
 
     def column(self, name: str) -> Col:
         return next(c for c in self.columns if c.name == name)
@@ -146,8 +147,10 @@ def _opt(name: str, what: str, *rules: Rule) -> Col:
     return Col(name, what, tuple(rules), required=False, nullable=True)
 
 
-def _exists(table: str, column: str) -> Rule:
-    return Rule("exists", f"must be the {column} of a row in {table}")
+def _exists(table: str, column: str, target: str | None = None) -> Rule:
+    if target is None:
+        return Rule("exists", f"must be the {column} of a row in {table}")
+    return Rule("exists", f"each id in {column} must be the {target} of a row in {table}")
 
 
 TABLES: dict[str, Table] = {
@@ -199,6 +202,8 @@ TABLES: dict[str, Table] = {
                 _opt("partners", "partner organisations, separated by ;"),
             ),
             cross_rules=(_exists("plans", "plan_id"),),
+            warning_rules=(Rule("no-lead", "a strand names no lead: it is counted as '(no lead)' "
+                                "and fails the owned check of the SMART audit"),),
         ),
         Table(
             "milestones",
@@ -223,6 +228,8 @@ TABLES: dict[str, Table] = {
                 _opt("actual", "value achieved so far", NUMBER),
             ),
             cross_rules=(_exists("strands", "strand_id"),),
+            warning_rules=(Rule("undated", "due has no readable date: the milestone is shown as "
+                                "undated and counted against the SMART audit's time-bound check"),),
         ),
         Table(
             "progress",
@@ -284,7 +291,13 @@ TABLES: dict[str, Table] = {
             ),
             cross_rules=(
                 _exists("inspections", "inspection_id"),
-                _exists("strands", "addressed_by"),
+                _exists("strands", "addressed_by", "strand_id"),
+                Rule("unique-number", "no two recommendations of one inspection share a number"),
+                Rule("due-after-published", "due must not be before the inspection was published"),
+            ),
+            warning_rules=(
+                Rule("other-area", "a strand in addressed_by belongs to a plan of an area that is "
+                     "neither the inspected area nor one above or below it"),
             ),
         ),
         Table(
@@ -418,6 +431,10 @@ def markdown() -> str:
         if table.cross_rules:
             lines += ["Rules across rows and tables:", ""]
             lines += [f"- `{r.rule}`: {r.text}" for r in table.cross_rules]
+            lines.append("")
+        if table.warning_rules:
+            lines += ["Warnings (reported; the row still loads):", ""]
+            lines += [f"- `{r.rule}`: {r.text}" for r in table.warning_rules]
             lines.append("")
     lines += ["## Pathways", "", "| code | name | kind | aliases |", "| --- | --- | --- | --- |"]
     for p in PATHWAYS:

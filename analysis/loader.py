@@ -362,6 +362,64 @@ def _check_plans(raw: _Raw, problems: list[Problem]) -> None:
                                         table="plans"))
 
 
+def _lineage(raws: dict[str, _Raw], area: str | None) -> set[str]:
+    """The area and every area above it (following parent_id), cycles cut."""
+    if "areas" not in raws or area is None:
+        return set()
+    frame = raws["areas"].frame
+    parent = dict(zip(frame["area_id"], frame.get("parent_id", pd.Series(dtype=object)), strict=False))
+    seen: set[str] = set()
+    while isinstance(area, str) and area not in seen:
+        seen.add(area)
+        area = parent.get(area)
+    return seen
+
+
+def _check_recommendations(raws: dict[str, _Raw], problems: list[Problem]) -> None:
+    """Numbers unique per inspection, due not before publication, strands of a related area."""
+    if "recommendations" not in raws:
+        return
+    raw = raws["recommendations"]
+    insp = raws["inspections"].frame if "inspections" in raws else pd.DataFrame()
+    published = dict(zip(insp.get("inspection_id", []), insp.get("published", []), strict=False))
+    inspected = dict(zip(insp.get("inspection_id", []), insp.get("area_id", []), strict=False))
+    plan_area = ({} if "plans" not in raws else
+                 dict(zip(raws["plans"].frame.get("plan_id", []), raws["plans"].frame.get("area_id", []),
+                          strict=False)))
+    strand_area = ({} if "strands" not in raws else
+                   {s: plan_area.get(p) for s, p in zip(raws["strands"].frame.get("strand_id", []),
+                                                        raws["strands"].frame.get("plan_id", []),
+                                                        strict=False)})
+    seen: dict[tuple[str, str], int] = {}
+    for row, rec in raw.frame.iterrows():
+        inspection, number = _get(rec, "inspection_id"), _get(rec, "number")
+        if inspection is not None and number is not None:
+            key = (inspection, number.strip())
+            if key in seen:
+                problems.append(Problem(raw.file, row, "number", number, "unique-number",
+                                        f"recommendation {number.strip()} of {inspection} is "
+                                        f"already on row {seen[key]}", table="recommendations"))
+            else:
+                seen[key] = row
+        due, when = _get(rec, "due"), published.get(inspection)
+        if (due is not None and isinstance(when, str) and contract._is_date(due)
+                and contract._is_date(when) and due.strip() < when.strip()):
+            problems.append(Problem(raw.file, row, "due", due, "due-after-published",
+                                    f"due before {inspection} was published ({when})",
+                                    table="recommendations"))
+        area = inspected.get(inspection)
+        related = _lineage(raws, area)
+        for strand in (s.strip() for s in (_get(rec, "addressed_by") or "").split(";")):
+            owner = strand_area.get(strand)
+            if not strand or owner is None or not isinstance(area, str):
+                continue  # unknown strands and inspections are reported by the exists rule
+            if owner not in related and area not in _lineage(raws, owner):
+                problems.append(Problem(raw.file, row, "addressed_by", strand, "other-area",
+                                        f"strand {strand} is in a plan of {owner}, but {inspection} "
+                                        f"inspected {area}", severity="warning",
+                                        table="recommendations"))
+
+
 def _check_scores(raws: dict[str, _Raw], problems: list[Problem]) -> None:
     if "inspection_scores" not in raws or "inspections" not in raws:
         return
@@ -422,6 +480,7 @@ def _cross_table(raws: dict[str, _Raw], problems: list[Problem], today: date) ->
                   many=True)
     if "plans" in raws:
         _check_plans(raws["plans"], problems)
+    _check_recommendations(raws, problems)
     _check_frameworks(raws, problems)
     _check_scores(raws, problems)
     if "reoffending" in raws:
@@ -496,13 +555,6 @@ def _derive(name: str, frame: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> 
         frame["score"] = frame["value"].map(
             lambda v: _number(v) if isinstance(v, str) and canonical_rating(v) is None else None
         ).astype("float64")
-    elif name == "recommendations" and "inspections" in tables:
-        inspections = tables["inspections"]
-        published = dict(zip(inspections["inspection_id"], inspections["published"], strict=True))
-        # Blank due: the inspectorate usually expects action within 12 months of publication.
-        default = pd.to_datetime(frame["inspection_id"].map(lambda i: published.get(i)))
-        frame["due_date"] = frame["due"].where(frame["due"].notna(),
-                                               default + pd.DateOffset(months=12))
     return frame
 
 

@@ -120,3 +120,25 @@ def test_undated_milestones_and_leadless_strands_are_warnings(valid_copy):
 def test_example_data_meets_the_contract():
     dataset = load_dataset(EXAMPLE)
     assert dataset.errors == []
+
+
+def _recommend(folder: Path, plan_area: str) -> None:
+    """Move plan-a to plan_area and have r1 answered by its strand s-accm."""
+    plans = folder / "plans.csv"
+    plans.write_text(plans.read_text().replace("plan-a,area-a,", f"plan-a,{plan_area},"))
+
+
+@pytest.mark.parametrize(("plan_area", "warned"), [
+    ("area-a", False),  # the inspected area's own plan
+    ("region-a", False),  # its region's plan answers it too
+    ("area-b", True),  # a neighbour's plan does not
+])
+def test_strand_of_an_unrelated_area_is_warned_not_refused(valid_copy, plan_area, warned):
+    _recommend(valid_copy, plan_area)
+    dataset = load_dataset(valid_copy)
+    assert dataset.errors == []
+    found = [(p.file, p.row, p.column, p.value, p.rule) for p in dataset.warnings
+             if p.rule == "other-area"]
+    assert found == ([("recommendations.csv", 2, "addressed_by", "s-accm", "other-area")]
+                     if warned else [])
+    assert len(dataset.table("recommendations")) == 1
