@@ -186,6 +186,23 @@ _COMMENTS = {
 }
 
 
+# Paraphrased recommendations of the kind a probation inspection makes, one per theme.
+_RECOMMENDATIONS = (
+    "Improve the quality of risk of harm assessments",
+    "Cut waiting times for accredited programmes",
+    "Make sure contact with offenders meets national standards",
+    "Review sentence plans on time and with the offender",
+    "Take enforcement action promptly after unacceptable absences",
+    "Share child protection concerns with partner agencies",
+    "Give offender managers regular supervision and case audits",
+    "Use victim information when planning the work with each case",
+    "Link offenders to housing and employment services before their order ends",
+    "Monitor outcomes by ethnicity and gender and act on the results",
+    "Check that unpaid work starts promptly and is completed",
+    "Report the outcomes of interventions to the board",
+)
+
+
 @dataclass(frozen=True)
 class _Indicator:
     name: str
@@ -283,6 +300,11 @@ def _pick(rng: np.random.Generator, options: Sequence[str]) -> str:
 
 def _add_days(day: date, days: int) -> date:
     return day + timedelta(days=int(days))
+
+
+def _add_months(day: date, months: int) -> date:
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -510,6 +532,39 @@ def _inspections(rng: np.random.Generator, areas: list[_Area], starts: date,
     return {"inspections": inspections, "inspection_scores": scores}
 
 
+def _recommendations(rng: np.random.Generator, inspections: list[list[object]],
+                     plans: list[list[object]], strands: list[list[object]], starts: date,
+                     as_at: date) -> list[list[object]]:
+    """4-12 recommendations per inspection, answered only by strands of the area's own plans."""
+    area_of_plan = {str(plan[0]): str(plan[1]) for plan in plans}
+    strands_of: dict[str, list[str]] = {}
+    for strand in strands:
+        strands_of.setdefault(area_of_plan[str(strand[1])], []).append(str(strand[0]))
+    span = max(1, (as_at - starts).days)
+    rows: list[list[object]] = []
+    for inspection_id, area_id, _, published, *_ in inspections:
+        day = date.fromisoformat(str(published))
+        own = strands_of.get(str(area_id), [])
+        age = min(1.0, max(0.0, (as_at - day).days / span))  # 0 newest, 1 oldest
+        themes = rng.permutation(len(_RECOMMENDATIONS))[: int(rng.integers(4, 13))]
+        for number, theme in enumerate(themes, start=1):
+            addressed_by = None
+            if own and rng.random() < 0.6:
+                k = min(len(own), int(rng.integers(1, 4)))
+                chosen = sorted(rng.choice(len(own), k, replace=False))
+                addressed_by = ";".join(own[i] for i in chosen)
+            due = None
+            if rng.random() < 0.15:
+                earliest, latest = _add_months(day, 6), _add_months(day, 18)
+                due = _add_days(earliest, rng.integers(0, (latest - earliest).days + 1)).isoformat()
+            u = rng.random()
+            status = "implemented" if u < 0.2 * age else "superseded" if u < 0.3 * age else \
+                ("open" if rng.random() < 0.5 else None)
+            rows.append([f"{inspection_id}-r{number:02d}", inspection_id, number,
+                         _RECOMMENDATIONS[int(theme)], addressed_by, due, status])
+    return rows
+
+
 def _indicators(rng: np.random.Generator, areas: list[_Area],
                 years: list[int]) -> list[list[object]]:
     rows = []
@@ -683,6 +738,10 @@ def synthesise(
     inspection_tables = _inspections(rng, area_list, starts, as_at)
     indicator_rows = _indicators(rng, area_list, years)
     cohorts = _reoffending(rng, area_list, labels, offenders_per_quarter)
+    # Drawn last, so adding recommendations left every other table's bytes as they were.
+    recommendation_rows = _recommendations(rng, inspection_tables["inspections"],
+                                           plan_tables["plans"], plan_tables["strands"],
+                                           starts, as_at)
     ids = [a.area_id for a in area_list]
     reoffending_rows = [
         [ids[c.area], c.label, MEASURE, c.offenders, c.reoffenders,
@@ -700,13 +759,16 @@ def synthesise(
         "progress": ("strand_id", "reported_on", "rag", "comment"),
         "inspections": ("inspection_id", "area_id", "framework", "published", "kind", "title"),
         "inspection_scores": ("inspection_id", "criterion", "value"),
+        "recommendations": ("recommendation_id", "inspection_id", "number", "text",
+                            "addressed_by", "due", "status"),
         "indicators": ("area_id", "period", "indicator", "value", "target", "comparator",
                        "comparator_label", "unit", "better"),
         "reoffending": ("area_id", "cohort", "measure", "offenders", "reoffenders", "rate",
                         "reoffences", "predicted_rate", "serious_reoffences"),
     }
     rows = {"areas": area_rows, **plan_tables, **inspection_tables,
-            "indicators": indicator_rows, "reoffending": reoffending_rows}
+            "recommendations": recommendation_rows, "indicators": indicator_rows,
+            "reoffending": reoffending_rows}
     counts = {name: _write_csv(out_dir / f"{name}.csv", cols, rows[name])
               for name, cols in columns.items()}
     if record_level:

@@ -19,7 +19,7 @@ AREAS, QUARTERS, PER_QUARTER, SEED = 12, 8, 300, 3
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 TABLES = ("areas", "plans", "strands", "milestones", "progress", "inspections",
-          "inspection_scores", "indicators", "reoffending")
+          "inspection_scores", "recommendations", "indicators", "reoffending")
 
 
 def _hashes(folder: Path) -> dict[str, str]:
@@ -29,6 +29,24 @@ def _hashes(folder: Path) -> dict[str, str]:
 
 def _read(folder: Path, name: str) -> pd.DataFrame:
     return pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def _foreign_strands(recommendations: pd.DataFrame, inspections: pd.DataFrame,
+                     strands: pd.DataFrame, plans: pd.DataFrame) -> list[tuple[str, str]]:
+    """(recommendation, strand) pairs whose strand is not in a plan of the inspection's area."""
+    area_of_inspection = dict(zip(inspections["inspection_id"], inspections["area_id"],
+                                  strict=True))
+    area_of_plan = dict(zip(plans["plan_id"], plans["area_id"], strict=True))
+    area_of_strand = {s: area_of_plan[p] for s, p in zip(strands["strand_id"],
+                                                          strands["plan_id"], strict=True)}
+    foreign = []
+    for rec in recommendations.itertuples():
+        if not isinstance(rec.addressed_by, str) or not rec.addressed_by:
+            continue
+        for strand in rec.addressed_by.split(";"):
+            if area_of_strand.get(strand) != area_of_inspection[rec.inspection_id]:
+                foreign.append((rec.recommendation_id, strand))
+    return foreign
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +72,16 @@ def test_same_seed_gives_identical_bytes_and_another_seed_differs(tmp_path: Path
     assert set(_hashes(first)) == {f"{t}.csv" for t in TABLES} | {"offenders.parquet"}
     assert _hashes(first) == _hashes(second)
     differs = {name for name, digest in _hashes(other).items() if _hashes(first)[name] != digest}
-    assert {"reoffending.csv", "offenders.parquet", "milestones.csv"} <= differs
+    assert {"reoffending.csv", "offenders.parquet", "milestones.csv",
+            "recommendations.csv"} <= differs
+
+
+def test_same_seed_gives_identical_recommendations_bytes(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        synthesise(tmp_path / name, areas=5, quarters=6, seed=21)
+    first = (tmp_path / "a" / "recommendations.csv").read_bytes()
+    assert first.startswith(b"recommendation_id,inspection_id,number,text,addressed_by,due,status\n")
+    assert first == (tmp_path / "b" / "recommendations.csv").read_bytes()
 
 
 def test_rewriting_is_idempotent_and_leaves_no_temporary_files(tmp_path: Path) -> None:
@@ -120,7 +147,8 @@ def test_areas_hierarchy(tables) -> None:
 
 def test_ids_unique_slugs_and_references_valid(tables) -> None:
     for table, column in [("plans", "plan_id"), ("strands", "strand_id"),
-                          ("milestones", "milestone_id"), ("inspections", "inspection_id")]:
+                          ("milestones", "milestone_id"), ("inspections", "inspection_id"),
+                          ("recommendations", "recommendation_id")]:
         ids = tables[table][column]
         assert ids.is_unique, table
         assert ids.map(lambda v: SLUG.fullmatch(v) is not None).all(), table
@@ -209,6 +237,38 @@ def test_inspections_score_every_criterion(tables) -> None:
         assert row.published > published[f"{row.area_id}-esi-2003"]
 
 
+def test_recommendations(tables) -> None:
+    recs, inspections = tables["recommendations"], tables["inspections"]
+    assert recs["inspection_id"].isin(inspections["inspection_id"]).all()
+    assert set(recs["inspection_id"]) == set(inspections["inspection_id"])
+    for inspection_id, group in recs.groupby("inspection_id", sort=False):
+        n = len(group)
+        assert 4 <= n <= 12, inspection_id
+        assert group["number"].tolist() == [str(k) for k in range(1, n + 1)]
+        assert group["recommendation_id"].tolist() == [
+            f"{inspection_id}-r{k:02d}" for k in range(1, n + 1)]
+        assert group["text"].is_unique, inspection_id
+    assert recs["text"].str.strip().ne("").all()
+    assert recs["text"].nunique() >= 8
+    addressed = recs["addressed_by"]
+    assert 0.4 <= addressed.ne("").mean() <= 0.8
+    lists = addressed[addressed != ""].str.split(";")
+    assert lists.map(len).between(1, 3).all()
+    assert lists.map(lambda ids: len(set(ids)) == len(ids)).all()
+    assert _foreign_strands(recs, inspections, tables["strands"], tables["plans"]) == []
+    published = recs["inspection_id"].map(inspections.set_index("inspection_id")["published"])
+    due = recs["due"]
+    dated = due != ""
+    assert 0 < dated.mean() < 0.35
+    assert due[dated].str.fullmatch(ISO.pattern).all()
+    gap = pd.to_datetime(due[dated]) - pd.to_datetime(published[dated])
+    assert gap.ge(pd.Timedelta(days=181)).all() and gap.le(pd.Timedelta(days=549)).all()
+    statuses = recs["status"]
+    assert set(statuses) <= {"", "open", "implemented", "superseded"}
+    assert statuses.isin(["", "open"]).mean() > 0.7
+    assert {"open", "implemented"} <= set(statuses)
+
+
 def test_indicators(tables) -> None:
     indicators = tables["indicators"]
     assert set(indicators["unit"]) <= {"percent", "count", "days", "ratio", "rate"}
@@ -270,6 +330,16 @@ def test_loader_reports_no_errors(generated) -> None:
     # Strands without a lead and undated milestones are flagged on purpose, as plans have them.
     assert {p.rule for p in dataset.warnings} <= {"no-lead", "undated"}
     assert dataset.records is not None
+    recs = dataset.tables["recommendations"]
+    assert len(recs) > 0 and dataset.rows_read["recommendations"] == len(recs)
+    assert recs["addressed_by"].notna().any()
+    foreign = _foreign_strands(recs, dataset.tables["inspections"], dataset.tables["strands"],
+                               dataset.tables["plans"])
+    assert foreign == []
+    published = recs["inspection_id"].map(
+        dataset.tables["inspections"].set_index("inspection_id")["published"])
+    dated = recs["due"].notna()
+    assert dated.any() and (recs.loc[dated, "due"] >= published[dated]).all()
 
 
 def test_bad_arguments_are_refused(tmp_path: Path) -> None:
@@ -284,3 +354,12 @@ def test_fifty_areas_twelve_quarters_validate_clean(tmp_path: Path) -> None:
     assert counts["reoffending"] == 600 and counts["plans"] == 50
     dataset = load_dataset(tmp_path)
     assert dataset.errors == []
+    inspections = dataset.tables["inspections"]
+    assert 4 * len(inspections) <= counts["recommendations"] <= 12 * len(inspections)
+    # Recommendations of older inspections are more often implemented or superseded.
+    recs = dataset.tables["recommendations"]
+    published = recs["inspection_id"].map(inspections.set_index("inspection_id")["published"])
+    closed = recs["status"].isin(["implemented", "superseded"])
+    older = published < published.median()
+    assert closed[older].mean() > closed[~older].mean()
+    assert 0.05 < closed.mean() < 0.3
