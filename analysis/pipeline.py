@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import completeness as completeness_mod
-from . import disclosure, indicators, inspection, progress, reoffending
+from . import disclosure, indicators, inspection, progress, recommendations, reoffending
 from .files import atomic_write_text
 from .funnel import funnel_limits
 from .loader import Dataset
@@ -35,6 +35,8 @@ class Results:
     inspection_sections: pd.DataFrame
     inspection_family: pd.DataFrame
     inspection_change: pd.DataFrame
+    recommendations_status: pd.DataFrame
+    inspection_responses: pd.DataFrame
     reoffending_rates: pd.DataFrame
     reoffending_trend: pd.DataFrame
     ni18_targets: pd.DataFrame
@@ -107,7 +109,8 @@ def analyse(dataset: Dataset, *, as_of: date | None = None,
     """Compute every derived table from a validated dataset, as of a date.
 
     Stages: pathway progress (milestones → strands → coverage → leads); inspection scores
-    (criteria → sections → family → change); reoffending (cohort table → rates → disclosure
+    (criteria → sections → family → change); recommendations against the strands' progress
+    (each recommendation → each inspection); reoffending (cohort table → rates → disclosure
     control → trend, funnel, SPC, NI 18, NI 30); indicators; completeness. Reoffending tables
     that will be published are suppressed before anything else is derived from them.
     """
@@ -117,6 +120,8 @@ def analyse(dataset: Dataset, *, as_of: date | None = None,
     strands = progress.strand_summary(t("strands"), t("plans"), ms, t("progress"), as_of)
     coverage = progress.pathway_coverage(t("plans"), t("strands"), t("milestones"))
     sections = inspection.section_scores(t("inspection_scores"), t("inspections"))
+    answered = recommendations.recommendation_status(t("recommendations"), t("inspections"),
+                                                     strands, t("plans"), as_of)
     cohorts = cohort_table(dataset)
     rates = disclosure.suppress_rates(reoffending.reoffending_rates(cohorts), threshold=threshold)
     results = Results(
@@ -131,6 +136,8 @@ def analyse(dataset: Dataset, *, as_of: date | None = None,
         inspection_sections=sections,
         inspection_family=inspection.family_comparison(sections, t("inspections"), t("areas")),
         inspection_change=inspection.inspection_change(sections, t("inspections")),
+        recommendations_status=answered,
+        inspection_responses=recommendations.inspection_responses(answered),
         reoffending_rates=rates,
         reoffending_trend=_trend(rates),
         ni18_targets=disclosure.suppress_small_cohorts(
@@ -193,6 +200,10 @@ EXPORTS = {
     "inspection_change": ["area_id", "section", "previous_score", "score", "change"],
     "ni30_progress": ["area_id", "measure", "baseline_reoffences", "target_reoffences"],
     "reoffending_trend": ["area_id", "measure", "cohort", "rate", "change"],
+    "recommendations_status": ["recommendation_id", "inspection_id", "area_id", "state",
+                               "addressed_by", "due", "days_late"],
+    "inspection_responses": ["inspection_id", "area_id", "recommendations", "not_answered",
+                             "late", "unanswered_or_late"],
 }
 
 # Record-level and intermediate columns never leave the analysis.

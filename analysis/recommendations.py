@@ -1,0 +1,216 @@
+"""Inspection recommendations tracked against the action plan: answered, on track, late."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+# HM Inspectorate of Probation, Effective Supervision Inspection reports (e.g. Gloucestershire
+# 2005, "Next steps"): the Board responds with an action plan within three months of publication,
+# and recommendations are normally implemented within twelve.
+RESPONSE_MONTHS = 3
+IMPLEMENTATION_MONTHS = 12
+
+# Unanswered first: the order a board reads them in.
+STATES = ("not answered", "answered but behind", "answered and on track", "implemented", "superseded")
+
+STATE_RULE = (
+    "A recommendation is answered when a strand of an action plan that has started by the as-of "
+    "date names it. Answered and on track: every such strand is green. Answered but behind: a "
+    "strand is red or amber, or has neither milestones nor a progress return to show progress. "
+    "Implemented and superseded are as the data records them. The response was due three months "
+    "after the inspection was published; implementation is due on the date given, or else twelve "
+    "months after publication. Days late count from that due date for a recommendation neither "
+    "implemented nor superseded."
+)
+
+COLUMNS = ["recommendation_id", "inspection_id", "area_id", "state", "addressed_by", "due",
+           "days_late", "number", "text", "status", "published", "response_due", "due_source",
+           "late", "response_overdue", "answered_by", "strand_states", "reason", "as_of"]
+
+
+def _split(value: object) -> list[str]:
+    if not isinstance(value, str):
+        return []
+    return list(dict.fromkeys(p.strip() for p in value.split(";") if p.strip()))
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _strand_state(strand_id: str, strand: pd.Series) -> str:
+    """One strand's state in a few words: its RAG and why."""
+    rag = strand["rag"]
+    if not isinstance(rag, str):
+        return f"{strand_id} has no milestones or progress return"
+    source = str(strand["rag_source"])
+    if source.startswith("progress return"):
+        return f"{strand_id} {rag} ({source})"
+    why = []
+    if strand["overdue"]:
+        why.append(f"{strand['overdue']} of {strand['milestones']} milestones overdue")
+    if rag != "green" and strand["undated"] == strand["milestones"] - strand["dropped"]:
+        why.append("no milestone has a readable date")
+    return f"{strand_id} {rag}" + (f" ({'; '.join(why)})" if why else "")
+
+
+def _number_key(value: object) -> tuple[int, str]:
+    text = str(value) if isinstance(value, str) else ""
+    return (int(text), "") if text.isdigit() else (10**9, text)
+
+
+def recommendation_status(recommendations: pd.DataFrame, inspections: pd.DataFrame,
+                          strands_summary: pd.DataFrame, plans: pd.DataFrame,
+                          as_of: date | None = None) -> pd.DataFrame:
+    """Each recommendation's state and deadlines as of a date, unanswered ones first.
+
+    Method (STATE_RULE): a strand answers a recommendation from the day its plan starts; the
+    recommendation's state follows the strands' RAG from pathway progress (strand_summary).
+    response_due = published + 3 months and, unless a due date is given, due = published + 12
+    months, the inspectorate's expectations printed in every Effective Supervision Inspection
+    report. days_late = as_of - due for a recommendation still open, 0 before the due date.
+    Recommendations of inspections published after as_of had not been made yet and are left out.
+    """
+    today = pd.Timestamp(as_of or date.today()).normalize()
+    if recommendations.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    insp = inspections.set_index("inspection_id")
+    published = pd.to_datetime(recommendations["inspection_id"].map(insp["published"]))
+    made = published <= today
+    if (~made).any():
+        log.info("%d recommendations are from inspections published after %s: left out",
+                 int((~made).sum()), today.date())
+    recs = recommendations[made].reset_index(drop=True)
+    published = published[made].reset_index(drop=True)
+    starts = pd.to_datetime(plans.set_index("plan_id")["starts"])
+    strands = (strands_summary.set_index("strand_id") if "strand_id" in strands_summary
+               else pd.DataFrame(columns=["plan_id", "rag"]))
+    records = []
+    for i, rec in recs.iterrows():
+        named = _split(rec["addressed_by"])
+        # A strand counts from the day its plan starts: before then nothing answered the report.
+        in_force = [s for s in named if s in strands.index
+                    and starts.get(strands.at[s, "plan_id"], today) <= today]
+        states = [_strand_state(s, strands.loc[s]) for s in in_force]
+        behind = [s for s in in_force if strands.at[s, "rag"] != "green"]
+        status = rec["status"] if isinstance(rec["status"], str) else ""
+        if status in ("implemented", "superseded"):
+            state, reason = status, f"recorded as {status}"
+        elif not in_force:
+            state = "not answered"
+            reason = ("no strand of an action plan answers it" if not named else
+                      "its strands' plans start after the as-of date")
+        elif behind:
+            state = "answered but behind"
+            reason = "; ".join(st for s, st in zip(in_force, states, strict=True) if s in behind)
+        else:
+            state, reason = "answered and on track", "; ".join(states)
+        given_due = pd.Timestamp(rec["due"]) if pd.notna(rec["due"]) else None
+        due = given_due if given_due is not None else published[i] + pd.DateOffset(
+            months=IMPLEMENTATION_MONTHS)
+        response_due = published[i] + pd.DateOffset(months=RESPONSE_MONTHS)
+        open_ = state not in ("implemented", "superseded")
+        days_late = max(0, (today - due).days) if open_ else pd.NA
+        records.append({
+            "recommendation_id": rec["recommendation_id"],
+            "inspection_id": rec["inspection_id"],
+            "area_id": insp.at[rec["inspection_id"], "area_id"],
+            "state": state,
+            "addressed_by": ";".join(named) if named else pd.NA,
+            "due": due,
+            "days_late": days_late,
+            "number": rec["number"],
+            "text": rec["text"],
+            "status": status or pd.NA,
+            "published": published[i],
+            "response_due": response_due,
+            "due_source": "given" if given_due is not None else
+                          f"{IMPLEMENTATION_MONTHS} months after publication",
+            "late": bool(open_ and days_late > 0),
+            "response_overdue": state == "not answered" and today > response_due,
+            "answered_by": ";".join(in_force) if in_force else pd.NA,
+            "strand_states": "; ".join(states) if states else pd.NA,
+            "reason": reason,
+            "as_of": today,
+        })
+    out = pd.DataFrame.from_records(records, columns=COLUMNS)
+    out["days_late"] = out["days_late"].astype("Int64")
+    order = out["state"].map(STATES.index)
+    number = out["number"].map(_number_key)
+    # Within a state, oldest inspection first: its recommendations have waited longest.
+    out = out.assign(_order=order, _number=number).sort_values(
+        ["_order", "area_id", "published", "inspection_id", "_number"], kind="stable")
+    return out.drop(columns=["_order", "_number"]).reset_index(drop=True)
+
+
+def inspection_responses(recommendation_status_frame: pd.DataFrame) -> pd.DataFrame:
+    """For each inspection: its recommendations by state, how many are late, and the deadlines.
+
+    unanswered_or_late counts a recommendation once if it is not answered, past its due date
+    while open, or both: the figure a follow-up inspection asks about first.
+    """
+    columns = ["inspection_id", "area_id", "published", "response_due", "recommendations",
+               "not_answered", "behind", "on_track", "implemented", "superseded", "late",
+               "response_overdue", "unanswered_or_late", "as_of"]
+    s = recommendation_status_frame
+    if s.empty:
+        return pd.DataFrame(columns=columns)
+    grouped = s.assign(
+        not_answered=s["state"] == "not answered",
+        behind=s["state"] == "answered but behind",
+        on_track=s["state"] == "answered and on track",
+        implemented=s["state"] == "implemented",
+        superseded=s["state"] == "superseded",
+        unanswered_or_late=(s["state"] == "not answered") | s["late"],
+    ).groupby(["inspection_id", "area_id"], as_index=False, sort=False)
+    out = grouped.agg(published=("published", "first"), response_due=("response_due", "first"),
+                      recommendations=("recommendation_id", "count"),
+                      not_answered=("not_answered", "sum"), behind=("behind", "sum"),
+                      on_track=("on_track", "sum"), implemented=("implemented", "sum"),
+                      superseded=("superseded", "sum"), late=("late", "sum"),
+                      response_overdue=("response_overdue", "sum"),
+                      unanswered_or_late=("unanswered_or_late", "sum"), as_of=("as_of", "first"))
+    return out.sort_values(["area_id", "published", "inspection_id"], ignore_index=True)[columns]
+
+
+def _day(value: pd.Timestamp) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def headline(recommendation_status_frame: pd.DataFrame) -> str:
+    """The sentence a board member can repeat: how many recommendations the plan answers, how many
+    of those are on track, and how many are unanswered or late (plain text, not yet escaped)."""
+    s = recommendation_status_frame
+    if s.empty:
+        return "No inspection recommendations are recorded."
+    n = len(s)
+    counts = s["state"].value_counts()
+    answered = int(counts.get("answered and on track", 0) + counts.get("answered but behind", 0))
+    closed = int(counts.get("implemented", 0) + counts.get("superseded", 0))
+    unanswered = int(counts.get("not answered", 0))
+    inspections = s["inspection_id"].nunique()
+    parts = [f"Of {_count(n, 'recommendation')} from {_count(inspections, 'inspection')}, "
+             f"{answered} {'has' if answered == 1 else 'have'} a strand of the action plan behind "
+             f"{'it' if answered == 1 else 'them'}"]
+    if answered:
+        parts[-1] += (f" ({int(counts.get('answered and on track', 0))} on track, "
+                      f"{int(counts.get('answered but behind', 0))} behind)")
+    if closed:
+        parts.append(f"{closed} {'is' if closed == 1 else 'are'} implemented or superseded")
+    parts.append(f"{unanswered} {'has' if unanswered == 1 else 'have'} no strand at all"
+                 if unanswered else "none is left without a strand")
+    sentence = ", ".join(parts[:-1]) + " and " + parts[-1] + "." if len(parts) > 1 else parts[0] + "."
+    late = s[s["late"]]
+    if not late.empty:
+        sentence += (f" {_count(len(late), 'recommendation')} {'is' if len(late) == 1 else 'are'} "
+                     f"past {'its' if len(late) == 1 else 'their'} implementation date"
+                     f" (the earliest was due {_day(late['due'].min())}).")
+    elif unanswered and s["response_overdue"].any():
+        first = s.loc[s["response_overdue"], "response_due"].min()
+        sentence += f" The response to the unanswered ones was due by {_day(first)}."
+    return sentence
