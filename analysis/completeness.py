@@ -14,6 +14,8 @@ CONSEQUENCES = {
     "milestones": "no milestones: progress, overdue work and time-bound SMART checks are unknown",
     "progress": "no progress returns: strand RAG ratings are derived from milestones only",
     "inspections": "no inspection: scores cannot be compared with the family group",
+    "recommendations": "no recommendations: the report cannot say which of the inspection's "
+                       "recommendations the action plan answers",
     "reoffending": "no reoffending figures: rates, trends and actual-against-predicted are unknown",
     "indicators": "no indicators: performance against targets cannot be shown",
 }
@@ -61,7 +63,10 @@ def completeness(dataset, milestones_status: pd.DataFrame | None = None) -> pd.D
                         "consequence": consequence if status != "present" else ""})
 
     for area in areas["area_id"]:
+        inspected = bool(int(counts.get("inspections", pd.Series(dtype=int)).get(area, 0)))
         for name, consequence in CONSEQUENCES.items():
+            if name == "recommendations" and not inspected:
+                continue  # an area never inspected has no recommendations to answer
             n = int(counts.get(name, pd.Series(dtype=int)).get(area, 0))
             add(area, name, "present" if n else "missing", f"{n} row" + ("" if n == 1 else "s"),
                 consequence)

@@ -20,6 +20,7 @@ from .pathways import PATHWAY_NAMES, SEVEN_PATHWAYS
 from .periods import cohort_sort_key
 from .pipeline import Results, analyse
 from .progress import DUE_SOON_DAYS, RAG_RULE
+from .recommendations import headline
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +177,11 @@ class AreaReport:
                          f"({text(row['inspection_id'])}).")
         else:
             lines.append("- **Inspection:** no scored inspection.")
+        recs = t["recommendations_status"]
+        if not recs.empty:
+            unanswered = int((recs["state"] == "not answered").sum())
+            lines.append(f"- **Recommendations:** {unanswered} of {len(recs)} without a strand of "
+                         f"the action plan; {int(recs['late'].sum())} past their due date.")
         rates = t["reoffending_rates"]
         with_rate = rates[rates["rate"].notna()]
         if not with_rate.empty:
@@ -257,6 +263,25 @@ class AreaReport:
             blocks.append(Block("table", tables.change_table(t["inspection_change"])))
         return blocks
 
+    # -- Recommendations ---------------------------------------------------------------------
+    def recommendations(self) -> list[Block]:
+        """Which inspection recommendations the action plan answers, and whether on time."""
+        from . import tables
+
+        t = self.t
+        recs = t["recommendations_status"]
+        inspections = self.dataset.table("inspections")
+        if inspections[inspections["area_id"] == self.area_id].empty:
+            return [Block("markdown", Markdown(
+                f"**No inspection of {text(self.area['name'])} is recorded**, so there are no "
+                "recommendations to track against the action plan."))]
+        if recs.empty:
+            return [Block("markdown", self.missing("recommendations"))]
+        blocks = [Block("markdown", Markdown(f"**{text(headline(recs))}**"))]
+        blocks.append(Block("table", tables.recommendations_table(recs, t["strands_summary"],
+                                                                  inspections)))
+        return blocks
+
     # -- Reoffending -------------------------------------------------------------------------
     def reoffending(self) -> list[Block]:
         from . import charts, tables
@@ -336,6 +361,8 @@ class OverviewReport:
         return frame[frame["area_id"].isin(self.area_ids)] if "area_id" in frame else frame
 
     def summary(self) -> list[Block]:
+        from . import tables
+
         areas = self.dataset.table("areas")
         areas = areas[areas["area_id"].isin(self.area_ids)]
         r = self.results
@@ -346,7 +373,42 @@ class OverviewReport:
                  f"- {_count(self._cut(r.inspection_sections)['inspection_id'].nunique(), 'inspection')};",
                  f"- {_count(len(self._cut(r.reoffending_rates)), 'reoffending cohort row')};",
                  f"- {_count(len(self._cut(r.indicators_status)), 'indicator value')}."]
-        return [Block("markdown", Markdown("\n".join(lines)))]
+        return [Block("markdown", Markdown("\n".join(lines))),
+                Block("table", tables.glance_table(self.glance()))]
+
+    def glance(self) -> pd.DataFrame:
+        """One row per area: its plan's state, latest inspection score and recommendations."""
+        r = self.results
+        areas = self.dataset.table("areas")
+        frame = areas.loc[areas["area_id"].isin(self.area_ids), ["area_id", "name"]]
+        strands = r.strands_summary
+        plan = (strands.assign(behind=strands["rag"].isin(["red", "amber"]))
+                .groupby("area_id").agg(strands=("strand_id", "count"), behind=("behind", "sum"))
+                if not strands.empty else pd.DataFrame(columns=["strands", "behind"]))
+        ms = r.milestones_status
+        overdue = ms[ms["state"] == "overdue"].groupby("area_id").size()
+        overall = r.inspection_sections[r.inspection_sections["section"] == "overall"].merge(
+            self.dataset.table("inspections")[["inspection_id", "published"]]
+            .rename(columns={"published": "published_on"}), on="inspection_id")
+        latest = overall.sort_values("published_on").groupby("area_id")["score"].last()
+        recs = r.recommendations_status
+        rec_counts = (recs.assign(unanswered=recs["state"] == "not answered")
+                      .groupby("area_id").agg(recommendations=("recommendation_id", "count"),
+                                              unanswered=("unanswered", "sum"), late=("late", "sum"))
+                      if not recs.empty else pd.DataFrame(columns=["recommendations", "unanswered",
+                                                                   "late"]))
+        out = frame.assign(
+            strands=frame["area_id"].map(plan["strands"]),
+            behind=frame["area_id"].map(plan["behind"]),
+            overdue_milestones=frame["area_id"].map(overdue),
+            overall_score=frame["area_id"].map(latest),
+            recommendations=frame["area_id"].map(rec_counts["recommendations"]),
+            unanswered=frame["area_id"].map(rec_counts["unanswered"]),
+            late=frame["area_id"].map(rec_counts["late"]),
+        )
+        has_plan = out["strands"].notna()
+        out.loc[has_plan, "overdue_milestones"] = out.loc[has_plan, "overdue_milestones"].fillna(0)
+        return out.reset_index(drop=True)
 
     def coverage(self) -> list[Block]:
         from . import charts
@@ -362,10 +424,15 @@ class OverviewReport:
 
         family = self._cut(self.results.inspection_family)
         if family.empty:
-            return [Block("markdown", Markdown("**No scored inspections**: areas cannot be "
-                                               "compared with their family groups."))]
-        return [Block("table", tables.family_table(family)),
-                Block("chart", charts.family_chart(family))]
+            blocks = [Block("markdown", Markdown("**No scored inspections**: areas cannot be "
+                                                 "compared with their family groups."))]
+        else:
+            blocks = [Block("table", tables.family_table(family)),
+                      Block("chart", charts.family_chart(family))]
+        responses = self._cut(self.results.inspection_responses)
+        if not responses.empty:
+            blocks.append(Block("table", tables.inspection_responses_table(responses)))
+        return blocks
 
     def funnels(self) -> list[Block]:
         from . import charts

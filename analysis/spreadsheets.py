@@ -43,6 +43,8 @@ from .files import atomic_write_bytes
 from .loader import Dataset
 from .pathways import PATHWAY_NAMES
 from .pipeline import Results
+from .progress import DUE_SOON_DAYS
+from .recommendations import STATE_RULE
 
 __all__ = [
     "MISSING",
@@ -84,17 +86,18 @@ _NOTES: tuple[tuple[str, str], ...] = (
           "is withheld too."),
     ("x", f"{MISSING} = not available: the data gave no figure or text, or none applies."),
     ("units", "Units: counts are numbers of people unless the heading says re-offences, "
-              "milestones or strands; (%) is a percentage; (points) is a difference between two "
-              "percentages in percentage points; days are calendar days."),
+              "milestones, strands or recommendations; (%) is a percentage; (points) is a "
+              "difference between two percentages in percentage points; days are calendar days."),
     ("progress", "Milestone state: overdue when the due date has passed without completion, due "
-                 "soon within 30 days of the as-of date. RAG: the latest progress return, else "
-                 "derived from the milestones."),
+                 f"soon within {DUE_SOON_DAYS} days of the as-of date. RAG: the latest progress "
+                 "return, else derived from the milestones."),
     ("smart", "SMART audit: specific (an aim is stated), measurable (a measure, a figure in the "
               "aim or a milestone target), time-bound (every milestone has a readable date), "
               "owned (a lead is named), partnered (partners are named); score = criteria met of 5."),
     ("inspection", "Inspection scores: percentage of sampled cases meeting each criterion; section "
                    "scores weight critical criteria twice important ones; overall = 30% assessment, "
                    "40% interventions, 30% initial outcomes (HMI Probation ESI 2003-06)."),
+    ("recommendations", STATE_RULE),
     ("rates", "Proven reoffending rate = reoffenders / offenders; 95% Wilson score interval; actual "
               "against predicted by a two-sided one-sample z-test at 5%."),
     ("ni18", "NI 18 target reoffenders = floor(E - 1.96 x sqrt(n x p x (1 - p))), where E is the "
@@ -248,6 +251,10 @@ def _pathway(value: object) -> object:
     return "; ".join(PATHWAY_NAMES.get(code, code).capitalize() for code in str(value).split(";") if code)
 
 
+def _capitalised(value: object) -> object:
+    return MISSING if _is_missing(value) else str(value).capitalize()
+
+
 def _label(value: object) -> object:
     return MISSING if _is_missing(value) else str(value).replace("_", " ")
 
@@ -393,6 +400,28 @@ SHEETS: tuple[_Spec, ...] = (
               _Col("family_mean", "Family mean (%)", decimals=1),
               _Col("family_size", "Areas in family"), _Col("rank_in_family", "Rank in family"),
               _Col("all_mean", "All areas mean (%)", decimals=1)), overview_only=True),
+    _Spec("recommendations_status", "Recommendations",
+          "Inspection recommendations against the action plan$$recommendations$$$$units$$$$x$$",
+          _SOURCE_INSPECTION, (
+              _Col("inspection_id", "Inspection ID"), _Col("recommendation_id", "Recommendation ID"),
+              _Col("number", "Number"), _Col("text", "Recommendation"),
+              _Col("state", "State", show=_capitalised),
+              _Col("addressed_by", "Strands named"),
+              _Col("answered_by", "Strands answering it by the as-of date"),
+              _Col("strand_states", "Strands' state"), _Col("reason", "Why"),
+              _Col("published", "Inspection published"), _Col("response_due", "Response due"),
+              _Col("due", "Implementation due"), _Col("due_source", "Due date from"),
+              _Col("days_late", "Days late", decimals=0),
+              _Col("response_overdue", "Unanswered past the response date", show=_yes_no))),
+    _Spec("inspection_responses", "Recommendations_by_inspection",
+          "Inspection recommendations by inspection$$recommendations$$$$units$$", _SOURCE_INSPECTION, (
+              _Col("inspection_id", "Inspection ID"), _Col("published", "Published"),
+              _Col("response_due", "Response due"), _Col("recommendations", "Recommendations"),
+              _Col("not_answered", "Not answered"), _Col("behind", "Answered but behind"),
+              _Col("on_track", "Answered and on track"), _Col("implemented", "Implemented"),
+              _Col("superseded", "Superseded"), _Col("late", "Past the implementation date"),
+              _Col("response_overdue", "Unanswered past the response date"),
+              _Col("unanswered_or_late", "Unanswered or late"))),
     _Spec("reoffending_rates", "Reoffending_rates",
           "Proven reoffending by cohort$$rates$$$$c$$$$units$$$$x$$", _SOURCE_REOFFENDING, (
               _Col("measure", "Measure"), _Col("cohort", "Cohort"),

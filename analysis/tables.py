@@ -681,3 +681,123 @@ def indicator_summary_table(indicators_status: pd.DataFrame, *,
     })
     return _build(body, title="Indicators against targets by area", subtitle=None, source=source,
                   right=["Met", "Not met", "No target"])
+
+
+# --------------------------------------------------------------------------- recommendations
+
+# The state's cue beside its word: unanswered is the worst, as a follow-up inspection reads it.
+_STATE_FILL = {
+    "not answered": ("#D4351C", "#FFFFFF"),
+    "answered but behind": ("#FFDD00", "#0B0C0C"),
+    "answered and on track": ("#00703C", "#FFFFFF"),
+}
+
+
+def _day(value: object) -> str:
+    return MISSING if value is None or pd.isna(value) else f"{pd.Timestamp(value):%-d %b %Y}"
+
+
+def _answering(frame: pd.DataFrame, strands_summary: pd.DataFrame | None) -> list[str]:
+    """Each recommendation's answering strands as 'title (RAG)', one per line."""
+    titles, rags = {}, {}
+    if not _empty(strands_summary):
+        titles = dict(zip(strands_summary["strand_id"], strands_summary["title"], strict=True))
+        rags = dict(zip(strands_summary["strand_id"], strands_summary["rag"], strict=True))
+    out = []
+    for answered in _column(frame, "answered_by"):
+        ids = [s for s in _text(answered).split(";") if s]
+        out.append("; ".join(f"{_text(titles.get(s, s))} ({_rag_label(rags.get(s))})" for s in ids)
+                   or "none")
+    return out
+
+
+def recommendations_table(recommendations_status: pd.DataFrame,
+                          strands_summary: pd.DataFrame | None = None,
+                          inspections: pd.DataFrame | None = None, *,
+                          source: str = _SOURCE_INSPECTION) -> GT | None:
+    """Each recommendation, grouped by inspection, unanswered first: its state (word and colour),
+    the strands answering it with their RAG, its due date and days late.
+
+    Takes Results.recommendations_status (already in state order); strands_summary gives the
+    strands' titles and inspections the inspections' titles. None for empty input.
+    """
+    from .recommendations import STATE_RULE
+
+    if _empty(recommendations_status):
+        return None
+    frame = recommendations_status.reset_index(drop=True)
+    titles = ({} if _empty(inspections) else
+              dict(zip(inspections["inspection_id"], inspections["title"], strict=True)))
+    body = _labelled(frame, {
+        "Inspection": lambda f: [_text(titles.get(i, i)) for i in f["inspection_id"]],
+        "No.": lambda f: [_text(n) or MISSING for n in f["number"]],
+        "Recommendation": lambda f: [_text(t) for t in f["text"]],
+        "State": lambda f: [_text(s).capitalize() for s in f["state"]],
+        "Strands answering it (RAG)": lambda f: _answering(f, strands_summary),
+        "Due": lambda f: [_day(d) for d in f["due"]],
+        "Days late": lambda f: [
+            MISSING if pd.isna(d) else (f"{int(d):,}" if d > 0 else "not yet due")
+            for d in f["days_late"]],
+    })
+    gt = _build(body, title="Inspection recommendations against the action plan",
+                subtitle=_area_subtitle(frame), source=source, right=["No.", "Days late"],
+                group="Inspection", notes=[STATE_RULE])
+    for state, (fill, ink) in _STATE_FILL.items():
+        rows = [i for i, s in enumerate(frame["state"]) if s == state]
+        if rows:
+            gt = gt.tab_style(style=[style.fill(color=fill), style.text(color=ink, weight="bold")],
+                              locations=loc.body(columns="State", rows=rows))
+    return gt
+
+
+def inspection_responses_table(inspection_responses: pd.DataFrame, *,
+                               source: str = _SOURCE_INSPECTION) -> GT | None:
+    """Per inspection: recommendations by state and how many are unanswered or late.
+
+    Takes Results.inspection_responses. None for empty input.
+    """
+    if _empty(inspection_responses):
+        return None
+    frame = inspection_responses.reset_index(drop=True)
+    counts = ("recommendations", "not_answered", "behind", "on_track", "implemented", "superseded",
+              "late", "unanswered_or_late")
+    labels = ("Recommendations", "Not answered", "Answered, behind", "Answered, on track",
+              "Implemented", "Superseded", "Past due", "Unanswered or late")
+    columns: dict[str, Callable[[pd.DataFrame], Sequence[object]]] = {
+        "Area": lambda f: [_area_label(a) for a in f["area_id"]],
+        "Inspection": lambda f: [_text(i) for i in f["inspection_id"]],
+        "Published": lambda f: [_day(d) for d in f["published"]],
+        "Response due": lambda f: [_day(d) for d in f["response_due"]],
+    }
+    for name, label in zip(counts, labels, strict=True):
+        columns[label] = lambda f, name=name: [_number(v, 0) for v in f[name]]
+    body = _labelled(frame, columns)
+    return _build(body, title="Inspection recommendations by inspection", subtitle=None,
+                  source=source, right=list(labels))
+
+
+def glance_table(glance: pd.DataFrame, *, source: str = "Source: area action plans and HMI Probation "
+                 "inspection reports; workbook analysis.") -> GT | None:
+    """Each area in one row: strands and how many are behind, overdue milestones, latest overall
+    inspection score, and recommendations unanswered or late. Takes OverviewReport.glance()."""
+    if _empty(glance):
+        return None
+    frame = glance.reset_index(drop=True)
+
+    def recs(f: pd.DataFrame) -> list[str]:
+        return [MISSING if pd.isna(n) else f"{int(u)} of {int(n)}" for u, n in
+                zip(f["unanswered"], f["recommendations"], strict=True)]
+
+    body = _labelled(frame, {
+        "Area": lambda f: [_text(v) for v in f["name"]],
+        "Strands": lambda f: [_number(v, 0) for v in f["strands"]],
+        "Strands red or amber": lambda f: [_number(v, 0) for v in f["behind"]],
+        "Milestones overdue": lambda f: [_number(v, 0) for v in f["overdue_milestones"]],
+        "Latest inspection score (%)": lambda f: [_number(v, 0) for v in f["overall_score"]],
+        "Recommendations without a strand": recs,
+        "Recommendations past due": lambda f: [_number(v, 0) for v in f["late"]],
+    })
+    return _build(body, title="Areas at a glance", subtitle=None, source=source,
+                  right=[c for c in body.columns if c != "Area"],
+                  notes=[f"{MISSING} = the area has no action plan, no scored inspection or no "
+                         "recorded recommendations."])

@@ -65,8 +65,9 @@ def test_cover_contents_notes_then_one_table_per_sheet(glos, example):
     _, wb = glos
     assert wb.sheetnames[:3] == ["Cover", "Contents", "Notes"]
     assert wb.sheetnames[3:] == ["Strands", "SMART_audit", "Milestones", "Pathway_coverage", "Lead_load",
-                                 "Inspection_criteria", "Inspection_sections", "Reoffending_rates",
-                                 "Indicators", "Completeness"]
+                                 "Inspection_criteria", "Inspection_sections", "Recommendations",
+                                 "Recommendations_by_inspection", "Reoffending_rates", "Indicators",
+                                 "Completeness"]
     # Tables with no rows for the area are left out and named on the cover.
     cover = " ".join(sheet_text(wb["Cover"]))
     assert "NI 18 reoffending targets" in cover and "Funnel plot" in cover
@@ -95,8 +96,9 @@ def test_notes_explain_the_shorthand_methods_and_units(glos):
     assert list(notes["Note number"]) == list(range(1, len(notes) + 1))
     text = " ".join(notes["Note text"])
     for phrase in (f"{MARKER} = withheld", f"{MISSING} = not available", "Units:", "Wilson",
-                   "Spiegelhalter", "XmR", "SMART"):
+                   "Spiegelhalter", "XmR", "SMART", "twelve months after publication"):
         assert phrase in text
+    assert "due soon within 90 days" in text  # the same window the reports use (DUE_SOON_DAYS)
     # A title's "[note n]" points at a note that exists.
     titles = [ws["A1"].value for ws in wb.worksheets[3:]]
     cited = {int(n) for t in titles for n in re.findall(r"\[note (\d+)\]", t)}
@@ -133,6 +135,14 @@ def test_cell_values_match_the_results(glos, example):
         assert got == pytest.approx(round(float(value), 1))
     # A printed rate without counts: the counts are not available, not withheld.
     assert set(rates["Offenders"]) == {MISSING}
+
+    # Gloucestershire's 2005 inspections: 15 recommendations, 10 without a strand, the Board's
+    # response due three months after January 2005 publication.
+    recs = table_rows(wb["Recommendations"])
+    assert len(recs) == 15 and (recs["State"] == "Not answered").sum() == 10
+    assert set(recs["Response due"]) == {"2005-04-01"} and set(recs["Implementation due"]) == {"2006-01-01"}
+    per = table_rows(wb["Recommendations_by_inspection"]).set_index("Inspection ID")
+    assert (per.at["glos-esi-2005", "Recommendations"], per.at["glos-esi-2005", "Not answered"]) == (10, 8)
 
     milestones = table_rows(wb["Milestones"])
     assert len(milestones) == len(mine["milestones_status"])

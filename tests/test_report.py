@@ -1,0 +1,83 @@
+"""The report sections built from the results: what a reader sees, checked on the example data."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+
+from analysis.report import AreaReport, OverviewReport
+
+from .conftest import EXAMPLE
+from .report_builds import EXAMPLE_AS_OF, example_build
+
+
+@pytest.fixture(scope="module")
+def glos() -> AreaReport:
+    return AreaReport.build(EXAMPLE, "gloucestershire", EXAMPLE_AS_OF)
+
+
+def test_summary_counts_recommendations_without_a_strand(glos):
+    summary = glos.summary()[0].content.body
+    assert ("**Recommendations:** 10 of 15 without a strand of the action plan; 0 past their due "
+            "date.") in summary
+
+
+def test_recommendations_section_opens_with_the_sentence_then_the_table(glos):
+    blocks = glos.recommendations()
+    assert [b.kind for b in blocks] == ["markdown", "table"]
+    sentence = blocks[0].content.body
+    assert sentence.startswith("**Of 15 recommendations from 2 inspections, 5 have a strand")
+    assert "10 have no strand at all" in sentence and "1 April 2005" in sentence
+
+
+def test_an_area_never_inspected_says_so_instead_of_an_empty_table():
+    plymouth = AreaReport.build(EXAMPLE, "plymouth", EXAMPLE_AS_OF)
+    [block] = plymouth.recommendations()
+    assert block.kind == "markdown" and "No inspection of Plymouth Community Safety Partnership is recorded" in block.content.body
+
+
+def test_overview_glance_gives_each_area_its_recommendations():
+    overview = OverviewReport.build(EXAMPLE, EXAMPLE_AS_OF)
+    glance = overview.glance().set_index("area_id")
+    row = glance.loc["gloucestershire"]
+    assert (row["recommendations"], row["unanswered"], row["late"]) == (15, 10, 0)
+    assert (row["strands"], row["overall_score"]) == (18, pytest.approx(68.1))
+    assert glance["recommendations"].isna().sum() == len(glance) - 1  # no other area was inspected
+
+
+class _Rows(HTMLParser):
+    """The text of each table row of a page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.rows: list[str] = []
+        self._row: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self._row = []
+
+    def handle_endtag(self, tag):
+        if tag == "tr" and self._row is not None:
+            self.rows.append(" ".join(" ".join(self._row).split()))
+            self._row = None
+
+    def handle_data(self, data):
+        if self._row is not None:
+            self._row.append(data)
+
+
+def test_gloucestershire_report_shows_which_recommendations_the_plan_leaves_unanswered(
+        tmp_path_factory):
+    html = (example_build(tmp_path_factory).out_dir / "gloucestershire" / "gloucestershire.html")
+    parser = _Rows()
+    parser.feed(html.read_text(encoding="utf-8"))
+    unanswered = [r for r in parser.rows if "Not answered" in r]
+    assert len(unanswered) == 10
+    # Recommendation 10 of the ESI (victims) and 3 of the thematic (training) have no strand ...
+    assert any(r.startswith("10 Address victim issues") for r in unanswered)
+    assert any(r.startswith("3 Run a training programme") for r in unanswered)
+    # ... while 6 (risk of harm) is answered by the public protection strand, which is behind.
+    [six] = [r for r in parser.rows if r.startswith("6 Quickly set up monitoring")]
+    assert "Answered but behind" in six and "Manage risk of harm better" in six and "(Amber)" in six
