@@ -595,7 +595,8 @@ def _fingerprints(dataset: Dataset, results: Results, keys: list[str],
         is in (other areas' counts move the limits and the dots), every area's criterion scores
         under the frameworks it was inspected against (the comparison means on its criterion
         chart), and its family groups' rows of the family comparison (carried by
-        Results.for_area, though the area report does not show it today).
+        Results.for_area, though the area report does not show it today); and the strands that
+        answer its recommendations, which may be in a region's plan (their titles and RAG).
     The overview's data is every row of every raw and derived table: it shows all areas.
     Row positions (source_row) are left out. Code is analysis/**.py, templates and frameworks;
     environment is the package version, Python and the installed versions of the package's
@@ -610,6 +611,7 @@ def _fingerprints(dataset: Dataset, results: Results, keys: list[str],
     shared = [derived["funnel"].groups(["measure", "cohort"]),
               derived["inspection_criteria"].groups(["framework"]),
               derived["inspection_family"].groups(["family_group"])]
+    answering = _answering_strands(results)
     code, environment = _code_digest(), _environment_digest()
     notebooks: dict[Path, str] = {}
     out: dict[str, dict[str, str]] = {}
@@ -624,6 +626,8 @@ def _fingerprints(dataset: Dataset, results: Results, keys: list[str],
             for digests, members in shared:
                 for group in sorted(members.get(key, ())):
                     data.update(digests[group])
+            if key in answering:
+                data.update(derived["strands_summary"].digest(answering[key]))
         params = dict(settings[OVERVIEW if key == OVERVIEW else "area"])
         notebook = Path(params.pop("notebook"))
         if notebook not in notebooks:
@@ -633,6 +637,19 @@ def _fingerprints(dataset: Dataset, results: Results, keys: list[str],
                  "parameters": hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()}
         whole = json.dumps({"scheme": FINGERPRINT_SCHEME, "report": key, **parts}, sort_keys=True)
         out[key] = {"fingerprint": hashlib.sha256(whole.encode()).hexdigest(), **parts}
+    return out
+
+
+def _answering_strands(results: Results) -> dict[str, np.ndarray]:
+    """Positions in strands_summary of the strands answering each area's recommendations."""
+    recs, strands = results.recommendations_status, results.strands_summary
+    if recs.empty or strands.empty:
+        return {}
+    position = {s: i for i, s in enumerate(strands["strand_id"])}
+    out: dict[str, np.ndarray] = {}
+    for area_id, answered in recs.dropna(subset=["answered_by"]).groupby("area_id")["answered_by"]:
+        ids = {s for value in answered for s in value.split(";")}
+        out[str(area_id)] = np.array(sorted(position[s] for s in ids if s in position), dtype="int64")
     return out
 
 

@@ -278,8 +278,9 @@ class AreaReport:
         if recs.empty:
             return [Block("markdown", self.missing("recommendations"))]
         blocks = [Block("markdown", Markdown(f"**{text(headline(recs))}**"))]
-        blocks.append(Block("table", tables.recommendations_table(recs, t["strands_summary"],
-                                                                  inspections)))
+        # Every area's strands: a region's plan may answer the area's recommendations.
+        blocks.append(Block("table", tables.recommendations_table(
+            recs, self.results.strands_summary, inspections)))
         return blocks
 
     # -- Reoffending -------------------------------------------------------------------------

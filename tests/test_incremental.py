@@ -171,3 +171,17 @@ def test_row_positions_and_unrelated_areas_do_not_change_a_fingerprint(valid_cop
               "better\narea-b,2003/04,PSR timeliness,50,90,65,England and Wales average,percent,higher\n")
     after = _fingerprints(valid_copy)
     assert {key for key in before if before[key] != after[key]} == {"area-b", "overview"}
+
+
+def test_a_regions_strand_answering_an_areas_recommendation_is_part_of_that_areas_report(
+        valid_copy: Path) -> None:
+    with (valid_copy / "plans.csv").open("a", encoding="utf-8") as file:
+        file.write("plan-r,region-a,Regional plan 2005/06,2005-04-01,2006-03-31\n")
+    with (valid_copy / "strands.csv").open("a", encoding="utf-8") as file:
+        file.write("s-region,plan-r,Accommodation,Regional housing gateway,Gateway open,,,ROM,Councils\n")
+    _edit_csv(valid_copy / "recommendations.csv", ",s-accm,", ",s-accm;s-region,")
+    before = _fingerprints(valid_copy)
+    _edit_csv(valid_copy / "strands.csv", "Regional housing gateway", "Regional accommodation gateway")
+    after = _fingerprints(valid_copy)
+    # area-a's recommendations table shows the regional strand's title.
+    assert {key for key in before if before[key] != after[key]} == {"region-a", "area-a", "overview"}
