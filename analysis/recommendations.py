@@ -59,6 +59,23 @@ def _strand_state(strand_id: str, strand: pd.Series) -> str:
     return f"{strand_id} {rag}" + (f" ({'; '.join(why)})" if why else "")
 
 
+def _judge(named: list[str], status: str, wanted: set[str], begins: dict, rag: dict,
+           described: dict, today: pd.Timestamp) -> tuple[str, str, list[str], list[str]]:
+    """One recommendation's state, the reason, the strands answering it and their states."""
+    # A strand counts from the day its plan starts: before then nothing answered the report.
+    in_force = [s for s in named if s in wanted and begins[s] <= today]
+    states = [described[s] for s in in_force]
+    if status in ("implemented", "superseded"):
+        return status, f"recorded as {status}", in_force, states
+    if not in_force:
+        return ("not answered", "no strand of an action plan answers it" if not named else
+                "its strands' plans start after the as-of date", in_force, states)
+    behind = [d for s, d in zip(in_force, states, strict=True) if rag[s] != "green"]
+    if behind:
+        return "answered but behind", "; ".join(behind), in_force, states
+    return "answered and on track", "; ".join(states), in_force, states
+
+
 def _number_key(value: object) -> tuple[int, str]:
     text = str(value) if isinstance(value, str) else ""
     return (int(text), "") if text.isdigit() else (10**9, text)
@@ -90,56 +107,47 @@ def recommendation_status(recommendations: pd.DataFrame, inspections: pd.DataFra
     starts = pd.to_datetime(plans.set_index("plan_id")["starts"])
     strands = (strands_summary.set_index("strand_id") if "strand_id" in strands_summary
                else pd.DataFrame(columns=["plan_id", "rag"]))
-    records = []
-    for i, rec in recs.iterrows():
-        named = _split(rec["addressed_by"])
-        # A strand counts from the day its plan starts: before then nothing answered the report.
-        in_force = [s for s in named if s in strands.index
-                    and starts.get(strands.at[s, "plan_id"], today) <= today]
-        states = [_strand_state(s, strands.loc[s]) for s in in_force]
-        behind = [s for s in in_force if strands.at[s, "rag"] != "green"]
-        status = rec["status"] if isinstance(rec["status"], str) else ""
-        if status in ("implemented", "superseded"):
-            state, reason = status, f"recorded as {status}"
-        elif not in_force:
-            state = "not answered"
-            reason = ("no strand of an action plan answers it" if not named else
-                      "its strands' plans start after the as-of date")
-        elif behind:
-            state = "answered but behind"
-            reason = "; ".join(st for s, st in zip(in_force, states, strict=True) if s in behind)
-        else:
-            state, reason = "answered and on track", "; ".join(states)
-        given_due = pd.Timestamp(rec["due"]) if pd.notna(rec["due"]) else None
-        due = given_due if given_due is not None else published[i] + pd.DateOffset(
-            months=IMPLEMENTATION_MONTHS)
-        response_due = published[i] + pd.DateOffset(months=RESPONSE_MONTHS)
-        open_ = state not in ("implemented", "superseded")
-        days_late = max(0, (today - due).days) if open_ else pd.NA
-        records.append({
-            "recommendation_id": rec["recommendation_id"],
-            "inspection_id": rec["inspection_id"],
-            "area_id": insp.at[rec["inspection_id"], "area_id"],
-            "state": state,
-            "addressed_by": ";".join(named) if named else pd.NA,
-            "due": due,
-            "days_late": days_late,
-            "number": rec["number"],
-            "text": rec["text"],
-            "status": status or pd.NA,
-            "published": published[i],
-            "response_due": response_due,
-            "due_source": "given" if given_due is not None else
-                          f"{IMPLEMENTATION_MONTHS} months after publication",
-            "late": bool(open_ and days_late > 0),
-            "response_overdue": state == "not answered" and today > response_due,
-            "answered_by": ";".join(in_force) if in_force else pd.NA,
-            "strand_states": "; ".join(states) if states else pd.NA,
-            "reason": reason,
-            "as_of": today,
-        })
-    out = pd.DataFrame.from_records(records, columns=COLUMNS)
-    out["days_late"] = out["days_late"].astype("Int64")
+    named_by = recs["addressed_by"].map(_split)
+    wanted = {s for names in named_by for s in names} & set(strands.index)
+    # Once per strand, not once per recommendation naming it.
+    begins = {s: starts.get(strands.at[s, "plan_id"], today) for s in wanted}
+    rag = {s: strands.at[s, "rag"] for s in wanted}
+    described = {s: _strand_state(s, strands.loc[s]) for s in wanted}
+    status = recs["status"].where(recs["status"].isin(["open", "implemented", "superseded"]))
+    judged = [_judge(named, str(given) if isinstance(given, str) else "", wanted, begins, rag,
+                     described, today) for named, given in zip(named_by, status, strict=True)]
+    state = pd.Series([j[0] for j in judged], index=recs.index, dtype="object")
+    given_due = pd.to_datetime(recs["due"])
+    due = given_due.fillna(published + pd.DateOffset(months=IMPLEMENTATION_MONTHS))
+    response_due = published + pd.DateOffset(months=RESPONSE_MONTHS)
+    still_open = ~state.isin(["implemented", "superseded"])
+    days_late = (today - due).dt.days.clip(lower=0).astype("Int64").where(still_open, pd.NA)
+
+    def joined(values: list[list[str]], sep: str) -> list[object]:
+        return [sep.join(v) if v else pd.NA for v in values]
+
+    out = pd.DataFrame({
+        "recommendation_id": recs["recommendation_id"],
+        "inspection_id": recs["inspection_id"],
+        "area_id": recs["inspection_id"].map(insp["area_id"]),
+        "state": state,
+        "addressed_by": joined(list(named_by), ";"),
+        "due": due,
+        "days_late": days_late,
+        "number": recs["number"],
+        "text": recs["text"],
+        "status": status,
+        "published": published,
+        "response_due": response_due,
+        "due_source": given_due.notna().map(
+            {True: "given", False: f"{IMPLEMENTATION_MONTHS} months after publication"}),
+        "late": (still_open & (days_late.fillna(0) > 0)).astype(bool),
+        "response_overdue": ((state == "not answered") & (response_due < today)).astype(bool),
+        "answered_by": joined([j[2] for j in judged], ";"),
+        "strand_states": joined([j[3] for j in judged], "; "),
+        "reason": [j[1] for j in judged],
+        "as_of": today,
+    }, columns=COLUMNS)
     order = out["state"].map(STATES.index)
     number = out["number"].map(_number_key)
     # Within a state, oldest inspection first: its recommendations have waited longest.

@@ -1,4 +1,4 @@
-"""``python -m bench [--quick] [--only aggregation|build] [--areas N] [--repeats R]``.
+"""``python -m bench [--quick] [--only aggregation|build|analysis] [--areas N] [--repeats R]``.
 
 Always exits 0: the bench reports figures and PASS/FAIL per target, it does not assert.
 """
@@ -12,7 +12,7 @@ import traceback
 
 from rich.console import Console
 
-from . import aggregation, builds
+from . import aggregation, analysis, builds
 from .common import BENCH, Row, machine
 from .report import print_table, write_markdown
 
@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true",
                         help="fast check: 1M rows only and 10 areas (writes bench/results-quick.md)")
-    parser.add_argument("--only", choices=("aggregation", "build"), help="run one part only")
+    parser.add_argument("--only", choices=("aggregation", "build", "analysis"), help="run one part only")
     parser.add_argument("--areas", type=int, help="areas to build (default 50, 10 with --quick)")
     parser.add_argument("--repeats", type=int, help="aggregation runs per variant (default 3, 1 quick)")
     args = parser.parse_args(argv)
@@ -47,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         parts.append(("1. aggregation", lambda: aggregation.run(sizes, repeats, say)))
     if args.only in (None, "build"):
         parts.append(("2-3. build", lambda: builds.run(areas, say)))
+    if args.only in (None, "analysis"):
+        national = 100 if args.quick else 500
+        parts.append(("4. analysis", lambda: analysis.run(national, repeats, say)))
     for name, part in parts:
         say(f"[bold]{name}[/]")
         try:

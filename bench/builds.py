@@ -44,7 +44,8 @@ def dataset(areas: int, say) -> tuple[Path, list[str]]:
     from analysis.synth import synthesise
 
     folder = DATA / f"build-a{areas}-q{QUARTERS}-s{SEED}"
-    if not (folder / "reoffending.csv").is_file():
+    # recommendations.csv arrived later: a folder cached before it is generated again.
+    if not (folder / "recommendations.csv").is_file():
         say(f"generating {areas} areas × {QUARTERS} quarters in {folder} ...")
         synthesise(folder, areas=areas, quarters=QUARTERS, seed=SEED, first_quarter=FIRST_QUARTER)
     with (folder / "areas.csv").open(encoding="utf-8", newline="") as handle:

@@ -34,7 +34,8 @@ def test_recommendations_section_opens_with_the_sentence_then_the_table(glos):
 def test_an_area_never_inspected_says_so_instead_of_an_empty_table():
     plymouth = AreaReport.build(EXAMPLE, "plymouth", EXAMPLE_AS_OF)
     [block] = plymouth.recommendations()
-    assert block.kind == "markdown" and "No inspection of Plymouth Community Safety Partnership is recorded" in block.content.body
+    assert block.kind == "markdown"
+    assert "No inspection of Plymouth Community Safety Partnership is recorded" in block.content.body
 
 
 def test_overview_glance_gives_each_area_its_recommendations():
