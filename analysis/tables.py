@@ -20,11 +20,14 @@ from .progress import RAG_RULE
 __all__ = [
     "completeness_table",
     "criteria_table",
+    "glance_table",
     "indicators_table",
+    "inspection_responses_table",
     "lead_load_table",
     "ni18_table",
     "ni30_table",
     "rates_table",
+    "recommendations_table",
     "sections_table",
     "show_table",
     "smart_audit_table",
@@ -783,18 +786,14 @@ def glance_table(glance: pd.DataFrame, *, source: str = "Source: area action pla
     if _empty(glance):
         return None
     frame = glance.reset_index(drop=True)
-
-    def recs(f: pd.DataFrame) -> list[str]:
-        return [MISSING if pd.isna(n) else f"{int(u)} of {int(n)}" for u, n in
-                zip(f["unanswered"], f["recommendations"], strict=True)]
-
     body = _labelled(frame, {
         "Area": lambda f: [_text(v) for v in f["name"]],
         "Strands": lambda f: [_number(v, 0) for v in f["strands"]],
         "Strands red or amber": lambda f: [_number(v, 0) for v in f["behind"]],
         "Milestones overdue": lambda f: [_number(v, 0) for v in f["overdue_milestones"]],
         "Latest inspection score (%)": lambda f: [_number(v, 0) for v in f["overall_score"]],
-        "Recommendations without a strand": recs,
+        "Recommendations": lambda f: [_number(v, 0) for v in f["recommendations"]],
+        "Recommendations without a strand": lambda f: [_number(v, 0) for v in f["unanswered"]],
         "Recommendations past due": lambda f: [_number(v, 0) for v in f["late"]],
     })
     return _build(body, title="Areas at a glance", subtitle=None, source=source,

@@ -180,6 +180,8 @@ ALL: list[Callable[[Results], GT | None]] = [
     lambda r: tables.ni30_table(r.ni30_progress),
     lambda r: tables.indicators_table(r.indicators_status),
     lambda r: tables.completeness_table(r.completeness),
+    lambda r: tables.recommendations_table(r.recommendations_status, r.strands_summary),
+    lambda r: tables.inspection_responses_table(r.inspection_responses),
 ]
 NAMES = [
     "strands",
@@ -192,6 +194,8 @@ NAMES = [
     "ni30",
     "indicators",
     "completeness",
+    "recommendations",
+    "responses",
 ]
 
 
@@ -239,3 +243,28 @@ def test_show_table_is_deterministic(monkeypatch: pytest.MonkeyPatch, example: R
     assert bundle["text/plain"] == "[Table: Made elsewhere]"
     tables.show_table(None)
     assert "no data" in shown[-1][0].data
+
+
+def test_recommendations_table_unanswered_first_with_strands_and_their_rag(example: Results) -> None:
+    mine = example.for_area("gloucestershire")
+    page = _html(tables.recommendations_table(mine["recommendations_status"], example.strands_summary,
+                                              load_dataset(EXAMPLE).table("inspections")))
+    cells = _cells(page)
+    states = [c for c in cells if c in ("Not answered", "Answered but behind", "Answered and on track")]
+    assert states == ["Not answered"] * 8 + ["Answered but behind"] * 2 + ["Not answered"] * 2 + [
+        "Answered but behind"] * 3  # per inspection: the ESI's ten, then the thematic's five
+    assert "Build a GPA database of offender housing and support (Red)" in cells
+    assert cells.count("none") == 10 and cells.count("not yet due") == 15
+    assert "Effective Supervision Inspection thematic element" in page  # grouped by inspection title
+    assert "#D4351C" in page.upper()  # the colour cue beside the word
+
+
+def test_recommendations_table_escapes_text_and_counts_days_late() -> None:
+    status = pd.DataFrame({
+        "recommendation_id": ["r1"], "inspection_id": ["i"], "area_id": ["t"],
+        "state": ["not answered"], "number": ["1"], "text": [HOSTILE], "answered_by": [pd.NA],
+        "due": [pd.Timestamp("2006-01-01")], "days_late": pd.array([1234], dtype="Int64"),
+    })
+    page = _html(tables.recommendations_table(status))
+    assert "<script>" not in page and HOSTILE in _cells(page)
+    assert "1,234" in _cells(page) and "1 Jan 2006" in _cells(page)
