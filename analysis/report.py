@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 # What analysis.build writes once per build and the notebooks read (pickled dict: format, data_dir,
 # dataset, results). Bump when the content changes so an old snapshot is refused, not misread.
-SNAPSHOT_FORMAT = "reoffending-workbook-snapshot/1"
+SNAPSHOT_FORMAT = "reoffending-workbook-snapshot/2"  # 2: recommendations in Results
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
 
