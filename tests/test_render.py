@@ -264,6 +264,39 @@ def test_pdf_without_alt_text_still_renders(tmp_path: Path, caplog) -> None:
     assert len(pages) == 3
 
 
+def test_pdf_keeps_a_chart_with_its_heading_title_and_source(tmp_path: Path) -> None:
+    """A chart near the foot of a page moves whole to the next: heading, title, figure, source.
+
+    Seven filler paragraphs leave too little room for the chart on the first body page; before
+    the chart was kept together, its heading and title stayed behind and the figure went on.
+    """
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.bar(["a", "b"], [1, 2])
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    chart = [
+        new_output("display_data", data={"text/markdown": "**Chart title here**\n\nWhat it shows.",
+                                         "text/plain": "title"}),
+        new_output("display_data", data={"image/png": base64.b64encode(buffer.getvalue()).decode(),
+                                         "text/plain": "[Chart]"},
+                   metadata={"image/png": {"alt": "A bar chart"}}),
+        new_output("display_data", data={"text/markdown": "*Source: test data*", "text/plain": "s"}),
+    ]
+    filler = "\n\n".join(f"Filler paragraph {i} " + "words " * 60 for i in range(7))
+    nb = _unexecuted(tmp_path, [new_markdown_cell("## Filler\n\n" + filler),
+                                new_markdown_cell("## Chart section"), new_code_cell("", outputs=chart)])
+    pages = _pdf_text(render.render_pdf(nb, tmp_path / "r.pdf", **META).read_bytes())
+    on = {text: [i for i, page in enumerate(pages) if text in page][-1]  # [0] is the contents
+          for text in ("Chart section", "Chart title here", "Source: test data", "Filler paragraph 6")}
+    assert on["Chart section"] == on["Chart title here"] == on["Source: test data"]
+    assert on["Chart section"] == on["Filler paragraph 6"] + 1
+
+
 def test_remote_image_is_not_fetched(tmp_path: Path, caplog) -> None:
     cell = new_markdown_cell("## Logo\n\n![Force logo](https://example.org/logo.png)")
     nb = _unexecuted(tmp_path, [cell])

@@ -31,8 +31,75 @@ local function inline_image(img)
   return pandoc.RawInline('typst', image_call(img, 'wb-inline-image'))
 end
 
--- Two passes: lone images become figures before the remaining images are made inline.
+-- Does a block (or a block inside it) satisfy test?
+local function holds(block, test)
+  if test(block) then
+    return true
+  end
+  if block.t == 'Div' then
+    for _, inner in ipairs(block.content) do
+      if holds(inner, test) then
+        return true
+      end
+    end
+  end
+  return false
+end
+
+local function is_figure(b)
+  return b.t == 'RawBlock' and b.format == 'typst' and b.text:sub(1, 11) == '#wb-figure('
+end
+
+local function starts_with(kind)
+  return function(b)
+    return (b.t == 'Para' or b.t == 'Plain') and #b.content > 0 and b.content[1].t == kind
+  end
+end
+
+-- A chart is shown as its bold title, a caption, the figure and its italic source. They are
+-- kept in one unbreakable block so a page never ends with a title whose chart is overleaf.
+local function keep_charts_together(blocks)
+  local out = pandoc.List()
+  local i = 1
+  while i <= #blocks do
+    local figure = nil
+    if holds(blocks[i], starts_with('Strong')) then
+      if blocks[i + 1] and holds(blocks[i + 1], is_figure) then
+        figure = i + 1
+      elseif blocks[i + 2] and holds(blocks[i + 2], is_figure) then
+        figure = i + 2
+      end
+    end
+    if figure then
+      local last = figure
+      if blocks[figure + 1] and holds(blocks[figure + 1], starts_with('Emph')) then
+        last = figure + 1
+      end
+      out:insert(pandoc.RawBlock('typst', '#block(breakable: false, width: 100%)['))
+      for k = i, last do
+        out:insert(blocks[k])
+      end
+      out:insert(pandoc.RawBlock('typst', ']'))
+      i = last + 1
+    else
+      out:insert(blocks[i])
+      i = i + 1
+    end
+  end
+  return out
+end
+
+-- The notebook's cell and output wrappers carry no styling in the PDF. Unwrapped, a heading
+-- and the chart after it are siblings, so Typst's sticky headings keep them on one page.
+local function unwrap(div)
+  return div.content
+end
+
+-- Lone images become figures before the remaining images are made inline; then each chart's
+-- title, figure and source are kept together.
 return {
   { Para = lone_image, Plain = lone_image },
   { Image = inline_image },
+  { Div = unwrap },
+  { Blocks = keep_charts_together },
 }
