@@ -54,7 +54,7 @@ _TEMPLATES = Path(__file__).parent / "templates"
 _HTML_TEMPLATE = "workbook_html"
 _PANDOC_TEMPLATE = "workbook_pandoc"
 _TYPST_TEMPLATE = _TEMPLATES / "typst" / "workbook.typ"
-_ALT_FILTER = _TEMPLATES / "typst" / "alt-text.lua"
+_PDF_FILTER = _TEMPLATES / "typst" / "workbook.lua"
 _CONTENTS_MARKER = "<!--workbook:contents-->"
 
 _FIG_ALT = re.compile(r"^#\|\s*fig-alt:\s*(.+?)\s*$", re.MULTILINE)
@@ -122,7 +122,7 @@ def render_pdf(notebook: Path, out: Path, *, title: str, subtitle: str, stamp: s
             extra_args=[
                 "--standalone",
                 f"--template={_TYPST_TEMPLATE}",
-                f"--lua-filter={_ALT_FILTER}",
+                f"--lua-filter={_PDF_FILTER}",
                 "--shift-heading-level-by=-1",
                 "--wrap=preserve",
             ],

@@ -297,6 +297,20 @@ def test_pdf_keeps_a_chart_with_its_heading_title_and_source(tmp_path: Path) -> 
     assert on["Chart section"] == on["Filler paragraph 6"] + 1
 
 
+def test_pdf_tables_align_columns_of_figures_right_even_with_missing_cells() -> None:
+    pypandoc = pytest.importorskip("pypandoc")
+    table = ("<table><thead><tr><th colspan='3'>Areas at a glance</th></tr>"
+             "<tr><th>Area</th><th>Strands</th><th>Rating</th></tr></thead><tbody>"
+             "<tr><td>Derby</td><td>\u2013</td><td>Partly met</td></tr>"
+             "<tr><td>Gloucestershire</td><td>1,018</td><td>66</td></tr>"
+             "<tr><td>Plymouth</td><td>[c]</td><td>\u2212</td></tr></tbody></table>")
+    typst = pypandoc.convert_text(table, to="typst", format="html",
+                                  extra_args=[f"--lua-filter={render._PDF_FILTER}"])
+    # Area is text; Strands holds only figures, a dash and a withheld cell; Rating mixes words.
+    assert "align: (left,right,left,)" in typst
+    assert "table.cell(align: left, colspan: 3)[Areas at a glance]" in typst
+
+
 def test_remote_image_is_not_fetched(tmp_path: Path, caplog) -> None:
     cell = new_markdown_cell("## Logo\n\n![Force logo](https://example.org/logo.png)")
     nb = _unexecuted(tmp_path, [cell])

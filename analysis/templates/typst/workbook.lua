@@ -1,5 +1,9 @@
--- Pandoc Lua filter for the workbook PDF: pandoc's Typst writer drops image alt text,
--- so images are written as raw Typst calls that carry it (as a Typst string literal).
+-- Pandoc Lua filter for the workbook PDF (HTML -> Typst):
+-- 1. pandoc's Typst writer drops image alt text, so images are written as raw Typst calls that
+--    carry it (as a Typst string literal);
+-- 2. table columns of figures are right-aligned, text columns left-aligned;
+-- 3. the notebook's cell wrappers are dropped and each chart's title, figure and source are
+--    kept on one page.
 
 local function typst_string(s)
   s = s:gsub('\\', '\\\\'):gsub('"', '\\"'):gsub('\r', ''):gsub('\n', '\\n')
@@ -89,6 +93,59 @@ local function keep_charts_together(blocks)
   return out
 end
 
+-- Column alignment: numbers right, text left, decided per column so a column of figures stays
+-- aligned where some cells are missing ("–") or withheld ("[c]").
+local MISSING = { [''] = true, ['\u{2013}'] = true, ['\u{2014}'] = true, ['-'] = true,
+                  ['[c]'] = true, ['[x]'] = true }
+
+local function is_number(s)
+  s = s:gsub('^%s+', ''):gsub('%s+$', '')
+  s = s:gsub('^[+-]', ''):gsub('^\u{2212}', '')
+  s = s:gsub('^\u{00A3}', ''):gsub('^\u{20AC}', ''):gsub('^%$', '')
+  return s:match('^%d[%d,]*%.?%d*%%?$') ~= nil
+end
+
+local function align_columns(tbl)
+  local numbers, words = {}, {}
+  for _, body in ipairs(tbl.bodies) do
+    for _, row in ipairs(body.body) do
+      local col = 1
+      for _, cell in ipairs(row.cells) do
+        if cell.col_span == 1 then
+          local text = pandoc.utils.stringify(cell.contents)
+          if is_number(text) then
+            numbers[col] = true
+          elseif not MISSING[text:gsub('^%s+', ''):gsub('%s+$', '')] then
+            words[col] = true
+          end
+        end
+        col = col + cell.col_span
+      end
+    end
+  end
+  for i, spec in ipairs(tbl.colspecs) do
+    local align = (numbers[i] and not words[i]) and pandoc.AlignRight or pandoc.AlignLeft
+    tbl.colspecs[i] = { align, spec[2] }
+  end
+  -- A cell across several columns (title, group label, note, source) reads as text: left.
+  local function left_if_spanning(rows)
+    for _, row in ipairs(rows) do
+      for _, cell in ipairs(row.cells) do
+        if cell.col_span > 1 then
+          cell.alignment = pandoc.AlignLeft
+        end
+      end
+    end
+  end
+  left_if_spanning(tbl.head.rows)
+  for _, body in ipairs(tbl.bodies) do
+    left_if_spanning(body.head)
+    left_if_spanning(body.body)
+  end
+  left_if_spanning(tbl.foot.rows)
+  return tbl
+end
+
 -- The notebook's cell and output wrappers carry no styling in the PDF. Unwrapped, a heading
 -- and the chart after it are siblings, so Typst's sticky headings keep them on one page.
 local function unwrap(div)
@@ -100,6 +157,6 @@ end
 return {
   { Para = lone_image, Plain = lone_image },
   { Image = inline_image },
-  { Div = unwrap },
+  { Div = unwrap, Table = align_columns },
   { Blocks = keep_charts_together },
 }
