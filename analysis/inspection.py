@@ -14,12 +14,6 @@ def round_half_up(value: float) -> int:
     return math.floor(value + 0.5)
 
 
-def _with_values(scores: pd.DataFrame) -> pd.DataFrame:
-    """Without a scores file the loader derives no score or rating columns: every value is missing."""
-    missing = [c for c in ("score", "rating") if c not in scores]
-    return scores.reindex(columns=[*scores.columns, *missing]) if missing else scores
-
-
 def criterion_scores(scores: pd.DataFrame, inspections: pd.DataFrame) -> pd.DataFrame:
     """Every criterion of each inspection's framework with its score or rating.
 
@@ -28,7 +22,6 @@ def criterion_scores(scores: pd.DataFrame, inspections: pd.DataFrame) -> pd.Data
     does not give appears with no value, so gaps stay visible.
     """
     frames = []
-    scores = _with_values(scores)
     for _, insp in inspections.iterrows():
         framework = load_framework(insp["framework"])
         given = scores[scores["inspection_id"] == insp["inspection_id"]]
@@ -61,7 +54,6 @@ def section_scores(scores: pd.DataFrame, inspections: pd.DataFrame) -> pd.DataFr
     unrounded; `score` is given to one decimal and `agrees` compares our whole-number rounding
     with the printed score.
     """
-    scores = _with_values(scores)
     crit = criterion_scores(scores, inspections)
     records = []
     for (inspection_id, area_id, framework_id), group in crit.groupby(

@@ -66,7 +66,9 @@ class Dataset:
         if name in self.tables:
             return self.tables[name]
         columns = [c.name for c in TABLES[name].columns] + ["source_row"]
-        return pd.DataFrame(columns=columns)
+        # Derived columns too (a milestone's due_date, a score's rating), so analyses of a
+        # dataset without this file see the same columns as with an empty one.
+        return _derive(name, pd.DataFrame(columns=columns), self.tables)
 
 
 class DataInvalid(Exception):

@@ -76,19 +76,23 @@ def milestone_status(milestones: pd.DataFrame, strands: pd.DataFrame, plans: pd.
     return m[columns].reset_index(drop=True)
 
 
-def _derived_rag(group: pd.DataFrame) -> str | None:
-    live = group[group["state"] != "dropped"]
-    if live.empty:
-        return None
-    if (live["status"] == "missed").any() or (live["days_overdue"].fillna(0) > 90).any():
-        return "red"
-    dated = live[live["state"] != "undated"]
-    if (live["state"] == "overdue").any() or (live["quantity"] == "behind").any() or dated.empty:
-        return "amber"
-    return "green"
+def _derived_rags(ms: pd.DataFrame) -> pd.Series:
+    """RAG_RULE for every strand with milestones at once (strand_id -> red, amber, green or None)."""
+    live = ms["state"] != "dropped"
+    flags = pd.DataFrame({
+        "strand_id": ms["strand_id"],
+        "live": live,
+        "red": live & ((ms["status"] == "missed") | (ms["days_overdue"].fillna(0) > 90)),
+        "amber": live & ((ms["state"] == "overdue") | (ms["quantity"] == "behind")),
+        "dated": live & (ms["state"] != "undated"),
+    }).groupby("strand_id").any()
+    rag = np.select([~flags["live"], flags["red"], flags["amber"] | ~flags["dated"]],
+                    [None, "red", "amber"], default="green")
+    return pd.Series(rag, index=flags.index, dtype=object)
 
 
-def _smart(strand: pd.Series, ms: pd.DataFrame) -> tuple[list[str], list[str]]:
+def _smart(strand: pd.Series, milestones: int, undated: int, undated_dues: list,
+           quantitative: bool) -> tuple[list[str], list[str]]:
     met, missing = [], []
 
     def check(name: str, ok: bool, reason: str) -> None:
@@ -100,23 +104,25 @@ def _smart(strand: pd.Series, ms: pd.DataFrame) -> tuple[list[str], list[str]]:
     measure = strand.get("measure")
     has_measure = isinstance(measure, str) and measure.strip() != ""
     aim_has_figure = has_aim and any(ch.isdigit() for ch in aim)
-    quantitative = ms["target"].notna().any() if not ms.empty else False
     check("measurable", has_measure or aim_has_figure or quantitative,
           "no measure of success, no figure in the aim and no milestone target")
-    if ms.empty:
+    if not milestones:
         check("time-bound", False, "no milestones")
     else:
-        undated = ms[ms["due_date"].isna()]
-        reason = (f"{len(undated)} of {len(ms)} milestones have no readable date ("
-                  + ", ".join(repr(v) if isinstance(v, str) else "blank"
-                              for v in undated["due"].head(3))
-                  + (", ..." if len(undated) > 3 else "") + ")")
-        check("time-bound", undated.empty, reason)
+        reason = (f"{undated} of {milestones} milestones have no readable date ("
+                  + ", ".join(repr(v) if isinstance(v, str) else "blank" for v in undated_dues[:3])
+                  + (", ..." if undated > 3 else "") + ")")
+        check("time-bound", undated == 0, reason)
     lead = strand.get("lead")
     check("owned", isinstance(lead, str) and lead.strip() != "", "no lead named")
     partners = strand.get("partners")
     check("partnered", isinstance(partners, str) and partners.strip() != "", "no partners named")
     return met, missing
+
+
+_COUNTS = ("milestones", "complete", "met_on_time", "overdue", "due_soon", "undated", "dropped")
+STRAND_COLUMNS = ["strand_id", "plan_id", "area_id", "pathway", "pathways", "title", "lead",
+                  *_COUNTS, "rag", "rag_source", "smart_score", "smart_met", "smart_missing"]
 
 
 def strand_summary(strands: pd.DataFrame, plans: pd.DataFrame, milestones_status: pd.DataFrame,
@@ -136,40 +142,48 @@ def strand_summary(strands: pd.DataFrame, plans: pd.DataFrame, milestones_status
         p = progress[pd.to_datetime(progress["reported_on"]) <= today]
         latest = p.sort_values("reported_on").groupby("strand_id", as_index=False).last()
     latest = latest.set_index("strand_id")
+    # Every per-strand figure in one pass over the milestones, not one scan per strand.
+    ms = milestones_status
+    state = ms["state"]
+    counts = pd.DataFrame({
+        "strand_id": ms["strand_id"], "milestones": 1, "complete": state == "complete",
+        "met_on_time": ms["met_on_time"].astype(bool), "overdue": state == "overdue",
+        "due_soon": state == "due soon", "undated": state == "undated", "dropped": state == "dropped",
+        "quantitative": ms["target"].notna(), "no_date": ms["due_date"].isna(),
+    }).groupby("strand_id").agg({**{c: "sum" for c in _COUNTS}, "quantitative": "any", "no_date": "sum"})
+    # Time-bound asks for a readable date on every milestone, complete or dropped ones included.
+    undated_dues = ms.loc[ms["due_date"].isna()].groupby("strand_id")["due"].agg(lambda v: list(v[:3]))
+    derived = _derived_rags(ms) if len(ms) else pd.Series(dtype=object)
     records = []
     for _, strand in s.iterrows():
-        ms = milestones_status[milestones_status["strand_id"] == strand["strand_id"]]
-        met, missing = _smart(strand, ms)
-        if strand["strand_id"] in latest.index:
-            rag = latest.at[strand["strand_id"], "rag"]
-            reported = pd.Timestamp(latest.at[strand["strand_id"], "reported_on"]).date()
+        sid = strand["strand_id"]
+        n = {c: int(counts.at[sid, c]) if sid in counts.index else 0 for c in _COUNTS}
+        no_date = int(counts.at[sid, "no_date"]) if sid in counts.index else 0
+        met, missing = _smart(strand, n["milestones"], no_date, undated_dues.get(sid, []),
+                              bool(counts.at[sid, "quantitative"]) if sid in counts.index else False)
+        if sid in latest.index:
+            rag = latest.at[sid, "rag"]
+            reported = pd.Timestamp(latest.at[sid, "reported_on"]).date()
             rag_source = f"progress return {reported}"
         else:
-            rag, rag_source = _derived_rag(ms), "derived from milestones"
-            if rag is None:
-                rag_source = "no milestones"
+            rag = derived.get(sid)
+            rag_source = "derived from milestones" if rag is not None else "no milestones"
         records.append({
-            "strand_id": strand["strand_id"],
+            "strand_id": sid,
             "plan_id": strand["plan_id"],
             "area_id": strand["area_id"],
             "pathway": strand["pathway"],
             "pathways": strand.get("pathways", strand["pathway"]),
             "title": strand["title"],
             "lead": strand.get("lead"),
-            "milestones": len(ms),
-            "complete": int((ms["state"] == "complete").sum()),
-            "met_on_time": int(ms["met_on_time"].sum()),
-            "overdue": int((ms["state"] == "overdue").sum()),
-            "due_soon": int((ms["state"] == "due soon").sum()),
-            "undated": int((ms["state"] == "undated").sum()),
-            "dropped": int((ms["state"] == "dropped").sum()),
+            **n,
             "rag": rag,
             "rag_source": rag_source,
             "smart_score": len(met),
             "smart_met": "; ".join(met),
             "smart_missing": "; ".join(missing),
         })
-    return pd.DataFrame(records)
+    return pd.DataFrame(records, columns=STRAND_COLUMNS)
 
 
 def pathway_coverage(plans: pd.DataFrame, strands: pd.DataFrame,
@@ -199,12 +213,15 @@ def pathway_coverage(plans: pd.DataFrame, strands: pd.DataFrame,
                 "milestones": int(per_strand.reindex(mine["strand_id"].unique()).fillna(0).sum()),
                 "gap": mine.empty,
             })
-    return pd.DataFrame(records)
+    return pd.DataFrame(records, columns=["area_id", "plan_id", "pathway", "pathway_name", "kind",
+                                          "strands", "main_strands", "milestones", "gap"])
 
 
 def plan_gaps(coverage: pd.DataFrame) -> pd.DataFrame:
     """The gaps of each plan: pathways (of the seven) and cross-cutting themes with no strand."""
-    gaps = coverage[coverage["gap"]]
+    gaps = coverage[coverage["gap"].astype(bool)]
+    if gaps.empty:  # no plan, or every plan covers all twelve
+        return pd.DataFrame(columns=["area_id", "plan_id", "pathway_gaps", "theme_gaps"])
     return (gaps.groupby(["area_id", "plan_id"], sort=False)
             .agg(pathway_gaps=("pathway", lambda s: ";".join(c for c in s if c in SEVEN_PATHWAYS)),
                  theme_gaps=("pathway", lambda s: ";".join(c for c in s if c in CROSS_CUTTING)))

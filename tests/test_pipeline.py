@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from analysis.cli import app
 from analysis.loader import load_dataset
-from analysis.pipeline import EXPORTS, analyse
+from analysis.pipeline import EXPORTS, analyse, export
 
 from .conftest import EXAMPLE
 
@@ -93,3 +93,30 @@ def test_record_level_data_reach_the_same_cohort_table(tmp_path):
     results = analyse(load_dataset(tmp_path), as_of=date(2022, 1, 1))
     assert len(results.reoffending_rates) == 6  # 3 areas x 2 quarters, from records alone
     assert "predicted_variance" not in EXPORTS["reoffending_rates"]
+
+
+AS_OF = date(2005, 12, 31)
+OPTIONAL = ["plans", "strands", "milestones", "progress", "inspections", "inspection_scores",
+            "recommendations", "indicators", "reoffending"]
+
+
+@pytest.mark.parametrize("missing", OPTIONAL)
+def test_every_optional_file_may_be_left_out(valid_copy, tmp_path, missing):
+    """The contract makes every table but areas optional: analysis, export and every report
+    section still work, and the report says what is missing instead of failing."""
+    from analysis.report import AreaReport
+
+    # Leaving out a table also leaves out the tables that hang from it (their ids would dangle).
+    below = {"plans": ["strands", "milestones", "progress", "recommendations"],
+             "strands": ["milestones", "progress", "recommendations"],
+             "inspections": ["inspection_scores", "recommendations"]}
+    for name in [missing, *below.get(missing, [])]:
+        (valid_copy / f"{name}.csv").unlink()
+    dataset = load_dataset(valid_copy)
+    assert dataset.errors == []
+    written = export(analyse(dataset, as_of=AS_OF), tmp_path / "out")
+    assert len(written) == len(EXPORTS)
+    report = AreaReport.build(valid_copy, "area-a", AS_OF)
+    for section in (report.summary, report.progress, report.inspection, report.recommendations,
+                    report.reoffending, report.indicators, report.completeness):
+        assert section()

@@ -6,6 +6,7 @@ import pytest
 
 from analysis.dates import parse_due
 from analysis.loader import load_dataset
+from analysis.pathways import PATHWAYS
 from analysis.progress import (
     lead_load,
     milestone_status,
@@ -110,3 +111,15 @@ def test_gloucestershire_plan_covers_nine_pathways_and_one_lead_holds_most():
     # The plan itself says the ACO Interventions holds lead responsibility for the RRAP.
     assert top["lead"] == "ACO Interventions"
     assert top["share"] > 50
+
+
+def test_a_plan_covering_every_pathway_and_theme_has_no_gaps():
+    plans = pd.DataFrame({"plan_id": ["p"], "area_id": ["a"]})
+    codes = [p.code for p in PATHWAYS]
+    strands = pd.DataFrame({"strand_id": [f"s{i}" for i in range(len(codes))], "plan_id": "p",
+                            "pathway": codes, "pathways": codes})
+    milestones = pd.DataFrame({"strand_id": pd.Series(dtype=object)})
+    coverage = pathway_coverage(plans, strands, milestones)
+    assert len(coverage) == len(codes) and not coverage["gap"].any()
+    gaps = plan_gaps(coverage)
+    assert gaps.empty and list(gaps.columns) == ["area_id", "plan_id", "pathway_gaps", "theme_gaps"]
