@@ -44,6 +44,7 @@ from rich.table import Table
 
 from . import contract
 from .files import atomic_path, atomic_write_text
+from .labels import long_date
 from .loader import DataInvalid, Dataset, load_dataset
 from .pipeline import Results, analyse
 from .report import SNAPSHOT_FORMAT
@@ -477,7 +478,7 @@ def _job(key: str, name: str, notebook: Path, data_dir: Path, out_dir: Path, scr
         stale=(*(folder / f"{key}.{fmt}" for fmt in FORMATS), folder / _tables_name(key)),
         engine=engine,
         title=f"{name} – reducing reoffending report",
-        subtitle=f"As of {as_of.day} {as_of:%B %Y}",
+        subtitle=f"As of {long_date(as_of)}",
         stamp=f"reoffending-workbook {version_} · commit {commit} · {what} · as of "
               f"{as_of.isoformat()} · data {data_dir.name}",
         timeout=timeout,
@@ -1343,7 +1344,7 @@ def _write_index(result: BuildResult) -> None:
     built = sum(r.ok for r in result.areas)
     unchanged = sum(r.status == "unchanged" for r in result.reports)
     skipped = f" ({unchanged} unchanged since their last build, not rebuilt)" if unchanged else ""
-    as_of = f"{result.as_of.day} {result.as_of:%B %Y}"
+    as_of = long_date(result.as_of)
     page = f"""<!DOCTYPE html>
 <html lang="en-GB">
 <head>

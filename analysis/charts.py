@@ -29,6 +29,8 @@ from .disclosure import MARKER, THRESHOLD
 from .funnel import funnel_curve
 from .labels import area_label as _area_label
 from .labels import cell_text as _text
+from .labels import long_date as _long_date
+from .labels import plural as _plural
 from .pathways import CROSS_CUTTING, PATHWAY_NAMES, PATHWAYS
 
 __all__ = [
@@ -148,11 +150,6 @@ def _flags(series: pd.Series) -> np.ndarray:
 
 
 
-def _long_date(value: date | pd.Timestamp) -> str:
-    stamp = pd.Timestamp(value)
-    return f"{stamp.day} {stamp:%B %Y}"
-
-
 def _fmt(value: float, decimals: int = 1) -> str:
     if value is None or pd.isna(value):
         return "n/a"
@@ -170,10 +167,6 @@ def _join(items: Sequence[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
 def _wrap(text: str, width: int, max_lines: int = 3) -> str:

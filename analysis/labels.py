@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
 _SMALL_WORDS = {"and", "of", "the", "upon", "on", "in"}
@@ -10,6 +12,17 @@ _SMALL_WORDS = {"and", "of", "the", "upon", "on", "in"}
 def cell_text(value: object) -> str:
     """A cell as text: '' for None, NaN and NA, otherwise str(value)."""
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def plural(n: int, word: str, plural_form: str | None = None) -> str:
+    """'1 strand', '2 strands' ('3 cohorts are' with plural_form for irregular phrases)."""
+    return f"{n} {word if n == 1 else (plural_form or word + 's')}"
+
+
+def long_date(value: date | pd.Timestamp) -> str:
+    """'5 December 2005': the day without a leading zero, as GOV.UK style writes dates."""
+    stamp = pd.Timestamp(value)
+    return f"{stamp.day} {stamp:%B %Y}"
 
 
 def area_label(area_id: object) -> str:

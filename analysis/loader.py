@@ -364,12 +364,8 @@ def _check_plans(raw: _Raw, problems: list[Problem]) -> None:
                                         table="plans"))
 
 
-def _lineage(raws: dict[str, _Raw], area: str | None) -> set[str]:
+def _lineage(parent: dict, area: object) -> set[str]:
     """The area and every area above it (following parent_id), cycles cut."""
-    if "areas" not in raws or area is None:
-        return set()
-    frame = raws["areas"].frame
-    parent = dict(zip(frame["area_id"], frame.get("parent_id", pd.Series(dtype=object)), strict=False))
     seen: set[str] = set()
     while isinstance(area, str) and area not in seen:
         seen.add(area)
@@ -392,6 +388,8 @@ def _check_recommendations(raws: dict[str, _Raw], problems: list[Problem]) -> No
                    {s: plan_area.get(p) for s, p in zip(raws["strands"].frame.get("strand_id", []),
                                                         raws["strands"].frame.get("plan_id", []),
                                                         strict=False)})
+    areas = raws["areas"].frame if "areas" in raws else pd.DataFrame()
+    parent = dict(zip(areas.get("area_id", []), areas.get("parent_id", []), strict=False))
     seen: dict[tuple[str, str], int] = {}
     for row, rec in raw.frame.iterrows():
         inspection, number = _get(rec, "inspection_id"), _get(rec, "number")
@@ -410,12 +408,12 @@ def _check_recommendations(raws: dict[str, _Raw], problems: list[Problem]) -> No
                                     f"due before {inspection} was published ({when})",
                                     table="recommendations"))
         area = inspected.get(inspection)
-        related = _lineage(raws, area)
+        related = _lineage(parent, area)
         for strand in (s.strip() for s in (_get(rec, "addressed_by") or "").split(";")):
             owner = strand_area.get(strand)
             if not strand or owner is None or not isinstance(area, str):
                 continue  # unknown strands and inspections are reported by the exists rule
-            if owner not in related and area not in _lineage(raws, owner):
+            if owner not in related and area not in _lineage(parent, owner):
                 problems.append(Problem(raw.file, row, "addressed_by", strand, "other-area",
                                         f"strand {strand} is in a plan of {owner}, but {inspection} "
                                         f"inspected {area}", severity="warning",

@@ -7,6 +7,9 @@ from datetime import date
 
 import pandas as pd
 
+from .labels import long_date as _day
+from .labels import plural as _count
+
 log = logging.getLogger(__name__)
 
 # HM Inspectorate of Probation, Effective Supervision Inspection reports (e.g. Gloucestershire
@@ -37,10 +40,6 @@ def _split(value: object) -> list[str]:
     if not isinstance(value, str):
         return []
     return list(dict.fromkeys(p.strip() for p in value.split(";") if p.strip()))
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _strand_state(strand_id: str, strand: pd.Series) -> str:
@@ -184,10 +183,6 @@ def inspection_responses(recommendation_status_frame: pd.DataFrame) -> pd.DataFr
                       response_overdue=("response_overdue", "sum"),
                       unanswered_or_late=("unanswered_or_late", "sum"), as_of=("as_of", "first"))
     return out.sort_values(["area_id", "published", "inspection_id"], ignore_index=True)[columns]
-
-
-def _day(value: pd.Timestamp) -> str:
-    return f"{value.day} {value:%B %Y}"
 
 
 def headline(recommendation_status_frame: pd.DataFrame) -> str:

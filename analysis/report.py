@@ -15,6 +15,7 @@ import pandas as pd
 from . import __version__
 from .completeness import CONSEQUENCES
 from .disclosure import MARKER
+from .labels import plural as _count
 from .loader import DataInvalid, Dataset, load_dataset
 from .pathways import PATHWAY_NAMES, SEVEN_PATHWAYS
 from .periods import cohort_sort_key
@@ -104,10 +105,6 @@ def parameters_note(**params: object) -> Markdown:
     return Markdown(f"Every table behind this report's charts is published beside it as an accessible "
                     f"spreadsheet: [{workbook}]({workbook}).\n\n"
                     f"Made by reoffending-workbook {__version__} with {shown}.")
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _pct(value: float) -> str:

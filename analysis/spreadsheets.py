@@ -40,6 +40,7 @@ from gptables.core.wrappers import GPWorkbook, GPWorksheet
 from . import __version__
 from .disclosure import MARKER, THRESHOLD, marked
 from .files import atomic_write_bytes
+from .labels import long_date as _as_of_text
 from .loader import Dataset
 from .pathways import PATHWAY_NAMES
 from .pipeline import Results
@@ -579,10 +580,6 @@ def _write(path: Path, *, sheets: dict[str, GPTable], cover: Cover, as_of: date,
     atomic_write_bytes(path, buffer.getvalue())
     log.info("wrote %s (%d tables)", path, len(sheets))
     return path
-
-
-def _as_of_text(as_of: date) -> str:
-    return f"{as_of.day} {as_of:%B %Y}"
 
 
 def _target(path: str | Path, name: str) -> Path:
