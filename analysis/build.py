@@ -26,6 +26,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -86,7 +87,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _QUARTO_FORMAT = {"html": "html", "pdf": "typst"}
 _MARKER_TAGS = {"injected-parameters", "papermill-error-cell-tag"}
-_PORT_RACE = ("Address already in use", "Kernel died before replying to kernel_info")
+# A kernel that could not start: its ports taken (TCP only), or it died or hung before answering.
+_KERNEL_START = ("Address already in use", "Kernel died before replying to kernel_info",
+                 "Kernel didn't respond in")
 # Workers fork from a clean server process that has imported this module once (fast start, no
 # inherited threads or locks); "spawn" where there is no forkserver. Tests may use "fork".
 _START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
@@ -189,6 +192,7 @@ class _Job:
     stamp: str
     timeout: float
     snapshot: Path | None = None  # the validated data and results; the spreadsheet comes from it
+    sockets: Path | None = None  # a folder the build removes, for kernels' sockets (`_kernel_sockets`)
 
 
 def build(
@@ -261,19 +265,24 @@ def build(
     out_dir.mkdir(parents=True, exist_ok=True)
     done: dict[str, AreaResult] = dict(skipped)
     snapshot: Path | None = None
+    sockets: Path | None = None
     try:
         if todo:
             scratch.mkdir()
+            sockets = Path(tempfile.mkdtemp(prefix="wb-"))  # short: see `_kernel_sockets`
             # Always written: notebooks that take it skip re-validating, and every report's
             # spreadsheet is written from it.
             snapshot = _write_snapshot(out_dir, data_dir, dataset, results)
-            todo = [_with_snapshot(job, snapshot, declared) for job in todo]
+            todo = [dataclasses.replace(_with_snapshot(job, snapshot, declared), sockets=sockets)
+                    for job in todo]
             done.update(_execute_and_render(todo, jobs=jobs, timeout=timeout, progress=progress,
                                             client=client))
     finally:
         if client is not None:
             client.close()
         shutil.rmtree(scratch, ignore_errors=True)
+        if sockets is not None:
+            shutil.rmtree(sockets, ignore_errors=True)
         _remove_snapshot(snapshot)
 
     finished = datetime.now(UTC)
@@ -1069,41 +1078,75 @@ def _run_job(job: _Job, notify: Callable[[str], None] = lambda phase: None) -> A
 
 
 def _execute(job: _Job, execute: Callable[..., Any] | None = None) -> None:
-    """Run the notebook with papermill into the scratch path; retry once on a kernel port race."""
+    """Run the notebook with papermill into the scratch path; retry once if the kernel fails to start."""
     if execute is None:
         import papermill
 
         execute = papermill.execute_notebook
-    for attempt in (1, 2):
-        job.scratch.unlink(missing_ok=True)
-        try:
-            execute(
-                str(job.notebook),
-                str(job.scratch),
-                parameters=job.parameters,
-                kernel_name="python3",
-                execution_timeout=job.timeout,
-                cwd=str(job.notebook.parent),
-                progress_bar=False,
-                log_output=False,
-                # The kernel's own log ("running over TCP without encryption", the harmless
-                # KeyboardInterrupt at shutdown) would scatter over the progress bar; cell errors
-                # are still captured in the notebook and reported.
-                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-            )
-            return
-        except Exception as exc:
-            if attempt == 1 and _is_port_race(exc):
-                log.warning("%s: kernel start failed (%s); retrying once", job.key, exc)
-                continue
-            raise
+    with _kernel_sockets(job) as sockets:
+        for attempt in (1, 2):
+            job.scratch.unlink(missing_ok=True)
+            try:
+                execute(
+                    str(job.notebook),
+                    str(job.scratch),
+                    parameters=job.parameters,
+                    kernel_name="python3",
+                    execution_timeout=job.timeout,
+                    cwd=str(job.notebook.parent),
+                    progress_bar=False,
+                    log_output=False,
+                    # The kernel's own log ("running over TCP without encryption", the harmless
+                    # KeyboardInterrupt at shutdown) would scatter over the progress bar; cell
+                    # errors are still captured in the notebook and reported.
+                    extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+                    **_kernel_config(sockets, attempt),
+                )
+                return
+            except Exception as exc:
+                if attempt == 1 and _is_kernel_start_failure(exc):
+                    log.warning("%s: kernel failed to start (%s); retrying once", job.key,
+                                " ".join(str(exc).split())[:200])
+                    continue
+                raise
 
 
-def _is_port_race(exc: BaseException) -> bool:
-    """A ZMQ 'address already in use' (or the kernel dying before it answered) at kernel start."""
+@contextmanager
+def _kernel_sockets(job: _Job) -> Iterator[Path | None]:
+    """A private folder for the kernel's Unix sockets, removed afterwards (None on Windows).
+
+    jupyter_client finds "free" TCP ports, closes them and has the kernel bind them; with kernels
+    starting side by side another process can take a port in between, and the kernel dies at
+    start with "Address already in use" (it failed a CI run). Sockets in a folder of our own
+    cannot be taken. ZMQ has no Unix sockets on Windows, which keeps TCP and relies on the retry.
+    The folder sits in the build's own (`job.sockets`) when this machine has it, so sockets of a
+    kernel killed with its worker go when the build ends; a remote Dask worker uses its temp dir.
+    """
+    if sys.platform == "win32":
+        yield None
+        return
+    root = job.sockets if job.sockets is not None and job.sockets.is_dir() else None
+    # Short names: a socket path may be at most 104 bytes on macOS, whose temp dir is long.
+    folder = Path(tempfile.mkdtemp(prefix="k", dir=root))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _kernel_config(sockets: Path | None, attempt: int) -> dict[str, Any]:
+    if sockets is None:
+        return {}
+    from traitlets.config import Config
+
+    return {"config": Config({"KernelManager": {"transport": "ipc", "ip": str(sockets / f"s{attempt}")}})}
+
+
+def _is_kernel_start_failure(exc: BaseException) -> bool:
+    """A ZMQ error, or the kernel dying or not answering before the first cell ran."""
     seen: BaseException | None = exc
     while seen is not None:
-        if type(seen).__name__ == "ZMQError" or any(text in str(seen) for text in _PORT_RACE):
+        if type(seen).__name__ == "ZMQError" or any(text in str(seen) for text in _KERNEL_START):
             return True
         seen = seen.__cause__ or seen.__context__
     return False

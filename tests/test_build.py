@@ -8,6 +8,7 @@ import pickle
 import shutil
 import stat
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -308,27 +309,35 @@ def test_explicit_quarto_without_quarto_fails_each_area_clearly(tmp_path: Path,
     assert _manifest(out)["areas"][0]["error"]["ename"] == "EngineUnavailable"
 
 
-def test_kernel_port_race_is_retried_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("failure", [
+    "zmq",  # the kernel's port was taken between jupyter_client choosing it and the kernel binding it
+    "Kernel didn't respond in 60 seconds",  # the same, as nbclient reports it (seen in CI)
+    "Kernel died before replying to kernel_info",
+])
+def test_kernel_that_fails_to_start_is_retried_once(tmp_path: Path, failure: str) -> None:
     import zmq
 
     job = build_module._job("area-a", "Area A", TOY / "area.ipynb", VALID, tmp_path, tmp_path, AS_OF,
                             ("html",), "builtin", 5, "0", "unknown")
     calls: list[str] = []
 
+    def start_failure() -> Exception:
+        return zmq.ZMQError(98, "Address already in use") if failure == "zmq" else RuntimeError(failure)
+
     def flaky(*args: object, **kwargs: object) -> None:
         calls.append(str(kwargs["kernel_name"]))
         if len(calls) == 1:
-            raise zmq.ZMQError(98, "Address already in use")
+            raise start_failure()
 
     build_module._execute(job, execute=flaky)
     assert calls == ["python3", "python3"]
 
     def always(*args: object, **kwargs: object) -> None:
         calls.append("again")
-        raise zmq.ZMQError(98, "Address already in use")
+        raise start_failure()
 
     calls.clear()
-    with pytest.raises(zmq.ZMQError):
+    with pytest.raises((zmq.ZMQError, RuntimeError)):
         build_module._execute(job, execute=always)
     assert calls == ["again", "again"]
 
@@ -340,6 +349,35 @@ def test_kernel_port_race_is_retried_once(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         build_module._execute(job, execute=cell_error)
     assert calls == ["cell"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="ZMQ has no Unix sockets on Windows: TCP there")
+def test_kernels_talk_over_unix_sockets_and_leave_none_behind(tmp_path: Path) -> None:
+    # TCP ports chosen by jupyter_client can be taken before the kernel binds them when kernels
+    # start together (a CI run failed so); sockets with unique names cannot collide.
+    notebook = tmp_path / "connection.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("area_id = 'x'", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("from ipykernel.connect import get_connection_info\n"
+                                  "print(get_connection_info())"),
+    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}),
+        notebook)
+    root = tmp_path / "sockets"  # the build's folder
+    root.mkdir()
+    jobs = [build_module._Job(key, key, notebook, {"area_id": key}, tmp_path / f"{key}.ipynb",
+                              tmp_path / "e", tmp_path / "f", {}, (), "builtin", "", "", "", 60,
+                              sockets=root)
+            for key in ("one", "two")]
+    for job in jobs:
+        build_module._execute(job)
+    seen = []
+    for job in jobs:
+        info = json.loads(nbformat.read(job.scratch, as_version=4).cells[-1].outputs[0]["text"])
+        assert info["transport"] == "ipc"
+        assert Path(info["ip"]).is_relative_to(root)  # absolute, whichever directory the kernel runs in
+        seen.append(info["ip"])
+    assert seen[0] != seen[1]
+    assert list(root.iterdir()) == []
 
 
 def test_index_escapes_text_from_the_data(tmp_path: Path) -> None:
@@ -375,8 +413,12 @@ def test_git_commit_is_read_without_git(tmp_path: Path) -> None:
     assert build_module._git_commit(tmp_path / "nowhere") == "unknown"
 
 
-def test_dead_worker_and_dead_kernel_are_failures_and_the_build_carries_on(tmp_path: Path) -> None:
+def test_dead_worker_and_dead_kernel_are_failures_and_the_build_carries_on(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "reports"
+    temp = tmp_path / "temp"  # where the build keeps its kernels' sockets
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
     result = build(VALID, out, areas=["area-b", "region-a", "area-a"], as_of=AS_OF, jobs=1,
                    area_notebook=TOY / "area_crash.ipynb", overview_notebook=None, formats=("html",),
                    progress=False)
@@ -388,6 +430,7 @@ def test_dead_worker_and_dead_kernel_are_failures_and_the_build_carries_on(tmp_p
     assert by_id["area-a"].ok and (out / "area-a" / "area-a.html").is_file()
     assert (out / "_failed" / "area-b.ipynb").is_file() and (out / "_failed" / "region-a.ipynb").is_file()
     assert _leftovers(out) == []
+    assert not list(temp.glob("wb-*"))  # the killed kernel's sockets went with the build's folder
 
 
 def test_reporter_bar_on_a_terminal_log_lines_otherwise(caplog: pytest.LogCaptureFixture) -> None:
