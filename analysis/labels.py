@@ -25,6 +25,12 @@ def long_date(value: date | pd.Timestamp) -> str:
     return f"{stamp.day} {stamp:%B %Y}"
 
 
+def short_date(value: date | pd.Timestamp) -> str:
+    """'5 Dec 2005', for table cells (the day without "%-d", which Windows' strftime lacks)."""
+    stamp = pd.Timestamp(value)
+    return f"{stamp.day} {stamp:%b %Y}"
+
+
 def area_label(area_id: object) -> str:
     """'east-midlands' -> 'East Midlands' (a readable name when no area name is given)."""
     text = cell_text(area_id).replace("-", " ").replace("_", " ").strip()

@@ -15,6 +15,7 @@ import pandas as pd
 from . import __version__
 from .completeness import CONSEQUENCES
 from .disclosure import MARKER
+from .labels import long_date
 from .labels import plural as _count
 from .loader import DataInvalid, Dataset, load_dataset
 from .pathways import PATHWAY_NAMES, SEVEN_PATHWAYS
@@ -147,7 +148,7 @@ class AreaReport:
         """The few figures a board member needs first."""
         t, area = self.t, self.area
         lines = [f"**{text(area['name'])}** ({text(str(area['area_type']).replace('_', ' '))})"
-                 f", as of {self.results.as_of:%d %B %Y}."]
+                 f", as of {long_date(self.results.as_of)}."]
         strands, ms = t["strands_summary"], t["milestones_status"]
         if not strands.empty:
             rag = strands["rag"].value_counts()
@@ -364,7 +365,7 @@ class OverviewReport:
         areas = self.dataset.table("areas")
         areas = areas[areas["area_id"].isin(self.area_ids)]
         r = self.results
-        lines = [f"{_count(len(areas), 'area')} as of {r.as_of:%d %B %Y}"
+        lines = [f"{_count(len(areas), 'area')} as of {long_date(r.as_of)}"
                  + (f", region {text(self.region)}" if self.region else "") + ":",
                  f"- {_count(self._cut(r.strands_summary)['plan_id'].nunique(), 'plan')} with "
                  f"{_count(len(self._cut(r.strands_summary)), 'strand')};",

@@ -14,6 +14,7 @@ from great_tables import GT, loc, style
 from .disclosure import MARKER, THRESHOLD
 from .labels import area_label as _area_label
 from .labels import cell_text as _text
+from .labels import short_date
 from .pathways import PATHWAY_NAMES
 from .progress import RAG_RULE
 
@@ -697,7 +698,7 @@ _STATE_FILL = {
 
 
 def _day(value: object) -> str:
-    return MISSING if value is None or pd.isna(value) else f"{pd.Timestamp(value):%-d %b %Y}"
+    return MISSING if value is None or pd.isna(value) else short_date(value)
 
 
 def _answering(frame: pd.DataFrame, strands_summary: pd.DataFrame | None) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from html.parser import HTMLParser
 
 import pytest
@@ -82,3 +83,12 @@ def test_gloucestershire_report_shows_which_recommendations_the_plan_leaves_unan
     # ... while 6 (risk of harm) is answered by the public protection strand, which is behind.
     [six] = [r for r in parser.rows if r.startswith("6 Quickly set up monitoring")]
     assert "Answered but behind" in six and "Manage risk of harm better" in six and "(Amber)" in six
+
+
+def test_summaries_write_the_as_of_date_as_the_rest_of_the_workbook_does():
+    # "5 November 2025", as GOV.UK style writes dates and the report's subtitle already did
+    fifth = date(2025, 11, 5)
+    area = AreaReport.build(EXAMPLE, "gloucestershire", fifth).summary()[0].content.body
+    overview = OverviewReport.build(EXAMPLE, fifth).summary()[0].content.body
+    for text in (area, overview):
+        assert "as of 5 November 2025" in text and "05 November" not in text
