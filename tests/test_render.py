@@ -297,6 +297,22 @@ def test_pdf_keeps_a_chart_with_its_heading_title_and_source(tmp_path: Path) -> 
     assert on["Chart section"] == on["Filler paragraph 6"] + 1
 
 
+def test_pdf_long_table_repeats_its_headings_but_not_its_note(tmp_path: Path) -> None:
+    """A table over two pages: column headings on each, the note and source once, at the end."""
+    rows = "".join(f"<tr><td>Recommendation {i}</td><td>{i}</td></tr>" for i in range(120))
+    table = ("<table><thead><tr><th>Recommendation</th><th>Days late</th></tr></thead>"
+             f"<tbody>{rows}</tbody><tfoot><tr><td colspan='2'>Method note for the table</td></tr>"
+             "</tfoot></table>")
+    nb = _unexecuted(tmp_path, [new_code_cell("", outputs=[new_output(
+        "display_data", data={"text/html": table, "text/plain": "table"})])])
+    pages = _pdf_text(render.render_pdf(nb, tmp_path / "r.pdf", **META).read_bytes())
+    spanned = [page for page in pages if re.search(r"Recommendation \d", page)]
+    assert len(spanned) >= 2
+    assert all("Days late" in page for page in spanned)
+    assert sum(page.count("Method note for the table") for page in pages) == 1
+    assert "Method note for the table" in pages[-1]
+
+
 def test_pdf_tables_align_columns_of_figures_right_even_with_missing_cells() -> None:
     pypandoc = pytest.importorskip("pypandoc")
     table = ("<table><thead><tr><th colspan='3'>Areas at a glance</th></tr>"
