@@ -327,6 +327,48 @@ def test_pdf_tables_align_columns_of_figures_right_even_with_missing_cells() -> 
     assert "table.cell(align: left, colspan: 3)[Areas at a glance]" in typst
 
 
+def _typst_table(header: list[str], rows: list[list[str]]) -> str:
+    pypandoc = pytest.importorskip("pypandoc")
+    cells = lambda tag, row: "".join(f"<{tag}>{c}</{tag}>" for c in row)  # noqa: E731
+    table = (f"<table><thead><tr>{cells('th', header)}</tr></thead><tbody>"
+             + "".join(f"<tr>{cells('td', row)}</tr>" for row in rows) + "</tbody></table>")
+    return pypandoc.convert_text(table, to="typst", format="html",
+                                 extra_args=[f"--lua-filter={render._PDF_FILTER}"])
+
+
+def _widths(typst: str) -> list[float]:
+    match = re.search(r"columns: \(([^)]*)\)", typst)
+    assert match, typst
+    return [float(w.rstrip("%")) for w in match.group(1).split(",") if w.strip()]
+
+
+NI30_HEADER = ["Area", "Baseline cohort", "Offenders", "Baseline re-offences", "Ceiling", "Target",
+               "Change needed (%)", "Latest cohort", "Latest re-offences", "Change so far (%)", "Status"]
+
+
+def test_pdf_table_too_wide_for_the_page_gives_each_column_room_for_its_longest_word() -> None:
+    """Typst shares a too-wide table's width equally, so "Northamptonshire" overprinted the NI 30
+    table's next column (seen in the example reports); the filter sets widths that hold it."""
+    rows = [["Northamptonshire", "2007-Q4", "239", "858", "732", "719", "\u221216.2", "\u2013",
+             "\u2013", "\u2013", "No later data: the cohort after the baseline is not yet published"]]
+    typst = _typst_table(NI30_HEADER, rows)
+    widths = _widths(typst)
+    assert len(widths) == 11 and abs(sum(widths) - 100) < 0.1
+    # 16 characters of 8pt type need about 61pt; 1% of the 481.9pt text width is 4.8pt.
+    assert widths[0] * 4.819 >= 61
+    assert widths[0] == max(widths)  # no other column holds so long a word
+    assert "hyphenate" not in typst
+
+
+def test_pdf_table_that_fits_keeps_typsts_widths_and_one_too_crowded_may_hyphenate() -> None:
+    fits = _typst_table(["Area", "Strands"], [["Gloucestershire", "18"]])
+    assert "columns: 2" in fits and "hyphenate" not in fits
+    # Twelve columns each headed by a word of 15 letters cannot all fit across 170mm.
+    crowded = _typst_table(["Recommendations"] * 12, [["Gloucestershire"] * 12])
+    assert "#[#set text(hyphenate: true)" in crowded
+    assert len(_widths(crowded)) == 12
+
+
 def test_remote_image_is_not_fetched(tmp_path: Path, caplog) -> None:
     cell = new_markdown_cell("## Logo\n\n![Force logo](https://example.org/logo.png)")
     nb = _unexecuted(tmp_path, [cell])

@@ -3,7 +3,8 @@
 --    carry it (as a Typst string literal);
 -- 2. table columns of figures are right-aligned, text columns left-aligned;
 -- 3. the notebook's cell wrappers are dropped and each chart's title, figure and source are
---    kept on one page.
+--    kept on one page;
+-- 4. a table too wide for the page gets column widths that hold each column's longest word.
 
 local function typst_string(s)
   s = s:gsub('\\', '\\\\'):gsub('"', '\\"'):gsub('\r', ''):gsub('\n', '\\n')
@@ -146,6 +147,117 @@ local function align_columns(tbl)
   return tbl
 end
 
+-- Column widths. Typst gives a table too wide for the page a fair share per column, ignoring
+-- the longest word a column must hold, so "Northamptonshire" or "Recommendations" could overprint
+-- the next column. For such a table the widths are set here, as a browser sets them: each column
+-- gets room for its longest word, and the space left goes to the columns with most text. Only if
+-- even the longest words cannot all fit may that table hyphenate: hyphens elsewhere would break
+-- names readers search for and copy. Widths are estimated for 8pt Libertinus Serif (table text,
+-- headings bold) with 4pt of inset each side, on a text width of 170mm (A4 less 2cm margins; see
+-- workbook.typ); the estimates err wide.
+local TEXT_WIDTH_PT, INSET_PT = 481.9, 8.0
+
+local function text_pt(s, bold)
+  local width = 0
+  for _, code in utf8.codes(s) do
+    local c = utf8.char(code)
+    if c:match('^%u$') then
+      width = width + 5.6
+    elseif c:match('^%l$') then
+      width = width + 3.9
+    elseif c:match('^%d$') then
+      width = width + 4.0
+    elseif c == ' ' then
+      width = width + 2.0
+    else
+      width = width + 4.0
+    end
+  end
+  return width * (bold and 1.05 or 1.0)
+end
+
+-- For each column: the width of its widest cell on one line, and of its longest word.
+local function measure_cells(rows, bold, natural, word)
+  for _, row in ipairs(rows) do
+    local col = 1
+    for _, cell in ipairs(row.cells) do
+      if cell.col_span == 1 then
+        local text = pandoc.utils.stringify(cell.contents)
+        natural[col] = math.max(natural[col] or 0, text_pt(text, bold) + INSET_PT)
+        -- A line may break after a hyphen, so "re-offences" needs room for "offences" only.
+        for piece in text:gmatch('[^%s%-]+%-?') do
+          word[col] = math.max(word[col] or 0, text_pt(piece, bold) + INSET_PT)
+        end
+      end
+      col = col + cell.col_span
+    end
+  end
+end
+
+-- Typst's widths for auto columns too wide in total: a column narrower than the fair share
+-- keeps its width, the rest share what is left equally (its grid layout's shrink_auto_columns).
+local function typst_widths(natural, n)
+  local widths, fair, last, left, over, changed = {}, -math.huge, nil, TEXT_WIDTH_PT, n, true
+  while changed and over > 0 do
+    changed, last = false, fair
+    fair = left / over
+    for i = 1, n do
+      if natural[i] <= fair and natural[i] > last then
+        left, over, changed = left - natural[i], over - 1, true
+      end
+    end
+  end
+  for i = 1, n do
+    widths[i] = math.min(natural[i], fair)
+  end
+  return widths
+end
+
+local function plan_widths(tbl)
+  local n, natural, word = #tbl.colspecs, {}, {}
+  measure_cells(tbl.head.rows, true, natural, word)
+  for _, body in ipairs(tbl.bodies) do
+    measure_cells(body.head, false, natural, word)
+    measure_cells(body.body, false, natural, word)
+  end
+  local total_natural, total_word = 0, 0
+  for i = 1, n do
+    natural[i], word[i] = natural[i] or INSET_PT, word[i] or INSET_PT
+    total_natural, total_word = total_natural + natural[i], total_word + word[i]
+  end
+  if total_natural <= TEXT_WIDTH_PT then
+    return false -- fits on one line per cell: Typst's own widths
+  end
+  local typst = typst_widths(natural, n)
+  local overprints = false
+  for i = 1, n do
+    overprints = overprints or word[i] > typst[i] + 0.5
+  end
+  if not overprints then
+    return false
+  end
+  local widths, spare, wanted = {}, math.max(TEXT_WIDTH_PT - total_word, 0), total_natural - total_word
+  for i = 1, n do
+    widths[i] = word[i] + (wanted > 0 and spare * (natural[i] - word[i]) / wanted or 0)
+  end
+  local sum = 0
+  for i = 1, n do
+    sum = sum + widths[i]
+  end
+  for i, spec in ipairs(tbl.colspecs) do
+    tbl.colspecs[i] = { spec[1], widths[i] / sum }
+  end
+  return total_word > TEXT_WIDTH_PT -- words too long even so: hyphenate
+end
+
+local function format_table(tbl)
+  tbl = align_columns(tbl)
+  if plan_widths(tbl) then
+    return { pandoc.RawBlock('typst', '#[#set text(hyphenate: true)'), tbl, pandoc.RawBlock('typst', ']') }
+  end
+  return tbl
+end
+
 -- The notebook's cell and output wrappers carry no styling in the PDF. Unwrapped, a heading
 -- and the chart after it are siblings, so Typst's sticky headings keep them on one page.
 local function unwrap(div)
@@ -157,6 +269,6 @@ end
 return {
   { Para = lone_image, Plain = lone_image },
   { Image = inline_image },
-  { Div = unwrap, Table = align_columns },
+  { Div = unwrap, Table = format_table },
   { Blocks = keep_charts_together },
 }
