@@ -15,7 +15,7 @@ import pandas as pd
 from . import __version__
 from .completeness import CONSEQUENCES
 from .disclosure import MARKER
-from .labels import long_date
+from .labels import cell_text, long_date
 from .labels import plural as _count
 from .loader import DataInvalid, Dataset, load_dataset
 from .pathways import PATHWAY_NAMES, SEVEN_PATHWAYS
@@ -112,6 +112,41 @@ def _pct(value: float) -> str:
     return "no figure" if pd.isna(value) else f"{value:.1f}%"
 
 
+def _reoffending(rates: pd.DataFrame, ni18: pd.DataFrame,
+                 ni30: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """What an area's reoffending figures say: (label, sentence, brief) for the latest cohort rate
+    (else the NI 18 target) and for the NI 30 target. The sentence is Markdown, the brief plain
+    text for a table cell. Only published figures are quoted: small cohorts are already withheld
+    from the rates and targets tables."""
+    facts = []
+    with_rate = rates[rates["rate"].notna()]
+    ni18 = ni18.dropna(subset=["offenders"])
+    if not with_rate.empty:
+        latest = with_rate.iloc[max(range(len(with_rate)),
+                                    key=lambda i: cohort_sort_key(with_rate.iloc[i]["cohort"]))]
+        predicted = latest["predicted_rate"]
+        versus = f" against {predicted:.1f}% predicted" if pd.notna(predicted) else ""
+        facts.append(("Reoffending", f"{latest['rate']:.1f}% ({text(latest['measure'])}, cohort "
+                      f"{text(latest['cohort'])}){versus}",
+                      f"{latest['rate']:.1f}%{versus} ({cell_text(latest['cohort'])})"))
+    elif not ni18.empty:
+        row = ni18.iloc[0]
+        facts.append(("NI 18 target", f"at most {row['target_reoffenders']} re-offenders "
+                      f"({row['target_rate']:.2f}%) from a cohort of {int(row['offenders']):,} "
+                      f"predicted at {row['predicted_rate']:.2f}%",
+                      f"NI 18 target {row['target_rate']:.1f}% (predicted {row['predicted_rate']:.1f}%)"))
+    for row in ni30[ni30["target_reoffences"].notna()].itertuples():
+        latest = (f"; latest {row.latest_reoffences:,.0f} ({text(row.latest_cohort)}): {row.status}"
+                  if pd.notna(row.latest_reoffences) else "")
+        ceiling = (f", ceiling {row.ceiling_reoffences:,.0f}" if pd.notna(row.ceiling_reoffences) else "")
+        facts.append(("NI 30 target", f"at most {row.target_reoffences:,.0f} re-offences by the "
+                      f"prolific and other priority offender cohort{ceiling}, from a baseline of "
+                      f"{row.baseline_reoffences:,.0f} ({text(row.baseline_cohort)}){latest}",
+                      f"NI 30 target {row.target_reoffences:,.0f} re-offences (baseline "
+                      f"{row.baseline_reoffences:,.0f})"))
+    return facts
+
+
 @dataclass
 class AreaReport:
     """One area's report: the derived tables cut to the area, and the sections built from them."""
@@ -180,28 +215,16 @@ class AreaReport:
             unanswered = int((recs["state"] == "not answered").sum())
             lines.append(f"- **Recommendations:** {unanswered} of {len(recs)} without a strand of "
                          f"the action plan; {int(recs['late'].sum())} past their due date.")
-        rates = t["reoffending_rates"]
-        with_rate = rates[rates["rate"].notna()]
-        if not with_rate.empty:
-            latest = with_rate.iloc[max(range(len(with_rate)),
-                                        key=lambda i: cohort_sort_key(with_rate.iloc[i]["cohort"]))]
-            versus = (f" against {latest['predicted_rate']:.1f}% predicted"
-                      if pd.notna(latest["predicted_rate"]) else "")
-            lines.append(f"- **Reoffending:** {latest['rate']:.1f}% ({text(latest['measure'])}, "
-                         f"cohort {text(latest['cohort'])}){versus}.")
-        elif not t["ni18_targets"].dropna(subset=["offenders"]).empty:
-            # Small cohorts are suppressed in the targets table: only published rows are quoted.
-            row = t["ni18_targets"].dropna(subset=["offenders"]).iloc[0]
-            lines.append(f"- **NI 18 target:** at most {row['target_reoffenders']} re-offenders "
-                         f"({row['target_rate']:.2f}%) from a cohort of {int(row['offenders']):,} "
-                         f"predicted at {row['predicted_rate']:.2f}%.")
-        else:
+        facts = _reoffending(t["reoffending_rates"], t["ni18_targets"], t["ni30_progress"])
+        lines += [f"- **{label}:** {sentence}." for label, sentence, _ in facts]
+        if not facts:
             lines.append("- **Reoffending:** no figures.")
         ind = t["indicators_status"]
         if not ind.empty:
             met = int((ind["status"] == "met").sum())
             targeted = int((ind["status"] != "no target").sum())
-            lines.append(f"- **Indicators:** {met} of {targeted} targets met.")
+            lines.append(f"- **Indicators:** {met} of {targeted} targets met." if targeted else
+                         f"- **Indicators:** {_count(len(ind), 'value')}, none with a target.")
         gaps = t["completeness"]
         n_gaps = int((gaps["status"] != "present").sum())
         lines.append(f"- **Data gaps:** {n_gaps} (see Data completeness).")
@@ -376,7 +399,8 @@ class OverviewReport:
                 Block("table", tables.glance_table(self.glance()))]
 
     def glance(self) -> pd.DataFrame:
-        """One row per area: its plan's state, latest inspection score and recommendations."""
+        """One row per area: its plan's state, latest inspection score, recommendations and
+        what its reoffending figures say (the summary's sentence, briefly)."""
         r = self.results
         areas = self.dataset.table("areas")
         frame = areas.loc[areas["area_id"].isin(self.area_ids), ["area_id", "name"]]
@@ -390,6 +414,7 @@ class OverviewReport:
             self.dataset.table("inspections")[["inspection_id", "published"]]
             .rename(columns={"published": "published_on"}), on="inspection_id")
         latest = overall.sort_values("published_on").groupby("area_id")["score"].last()
+        reoffending = (r.reoffending_rates, r.ni18_targets, r.ni30_progress)
         recs = r.recommendations_status
         rec_counts = (recs.assign(unanswered=recs["state"] == "not answered")
                       .groupby("area_id").agg(recommendations=("recommendation_id", "count"),
@@ -405,6 +430,10 @@ class OverviewReport:
             unanswered=frame["area_id"].map(rec_counts["unanswered"]),
             late=frame["area_id"].map(rec_counts["late"]),
         )
+        out["reoffending"] = [
+            "; ".join(brief for *_, brief in _reoffending(*(frame_[frame_["area_id"] == area_id]
+                                                            for frame_ in reoffending)))
+            or None for area_id in out["area_id"]]
         has_plan = out["strands"].notna()
         out.loc[has_plan, "overdue_milestones"] = out.loc[has_plan, "overdue_milestones"].fillna(0)
         return out.reset_index(drop=True)

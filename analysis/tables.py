@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -107,10 +107,18 @@ def _build(
     right: Sequence[str] = (),
     group: str | None = None,
     notes: Sequence[str] = (),
+    spanners: Mapping[str, Mapping[str, str]] | None = None,
 ) -> GT:
-    """The common frame of every table: fixed id, header, labels as given, source and notes."""
+    """The common frame of every table: fixed id, header, labels as given, source and notes.
+
+    `spanners` maps a heading to the columns it spans and the shorter label each then shows
+    ({"Recommendations": {"Recommendations past due": "Past due"}}): one word over several
+    columns instead of in each, so a wide table fits a page.
+    """
     gt = GT(body, id=table_id(title), groupname_col=group)
     gt = gt.tab_header(title=title, subtitle=subtitle) if subtitle else gt.tab_header(title=title)
+    for heading, columns in (spanners or {}).items():
+        gt = gt.tab_spanner(label=heading, columns=list(columns)).cols_label(**columns)
     right = [c for c in right if c in body.columns]
     if right:
         gt = gt.cols_align("right", columns=right)
@@ -768,7 +776,7 @@ def inspection_responses_table(inspection_responses: pd.DataFrame, *,
     labels = ("Recommendations", "Not answered", "Answered, behind", "Answered, on track",
               "Implemented", "Superseded", "Past due", "Unanswered or late")
     columns: dict[str, Callable[[pd.DataFrame], Sequence[object]]] = {
-        "Area": lambda f: [_area_label(a) for a in f["area_id"]],
+        "Area": lambda f: [_area_label(a) for a in f["area_id"]],  # a row group: one column less
         "Inspection": lambda f: [_text(i) for i in f["inspection_id"]],
         "Published": lambda f: [_day(d) for d in f["published"]],
         "Response due": lambda f: [_day(d) for d in f["response_due"]],
@@ -777,13 +785,17 @@ def inspection_responses_table(inspection_responses: pd.DataFrame, *,
         columns[label] = lambda f, name=name: [_number(v, 0) for v in f[name]]
     body = _labelled(frame, columns)
     return _build(body, title="Inspection recommendations by inspection", subtitle=None,
-                  source=source, right=list(labels))
+                  source=source, right=list(labels), group="Area",
+                  spanners={"Recommendations": {label: "Total" if label == "Recommendations" else label
+                                                for label in labels}})
 
 
-def glance_table(glance: pd.DataFrame, *, source: str = "Source: area action plans and HMI Probation "
-                 "inspection reports; workbook analysis.") -> GT | None:
+def glance_table(glance: pd.DataFrame, *,
+                 source: str = "Source: area action plans, HMI Probation inspection reports and Ministry "
+                               "of Justice proven reoffending data; workbook analysis.") -> GT | None:
     """Each area in one row: strands and how many are behind, overdue milestones, latest overall
-    inspection score, and recommendations unanswered or late. Takes OverviewReport.glance()."""
+    inspection score, recommendations unanswered or late, and reoffending in brief. Takes
+    OverviewReport.glance()."""
     if _empty(glance):
         return None
     frame = glance.reset_index(drop=True)
@@ -796,8 +808,16 @@ def glance_table(glance: pd.DataFrame, *, source: str = "Source: area action pla
         "Recommendations": lambda f: [_number(v, 0) for v in f["recommendations"]],
         "Recommendations without a strand": lambda f: [_number(v, 0) for v in f["unanswered"]],
         "Recommendations past due": lambda f: [_number(v, 0) for v in f["late"]],
+        "Reoffending": lambda f: [_text(v) or MISSING for v in f["reoffending"]],
     })
     return _build(body, title="Areas at a glance", subtitle=None, source=source,
-                  right=[c for c in body.columns if c != "Area"],
-                  notes=[f"{MISSING} = the area has no action plan, no scored inspection or no "
-                         "recorded recommendations."])
+                  right=[c for c in body.columns if c not in ("Area", "Reoffending")],
+                  spanners={"Action plan": {"Strands": "Strands", "Strands red or amber": "Red or amber",
+                                            "Milestones overdue": "Milestones overdue"},
+                            "Recommendations": {"Recommendations": "Total",
+                                                "Recommendations without a strand": "Without a strand",
+                                                "Recommendations past due": "Past due"}},
+                  notes=[f"{MISSING} = the area has no action plan, no scored inspection, no "
+                         "recorded recommendations or no published reoffending figures.",
+                         "Reoffending: the latest cohort's proven reoffending rate, else the NI 18 "
+                         "target rate; and any NI 30 target."])

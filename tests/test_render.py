@@ -360,6 +360,19 @@ def test_pdf_table_too_wide_for_the_page_gives_each_column_room_for_its_longest_
     assert "hyphenate" not in typst
 
 
+def test_pdf_table_widths_follow_headings_under_a_spanner() -> None:
+    """Headings beside a spanner span two rows, so the row below starts further right."""
+    pypandoc = pytest.importorskip("pypandoc")
+    below = ["Implemented"] * 10
+    below[2] = "Recommendationswithoutastrand"  # the third heading under the spanner: column 4
+    table = ("<table><thead><tr><th rowspan='2'>Area</th><th colspan='10'>Recommendations</th></tr>"
+             f"<tr>{''.join(f'<th>{h}</th>' for h in below)}</tr></thead><tbody><tr><td>Derby</td>"
+             + "<td>1</td>" * 10 + "</tr></tbody></table>")
+    widths = _widths(pypandoc.convert_text(table, to="typst", format="html",
+                                           extra_args=[f"--lua-filter={render._PDF_FILTER}"]))
+    assert widths.index(max(widths)) == 3
+
+
 def test_pdf_table_that_fits_keeps_typsts_widths_and_one_too_crowded_may_hyphenate() -> None:
     fits = _typst_table(["Area", "Strands"], [["Gloucestershire", "18"]])
     assert "columns: 2" in fits and "hyphenate" not in fits

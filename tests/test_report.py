@@ -48,6 +48,30 @@ def test_overview_glance_gives_each_area_its_recommendations():
     assert glance["recommendations"].isna().sum() == len(glance) - 1  # no other area was inspected
 
 
+def test_overview_glance_says_what_each_areas_reoffending_figures_are():
+    # As printed: the Gloucestershire ESI report (54.8% against 53.5% predicted, 1999 cohort), the
+    # East Midlands delivery plan's NI 18 table (Derby 7.57% predicted, target 261 re-offenders,
+    # printed as 6.73%; 261 of 3,884 is 6.72%, 6.7% either way) and its NI 30 table
+    # (Northamptonshire 858 offences at baseline, ceiling 732, target 719).
+    glance = OverviewReport.build(EXAMPLE, EXAMPLE_AS_OF).glance().set_index("area_id")["reoffending"]
+    assert glance["gloucestershire"] == "54.8% against 53.5% predicted (1999-Q1)"
+    assert glance["derby"] == "NI 18 target 6.7% (predicted 7.6%)"
+    assert glance["northamptonshire"] == "NI 30 target 719 re-offences (baseline 858)"
+    assert glance.isna().sum() == 4  # South West, East Midlands, Plymouth, Rutland hold none
+
+
+def test_summary_quotes_an_ni30_target_rather_than_no_figures():
+    summary = AreaReport.build(EXAMPLE, "northamptonshire", EXAMPLE_AS_OF).summary()[0].content.body
+    assert ("**NI 30 target:** at most 719 re-offences by the prolific and other priority offender "
+            "cohort, ceiling 732, from a baseline of 858 (2007\\-Q4).") in summary
+    assert "no figures" not in summary
+
+
+def test_summary_of_indicators_without_targets_says_so():
+    summary = AreaReport.build(EXAMPLE, "england-and-wales", EXAMPLE_AS_OF).summary()[0].content.body
+    assert "**Indicators:** 1 value, none with a target." in summary
+
+
 class _Rows(HTMLParser):
     """The text of each table row of a page."""
 

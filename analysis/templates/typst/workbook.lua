@@ -94,6 +94,28 @@ local function keep_charts_together(blocks)
   return out
 end
 
+-- Calls fn(cell, column) for each cell of rows, column being where the cell starts: a cell
+-- spanning rows above (a heading beside a spanned group, say) takes its column in the rows below.
+local function each_cell(rows, fn)
+  local covered = {} -- column -> rows still covered by a cell from a row above
+  for _, row in ipairs(rows) do
+    local col = 1
+    for _, cell in ipairs(row.cells) do
+      while (covered[col] or 0) > 0 do
+        col = col + 1
+      end
+      fn(cell, col)
+      for k = col, col + cell.col_span - 1 do
+        covered[k] = cell.row_span -- this row counts, and is taken off below
+      end
+      col = col + cell.col_span
+    end
+    for k, left in pairs(covered) do
+      covered[k] = left - 1
+    end
+  end
+end
+
 -- Column alignment: numbers right, text left, decided per column so a column of figures stays
 -- aligned where some cells are missing ("–") or withheld ("[c]").
 local MISSING = { [''] = true, ['\u{2013}'] = true, ['\u{2014}'] = true, ['-'] = true,
@@ -109,20 +131,16 @@ end
 local function align_columns(tbl)
   local numbers, words = {}, {}
   for _, body in ipairs(tbl.bodies) do
-    for _, row in ipairs(body.body) do
-      local col = 1
-      for _, cell in ipairs(row.cells) do
-        if cell.col_span == 1 then
-          local text = pandoc.utils.stringify(cell.contents)
-          if is_number(text) then
-            numbers[col] = true
-          elseif not MISSING[text:gsub('^%s+', ''):gsub('%s+$', '')] then
-            words[col] = true
-          end
+    each_cell(body.body, function(cell, col)
+      if cell.col_span == 1 then
+        local text = pandoc.utils.stringify(cell.contents)
+        if is_number(text) then
+          numbers[col] = true
+        elseif not MISSING[text:gsub('^%s+', ''):gsub('%s+$', '')] then
+          words[col] = true
         end
-        col = col + cell.col_span
       end
-    end
+    end)
   end
   for i, spec in ipairs(tbl.colspecs) do
     local align = (numbers[i] and not words[i]) and pandoc.AlignRight or pandoc.AlignLeft
@@ -178,20 +196,16 @@ end
 
 -- For each column: the width of its widest cell on one line, and of its longest word.
 local function measure_cells(rows, bold, natural, word)
-  for _, row in ipairs(rows) do
-    local col = 1
-    for _, cell in ipairs(row.cells) do
-      if cell.col_span == 1 then
-        local text = pandoc.utils.stringify(cell.contents)
-        natural[col] = math.max(natural[col] or 0, text_pt(text, bold) + INSET_PT)
-        -- A line may break after a hyphen, so "re-offences" needs room for "offences" only.
-        for piece in text:gmatch('[^%s%-]+%-?') do
-          word[col] = math.max(word[col] or 0, text_pt(piece, bold) + INSET_PT)
-        end
+  each_cell(rows, function(cell, col)
+    if cell.col_span == 1 then
+      local text = pandoc.utils.stringify(cell.contents)
+      natural[col] = math.max(natural[col] or 0, text_pt(text, bold) + INSET_PT)
+      -- A line may break after a hyphen, so "re-offences" needs room for "offences" only.
+      for piece in text:gmatch('[^%s%-]+%-?') do
+        word[col] = math.max(word[col] or 0, text_pt(piece, bold) + INSET_PT)
       end
-      col = col + cell.col_span
     end
-  end
+  end)
 end
 
 -- Typst's widths for auto columns too wide in total: a column narrower than the fair share
