@@ -122,8 +122,8 @@ def _reoffending(rates: pd.DataFrame, ni18: pd.DataFrame,
     with_rate = rates[rates["rate"].notna()]
     ni18 = ni18.dropna(subset=["offenders"])
     if not with_rate.empty:
-        latest = with_rate.iloc[max(range(len(with_rate)),
-                                    key=lambda i: cohort_sort_key(with_rate.iloc[i]["cohort"]))]
+        cohorts = with_rate["cohort"].tolist()
+        latest = with_rate.iloc[max(range(len(cohorts)), key=lambda i: cohort_sort_key(cohorts[i]))]
         predicted = latest["predicted_rate"]
         versus = f" against {predicted:.1f}% predicted" if pd.notna(predicted) else ""
         facts.append(("Reoffending", f"{latest['rate']:.1f}% ({text(latest['measure'])}, cohort "
@@ -430,9 +430,12 @@ class OverviewReport:
             unanswered=frame["area_id"].map(rec_counts["unanswered"]),
             late=frame["area_id"].map(rec_counts["late"]),
         )
+        # Each table split by area once, not filtered once per area (2 s at 500 areas).
+        by_area = [(dict(tuple(table.groupby("area_id", sort=False))), table.iloc[0:0])
+                   for table in reoffending]
         out["reoffending"] = [
-            "; ".join(brief for *_, brief in _reoffending(*(frame_[frame_["area_id"] == area_id]
-                                                            for frame_ in reoffending)))
+            "; ".join(brief for *_, brief in _reoffending(*(groups.get(area_id, none)
+                                                            for groups, none in by_area)))
             or None for area_id in out["area_id"]]
         has_plan = out["strands"].notna()
         out.loc[has_plan, "overdue_milestones"] = out.loc[has_plan, "overdue_milestones"].fillna(0)
