@@ -6,6 +6,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# No test may depend on how fast the machine is: CI runs while the machine is busy, and a
+# Hypothesis deadline (200 ms by default) then fails at random. One profile for every run.
+settings.register_profile("ci", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ci")
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
