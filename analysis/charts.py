@@ -25,6 +25,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
 
+from .alttext import alt_text_metadata
 from .disclosure import MARKER, THRESHOLD
 from .funnel import funnel_curve
 from .labels import area_label as _area_label
@@ -254,14 +255,12 @@ def _md(text: str) -> str:
 def show(chart: Chart | None, *, empty: str = "There are no data for this chart.") -> None:
     """Display a chart in a notebook: title and caption, the PNG with its alt text, the source.
 
-    The PNG goes out with ``metadata={"image/png": {"alt": ...}}`` (analysis.render.ALT_KEY),
+    The PNG goes out with ``metadata={"image/png": {"alt": ...}}`` (analysis.alttext),
     its text/plain form is the alt text itself, and the figure is closed, so no
     ``<Figure size ...>`` text appears and every text output is deterministic (nbval).
     ``None`` (a chart function's answer to empty input) prints the ``empty`` sentence.
     """
     from IPython.display import Markdown, display
-
-    from .render import alt_text_metadata
 
     if chart is None:
         display(Markdown(_md(empty)))

@@ -21,6 +21,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import ExtractOutputPreprocessor
 from traitlets.config import Config
 
+from .alttext import ALT_KEY, alt_text_metadata
 from .files import atomic_path
 
 __all__ = [
@@ -39,11 +40,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Alt text convention: a figure output carries its alt text in its output metadata, keyed by
-#: the image MIME type, e.g. ``display(fig, metadata={"image/png": {"alt": "Line chart of …"}})``
-#: (see :func:`alt_text_metadata`). Fallback: a Quarto-style ``#| fig-alt: …`` line in the cell
-#: source applies to the cell's images that have none (the same line serves the Quarto route).
-ALT_KEY = "alt"
+# Alt text convention: a figure output carries its alt text in its output metadata
+# (analysis.alttext, which the charts write). Fallback: a Quarto-style ``#| fig-alt: …`` line in
+# the cell source applies to the cell's images that have none (the same line serves Quarto).
 IMAGE_MIMETYPES = ("image/png", "image/jpeg", "image/svg+xml")
 QUARTO_FORMATS = {"html": ".html", "typst": ".pdf"}
 #: Cell tags that leave a cell, or its outputs, out of the report (as in Jupyter Book/nbconvert).
@@ -69,11 +68,6 @@ _EXTERNAL = re.compile(
     r"|url\(\s*['\"]?\s*(?:https?:)?//",
     re.IGNORECASE,
 )
-
-
-def alt_text_metadata(alt: str, mimetype: str = "image/png") -> dict[str, dict[str, str]]:
-    """Output metadata giving a figure its alt text: ``display(fig, metadata=...)``."""
-    return {mimetype: {ALT_KEY: alt}}
 
 
 def render_html(notebook: Path, out: Path, *, title: str, subtitle: str, stamp: str) -> Path:
