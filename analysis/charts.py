@@ -26,7 +26,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
 
 from .alttext import alt_text_metadata
-from .disclosure import MARKER, THRESHOLD
+from .disclosure import MARKER, withheld_words
 from .funnel import funnel_curve
 from .labels import area_label as _area_label
 from .labels import cell_text as _text
@@ -885,6 +885,7 @@ def section_scores_chart(
 def rate_trend(
     reoffending_rates: pd.DataFrame,
     *,
+    threshold: int,
     area_id: str | None = None,
     measure: str | None = None,
     source: str = _SOURCE_REOFFENDING,
@@ -892,9 +893,10 @@ def rate_trend(
     """Reoffending rate by cohort with its 95% Wilson interval as a band and the predicted rate.
 
     Takes Results.reoffending_rates (``area_id``/``measure`` pick one series; default the
-    first). The actual rate is a solid line with dots, the interval a shaded band, the
-    predicted rate a dashed line with squares. Suppressed cohorts leave a gap marked "[c]".
-    None when the series has no rate at all.
+    first) and the build's disclosure `threshold`. The actual rate is a solid line with dots,
+    the interval a shaded band, the predicted rate a dashed line with squares. Cohorts whose
+    rate the disclosure layer withheld leave a gap marked "[c]". None when the series has no
+    rate at all.
     """
     if _empty(reoffending_rates):
         return None
@@ -969,7 +971,8 @@ def rate_trend(
     if hidden.any():
         caption += (
             f" Cohorts marked {MARKER} ({_join([cohorts[i] for i in np.flatnonzero(hidden)])}) are "
-            f"suppressed to protect confidentiality (counts of 1 to {THRESHOLD - 1})."
+            f"withheld to protect confidentiality (counts of people {withheld_words(threshold)}, or "
+            "figures that would reveal one)."
         )
     return _finish(fig, f"Reoffending rate by cohort, {_area_label(area)}", caption, alt, source)
 
@@ -977,6 +980,7 @@ def rate_trend(
 def difference_chart(
     reoffending_rates: pd.DataFrame,
     *,
+    threshold: int,
     area_id: str | None = None,
     measure: str | None = None,
     source: str = _SOURCE_REOFFENDING,
@@ -985,7 +989,8 @@ def difference_chart(
 
     Takes Results.reoffending_rates (``area_id``/``measure`` pick one series). Bars below zero
     mean fewer reoffended than predicted. Significant differences (5%, two-sided) are orange,
-    hatched and starred (★); suppressed cohorts show "[c]". None when there is no difference.
+    hatched and starred (★); cohorts the disclosure layer withheld show "[c]", and the caption
+    says the build's `threshold`. None when there is no difference.
     """
     if _empty(reoffending_rates):
         return None
@@ -1092,7 +1097,8 @@ def difference_chart(
         "starred, hatched bars differ significantly (two-sided z-test, 5%)."
     )
     if hidden.any():
-        caption += f" {MARKER}: suppressed to protect confidentiality."
+        caption += (f" {MARKER}: withheld to protect confidentiality (counts of people "
+                    f"{withheld_words(threshold)}, or figures that would reveal one).")
     return _finish(fig, f"Actual against predicted reoffending, {_area_label(area)}", caption, alt, source)
 
 
@@ -1371,12 +1377,10 @@ def ni18_chart(
     if cohort is not None and "cohort" in frame:
         frame = frame[frame["cohort"].astype(str) == cohort]
     frame = frame[frame["predicted_rate"].notna()].reset_index(drop=True)
-    # Disclosure control: a cohort of 1-9 offenders is not shown (its target rate k/n reveals n).
-    # Rows the pipeline suppressed have no offenders left to show.
-    size = (pd.to_numeric(frame["offenders"], errors="coerce").astype("float64")
-            if "offenders" in frame else None)
-    if size is not None:
-        frame = frame[size.notna() & ~((size > 0) & (size < THRESHOLD))].reset_index(drop=True)
+    # A target the disclosure layer withheld (its rate k/n would reveal the cohort's size) is
+    # not drawn.
+    withheld = _suppressed(frame, "target_rate")
+    frame = frame[~withheld].reset_index(drop=True)
     if frame.empty:
         return None
     frame = frame.sort_values("area_id", kind="stable").reset_index(drop=True)
@@ -1446,6 +1450,9 @@ def ni18_chart(
     )
     if method:
         caption += f" Method: {method}."
+    if withheld.any():
+        caption += (f" {_plural(int(withheld.sum()), 'area')} not shown: {MARKER}, withheld to protect "
+                    "confidentiality.")
     return _finish(fig, "NI 18 targets: predicted against target rate", caption, alt, source)
 
 
@@ -1466,8 +1473,15 @@ def ni30_chart(ni30_progress: pd.DataFrame, *, source: str = _SOURCE_REOFFENDING
     if "latest_reoffences" in frame and frame["latest_reoffences"].notna().any():
         series.append(("latest_reoffences", "Latest", _DARK_PINK, ".."))
     values = {col: _num(frame[col]) for col, *_r in series}
+    withheld = {col: _suppressed(frame, col) for col, *_r in series}
     if all(np.isnan(v).all() for v in values.values()):
         return None
+
+    def shown(col: str, i: int) -> str:
+        if withheld[col][i]:
+            return MARKER
+        return _fmt(values[col][i], 0) if not np.isnan(values[col][i]) else "no data"
+
     k = len(series)
     height = 0.8 / k
     names = [_area_label(a) for a in frame["area_id"]]
@@ -1488,14 +1502,9 @@ def ni30_chart(ni30_progress: pd.DataFrame, *, source: str = _SOURCE_REOFFENDING
                 linewidth=0,
                 label=label,
             )
-            for y1, v in zip(yv, values[col], strict=True):
-                ax.text(
-                    (0 if np.isnan(v) else v) + top * 0.01,
-                    y1,
-                    _fmt(v, 0) if not np.isnan(v) else "no data",
-                    va="center",
-                    fontsize=9,
-                )
+            for i, (y1, v) in enumerate(zip(yv, values[col], strict=True)):
+                ax.text((0 if np.isnan(v) else v) + top * 0.01, y1, shown(col, i), va="center",
+                        fontsize=9)
         ax.set_yticks(ypos, names)
         ax.set_xlim(0, top * 1.15)
         ax.set_xlabel("Re-offences by the cohort")
@@ -1503,14 +1512,13 @@ def ni30_chart(ni30_progress: pd.DataFrame, *, source: str = _SOURCE_REOFFENDING
         fig.legend(loc="outside lower center", ncols=k)
     parts = []
     for i, name in enumerate(names):
-        part = (
-            f"{name}: baseline {_fmt(values['baseline_reoffences'][i], 0)}, ceiling "
-            f"{_fmt(values['ceiling_reoffences'][i], 0)}, target {_fmt(values['target_reoffences'][i], 0)}"
-        )
+        part = (f"{name}: baseline {shown('baseline_reoffences', i)}, ceiling "
+                f"{shown('ceiling_reoffences', i)}, target {shown('target_reoffences', i)}")
         if "change_needed_pct" in frame and pd.notna(frame["change_needed_pct"].iloc[i]):
             part += f" ({_signed(float(frame['change_needed_pct'].iloc[i]))}%)"
-        if "latest_reoffences" in values and not np.isnan(values["latest_reoffences"][i]):
-            part += f", latest {_fmt(values['latest_reoffences'][i], 0)}"
+        if "latest_reoffences" in values and (withheld["latest_reoffences"][i]
+                                              or not np.isnan(values["latest_reoffences"][i])):
+            part += f", latest {shown('latest_reoffences', i)}"
         parts.append(part)
     alt = (
         f"Grouped bar chart of NI 30 re-offences for {_plural(len(frame), 'area')}. " + "; ".join(parts) + "."
@@ -1519,6 +1527,8 @@ def ni30_chart(ni30_progress: pd.DataFrame, *, source: str = _SOURCE_REOFFENDING
         "NI 30 counts re-offences by the prolific and other priority offender cohort; the target is "
         "the count to get below, the ceiling the most the area may reach."
     )
+    if any(w.any() for w in withheld.values()):
+        caption += f" {MARKER}: withheld to protect confidentiality."
     return _finish(fig, "NI 30: baseline, ceiling and target re-offences", caption, alt, source)
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from . import completeness as completeness_mod
 from . import disclosure, indicators, inspection, progress, recommendations, reoffending
-from .files import atomic_write_text
+from .csvout import write_csv
 from .funnel import funnel_limits
 from .loader import Dataset
 from .periods import cohort_sort_key
@@ -105,15 +105,18 @@ def _spc(rates: pd.DataFrame) -> pd.DataFrame:
 
 
 def analyse(dataset: Dataset, *, as_of: date | None = None,
-            threshold: int = disclosure.THRESHOLD) -> Results:
+            threshold: int = disclosure.DEFAULT_THRESHOLD) -> Results:
     """Compute every derived table from a validated dataset, as of a date.
 
     Stages: pathway progress (milestones → strands → coverage → leads); inspection scores
     (criteria → sections → family → change); recommendations against the strands' progress
     (each recommendation → each inspection); reoffending (cohort table → rates → disclosure
-    control → trend, funnel, SPC, NI 18, NI 30); indicators; completeness. Reoffending tables
-    that will be published are suppressed before anything else is derived from them.
+    control → trend, funnel, SPC, NI 18, NI 30); indicators; completeness. Disclosure control
+    decides once which counts are withheld (`disclosure.protect`, at ``threshold``); the rates,
+    NI 18 and NI 30 tables apply it, and trend, funnel and SPC are computed from the rates as
+    published, so nothing withheld reaches them.
     """
+    threshold = disclosure.check_threshold(threshold)
     as_of = as_of or date.today()
     t = dataset.table
     ms = progress.milestone_status(t("milestones"), t("strands"), t("plans"), as_of)
@@ -123,7 +126,8 @@ def analyse(dataset: Dataset, *, as_of: date | None = None,
     answered = recommendations.recommendation_status(t("recommendations"), t("inspections"),
                                                      strands, t("plans"), as_of)
     cohorts = cohort_table(dataset)
-    rates = disclosure.suppress_rates(reoffending.reoffending_rates(cohorts), threshold=threshold)
+    protection = disclosure.protect(cohorts, t("areas"), threshold=threshold)
+    rates = disclosure.withhold(reoffending.reoffending_rates(cohorts), protection, disclosure.RATES)
     results = Results(
         as_of=as_of,
         threshold=threshold,
@@ -139,20 +143,31 @@ def analyse(dataset: Dataset, *, as_of: date | None = None,
         recommendations_status=answered,
         inspection_responses=recommendations.inspection_responses(answered),
         reoffending_rates=rates,
-        reoffending_trend=_trend(rates),
-        ni18_targets=disclosure.suppress_small_cohorts(
-            reoffending.ni18_targets(cohorts), "offenders",
-            ["expected_reoffenders", "published_expected_reoffenders", "target_reoffenders",
-             "target_rate", "change_pct"], threshold=threshold),
-        ni30_progress=disclosure.suppress_small_cohorts(
-            reoffending.ni30_progress(cohorts), "offenders", [], threshold=threshold),
-        funnel=_funnels(rates),
-        spc=_spc(rates),
+        reoffending_trend=_published_from(_trend(rates), rates),
+        ni18_targets=disclosure.withhold(reoffending.ni18_targets(cohorts), protection,
+                                         disclosure.NI18),
+        ni30_progress=disclosure.withhold(reoffending.ni30_progress(cohorts), protection,
+                                          disclosure.NI30),
+        funnel=_published_from(_funnels(rates), rates),
+        spc=_published_from(_spc(rates), rates),
         indicators_status=indicators.indicator_status(t("indicators")),
         completeness=completeness_mod.completeness(dataset, ms),
     )
-    _check(results)
+    _check(results, cohorts, t("areas"))
     return results
+
+
+def _published_from(derived: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:
+    """A table computed from the published rates, with their withheld cells listed in `suppressed`.
+
+    It holds only published figures already; the list lets its tables mark them "[c]".
+    """
+    key = ["area_id", "measure", "cohort"]
+    listed = derived[key].merge(rates[key + ["suppressed"]], on=key, how="left")["suppressed"]
+    columns = set(derived.columns)
+    return derived.assign(suppressed=[
+        ";".join(c for c in str(s).split(";") if c in columns) if isinstance(s, str) else ""
+        for s in listed])
 
 
 def _trend(rates: pd.DataFrame) -> pd.DataFrame:
@@ -162,17 +177,12 @@ def _trend(rates: pd.DataFrame) -> pd.DataFrame:
     return reoffending.trend(counted)
 
 
-def _check(results: Results) -> None:
-    """Checks after the compute stage: nothing published leaks a small count."""
-    leaked = disclosure.leaks(results.reoffending_rates, ["reoffenders"],
-                              threshold=results.threshold)
-    if not leaked.empty:
-        raise AssertionError(f"disclosure control failed for {len(leaked)} rows")
-    for name in ("funnel", "ni18_targets", "ni30_progress"):
-        table = getattr(results, name)
-        leaked = disclosure.leaks(table, ["offenders", "reoffenders"], threshold=results.threshold)
-        if not leaked.empty:
-            raise AssertionError(f"{name} publishes {len(leaked)} small counts")
+def _check(results: Results, cohorts: pd.DataFrame, areas: pd.DataFrame) -> None:
+    """Checks after the compute stage: no published table gives a small count away."""
+    found = disclosure.audit(cohorts, areas, results.tables(), threshold=results.threshold)
+    if found:
+        shown = "; ".join(found[:5]) + (f"; and {len(found) - 5} more" if len(found) > 5 else "")
+        raise disclosure.DisclosureError(f"disclosure control failed: {shown}")
 
 
 # Columns of each exported file: the public interface of `workbook export` (more may follow).
@@ -219,7 +229,11 @@ def _ordered(frame: pd.DataFrame, first: list[str]) -> pd.DataFrame:
 
 
 def export(results: Results, out_dir: Path) -> list[Path]:
-    """Write each derived table as CSV (UTF-8, ISO dates), atomically, into out_dir."""
+    """Write each derived table as CSV (UTF-8, ISO dates), atomically, into out_dir.
+
+    Cells the disclosure layer withheld read "[c]" (the `suppressed` column names them), and
+    text that a spreadsheet would run as a formula starts with an apostrophe (`csvout`).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, first in EXPORTS.items():
@@ -230,7 +244,7 @@ def export(results: Results, out_dir: Path) -> list[Path]:
             frame = frame.sort_values(["area_id", "measure", "cohort"],
                                       key=lambda s: s.map(cohort_sort_key) if s.name == "cohort"
                                       else s)
-        path = out_dir / f"{name}.csv"
-        atomic_write_text(path, frame.to_csv(index=False, date_format="%Y-%m-%d"))
-        written.append(path)
+        if "suppressed" in frame:
+            frame = disclosure.marked(frame.reset_index(drop=True))
+        written.append(write_csv(frame, out_dir / f"{name}.csv"))
     return written

@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import __version__
 from .completeness import CONSEQUENCES
-from .disclosure import MARKER
+from .disclosure import DEFAULT_THRESHOLD, MARKER
 from .labels import cell_text, long_date
 from .labels import plural as _count
 from .loader import DataInvalid, Dataset, load_dataset
@@ -55,7 +55,7 @@ class Block:
     content: object
 
 
-def load(data_dir: str | Path, *, as_of: str | date | None = None, threshold: int = 10,
+def load(data_dir: str | Path, *, as_of: str | date | None = None, threshold: int = DEFAULT_THRESHOLD,
          snapshot: str | Path = "") -> tuple[Dataset, Results]:
     """Load, validate and analyse a data folder for a report; DataInvalid on any problem.
 
@@ -120,7 +120,7 @@ def _reoffending(rates: pd.DataFrame, ni18: pd.DataFrame,
     from the rates and targets tables."""
     facts = []
     with_rate = rates[rates["rate"].notna()]
-    ni18 = ni18.dropna(subset=["offenders"])
+    ni18 = ni18.dropna(subset=["offenders", "target_reoffenders"])
     if not with_rate.empty:
         cohorts = with_rate["cohort"].tolist()
         latest = with_rate.iloc[max(range(len(cohorts)), key=lambda i: cohort_sort_key(cohorts[i]))]
@@ -157,7 +157,7 @@ class AreaReport:
 
     @classmethod
     def build(cls, data_dir: str | Path, area_id: str, as_of: str | date | None = None,
-              threshold: int = 10, snapshot: str | Path = "") -> AreaReport:
+              threshold: int = DEFAULT_THRESHOLD, snapshot: str | Path = "") -> AreaReport:
         """Load the data (from a build's snapshot when given) and cut the report to one area."""
         dataset, results = load(data_dir, as_of=as_of, threshold=threshold, snapshot=snapshot)
         if area_id not in set(dataset.table("areas")["area_id"]):
@@ -316,12 +316,14 @@ class AreaReport:
             "Rates are proven reoffending rates with 95% Wilson intervals. Actual against "
             "predicted uses a one-sample z-test; a rate printed without counts cannot be "
             f"tested. Cells marked {text(MARKER)} are withheld because they rest on fewer than "
-            f"{self.results.threshold} people."))]
-        blocks.append(Block("table", tables.rates_table(rates)))
+            f"{self.results.threshold} people, or would let such a count be worked out from the "
+            "figures beside them."))]
+        threshold = self.results.threshold
+        blocks.append(Block("table", tables.rates_table(rates, threshold=threshold)))
         for _measure, group in rates.groupby("measure"):
             if group["rate"].notna().sum() >= 2:
-                blocks.append(Block("chart", charts.rate_trend(group)))
-                blocks.append(Block("chart", charts.difference_chart(group)))
+                blocks.append(Block("chart", charts.rate_trend(group, threshold=threshold)))
+                blocks.append(Block("chart", charts.difference_chart(group, threshold=threshold)))
         spc = t["spc"]
         for _measure, group in spc.groupby("measure"):
             blocks.append(Block("chart", charts.xmr_chart(group)))
@@ -334,10 +336,10 @@ class AreaReport:
             blocks.append(Block("chart", charts.funnel_plot(rows, self.area_id)))
         if not t["ni18_targets"].empty:
             blocks.append(Block("chart", charts.ni18_chart(t["ni18_targets"])))
-            blocks.append(Block("table", tables.ni18_table(t["ni18_targets"])))
+            blocks.append(Block("table", tables.ni18_table(t["ni18_targets"], threshold=threshold)))
         if not t["ni30_progress"].empty:
             blocks.append(Block("chart", charts.ni30_chart(t["ni30_progress"])))
-            blocks.append(Block("table", tables.ni30_table(t["ni30_progress"])))
+            blocks.append(Block("table", tables.ni30_table(t["ni30_progress"], threshold=threshold)))
         return blocks
 
     # -- Indicators and completeness ---------------------------------------------------------
@@ -366,7 +368,7 @@ class OverviewReport:
 
     @classmethod
     def build(cls, data_dir: str | Path, as_of: str | date | None = None, region: str | None = None,
-              threshold: int = 10, snapshot: str | Path = "") -> OverviewReport:
+              threshold: int = DEFAULT_THRESHOLD, snapshot: str | Path = "") -> OverviewReport:
         """Load the data (from a build's snapshot when given) for every area or one region's."""
         dataset, results = load(data_dir, as_of=as_of, threshold=threshold, snapshot=snapshot)
         return cls(dataset, results, region or None)
@@ -483,12 +485,15 @@ class OverviewReport:
         from . import charts, tables
 
         blocks = []
+        threshold = self.results.threshold
         ni18 = self._cut(self.results.ni18_targets)
         if not ni18.empty:
-            blocks += [Block("chart", charts.ni18_chart(ni18)), Block("table", tables.ni18_table(ni18))]
+            blocks += [Block("chart", charts.ni18_chart(ni18)),
+                       Block("table", tables.ni18_table(ni18, threshold=threshold))]
         ni30 = self._cut(self.results.ni30_progress)
         if not ni30.empty:
-            blocks += [Block("chart", charts.ni30_chart(ni30)), Block("table", tables.ni30_table(ni30))]
+            blocks += [Block("chart", charts.ni30_chart(ni30)),
+                       Block("table", tables.ni30_table(ni30, threshold=threshold))]
         ind = self._cut(self.results.indicators_status)
         if not ind.empty:
             blocks.append(Block("table", tables.indicator_summary_table(ind)))

@@ -38,7 +38,7 @@ from gptables import Cover, GPTable
 from gptables.core.wrappers import GPWorkbook, GPWorksheet
 
 from . import __version__
-from .disclosure import MARKER, THRESHOLD, marked
+from .disclosure import MARKER, marked, note
 from .files import atomic_write_bytes
 from .labels import long_date as _as_of_text
 from .loader import Dataset
@@ -79,12 +79,9 @@ _SOURCE_REOFFENDING = "Source: Ministry of Justice proven reoffending data; work
 _SOURCE_INDICATORS = "Source: area performance indicators; workbook analysis."
 _SOURCE_COMPLETENESS = "Source: workbook data checks."
 
-# Notes sheet: (reference, text). Tables cite them as $$reference$$ in their titles.
+# Notes sheet: (reference, text). Tables cite them as $$reference$$ in their titles; the first,
+# "c", says the build's threshold (`_notes`).
 _NOTES: tuple[tuple[str, str], ...] = (
-    ("c", f"{MARKER} = withheld to protect confidentiality: the count of people is from 1 to "
-          f"{THRESHOLD - 1}, or would let such a count be worked out (GSS disclosure control). "
-          "Every figure derived from a withheld count (rate, interval, difference, significance) "
-          "is withheld too."),
     ("x", f"{MISSING} = not available: the data gave no figure or text, or none applies."),
     ("units", "Units: counts are numbers of people unless the heading says re-offences, "
               "milestones, strands or recommendations; (%) is a percentage; (points) is a "
@@ -114,7 +111,7 @@ _NOTES: tuple[tuple[str, str], ...] = (
     ("completeness", "Completeness: which tables the report had for the area, and what a gap "
                      "prevents."),
 )
-_NOTE_IDS = frozenset(ref for ref, _ in _NOTES)
+_NOTE_IDS = frozenset({"c"} | {ref for ref, _ in _NOTES})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -300,25 +297,6 @@ def _smart(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _small(series: pd.Series, threshold: int) -> pd.Series:
-    values = pd.to_numeric(series, errors="coerce")
-    return (values > 0) & (values < threshold)
-
-
-def _suppress_cohort_size(frame: pd.DataFrame, derived: Sequence[str], threshold: int) -> pd.DataFrame:
-    """NI 18 / NI 30 rows of a cohort of 1 to threshold - 1 offenders: the size and what recovers it."""
-    out = frame.astype(object).copy()
-    if "offenders" not in out:
-        return out
-    hidden = frame["suppressed"].fillna("").str.contains("offenders") if "suppressed" in frame \
-        else pd.Series(False, index=frame.index)
-    for i in out.index[_small(frame["offenders"], threshold).fillna(False).astype(bool) | hidden]:
-        for col in ("offenders", *derived):
-            if col in out:
-                out.at[i, col] = MARKER
-    return out
-
-
 @dataclass(frozen=True)
 class _Spec:
     key: str  # the Results table
@@ -326,12 +304,8 @@ class _Spec:
     title: str  # with $$note$$ references
     source: str
     columns: tuple[_Col, ...]
-    prepare: Callable[[pd.DataFrame, int], pd.DataFrame] | None = None
+    prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None
     overview_only: bool = False
-
-
-def _rates(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    return marked(frame) if "suppressed" in frame else frame
 
 
 SHEETS: tuple[_Spec, ...] = (
@@ -348,7 +322,7 @@ SHEETS: tuple[_Spec, ...] = (
         _Col("smart_score", "SMART score (of 5)"), _Col("smart_specific", "Specific"),
         _Col("smart_measurable", "Measurable"), _Col("smart_time-bound", "Time-bound"),
         _Col("smart_owned", "Owned"), _Col("smart_partnered", "Partnered")),
-        prepare=lambda f, t: _smart(f)),
+        prepare=_smart),
     _Spec("milestones_status", "Milestones", "Milestones and their state$$progress$$$$units$$$$x$$",
           _SOURCE_PLAN, (
               _Col("plan_id", "Plan ID"), _Col("strand_id", "Strand ID"),
@@ -434,7 +408,7 @@ SHEETS: tuple[_Spec, ...] = (
               _Col("significant", "Significant at 5%", show=_yes_no),
               _Col("reoffences", "Re-offences", decimals=0),
               _Col("frequency", "Re-offences per 100 offenders", decimals=1)),
-          prepare=_rates),
+          prepare=marked),
     _Spec("ni18_targets", "NI18_targets", "NI 18 reoffending targets$$ni18$$$$c$$$$units$$$$x$$",
           _SOURCE_REOFFENDING, (
               _Col("measure", "Measure"), _Col("cohort", "Cohort"),
@@ -445,9 +419,7 @@ SHEETS: tuple[_Spec, ...] = (
               _Col("target_reoffenders", "Target reoffenders", decimals=0),
               _Col("target_rate", "Target rate (%)", decimals=2),
               _Col("change_pct", "Change needed (%)", decimals=1), _Col("method", "Method")),
-          prepare=lambda f, t: _suppress_cohort_size(
-              f, ("expected_reoffenders", "published_expected_reoffenders", "target_reoffenders",
-                  "target_rate", "change_pct"), t)),
+          prepare=marked),
     _Spec("ni30_progress", "NI30_progress", "NI 30 progress$$ni30$$$$c$$$$units$$$$x$$",
           _SOURCE_REOFFENDING, (
         _Col("measure", "Measure"), _Col("baseline_cohort", "Baseline cohort"),
@@ -459,7 +431,7 @@ SHEETS: tuple[_Spec, ...] = (
         _Col("latest_cohort", "Latest cohort"),
         _Col("latest_reoffences", "Latest re-offences", decimals=0),
         _Col("change_so_far_pct", "Change so far (%)", decimals=1), _Col("status", "Status")),
-        prepare=lambda f, t: _suppress_cohort_size(f, (), t)),
+        prepare=marked),
     _Spec("funnel", "Funnel", "Funnel plot of reoffending rates$$funnel$$$$units$$$$x$$",
           _SOURCE_REOFFENDING, (
         _Col("area_name", "Area"), _Col("area_id", "Area ID"), _Col("measure", "Measure"),
@@ -470,7 +442,7 @@ SHEETS: tuple[_Spec, ...] = (
         _Col("upper95", "95% upper limit (%)", decimals=2),
         _Col("lower998", "99.8% lower limit (%)", decimals=2),
         _Col("upper998", "99.8% upper limit (%)", decimals=2),
-        _Col("position", "Position", show=_label))),
+        _Col("position", "Position", show=_label)), prepare=marked),
     _Spec("spc", "SPC", "Control chart of quarterly reoffending rates$$spc$$$$units$$$$x$$",
           _SOURCE_REOFFENDING, (
         _Col("measure", "Measure"), _Col("cohort", "Cohort"), _Col("rate", "Rate (%)", decimals=1),
@@ -536,7 +508,7 @@ def _sheets(results: Results, names: dict[str, str], area_ids: list[str] | None,
             empty.append(title)
             continue
         if spec.prepare is not None:
-            frame = spec.prepare(frame, results.threshold)
+            frame = spec.prepare(frame)
         columns = list(spec.columns)
         if area_id is None and "area_id" in frame and spec.key != "funnel":
             columns = _AREA + columns
@@ -555,12 +527,17 @@ def _sheets(results: Results, names: dict[str, str], area_ids: list[str] | None,
     return sheets, empty
 
 
-def _notes_table() -> pd.DataFrame:
-    return pd.DataFrame({"Note reference": [r for r, _ in _NOTES],
-                         "Note text": [t for _, t in _NOTES]})
+def _notes(threshold: int) -> tuple[tuple[str, str], ...]:
+    return (("c", note(threshold)), *_NOTES)
 
 
-def _write(path: Path, *, sheets: dict[str, GPTable], cover: Cover, as_of: date, title: str) -> Path:
+def _notes_table(threshold: int) -> pd.DataFrame:
+    notes = _notes(threshold)
+    return pd.DataFrame({"Note reference": [r for r, _ in notes], "Note text": [t for _, t in notes]})
+
+
+def _write(path: Path, *, sheets: dict[str, GPTable], cover: Cover, as_of: date, title: str,
+           threshold: int) -> Path:
     buffer = io.BytesIO()
     wb = _Workbook(buffer, options={**WORKBOOK_OPTIONS, "in_memory": True})
     # A fixed creation date (the as-of date) makes two writes of the same tables byte-identical.
@@ -571,8 +548,8 @@ def _write(path: Path, *, sheets: dict[str, GPTable], cover: Cover, as_of: date,
     contents = wb.make_table_of_contents(sheets)
     wb._update_annotations(sheets)
     # Every note gets a number, in order of first reference, then the rest in _NOTES order.
-    wb._annotations = list(dict.fromkeys([*wb._annotations, *(ref for ref, _ in _NOTES)]))
-    notes = wb.make_notesheet(_notes_table())
+    wb._annotations = list(dict.fromkeys([*wb._annotations, *(ref for ref, _ in _notes(threshold))]))
+    notes = wb.make_notesheet(_notes_table(threshold))
     for label, gptable in {"Contents": contents, "Notes": notes, **sheets}.items():
         ws = wb.add_worksheet(label, gridlines="hide_all")
         ws.write_gptable(gptable, True, wb._annotations)
@@ -587,11 +564,11 @@ def _target(path: str | Path, name: str) -> Path:
     return path / name if path.is_dir() or path.suffix.lower() != ".xlsx" else path
 
 
-def _cover(title: str, intro: list[str], empty: list[str], dataset: Dataset) -> Cover:
+def _cover(title: str, intro: list[str], empty: list[str], dataset: Dataset, threshold: int) -> Cover:
     about = [
         "These tables hold the figures behind the report's charts and tables. Only published "
         "figures are included: no record-level data.",
-        f"Counts of fewer than {THRESHOLD} people, and figures that would reveal them, are "
+        f"Counts of fewer than {threshold} people, and figures that would reveal them, are "
         f"withheld and shown as {MARKER}; {MISSING} marks a figure or text that is not available. "
         "See the Notes worksheet.",
         f"Data folder: {Path(dataset.source).name}. "
@@ -619,8 +596,8 @@ def write_area_workbook(results: Results, dataset: Dataset, area_id: str, path: 
              "Source: the area's reducing reoffending action plans, HMI Probation inspection "
              "scores, Ministry of Justice proven reoffending data and local performance "
              "indicators, as supplied to the workbook; workbook analysis."]
-    return _write(target, sheets=sheets, cover=_cover(title, intro, empty, dataset),
-                  as_of=results.as_of, title=title)
+    return _write(target, sheets=sheets, cover=_cover(title, intro, empty, dataset, results.threshold),
+                  as_of=results.as_of, title=title, threshold=results.threshold)
 
 
 def write_overview_workbook(results: Results, dataset: Dataset, path: str | Path,
@@ -640,5 +617,5 @@ def write_overview_workbook(results: Results, dataset: Dataset, path: str | Path
              "Source: reducing reoffending action plans, HMI Probation inspection scores, "
              "Ministry of Justice proven reoffending data and local performance indicators, as "
              "supplied to the workbook; workbook analysis."]
-    return _write(target, sheets=sheets, cover=_cover(title, intro, empty, dataset),
-                  as_of=results.as_of, title=title)
+    return _write(target, sheets=sheets, cover=_cover(title, intro, empty, dataset, results.threshold),
+                  as_of=results.as_of, title=title, threshold=results.threshold)

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 from great_tables import GT, loc, style
 
-from .disclosure import MARKER, THRESHOLD
+from .disclosure import MARKER
+from .disclosure import note as withheld_note
 from .labels import area_label as _area_label
 from .labels import cell_text as _text
 from .labels import short_date
@@ -39,10 +40,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MISSING = "\u2013"  # en dash: no figure (not the same as suppressed, which shows MARKER)
-SUPPRESSED_NOTE = (
-    f"{MARKER} = withheld to protect confidentiality: the count is from 1 to {THRESHOLD - 1}, or would let "
-    "such a count be worked out (GSS disclosure control)."
-)
 # RAG fills (GOV.UK design system colours); the cell always says the rating in words as well.
 _RAG = {
     "red": ("Red", "#D4351C", "#FFFFFF"),
@@ -89,9 +86,17 @@ def _number(value: object, decimals: int = 1, suffix: str = "", signed: bool = F
 
 
 def _hidden(frame: pd.DataFrame) -> list[set[str]]:
+    """The withheld columns of each row, as the disclosure layer listed them."""
     if "suppressed" not in frame:
         return [set() for _ in range(len(frame))]
     return [set(filter(None, _text(s).split(";"))) for s in frame["suppressed"]]
+
+
+def _shown(hidden: list[set[str]], column: str,
+           fmt: Callable[[object], str]) -> Callable[[pd.DataFrame], list[str]]:
+    """A column's cells: the marker where the disclosure layer withheld it, else the figure."""
+    return lambda f: [MARKER if column in h else fmt(v)
+                      for v, h in zip(_column(f, column), hidden, strict=True)]
 
 
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -386,12 +391,13 @@ def sections_table(inspection_sections: pd.DataFrame, *, source: str = _SOURCE_I
 # --------------------------------------------------------------------------- reoffending
 
 
-def rates_table(reoffending_rates: pd.DataFrame, *, source: str = _SOURCE_REOFFENDING) -> GT | None:
+def rates_table(reoffending_rates: pd.DataFrame, *, threshold: int,
+                source: str = _SOURCE_REOFFENDING) -> GT | None:
     """Reoffending by cohort: offenders, reoffenders, rate, 95% CI, predicted, difference, significance.
 
-    Takes Results.reoffending_rates (already suppressed). Suppressed cells show "[c]" with a
-    note explaining it; missing figures show "–". Several areas add an Area column; several
-    measures become row groups. None if empty.
+    Takes Results.reoffending_rates (disclosure control applied) and the build's `threshold`.
+    Withheld cells show "[c]" with a note saying the threshold; missing figures show "–".
+    Several areas add an Area column; several measures become row groups. None if empty.
     """
     if _empty(reoffending_rates):
         return None
@@ -399,9 +405,7 @@ def rates_table(reoffending_rates: pd.DataFrame, *, source: str = _SOURCE_REOFFE
     hidden = _hidden(frame)
 
     def cells(column: str, fmt: Callable[[object], str]) -> Callable[[pd.DataFrame], list[str]]:
-        return lambda f: [
-            MARKER if column in h else fmt(v) for v, h in zip(_column(f, column), hidden, strict=True)
-        ]
+        return _shown(hidden, column, fmt)
 
     def interval(f: pd.DataFrame) -> list[str]:
         out = []
@@ -463,26 +467,24 @@ def rates_table(reoffending_rates: pd.DataFrame, *, source: str = _SOURCE_REOFFE
         ],
     )
     if any(hidden):
-        gt = gt.tab_footnote(SUPPRESSED_NOTE)
+        gt = gt.tab_footnote(withheld_note(threshold))
     return gt
 
 
-def ni18_table(ni18_targets: pd.DataFrame, *, source: str = _SOURCE_REOFFENDING) -> GT | None:
+def ni18_table(ni18_targets: pd.DataFrame, *, threshold: int,
+               source: str = _SOURCE_REOFFENDING) -> GT | None:
     """NI 18 targets per area and cohort: offenders, expected and target reoffenders and rates.
 
-    Takes Results.ni18_targets; the published expected count is shown when present and the
-    test method is a note. None if empty.
+    Takes Results.ni18_targets (disclosure control applied) and the build's `threshold`; the
+    published expected count is shown when present and the test method is a note. None if empty.
     """
     if _empty(ni18_targets):
         return None
     frame = ni18_targets.reset_index(drop=True)
-    # Disclosure control: a cohort of 1 to THRESHOLD - 1 offenders shows none of its counts.
-    size = pd.to_numeric(frame["offenders"], errors="coerce").astype("float64")
-    tiny = [bool(small) or "offenders" in hidden_cols
-            for small, hidden_cols in zip((size > 0) & (size < THRESHOLD), _hidden(frame), strict=True)]
+    withheld = _hidden(frame)
 
     def hidden(fmt: Callable[[object], str], column: str) -> Callable[[pd.DataFrame], list[str]]:
-        return lambda f: [MARKER if t else fmt(v) for v, t in zip(f[column], tiny, strict=True)]
+        return _shown(withheld, column, fmt)
 
     columns: dict[str, Callable[[pd.DataFrame], Sequence[object]]] = {
         "Area": lambda f: [_area_label(a) for a in f["area_id"]],
@@ -511,36 +513,44 @@ def ni18_table(ni18_targets: pd.DataFrame, *, source: str = _SOURCE_REOFFENDING)
         notes=notes,
         right=[c for c in body.columns if c not in ("Area", "Cohort")],
     )
-    return gt.tab_footnote(SUPPRESSED_NOTE) if any(tiny) else gt
+    return gt.tab_footnote(withheld_note(threshold)) if any(withheld) else gt
 
 
-def ni30_table(ni30_progress: pd.DataFrame, *, source: str = _SOURCE_REOFFENDING) -> GT | None:
+def ni30_table(ni30_progress: pd.DataFrame, *, threshold: int,
+               source: str = _SOURCE_REOFFENDING) -> GT | None:
     """NI 30 per area: baseline, ceiling and target re-offences, change needed and progress so far.
 
-    Takes Results.ni30_progress. None if empty.
+    Takes Results.ni30_progress (disclosure control applied) and the build's `threshold`:
+    withheld cells show "[c]" with the note. None if empty.
     """
     if _empty(ni30_progress):
         return None
     frame = ni30_progress.reset_index(drop=True)
+    withheld = _hidden(frame)
+
+    def count(column: str) -> Callable[[pd.DataFrame], list[str]]:
+        return _shown(withheld, column, lambda v: _number(v, 0))
+
+    def change(column: str) -> Callable[[pd.DataFrame], list[str]]:
+        return _shown(withheld, column, lambda v: _number(v, 1, signed=True))
+
     body = _labelled(
         frame,
         {
             "Area": lambda f: [_area_label(a) for a in f["area_id"]],
             "Baseline cohort": lambda f: [_text(c) for c in f["baseline_cohort"]],
-            "Offenders": lambda f: [_number(v, 0) for v in f["offenders"]],
-            "Baseline re-offences": lambda f: [_number(v, 0) for v in f["baseline_reoffences"]],
-            "Ceiling": lambda f: [_number(v, 0) for v in f["ceiling_reoffences"]],
-            "Target": lambda f: [_number(v, 0) for v in f["target_reoffences"]],
-            "Change needed (%)": lambda f: [_number(v, 1, signed=True) for v in f["change_needed_pct"]],
+            "Offenders": count("offenders"),
+            "Baseline re-offences": count("baseline_reoffences"),
+            "Ceiling": count("ceiling_reoffences"),
+            "Target": count("target_reoffences"),
+            "Change needed (%)": change("change_needed_pct"),
             "Latest cohort": lambda f: [_text(c) or MISSING for c in _column(f, "latest_cohort")],
-            "Latest re-offences": lambda f: [_number(v, 0) for v in _column(f, "latest_reoffences")],
-            "Change so far (%)": lambda f: [
-                _number(v, 1, signed=True) for v in _column(f, "change_so_far_pct")
-            ],
+            "Latest re-offences": count("latest_reoffences"),
+            "Change so far (%)": change("change_so_far_pct"),
             "Status": lambda f: [_text(s).capitalize() or MISSING for s in _column(f, "status")],
         },
     )
-    return _build(
+    gt = _build(
         body,
         title="NI 30 progress",
         subtitle=None,
@@ -555,6 +565,7 @@ def ni30_table(ni30_progress: pd.DataFrame, *, source: str = _SOURCE_REOFFENDING
             "Change so far (%)",
         ],
     )
+    return gt.tab_footnote(withheld_note(threshold)) if any(withheld) else gt
 
 
 # --------------------------------------------------------------------------- indicators and data

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from analysis import charts
-from analysis.disclosure import suppress_rates
+from analysis.disclosure import RATES, protect, withhold
 from analysis.loader import load_dataset
 from analysis.pipeline import Results, analyse
 from analysis.synth import synthesise
@@ -115,7 +115,7 @@ def _rates(n: int = 6) -> pd.DataFrame:
             "significant": pd.array(np.abs(rate - predicted) > 5, dtype="boolean"),
         }
     )
-    return suppress_rates(frame, group=())
+    return withhold(frame, protect(frame, None, threshold=10), RATES)
 
 
 def _spc() -> pd.DataFrame:
@@ -242,19 +242,20 @@ def test_section_scores_chart(example: Results) -> None:
 
 
 def test_rate_trend_handmade_with_suppression() -> None:
-    chart = _check(charts.rate_trend(_rates()))
+    chart = _check(charts.rate_trend(_rates(), threshold=10))
     ax = chart.figure.axes[0]
     actual = ax.lines[0].get_ydata()
     assert len(actual) == 6 and np.isnan(actual[2])  # the suppressed cohort is a gap
     assert any(t.get_text() == "[c]" for t in ax.texts)
-    assert "2020-Q3" in chart.caption and "suppressed" in chart.caption
+    assert "2020-Q3" in chart.caption and "withheld" in chart.caption and "from 1 to 9" in chart.caption
     assert "1 cohort is suppressed" in chart.alt
     assert "45.0% in 2020-Q1" in chart.alt  # first cohort: 180 of 400
     assert "38.5% in 2021-Q2" in chart.alt and "predicted 47.0%" in chart.alt  # latest: 150 of 390
 
 
 def test_rate_trend_synthetic(synthetic: Results) -> None:
-    chart = _check(charts.rate_trend(synthetic.reoffending_rates, area_id="synthetic-area-002"))
+    chart = _check(charts.rate_trend(synthetic.reoffending_rates, threshold=10,
+                                     area_id="synthetic-area-002"))
     rates = synthetic.reoffending_rates
     last = rates[rates["area_id"] == "synthetic-area-002"].sort_values("cohort").iloc[-1]
     assert f"{last['rate']:.1f}%" in chart.alt
@@ -263,7 +264,7 @@ def test_rate_trend_synthetic(synthetic: Results) -> None:
 
 def test_difference_chart() -> None:
     frame = _rates()
-    chart = _check(charts.difference_chart(frame))
+    chart = _check(charts.difference_chart(frame, threshold=10))
     assert len(_bars(chart)) == 6
     significant = [p for p in _bars(chart) if p.get_hatch()]
     expected = int(frame["significant"].fillna(False).sum())
@@ -332,8 +333,8 @@ CASES: list[tuple[str, Callable[[Results], charts.Chart | None]]] = [
     ("coverage", lambda r: charts.coverage_heatmap(r.pathway_coverage)),
     ("criteria", lambda r: charts.criterion_scores_chart(r.inspection_criteria, r.inspection_family)),
     ("sections", lambda r: charts.section_scores_chart(r.inspection_sections)),
-    ("trend", lambda r: charts.rate_trend(_rates())),
-    ("difference", lambda r: charts.difference_chart(_rates())),
+    ("trend", lambda r: charts.rate_trend(_rates(), threshold=10)),
+    ("difference", lambda r: charts.difference_chart(_rates(), threshold=10)),
     ("xmr", lambda r: charts.xmr_chart(_spc())),
     ("funnel", lambda r: charts.funnel_plot(_funnel(), "testshire")),
     ("ni18", lambda r: charts.ni18_chart(r.ni18_targets)),
@@ -363,8 +364,8 @@ EMPTY = [
     lambda: charts.coverage_heatmap(pd.DataFrame()),
     lambda: charts.criterion_scores_chart(pd.DataFrame(), pd.DataFrame()),
     lambda: charts.section_scores_chart(pd.DataFrame()),
-    lambda: charts.rate_trend(_rates().iloc[0:0]),
-    lambda: charts.difference_chart(_rates().iloc[0:0]),
+    lambda: charts.rate_trend(_rates().iloc[0:0], threshold=10),
+    lambda: charts.difference_chart(_rates().iloc[0:0], threshold=10),
     lambda: charts.xmr_chart(pd.DataFrame()),
     lambda: charts.funnel_plot(_funnel().iloc[0:0], "testshire"),
     lambda: charts.funnel_plot(_funnel().assign(rate=np.nan), "testshire"),

@@ -120,3 +120,47 @@ def test_every_optional_file_may_be_left_out(valid_copy, tmp_path, missing):
     for section in (report.summary, report.progress, report.inspection, report.recommendations,
                     report.reoffending, report.indicators, report.completeness):
         assert section()
+
+
+def _export_with(valid_copy, tmp_path, reoffending: str, threshold: int):
+    (valid_copy / "reoffending.csv").write_text(reoffending, encoding="utf-8")
+    out = tmp_path / f"export-{threshold}"
+    result = CliRunner().invoke(app, ["export", str(valid_copy), "--out", str(out), "--as-of",
+                                      "2005-12-31", "--threshold", str(threshold)])
+    assert result.exit_code == 0, result.output
+    return {(r["area_id"], r["cohort"]): r for r in _read(out / "reoffending_rates.csv")}
+
+
+HEADER = "area_id,cohort,measure,offenders,reoffenders,rate,reoffences,predicted_rate,serious_reoffences\n"
+
+
+def test_the_export_uses_the_threshold_it_is_given(valid_copy, tmp_path):
+    data = HEADER + "area-a,2005-Q1,adult-proven-1yr,7,3,,,40.0,\n"  # a cohort of 7
+    at5 = _export_with(valid_copy, tmp_path, data, 5)[("area-a", "2005-Q1")]
+    assert (at5["offenders"], at5["reoffenders"], at5["rate"]) == ("7", "[c]", "[c]")  # 3 is small at 5
+    at10 = _export_with(valid_copy, tmp_path, data, 10)[("area-a", "2005-Q1")]
+    assert (at10["offenders"], at10["reoffenders"], at10["rate"]) == ("[c]", "[c]", "[c]")
+    assert at10["expected_reoffenders"] == "[c]"  # 7 x 40% would give the 7 back
+    assert "offenders" in at10["suppressed"].split(";")
+
+
+def test_a_region_total_withholds_a_sibling_in_the_export(valid_copy, tmp_path):
+    # region-a 30 = area-a 5 + area-b 25: region-a minus area-b would give area-a's 5 back.
+    data = HEADER + ("region-a,2015,adult-proven-1yr,300,30,,,35.0,\n"
+                     "area-a,2015,adult-proven-1yr,100,5,,,35.0,\n"
+                     "area-b,2015,adult-proven-1yr,200,25,,,35.0,\n")
+    rows = _export_with(valid_copy, tmp_path, data, 10)
+    assert rows[("area-a", "2015")]["reoffenders"] == rows[("area-b", "2015")]["reoffenders"] == "[c]"
+    assert rows[("area-b", "2015")]["rate"] == "[c]" and rows[("area-b", "2015")]["offenders"] == "200"
+    assert rows[("region-a", "2015")]["reoffenders"] == "30"
+
+
+def test_exported_text_never_runs_as_a_formula(valid_copy, tmp_path):
+    strands = (valid_copy / "strands.csv").read_text(encoding="utf-8")
+    (valid_copy / "strands.csv").write_text(strands.replace("ACO Interventions,Police",
+                                                            "=cmd|' /C calc'!A0,Police"), encoding="utf-8")
+    out = tmp_path / "export"
+    result = CliRunner().invoke(app, ["export", str(valid_copy), "--out", str(out), "--as-of", "2005-12-31"])
+    assert result.exit_code == 0, result.output
+    leads = {r["strand_id"]: r["lead"] for r in _read(out / "strands_summary.csv")}
+    assert leads["s-accm"] == "'=cmd|' /C calc'!A0"

@@ -14,7 +14,7 @@ import pytest
 from great_tables import GT
 
 from analysis import tables
-from analysis.disclosure import MARKER, suppress_rates
+from analysis.disclosure import MARKER, RATES, protect, withhold
 from analysis.loader import load_dataset
 from analysis.pipeline import Results, analyse
 
@@ -59,12 +59,12 @@ def _rates() -> pd.DataFrame:
             "significant": pd.array([False, True, False, True], dtype="boolean"),
         }
     )
-    return suppress_rates(frame, group=())
+    return withhold(frame, protect(frame, None, threshold=10), RATES)
 
 
 def test_rates_table_suppressed_cells_show_marker_and_footnote() -> None:
     frame = _rates()
-    page = _html(tables.rates_table(frame))
+    page = _html(tables.rates_table(frame, threshold=10))
     cells = _cells(page)
     hidden_row = cells[8 * 2 : 8 * 3]  # eight columns; the third cohort is suppressed
     assert hidden_row[0] == "2020-Q3"
@@ -74,12 +74,12 @@ def test_rates_table_suppressed_cells_show_marker_and_footnote() -> None:
 
 
 def test_rates_table_numbers(example: Results) -> None:
-    page = _html(tables.rates_table(_rates().iloc[:2]))
+    page = _html(tables.rates_table(_rates().iloc[:2], threshold=10))
     cells = _cells(page)
     assert cells[:8] == ["2020-Q1", "400", "180", "45.0", "41.0 to 49.0", "45.0", "0.0", "No"]
     assert cells[8 + 6] == "+3.8" and cells[8 + 7] == "Yes"
     assert "withheld" not in page  # no suppressed cell, no footnote
-    page = _html(tables.rates_table(example.reoffending_rates))
+    page = _html(tables.rates_table(example.reoffending_rates, threshold=10))
     assert "3,884" in page and "England and Wales" in page
 
 
@@ -159,9 +159,9 @@ def test_other_tables_on_example(example: Results) -> None:
     glos = example.for_area("gloucestershire")
     assert "Partly met" in _cells(_html(tables.criteria_table(glos["inspection_criteria"])))
     assert "83.3" in _cells(_html(tables.lead_load_table(glos["lead_load"])))
-    ni18 = _cells(_html(tables.ni18_table(example.ni18_targets)))
+    ni18 = _cells(_html(tables.ni18_table(example.ni18_targets, threshold=10)))
     assert ni18[:9] == ["Derby", "2007-Q4", "3,884", "7.6", "294.0", "294", "261", "6.7", "\u221211.2"]
-    ni30 = _cells(_html(tables.ni30_table(example.ni30_progress)))
+    ni30 = _cells(_html(tables.ni30_table(example.ni30_progress, threshold=10)))
     assert ni30[:7] == ["Lincolnshire", "2007-Q4", "101", "330", "284", "280", "\u221215.2"]
     ind = _cells(_html(tables.indicators_table(glos["indicators_status"])))
     assert "40.0%" in ind and "\u2717 Not met" in ind and "10.4 days" in ind
@@ -175,9 +175,9 @@ ALL: list[Callable[[Results], GT | None]] = [
     lambda r: tables.lead_load_table(r.lead_load),
     lambda r: tables.criteria_table(r.inspection_criteria),
     lambda r: tables.sections_table(r.inspection_sections),
-    lambda r: tables.rates_table(r.reoffending_rates),
-    lambda r: tables.ni18_table(r.ni18_targets),
-    lambda r: tables.ni30_table(r.ni30_progress),
+    lambda r: tables.rates_table(r.reoffending_rates, threshold=10),
+    lambda r: tables.ni18_table(r.ni18_targets, threshold=10),
+    lambda r: tables.ni30_table(r.ni30_progress, threshold=10),
     lambda r: tables.indicators_table(r.indicators_status),
     lambda r: tables.completeness_table(r.completeness),
     lambda r: tables.recommendations_table(r.recommendations_status, r.strands_summary),

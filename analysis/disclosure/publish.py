@@ -1,0 +1,144 @@
+"""Applying the decision: each published table declares which counts each of its columns gives away."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .rules import COUNTS, MARKER
+
+__all__ = ["NI18", "NI30", "RATES", "Published", "Reveals", "marked", "withhold"]
+
+_KEY = ("area_id", "measure")
+
+
+@dataclass(frozen=True)
+class Reveals:
+    """The counts a published column gives away, of the cohort its `via` column names.
+
+    A rate reveals both of its counts (given one, the other follows: 25% of 20 offenders is 5
+    reoffenders); an expected count reveals the cohort size (expected / predicted rate).
+    """
+
+    counts: frozenset[str]
+    via: str = "cohort"
+
+
+def _r(*counts: str, via: str = "cohort") -> tuple[Reveals, ...]:
+    unknown = set(counts) - set(COUNTS)
+    if unknown:
+        raise ValueError(f"not a protected count: {sorted(unknown)}")
+    return (Reveals(frozenset(counts), via),)
+
+
+@dataclass(frozen=True)
+class Published:
+    """A derived table as published: what each column reveals, and the columns that reveal nothing.
+
+    A column may reveal counts of several cohorts (a change between two cohorts reveals both).
+    A numeric column in neither (an analyst's extra column passed through) is withheld on any
+    row with a withheld count: what it means is unknown, so it may give a count away.
+    """
+
+    name: str
+    columns: dict[str, tuple[Reveals, ...]]
+    public: frozenset[str] = field(default_factory=frozenset)
+
+
+_BOTH = ("offenders", "reoffenders")
+
+RATES = Published("reoffending_rates", {
+    "offenders": _r("offenders"),
+    "reoffenders": _r("reoffenders"),
+    **{c: _r(*_BOTH) for c in ("rate", "published_rate", "ci_low", "ci_high", "difference",
+                               "difference_pct", "z", "p_value", "significant")},
+    "expected_reoffenders": _r("offenders"),
+    "predicted_variance": _r("offenders"),  # sum p(1 - p) grows with the cohort's size
+    "reoffences": _r("reoffences"),
+    "frequency": _r("reoffences", "offenders"),
+    "reoffences_per_reoffender": _r("reoffences", "reoffenders"),
+    "serious_reoffences": _r("serious_reoffences"),
+    "severity": _r("serious_reoffences", "offenders"),
+}, public=frozenset({"area_id", "measure", "cohort", "predicted_rate", "rate_source", "test_method",
+                     "source_row"}))
+
+# Every NI 18 figure is computed from the cohort's size and its predicted rate, which is public.
+NI18 = Published("ni18_targets", {
+    c: _r("offenders") for c in ("offenders", "expected_reoffenders", "published_expected_reoffenders",
+                                 "target_reoffenders", "target_rate", "change_pct")
+}, public=frozenset({"area_id", "measure", "cohort", "predicted_rate", "method"}))
+
+# NI 30 targets are set as a fall from the baseline count (Lincolnshire 330 -> 280, -15%), so
+# they give the baseline back with it; the change so far reveals the baseline and the latest.
+_BASE, _LATEST = "baseline_cohort", "latest_cohort"
+NI30 = Published("ni30_progress", {
+    "offenders": _r("offenders", via=_BASE),
+    **{c: _r("reoffences", via=_BASE) for c in (
+        "baseline_reoffences", "ceiling_reoffences", "target_reoffences", "change_needed",
+        "change_needed_pct", "ceiling_change", "ceiling_change_pct")},
+    "latest_reoffences": _r("reoffences", via=_LATEST),
+    **{c: _r("reoffences", via=_BASE) + _r("reoffences", via=_LATEST)
+       for c in ("change_so_far", "change_so_far_pct")},
+}, public=frozenset({"area_id", "measure", "baseline_cohort", "latest_cohort", "status"}))
+
+
+def _withheld(table: pd.DataFrame, protection: pd.DataFrame, via: str) -> dict[str, np.ndarray]:
+    """For each count, whether the cohort the `via` column names has it withheld (row order kept)."""
+    if via not in table:
+        return {count: np.zeros(len(table), dtype=bool) for count in COUNTS}
+    hidden = protection.assign(_via=protection["cohort"].astype(str).str.strip())
+    keys = table[list(_KEY)].astype(str).assign(_via=table[via].astype("string").str.strip())
+    joined = keys.merge(hidden[[*_KEY, "_via", "hidden"]], on=[*_KEY, "_via"], how="left",
+                        validate="many_to_one")
+    flags = joined["hidden"].fillna("").astype(str)
+    return {count: flags.str.split(";").map(lambda s, c=count: c in s).to_numpy(dtype=bool)
+            for count in COUNTS}
+
+
+def withhold(table: pd.DataFrame, protection: pd.DataFrame, published: Published) -> pd.DataFrame:
+    """The table with every cell that gives a withheld count away blanked, listed in `suppressed`.
+
+    `protection` is `protect`'s decision; each column is withheld where a count it reveals
+    (`published.columns`) is withheld for the cohort it reveals it of; numeric columns the table
+    does not declare are withheld on any row with a withheld count. `marked` shows the cells as
+    "[c]". The input is not modified.
+    """
+    out = table.copy()
+    vias = {r.via for reveals in published.columns.values() for r in reveals} | {"cohort"}
+    by_via = {via: _withheld(table, protection, via) for via in vias}
+    own = by_via["cohort"]
+    any_own = np.logical_or.reduce([own[c] for c in COUNTS]) if len(out) else np.zeros(0, dtype=bool)
+    hidden: dict[str, np.ndarray] = {}
+    for column in out.columns:
+        if column == "suppressed":
+            continue
+        reveals = published.columns.get(column, ())
+        if reveals:
+            mask = np.logical_or.reduce([by_via[r.via][c] for r in reveals for c in r.counts])
+        elif column in published.public or out[column].dtype.kind not in "biufc":
+            continue
+        else:
+            mask = any_own
+        if mask.any():
+            hidden[column] = mask
+    for column, mask in hidden.items():
+        if out[column].dtype.kind == "b":
+            out[column] = out[column].astype("boolean")
+        out[column] = out[column].mask(mask)
+    names = list(hidden)
+    out["suppressed"] = [";".join(c for c in names if hidden[c][i]) for i in range(len(out))]
+    return out
+
+
+def marked(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table for publication: withheld cells show the marker "[c]", never a blank."""
+    out = frame.astype(object).copy()
+    if "suppressed" not in frame:
+        return out
+    for i, cols in frame["suppressed"].items():
+        for col in filter(None, str(cols).split(";")):
+            if col in out:
+                out.at[i, col] = MARKER
+    return out

@@ -1,0 +1,103 @@
+"""Where one published figure is the sum of others: a parent area and its areas, a year and its quarters."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..periods import parse_period
+
+__all__ = ["Relation", "holding", "relations"]
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A cohort row that may be the sum of other rows: its position and its parts' positions.
+
+    ``kind`` is "area" (a parent area's row and the rows of the areas whose parent it is, for
+    the same measure and cohort) or "period" (a year or financial year and the quarterly cohorts
+    inside it, for the same area and measure). Whether the sum really holds is a property of
+    each count (`holding`): a parent's figure from another source is not a sum of its areas'.
+    """
+
+    total: int
+    parts: tuple[int, ...]
+    kind: str
+
+
+def relations(cohorts: pd.DataFrame, areas: pd.DataFrame | None) -> list[Relation]:
+    """Every candidate sum in a cohort table (positions are 0-based rows of `cohorts`).
+
+    Areas: a row of area P is the candidate total of the rows, for the same measure and cohort,
+    of the areas whose parent_id is P. Periods: a cohort YYYY (January to December) or YYYY/YY
+    (April to March) is the candidate total of the same area and measure's quarterly cohorts
+    (YYYY-Qn) that lie inside it.
+    """
+    if cohorts.empty:
+        return []
+    area = cohorts["area_id"].astype(str).to_numpy()
+    measure = cohorts["measure"].astype(str).to_numpy()
+    cohort = cohorts["cohort"].astype(str).str.strip().to_numpy()
+    found = _area_relations(area, measure, cohort, areas)
+    found += _period_relations(area, measure, cohort)
+    return found
+
+
+def holding(found: list[Relation], values: np.ndarray) -> np.ndarray:
+    """For one count, whether each relation's total equals the sum of its parts, all of them given."""
+    if not found:
+        return np.zeros(0, dtype=bool)
+    totals = values[[r.total for r in found]]
+    parts = values[np.concatenate([r.parts for r in found])]
+    starts = np.cumsum([0] + [len(r.parts) for r in found[:-1]])
+    given = np.isfinite(totals) & np.logical_and.reduceat(np.isfinite(parts), starts)
+    sums = np.add.reduceat(np.nan_to_num(parts), starts)
+    with np.errstate(invalid="ignore"):
+        return given & (np.abs(totals - sums) < 1e-6)
+
+
+def _area_relations(area: np.ndarray, measure: np.ndarray, cohort: np.ndarray,
+                    areas: pd.DataFrame | None) -> list[Relation]:
+    if areas is None or areas.empty or "parent_id" not in areas:
+        return []
+    children: dict[str, list[str]] = defaultdict(list)
+    for child, parent in zip(areas["area_id"], areas["parent_id"], strict=True):
+        if isinstance(parent, str) and parent:
+            children[parent].append(str(child))
+    position = {(a, m, c): i for i, (a, m, c) in enumerate(zip(area, measure, cohort, strict=True))}
+    found = []
+    for i, (a, m, c) in enumerate(zip(area, measure, cohort, strict=True)):
+        parts = tuple(position[(child, m, c)] for child in children.get(a, ()) if (child, m, c) in position)
+        if parts:
+            found.append(Relation(i, parts, "area"))
+    return found
+
+
+def _period_relations(area: np.ndarray, measure: np.ndarray, cohort: np.ndarray) -> list[Relation]:
+    periods = {}
+    for label in set(cohort):
+        try:
+            periods[label] = parse_period(label)
+        except ValueError:  # validation refuses such labels; nothing to relate
+            continue
+    quarters: dict[tuple[str, str], list[int]] = defaultdict(list)
+    longer: list[int] = []
+    for i, label in enumerate(cohort):
+        period = periods.get(label)
+        if period is None:
+            continue
+        if period.kind == "quarter":
+            quarters[(area[i], measure[i])].append(i)
+        else:
+            longer.append(i)
+    found = []
+    for i in longer:
+        whole = periods[cohort[i]]
+        parts = tuple(q for q in quarters.get((area[i], measure[i]), ())
+                      if whole.start <= periods[cohort[q]].start and periods[cohort[q]].end <= whole.end)
+        if parts:
+            found.append(Relation(i, parts, "period"))
+    return found
