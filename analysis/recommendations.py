@@ -7,9 +7,6 @@ from datetime import date
 
 import pandas as pd
 
-from .labels import long_date as _day
-from .labels import plural as _count
-
 log = logging.getLogger(__name__)
 
 # HM Inspectorate of Probation, Effective Supervision Inspection reports (e.g. Gloucestershire
@@ -184,36 +181,3 @@ def inspection_responses(recommendation_status_frame: pd.DataFrame) -> pd.DataFr
                       unanswered_or_late=("unanswered_or_late", "sum"), as_of=("as_of", "first"))
     return out.sort_values(["area_id", "published", "inspection_id"], ignore_index=True)[columns]
 
-
-def headline(recommendation_status_frame: pd.DataFrame) -> str:
-    """The sentence a board member can repeat: how many recommendations the plan answers, how many
-    of those are on track, and how many are unanswered or late (plain text, not yet escaped)."""
-    s = recommendation_status_frame
-    if s.empty:
-        return "No inspection recommendations are recorded."
-    n = len(s)
-    counts = s["state"].value_counts()
-    answered = int(counts.get("answered and on track", 0) + counts.get("answered but behind", 0))
-    closed = int(counts.get("implemented", 0) + counts.get("superseded", 0))
-    unanswered = int(counts.get("not answered", 0))
-    inspections = s["inspection_id"].nunique()
-    parts = [f"Of {_count(n, 'recommendation')} from {_count(inspections, 'inspection')}, "
-             f"{answered} {'has' if answered == 1 else 'have'} a strand of the action plan behind "
-             f"{'it' if answered == 1 else 'them'}"]
-    if answered:
-        parts[-1] += (f" ({int(counts.get('answered and on track', 0))} on track, "
-                      f"{int(counts.get('answered but behind', 0))} behind)")
-    if closed:
-        parts.append(f"{closed} {'is' if closed == 1 else 'are'} implemented or superseded")
-    parts.append(f"{unanswered} {'has' if unanswered == 1 else 'have'} no strand at all"
-                 if unanswered else "none is left without a strand")
-    sentence = ", ".join(parts[:-1]) + " and " + parts[-1] + "." if len(parts) > 1 else parts[0] + "."
-    late = s[s["late"]]
-    if not late.empty:
-        sentence += (f" {_count(len(late), 'recommendation')} {'is' if len(late) == 1 else 'are'} "
-                     f"past {'its' if len(late) == 1 else 'their'} implementation date"
-                     f" (the earliest was due {_day(late['due'].min())}).")
-    elif unanswered and s["response_overdue"].any():
-        first = s.loc[s["response_overdue"], "response_due"].min()
-        sentence += f" The response to the unanswered ones was due by {_day(first)}."
-    return sentence

@@ -22,7 +22,6 @@ from .pathways import PATHWAY_NAMES, SEVEN_PATHWAYS
 from .periods import cohort_sort_key
 from .pipeline import Results, analyse
 from .progress import DUE_SOON_DAYS, RAG_RULE
-from .recommendations import headline
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +144,41 @@ def _reoffending(rates: pd.DataFrame, ni18: pd.DataFrame,
                       f"NI 30 target {row.target_reoffences:,.0f} re-offences (baseline "
                       f"{row.baseline_reoffences:,.0f})"))
     return facts
+
+
+def headline(recommendation_status_frame: pd.DataFrame) -> str:
+    """The sentence a board member can repeat: how many recommendations the plan answers, how many
+    of those are on track, and how many are unanswered or late (plain text, not yet escaped)."""
+    s = recommendation_status_frame
+    if s.empty:
+        return "No inspection recommendations are recorded."
+    n = len(s)
+    counts = s["state"].value_counts()
+    answered = int(counts.get("answered and on track", 0) + counts.get("answered but behind", 0))
+    closed = int(counts.get("implemented", 0) + counts.get("superseded", 0))
+    unanswered = int(counts.get("not answered", 0))
+    inspections = s["inspection_id"].nunique()
+    parts = [f"Of {_count(n, 'recommendation')} from {_count(inspections, 'inspection')}, "
+             f"{answered} {'has' if answered == 1 else 'have'} a strand of the action plan behind "
+             f"{'it' if answered == 1 else 'them'}"]
+    if answered:
+        parts[-1] += (f" ({int(counts.get('answered and on track', 0))} on track, "
+                      f"{int(counts.get('answered but behind', 0))} behind)")
+    if closed:
+        parts.append(f"{closed} {'is' if closed == 1 else 'are'} implemented or superseded")
+    parts.append(f"{unanswered} {'has' if unanswered == 1 else 'have'} no strand at all"
+                 if unanswered else "none is left without a strand")
+    sentence = ", ".join(parts[:-1]) + " and " + parts[-1] + "." if len(parts) > 1 else parts[0] + "."
+    late = s[s["late"]]
+    if not late.empty:
+        sentence += (f" {_count(len(late), 'recommendation')} {'is' if len(late) == 1 else 'are'} "
+                     f"past {'its' if len(late) == 1 else 'their'} implementation date"
+                     f" (the earliest was due {long_date(late['due'].min())}).")
+    elif unanswered and s["response_overdue"].any():
+        first = s.loc[s["response_overdue"], "response_due"].min()
+        sentence += f" The response to the unanswered ones was due by {long_date(first)}."
+    return sentence
+
 
 
 @dataclass

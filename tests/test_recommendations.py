@@ -18,10 +18,10 @@ from analysis.loader import load_dataset
 from analysis.pipeline import analyse, export
 from analysis.recommendations import (
     STATES,
-    headline,
     inspection_responses,
     recommendation_status,
 )
+from analysis.report import headline
 
 from .conftest import DATA, EXAMPLE
 
