@@ -32,6 +32,7 @@ within 0.05 of it"). `unsound` checks every recovery against the input data: an 
 from __future__ import annotations
 
 import csv
+import functools
 import math
 import re
 from collections import defaultdict
@@ -486,25 +487,36 @@ def table_observations(headers: Sequence[str], rows: Iterable[tuple[str | None, 
     return out
 
 
+def _stamp(path: Path) -> tuple[str, int, int]:
+    """A file's identity for caching: a changed or copied file is read afresh."""
+    stat = path.stat()
+    return str(path.resolve()), stat.st_mtime_ns, stat.st_size
+
+
+@functools.lru_cache(maxsize=512)
+def _workbook(stamp: tuple[str, int, int]) -> tuple[list[tuple[str, list[list[object]]]], str]:
+    """(sheet title, rows of each table) and every cell's text of an XLSX file, read once."""
+    wb = openpyxl.load_workbook(stamp[0])
+    tables = [(ws.title, [[c.value for c in row] for row in ws[table.ref]])
+              for ws in wb.worksheets for table in ws.tables.values()]
+    text = "\n".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row
+                     if c.value is not None)
+    return tables, text
+
+
 def read_workbook(path: Path, ctx: Context, area: str | None, name: str | None = None) -> list[Observation]:
     """Every table on every sheet of an XLSX workbook ([c] cells are withheld)."""
     name = name or path.name
-    wb = openpyxl.load_workbook(path)
     out: list[Observation] = []
-    for ws in wb.worksheets:
-        for table in ws.tables.values():
-            rows = [[c.value for c in row] for row in ws[table.ref]]
-            if not rows:
-                continue
+    for title, rows in _workbook(_stamp(path))[0]:
+        if rows:
             out += table_observations([str(h) for h in rows[0]], [(None, r) for r in rows[1:]], ctx=ctx,
-                                      file=name, table=ws.title, area=area)
+                                      file=name, table=title, area=area)
     return out
 
 
 def workbook_text(path: Path) -> str:
-    wb = openpyxl.load_workbook(path)
-    return "\n".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row
-                     if c.value is not None)
+    return _workbook(_stamp(path))[1]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -709,8 +721,14 @@ _FIGURE = re.compile(r"^(?:[-+\u2212]?[\d,]+(?:\.\d+)?|\[c\]|\u2013|\[x\])$")
 _TEXT_COLUMNS = {"significant (5%)", "status"}
 
 
+@functools.lru_cache(maxsize=512)
+def _pdf_text(stamp: tuple[str, int, int]) -> str:
+    return "\n".join(page.extract_text() or "" for page in PdfReader(stamp[0]).pages)
+
+
 def pdf_text(path: Path) -> str:
-    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+    """The text of a PDF, page by page (pypdf), read once per file."""
+    return _pdf_text(_stamp(path))
 
 
 def _pdf_headings(text: str) -> list[str] | None:
