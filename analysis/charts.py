@@ -1357,7 +1357,15 @@ def funnel_plot(
         )
     if not mine.any():
         caption += f" {name} is not shown: no rate for this cohort."
-    return _finish(fig, f"Reoffending rates of areas, cohort {cohort}", caption, alt, source)
+    kinds = frame["area_type"].dropna().unique() if "area_type" in frame else []
+    peers = _PEERS.get(str(kinds[0]), "areas") if len(kinds) == 1 else "areas"
+    return _finish(fig, f"Reoffending rates of {peers}, cohort {cohort}", caption, alt, source)
+
+
+# A funnel compares areas of one kind; its title says which.
+_PEERS = {"probation_area": "probation areas", "local_authority": "local authorities",
+          "community_safety_partnership": "community safety partnerships", "region": "regions",
+          "nation": "nations"}
 
 
 def ni18_chart(

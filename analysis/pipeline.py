@@ -76,15 +76,24 @@ def cohort_table(dataset: Dataset) -> pd.DataFrame:
     return pd.concat([table, new], ignore_index=True)
 
 
-def _funnels(rates: pd.DataFrame) -> pd.DataFrame:
+def _funnels(rates: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
+    """Funnel limits per measure, cohort and kind of area: a funnel compares like with like.
+
+    A nation, its regions and its local authorities in one funnel would pool each person up to
+    three times and set an authority against the nation it is part of, so each funnel holds one
+    area_type (three areas at least, or it says nothing).
+    """
+    kinds = dict(zip(areas["area_id"], areas["area_type"], strict=False))
+    rates = rates.assign(area_type=rates["area_id"].map(kinds))
     counted = rates[rates["offenders"].notna() & rates["reoffenders"].notna()]
     frames = []
-    for (measure, cohort), group in counted.groupby(["measure", "cohort"]):
-        if group["area_id"].nunique() >= 3:  # fewer areas give no meaningful funnel
-            frames.append(funnel_limits(rates, measure=measure, cohort=cohort))
+    for (measure, cohort, kind), group in counted.groupby(["measure", "cohort", "area_type"]):
+        if group["area_id"].nunique() >= 3:
+            peers = rates[rates["area_type"] == kind]
+            frames.append(funnel_limits(peers, measure=measure, cohort=cohort).assign(area_type=kind))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["area_id", "measure", "cohort", "offenders", "reoffenders", "rate", "target",
-                 "z", "lower95", "upper95", "lower998", "upper998", "position"])
+                 "z", "lower95", "upper95", "lower998", "upper998", "position", "area_type"])
 
 
 def _spc(rates: pd.DataFrame) -> pd.DataFrame:
@@ -148,7 +157,7 @@ def analyse(dataset: Dataset, *, as_of: date | None = None,
                                          disclosure.NI18),
         ni30_progress=disclosure.withhold(reoffending.ni30_progress(cohorts), protection,
                                           disclosure.NI30),
-        funnel=_published_from(_funnels(rates), rates),
+        funnel=_published_from(_funnels(rates, t("areas")), rates),
         spc=_published_from(_spc(rates), rates),
         indicators_status=indicators.indicator_status(t("indicators")),
         completeness=completeness_mod.completeness(dataset, ms),

@@ -365,8 +365,9 @@ class AreaReport:
         mine = funnel[funnel["area_id"] == self.area_id]
         if not mine.empty:
             latest = max(mine["cohort"], key=cohort_sort_key)
-            measure = mine["measure"].iloc[0]
-            rows = funnel[(funnel["cohort"] == latest) & (funnel["measure"] == measure)]
+            measure, kind = mine["measure"].iloc[0], mine["area_type"].iloc[0]
+            rows = funnel[(funnel["cohort"] == latest) & (funnel["measure"] == measure)
+                          & (funnel["area_type"] == kind)]
             blocks.append(Block("chart", charts.funnel_plot(rows, self.area_id)))
         if not t["ni18_targets"].empty:
             blocks.append(Block("chart", charts.ni18_chart(t["ni18_targets"])))
@@ -510,8 +511,9 @@ class OverviewReport:
                 "**No funnel plot:** it needs counted cohorts (offenders and reoffenders) for at "
                 "least three areas in the same measure and cohort."))]
         blocks = []
-        for (measure, cohort), rows in funnel.groupby(["measure", "cohort"]):
-            if cohort == max(funnel.loc[funnel["measure"] == measure, "cohort"], key=cohort_sort_key):
+        for (measure, cohort, kind), rows in funnel.groupby(["measure", "cohort", "area_type"]):
+            peers = funnel[(funnel["measure"] == measure) & (funnel["area_type"] == kind)]
+            if cohort == max(peers["cohort"], key=cohort_sort_key):
                 blocks.append(Block("chart", charts.funnel_plot(rows, None)))  # no area singled out
         return blocks
 

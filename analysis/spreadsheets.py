@@ -496,8 +496,9 @@ def _sheets(results: Results, names: dict[str, str], area_ids: list[str] | None,
         frame = tables[spec.key]
         if area_id is not None and "area_id" in frame:
             if spec.key == "funnel":  # every area of each funnel this area is in
-                mine = frame.loc[frame["area_id"] == area_id, ["measure", "cohort"]].drop_duplicates()
-                frame = frame.merge(mine, on=["measure", "cohort"])
+                peers = ["measure", "cohort", "area_type"]
+                mine = frame.loc[frame["area_id"] == area_id, peers].drop_duplicates()
+                frame = frame.merge(mine, on=peers)
             else:
                 frame = frame[frame["area_id"] == area_id]
         elif area_ids is not None and "area_id" in frame:

@@ -164,3 +164,23 @@ def test_exported_text_never_runs_as_a_formula(valid_copy, tmp_path):
     assert result.exit_code == 0, result.output
     leads = {r["strand_id"]: r["lead"] for r in _read(out / "strands_summary.csv")}
     assert leads["s-accm"] == "'=cmd|' /C calc'!A0"
+
+
+def test_a_funnel_compares_areas_of_one_kind(valid_copy, tmp_path):
+    # Three local authorities and their region: the region is not set against its own parts.
+    (valid_copy / "areas.csv").write_text(
+        "area_id,name,area_type,parent_id,family_group,population\n"
+        "nation,Test Nation,nation,,,\nregion-a,Region A,region,nation,,\n"
+        "la-1,LA 1,local_authority,region-a,,\nla-2,LA 2,local_authority,region-a,,\n"
+        "la-3,LA 3,local_authority,region-a,,\n", encoding="utf-8")
+    for name in ("plans", "strands", "milestones", "progress", "inspections", "inspection_scores",
+                 "recommendations", "indicators"):
+        (valid_copy / f"{name}.csv").unlink()
+    (valid_copy / "reoffending.csv").write_text(HEADER + "".join(
+        f"{a},2015,adult-proven-1yr,{n},{r},,,35.0,\n"
+        for a, n, r in [("region-a", 600, 180), ("la-1", 100, 30), ("la-2", 200, 50), ("la-3", 300, 100)]),
+        encoding="utf-8")
+    funnel = analyse(load_dataset(valid_copy), as_of=date(2016, 12, 31)).funnel
+    assert sorted(funnel["area_id"]) == ["la-1", "la-2", "la-3"]
+    assert set(funnel["area_type"]) == {"local_authority"}
+    assert funnel["target"].iloc[0] == pytest.approx(100 * 180 / 600)  # the authorities' pooled rate
