@@ -65,3 +65,36 @@ def test_every_broken_dataset_exits_1_naming_its_rule(case, valid_copy):
     rules = [line.split(",")[-1] for line in (case / "expected.csv").read_text().splitlines()[1:]]
     for rule in rules:
         assert rule in result.output
+
+
+MARKUP = ("[/]", "[link=https://x]Area D[/link]", "[bold red]x[/]", ":thumbs_up:")
+
+
+def test_markup_in_problems_is_printed_as_it_is(valid_copy):
+    areas = valid_copy / "areas.csv"
+    areas.write_text(areas.read_text() + "".join(f"area-{i},{m},{m},,,\n"
+                                                 for i, m in enumerate(MARKUP)))
+    result = runner.invoke(app, ["validate", str(valid_copy)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    for value in MARKUP:
+        assert value in result.output
+
+
+def test_build_summary_prints_names_and_errors_as_they_are(tmp_path):
+    from datetime import date, datetime
+
+    from rich.console import Console
+
+    from analysis.build import AreaResult, BuildResult, NotebookError, summary_table
+
+    failed = AreaResult("area-a", "[/]", "failed", "builtin", 1.0,
+                        error=NotebookError("execute", "KeyError", "'[link=https://x]'"))
+    built = AreaResult("area-b", "[bold]B[/bold]", "built", "builtin", 2.0,
+                       outputs={"html": tmp_path / "area-b" / "area-b.html"})
+    now = datetime(2026, 12, 1)
+    result = BuildResult(tmp_path, tmp_path, date(2026, 12, 1), "builtin", ("html",),
+                         [failed, built], None, "0", "abc", now, now)
+    console = Console(width=200, record=True, color_system=None)
+    console.print(summary_table(result))
+    text = console.export_text()
+    assert "[/]" in text and "[bold]B[/bold]" in text and "'[link=https://x]'" in text
