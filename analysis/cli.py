@@ -203,9 +203,12 @@ def synth(
     """Write a deterministic, contract-valid synthetic dataset."""
     from .synth import synthesise
 
-    counts = synthesise(out_dir, areas=areas, quarters=quarters,
-                        offenders_per_quarter=offenders_per_quarter, seed=seed,
-                        record_level=record_level)
+    try:
+        counts = synthesise(out_dir, areas=areas, quarters=quarters,
+                            offenders_per_quarter=offenders_per_quarter, seed=seed,
+                            record_level=record_level)
+    except ValueError as exc:
+        raise _usage_error(exc) from None
     table = RichTable(title=_plain(f"Synthetic dataset in {out_dir}"), title_justify="left")
     table.add_column("table")
     table.add_column("rows", justify="right")

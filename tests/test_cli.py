@@ -98,3 +98,19 @@ def test_build_summary_prints_names_and_errors_as_they_are(tmp_path):
     console.print(summary_table(result))
     text = console.export_text()
     assert "[/]" in text and "[bold]B[/bold]" in text and "'[link=https://x]'" in text
+
+
+def test_synth_refuses_future_cohorts_as_a_usage_error(tmp_path, monkeypatch):
+    from datetime import date
+
+    from analysis import contract
+
+    monkeypatch.setattr(contract, "today", lambda: date(2026, 12, 1))
+    result = runner.invoke(app, ["synth", str(tmp_path / "out"), "--quarters", "33"])
+    assert result.exit_code == 2
+    said = " ".join(result.output.split())  # rich wraps long lines
+    assert "cohort 2027-Q1, which starts after today (2026-12-01)" in said
+    assert "at most 32 quarters from 2019-Q1" in said
+    assert not (tmp_path / "out").exists()
+    assert runner.invoke(app, ["synth", str(tmp_path / "ok"), "--areas", "2",
+                               "--quarters", "32"]).exit_code == 0
