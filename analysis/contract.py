@@ -484,10 +484,26 @@ def markdown() -> str:
         "- Rows are numbered as a spreadsheet shows them: the header is row 1.",
         "- Every problem is listed at once, with file, row, column, value and rule. A row is "
         "either loaded or named in an error; nothing is dropped silently.",
-        "- CSV files should be UTF-8 (a byte-order mark is fine). A file that is not UTF-8 is "
-        "read as Windows-1252 with a warning; a file separated by `;` is read with a warning.",
+        "- A file or sheet is read as a table when its name, ignoring case, spaces, hyphens and "
+        "underscores, is the table's: `Reoffending.csv`, `Inspection Scores.csv` and a sheet "
+        "`Re-offending` are read. Two files or sheets naming one table are an error "
+        "(`duplicate-table`) and neither is read. Every other file, folder or sheet is listed "
+        "as a warning (`not-read`), and so is a hidden sheet, which is never read. Only regular "
+        "files are read: a folder, pipe or device under a table's name is an error (`not-a-file`).",
+        "- CSV files should be UTF-8; byte-order marks are ignored, however many. A file that is "
+        "not UTF-8 is read as Windows-1252 with a warning. A file separated by `;` or by tabs is "
+        "read with a warning (`separator`); a first line `sep=;` (as Excel writes it) names the "
+        "separator and is not counted, so the header is row 1 as Excel shows it. A quote "
+        "left open is an error naming the row where it opened (`unclosed-quote`); a quoted "
+        "value over several lines that holds the separator is warned of (`line-break`).",
         "- Numbers are finite (not NaN or infinity) and use commas only between groups of "
-        "three digits (`1,234,567`); counts must fit a 64-bit integer.",
+        "three digits (`1,234,567`); counts must fit a 64-bit integer. In a file separated by "
+        "`;` a decimal comma is read as a decimal point with a warning (`decimal-comma`: `3,5` is "
+        "3.5), except one comma before exactly three digits (`1,234`), which is refused as "
+        "ambiguous (`ambiguous-comma`).",
+        "- Excel: a cell formatted as a percentage is read as shown (0.385 shown as 38.5% is "
+        "38.5); every cell of a merged range is read as its top-left value, with a warning "
+        "(`merged-cells`); a formula with no saved value is an error (`formula-no-value`).",
         f"- Dates run from {EARLIEST.isoformat()} to {LATEST.isoformat()}; outside them a date is "
         "a placeholder such as 31/12/9999 or a typo. A required date outside is an error "
         "(`date-range`); an optional one is read as blank with a warning; a milestone's `due` "
