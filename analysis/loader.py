@@ -439,15 +439,25 @@ def _typed_column(series: pd.Series, col: contract.Col) -> pd.Series:
 
 
 def _typed(raw: _Raw, table: Table) -> pd.DataFrame:
-    frame = raw.frame.copy()
+    """The table's columns typed, extra columns as text, source_row first.
+
+    Columns are typed apart and joined once: setting them one by one on the frame split pandas'
+    block of text columns each time, which made loading quadratic in the number of columns.
+    """
+    frame = raw.frame
     blank = pd.Series(None, index=frame.index, dtype=object)
-    for col in table.columns:
-        frame[col.name] = _typed_column(frame[col.name] if col.name in frame else blank, col)
-    frame = frame.reset_index().rename(columns={"row": "source_row"})
-    for col in frame.columns:
-        if frame[col].dtype == object and col != "source_row":
-            frame[col] = frame[col].astype("str").where(frame[col].notna())
-    return frame
+    typed = {col.name: _typed_column(frame[col.name] if col.name in frame else blank, col)
+             for col in table.columns}
+    extra = [c for c in frame.columns if c not in typed]
+    # One constructor call for every extra column (blanks stay missing): twice as fast as astype.
+    text = pd.DataFrame(frame[extra].to_numpy(), columns=extra, index=frame.index, dtype="str")
+    typed_in_file = pd.DataFrame({c: typed[c] for c in frame.columns if c in typed}, index=frame.index)
+    missing = pd.DataFrame({c: s for c, s in typed.items() if c not in frame.columns}, index=frame.index)
+    source_row = pd.DataFrame({"source_row": frame.index.to_numpy()}, index=frame.index)
+    joined = pd.concat([source_row, text, typed_in_file, missing], axis=1)
+    # The file's column order, then the contract's columns the file left out.
+    order = ["source_row", *frame.columns, *missing.columns]
+    return joined[order].reset_index(drop=True)
 
 
 def _derive(name: str, frame: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

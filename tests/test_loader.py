@@ -255,3 +255,23 @@ def test_milestone_due_9999_is_undated_with_a_warning_saying_why(valid_copy):
     milestones = dataset.table("milestones").set_index("milestone_id")
     assert pd.isna(milestones.at["m2", "due_date"]) and milestones.at["m2", "due"] == "31/12/9999"
 
+
+def test_twenty_thousand_extra_columns_load(valid_copy):
+    # Loading was quadratic in the number of columns (100,000 took minutes); this checks the
+    # wide file loads correctly. No time is asserted: the machine's speed must not fail a test.
+    extra = 20_000
+    path = valid_copy / "areas.csv"
+    header, *rows = path.read_text().splitlines()
+    header += "".join(f",x{i}" for i in range(extra))
+    rows = [row + "".join(f",{n}-{i}" if i % 5000 == 0 else "," for i in range(extra))
+            for n, row in enumerate(rows, start=2)]
+    path.write_text("\n".join([header, *rows]) + "\n")
+    dataset = load_dataset(valid_copy)
+    assert dataset.errors == []
+    areas = dataset.table("areas")
+    assert areas.shape == (4, 1 + 6 + extra)  # source_row, the contract's six, the extras
+    assert list(areas.columns[:7]) == ["source_row", "area_id", "name", "area_type", "parent_id",
+                                       "family_group", "population"]
+    assert areas.set_index("source_row").at[4, "x15000"] == "4-15000"
+    assert areas["x1"].isna().all()
+    assert areas.set_index("area_id").at["area-b", "population"] == 2000
