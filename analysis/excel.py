@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .problems import Problem
-from .reading import RECORDS, Raw, frame_from_rows, normalise_header, read_regular, table_of
+from .reading import RECORDS, Raw, frame_from_rows, normalise_header, not_read, read_regular, table_of
 
 log = logging.getLogger(__name__)
 
@@ -81,10 +81,6 @@ def _fill_merged(grid: Grid, sheet: Worksheet, label: str, name: str,
             severity="warning", table=name))
 
 
-def _not_read(label: str, why: str) -> Problem:
-    return Problem(label, None, "", "", "not-read", f"{why}: not read", severity="warning")
-
-
 def _chosen_sheets(book, label: str, problems: list[Problem]) -> dict[str, str]:
     """Table -> sheet title, for visible sheets named like a table; the rest are warnings."""
     claims: dict[str, list[str]] = {}
@@ -93,15 +89,15 @@ def _chosen_sheets(book, label: str, problems: list[Problem]) -> dict[str, str]:
         where = f"{label}[{title}]"
         sheet, table = worksheets.get(title), table_of(title)
         if sheet is None:
-            problems.append(_not_read(where, "a chart sheet, not a table"))
+            problems.append(not_read(where, "a chart sheet, not a table"))
         elif sheet.sheet_state != "visible":
-            problems.append(_not_read(where, f"a {sheet.sheet_state} sheet (unhide it to have it "
+            problems.append(not_read(where, f"a {sheet.sheet_state} sheet (unhide it to have it "
                                              "read)"))
         elif table == RECORDS:
-            problems.append(_not_read(where, "record-level offenders are read from "
+            problems.append(not_read(where, "record-level offenders are read from "
                                              "offenders.csv or offenders.parquet in a folder"))
         elif table is None:
-            problems.append(_not_read(where, "not a table of the data contract (a sheet is read "
+            problems.append(not_read(where, "not a table of the data contract (a sheet is read "
                                              "when named like a table, e.g. areas)"))
         else:
             claims.setdefault(table, []).append(title)
@@ -135,6 +131,7 @@ def read_workbook(path: Path, problems: list[Problem]) -> list[Raw]:
     for name, title in _chosen_sheets(book, path.name, problems).items():
         label = f"{path.name}[{title}]"
         grid = _grid(book[title])
+        log.debug("%s: %d rows read as the %s table", label, len(grid), name)
         _formulas_without_values(grid, formulas[title], label, name, problems)
         _fill_merged(grid, book[title], label, name, problems)
         frame = frame_from_rows(name, label, [(i + 1, row) for i, row in enumerate(grid)], problems)

@@ -139,45 +139,43 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def read_regular(path: Path, problems: list[Problem], table: str = "") -> bytes | None:
-    """The bytes of a regular file (following symlinks), or None with an error naming it.
+def _not_a_file(path: Path, mode: int | None, table: str, error: OSError | None = None) -> Problem:
+    why = (f"cannot be read: {error.strerror or error}" if error is not None else
+           f"is {_kind(mode or 0)}, not a regular file: only regular files are read")
+    return Problem(path.name, None, "", "", "not-a-file", f"{path.name} {why}", table=table)
 
-    A FIFO would block the first read and /dev/zero never ends, so the kind is checked before
-    reading; the open is non-blocking and checked again, in case the file was swapped meanwhile.
-    """
-    def refuse(message: str) -> None:
-        problems.append(Problem(path.name, None, "", "", "not-a-file", message, table=table))
 
+def is_regular(path: Path, problems: list[Problem], table: str = "") -> bool:
+    """True for a regular file (following symlinks); otherwise an error naming it, unopened."""
     try:
         mode = os.stat(path).st_mode
-        if not stat.S_ISREG(mode):
-            refuse(f"{path.name} is {_kind(mode)}, not a regular file: only regular files are read")
-            return None
+    except OSError as exc:
+        problems.append(_not_a_file(path, None, table, exc))
+        return False
+    if not stat.S_ISREG(mode):
+        problems.append(_not_a_file(path, mode, table))
+    return stat.S_ISREG(mode)
+
+
+def read_regular(path: Path, problems: list[Problem], table: str = "") -> bytes | None:
+    """The bytes of a regular file, or None with an error naming it.
+
+    A FIFO would block the first read and /dev/zero never ends, so the kind is checked before
+    opening; the open is non-blocking and the kind checked again, in case the file was swapped.
+    """
+    if not is_regular(path, problems, table):
+        return None
+    try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
-        refuse(f"{path.name} cannot be read: {exc.strerror or exc}")
+        problems.append(_not_a_file(path, None, table, exc))
         return None
     with os.fdopen(fd, "rb") as handle:
         mode = os.fstat(handle.fileno()).st_mode
         if not stat.S_ISREG(mode):
-            refuse(f"{path.name} is {_kind(mode)}, not a regular file: only regular files are read")
+            problems.append(_not_a_file(path, mode, table))
             return None
         return handle.read()
-
-
-def is_regular(path: Path, problems: list[Problem], table: str = "") -> bool:
-    """True for a regular file; otherwise an error naming it (the file is not opened)."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as exc:
-        problems.append(Problem(path.name, None, "", "", "not-a-file",
-                                f"{path.name} cannot be read: {exc.strerror or exc}", table=table))
-        return False
-    if not stat.S_ISREG(mode):
-        problems.append(Problem(path.name, None, "", "", "not-a-file",
-                                f"{path.name} is {_kind(mode)}, not a regular file: only regular "
-                                "files are read", table=table))
-    return stat.S_ISREG(mode)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -288,6 +286,7 @@ def read_csv(path: Path, name: str, problems: list[Problem]) -> Raw | None:
     rows = _records(text, delimiter, path.name, name, problems)
     if rows is None:
         return None
+    log.debug("%s: %d records separated by %r", path.name, len(rows), delimiter)
     frame = frame_from_rows(name, path.name, rows, problems)
     return None if frame is None else Raw(name, path.name, frame, decimal_comma=delimiter == ";")
 
@@ -296,7 +295,8 @@ def read_csv(path: Path, name: str, problems: list[Problem]) -> Raw | None:
 # A folder
 
 
-def _not_read(label: str, why: str) -> Problem:
+def not_read(label: str, why: str) -> Problem:
+    """The warning for a file, folder or sheet that is not read, saying why."""
     return Problem(label, None, "", "", "not-read", f"{why}: not read", severity="warning")
 
 
@@ -309,9 +309,9 @@ def _claims(source: Path, problems: list[Problem]) -> dict[str, list[Path]]:
         if table is not None and (suffix == ".csv" or table == RECORDS):
             claims.setdefault(table, []).append(entry)
         elif entry.is_dir():
-            problems.append(_not_read(entry.name, "a folder, not a table of the data contract"))
+            problems.append(not_read(entry.name, "a folder, not a table of the data contract"))
         else:
-            problems.append(_not_read(entry.name, "not a table of the data contract (a file is "
+            problems.append(not_read(entry.name, "not a table of the data contract (a file is "
                                                   "read when named like areas.csv)"))
     return claims
 
