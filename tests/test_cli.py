@@ -30,7 +30,8 @@ def test_validate_lists_every_problem_and_exits_1(valid_copy):
 
 
 @pytest.mark.parametrize("case", ["missing-areas-table", "utf16-file", "empty-file",
-                                  "offenders-bad-values"])
+                                  "offenders-bad-values", "markup-in-values", "areas-is-fifo",
+                                  "areas-is-dev-zero", "unclosed-quote", "number-overflow"])
 def test_bad_data_never_gives_a_traceback(case, valid_copy):
     overlay(valid_copy, DATA / "bad" / case)
     proc = subprocess.run([sys.executable, "-m", "analysis.cli", "validate", str(valid_copy)],
