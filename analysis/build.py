@@ -40,8 +40,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from . import contract
 from .files import atomic_path, atomic_write_text
@@ -309,9 +311,11 @@ def summary_table(result: BuildResult) -> Table:
     """A rich table of the reports: status, engine, seconds and outputs or the error."""
     built = sum(report.status == "built" for report in result.reports)
     unchanged = sum(report.status == "unchanged" for report in result.reports)
-    table = Table(title=f"{built} of {len(result.reports)} reports built"
-                        + (f", {unchanged} unchanged" if unchanged else "")
-                        + f" as of {result.as_of.isoformat()} in {result.out_dir}", title_justify="left")
+    # Names, paths and errors are Text, not markup: an area named "[/]" must not crash rich.
+    table = Table(title=Text(f"{built} of {len(result.reports)} reports built"
+                             + (f", {unchanged} unchanged" if unchanged else "")
+                             + f" as of {result.as_of.isoformat()} in {result.out_dir}"),
+                  title_justify="left")
     table.add_column("report")
     table.add_column("name")
     table.add_column("status")
@@ -326,8 +330,8 @@ def summary_table(result: BuildResult) -> Table:
         else:
             detail = report.error.summary() if report.error else "failed"
             status = "[red]failed[/]"
-        table.add_row(report.area_id, report.name, status, report.engine, f"{report.seconds:.1f}",
-                      detail)
+        table.add_row(Text(report.area_id), Text(report.name), status, report.engine,
+                      f"{report.seconds:.1f}", Text(detail))
     return table
 
 
@@ -1279,8 +1283,8 @@ def _reporter(total: int, progress: bool | None) -> Iterator[Callable[[AreaResul
         task = bar.add_task("Building reports", total=total)
 
         def advance(result: AreaResult) -> None:
-            bar.console.print(("[green]" if result.ok else "[red]") + line(result), markup=True,
-                              highlight=False)
+            bar.console.print(("[green]" if result.ok else "[red]") + escape(line(result)),
+                              markup=True, highlight=False)
             bar.advance(task)
 
         yield advance

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table as RichTable
+from rich.text import Text
 
 app = typer.Typer(
     add_completion=False,
@@ -23,14 +24,24 @@ errors = Console(stderr=True)
 USAGE_ERROR = 2
 
 
+# Everything from the data or the user (cells, file and sheet names, paths, messages quoting
+# them) is printed as Text, never as markup: a cell "[/]" would crash rich, and
+# "[link=https://x]" would become a live terminal hyperlink.
+def _plain(value: object) -> Text:
+    return Text(str(value))
+
+
+def _usage_error(message: object) -> typer.Exit:
+    errors.print(Text.assemble(("error:", "red"), " ", str(message)))
+    return typer.Exit(USAGE_ERROR)
+
+
 def _data_dir(path: Path) -> Path:
     """Exit 2 (usage) for a missing path or one that is neither a folder nor a workbook."""
     if not path.exists():
-        errors.print(f"[red]error:[/] {path} does not exist")
-        raise typer.Exit(USAGE_ERROR)
+        raise _usage_error(f"{path} does not exist")
     if not path.is_dir() and path.suffix.lower() not in (".xlsx", ".xlsm"):
-        errors.print(f"[red]error:[/] {path} is not a folder of CSV files or an Excel workbook")
-        raise typer.Exit(USAGE_ERROR)
+        raise _usage_error(f"{path} is not a folder of CSV files or an Excel workbook")
     return path
 
 
@@ -40,28 +51,27 @@ def _as_of(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        errors.print(f"[red]error:[/] --as-of must be a date YYYY-MM-DD, not {text!r}")
-        raise typer.Exit(USAGE_ERROR) from None
+        raise _usage_error(f"--as-of must be a date YYYY-MM-DD, not {text!r}") from None
 
 
 def _print_problems(problems, title: str, style: str) -> None:
-    table = RichTable(title=title, title_justify="left", show_lines=False)
+    table = RichTable(title=_plain(title), title_justify="left", show_lines=False)
     for col in ("file", "row", "column", "value", "rule", "message"):
         table.add_column(col, overflow="fold", style=style if col == "rule" else None)
     for p in problems:
         value = p.value if len(p.value) <= 60 else p.value[:57] + "..."
-        table.add_row(p.file, "" if p.row is None else str(p.row), p.column, value, p.rule,
-                      p.message)
+        table.add_row(*map(_plain, (p.file, "" if p.row is None else p.row, p.column, value,
+                                    p.rule, p.message)))
     console.print(table)
 
 
 def _print_frame(frame, title: str) -> None:
-    table = RichTable(title=title, title_justify="left")
+    table = RichTable(title=_plain(title), title_justify="left")
     for col in frame.columns:
         numeric = frame[col].dtype.kind in "iuf"
-        table.add_column(str(col), justify="right" if numeric else "left", overflow="fold")
+        table.add_column(_plain(col), justify="right" if numeric else "left", overflow="fold")
     for rec in frame.itertuples(index=False):
-        table.add_row(*[str(v) for v in rec])
+        table.add_row(*map(_plain, rec))
     console.print(table)
 
 
@@ -92,7 +102,7 @@ def validate(
     _print_counts(dataset)
     if dataset.warnings:
         _print_problems(dataset.warnings, f"{len(dataset.warnings)} warnings", "yellow")
-    console.print(f"[green]{data_dir} meets the data contract.[/]")
+    console.print(Text(f"{data_dir} meets the data contract.", style="green"))
 
 
 def _load_or_exit(data_dir: Path):
@@ -122,11 +132,12 @@ def export(
     dataset = _load_or_exit(data_dir)
     results = analyse(dataset, as_of=when, threshold=threshold)
     written = write_tables(results, out)
-    table = RichTable(title=f"Derived tables as of {results.as_of} in {out}", title_justify="left")
+    table = RichTable(title=_plain(f"Derived tables as of {results.as_of} in {out}"),
+                      title_justify="left")
     table.add_column("file")
     table.add_column("rows", justify="right")
     for path in written:
-        table.add_row(path.name, f"{len(getattr(results, path.stem)):,}")
+        table.add_row(_plain(path.name), f"{len(getattr(results, path.stem)):,}")
     console.print(table)
 
 
@@ -165,10 +176,9 @@ def build(
         errors.print("Nothing was built. Fix these problems and run again.")
         raise typer.Exit(1) from None
     except (ValueError, FileNotFoundError) as exc:
-        errors.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(USAGE_ERROR) from None
+        raise _usage_error(exc) from None
     console.print(summary_table(result))
-    console.print(f"Index: {result.index}")
+    console.print(_plain(f"Index: {result.index}"))
     if not result.ok:
         raise typer.Exit(1)
 
@@ -193,10 +203,13 @@ def synth(
     """Write a deterministic, contract-valid synthetic dataset."""
     from .synth import synthesise
 
-    counts = synthesise(out_dir, areas=areas, quarters=quarters,
-                        offenders_per_quarter=offenders_per_quarter, seed=seed,
-                        record_level=record_level)
-    table = RichTable(title=f"Synthetic dataset in {out_dir}", title_justify="left")
+    try:
+        counts = synthesise(out_dir, areas=areas, quarters=quarters,
+                            offenders_per_quarter=offenders_per_quarter, seed=seed,
+                            record_level=record_level)
+    except ValueError as exc:
+        raise _usage_error(exc) from None
+    table = RichTable(title=_plain(f"Synthetic dataset in {out_dir}"), title_justify="left")
     table.add_column("table")
     table.add_column("rows", justify="right")
     for name, rows in counts.items():

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
 
 import pandera.pandas as pa
 
-from .dates import parse_iso_date
+from .dates import EARLIEST, LATEST, in_range, parse_iso_date
 from .pathways import PATHWAYS, resolve_pathways
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -25,21 +26,60 @@ UNITS = ("percent", "count", "days", "ratio", "rate")
 BETTER = ("higher", "lower")
 
 
-# Names Windows reserves for devices: an id becomes a file name, so refuse them too.
-RESERVED = {"con", "prn", "aux", "nul"} | {f"{d}{i}" for d in ("com", "lpt") for i in range(10)}
+# Ids become file and folder names. Windows reserves its device names; the build writes its own
+# outputs beside the area folders (overview/, index.html). A leading _ or . is refused by SLUG.
+RESERVED = ({"con", "prn", "aux", "nul"} | {f"{d}{i}" for d in ("com", "lpt") for i in range(10)}
+            | {"overview", "index"})
+
+# Commas only between groups of three digits: "1,234,567". A bare comma elsewhere ("3,1",
+# "1,2,3") is a typo or a decimal comma, and deleting it would misread the number.
+_DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)"
+_INTEGER = re.compile(rf"[+-]?{_DIGITS}")
+_NUMBER = re.compile(rf"[+-]?(?:{_DIGITS}(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*%?")
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 def _is_slug(v: str) -> bool:
     return SLUG.fullmatch(v) is not None and v not in RESERVED
 
 
+def to_number(v: str) -> float:
+    """Read a number as analysts type it: thousands groups and a trailing % allowed.
+
+    Raises ValueError for anything else, including NaN, infinity and values too large for a
+    float (1e309): float() alone accepts those, and "5_0", which it reads as 50.
+    """
+    text = v.strip()
+    if _NUMBER.fullmatch(text) is None:
+        raise ValueError(f"not a number: {v!r}")
+    value = float(text.rstrip("%").rstrip().replace(",", ""))
+    if not math.isfinite(value):
+        raise ValueError(f"too large for a number: {v!r}")
+    return value
+
+
+def to_int(v: str) -> int:
+    """Read a whole number exactly (not through a float), refusing one that does not fit int64."""
+    text = v.strip()
+    if _INTEGER.fullmatch(text) is None:
+        raise ValueError(f"not a whole number: {v!r}")
+    value = int(text.replace(",", ""))
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError(f"too large for a count: {v!r}")
+    return value
+
+
 def _is_int(v: str) -> bool:
-    return re.fullmatch(r"[+-]?\d+", v.replace(",", "")) is not None
+    try:
+        to_int(v)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_number(v: str) -> bool:
     try:
-        float(v.replace(",", "").rstrip("%"))
+        to_number(v)
     except ValueError:
         return False
     return True
@@ -53,9 +93,9 @@ def _is_date(v: str) -> bool:
     return True
 
 
-def to_number(v: str) -> float:
-    """Read a number as analysts type it: thousands separators and a trailing % allowed."""
-    return float(v.replace(",", "").rstrip("%"))
+def date_in_range(v: str) -> bool:
+    """An ISO date between EARLIEST and LATEST; True for text that is no ISO date (another rule)."""
+    return not _is_date(v) or in_range(parse_iso_date(v))
 
 
 @dataclass(frozen=True)
@@ -71,7 +111,8 @@ def _slug_rule() -> Rule:
     return Rule(
         "slug",
         "lowercase letters, digits and hyphens, 1-64 characters, starting with a letter or digit, "
-        "not a device name such as con or nul",
+        "not a device name such as con or nul, nor overview or index (names of the build's own "
+        "outputs)",
         _is_slug,
     )
 
@@ -80,16 +121,34 @@ def _enum(values: tuple[str, ...]) -> Rule:
     return Rule("one-of", "one of: " + ", ".join(values), lambda v: v.strip().lower() in values)
 
 
-INTEGER = Rule("integer", "a whole number", _is_int)
-NON_NEGATIVE = Rule(
-    "non-negative", "a whole number, 0 or more", lambda v: _is_int(v) and to_number(v) >= 0
+_WHOLE = (f"a whole number (commas only between groups of three digits, as in 1,234,567) that fits "
+          f"a 64-bit integer, at most {INT64_MAX:,}")
+INTEGER = Rule("integer", _WHOLE, _is_int)
+NON_NEGATIVE = Rule("non-negative", f"{_WHOLE}, 0 or more", lambda v: _is_int(v) and to_int(v) >= 0)
+POSITIVE = Rule("positive", f"{_WHOLE}, above 0", lambda v: _is_int(v) and to_int(v) > 0)
+NUMBER = Rule(
+    "number",
+    "a finite number: digits with an optional decimal point and %, commas only between groups of "
+    "three digits (1,234,567.5); not NaN or infinity",
+    _is_number,
 )
-POSITIVE = Rule("positive", "a whole number above 0", lambda v: _is_int(v) and to_number(v) > 0)
-NUMBER = Rule("number", "a number", _is_number)
 PERCENT = Rule(
     "percentage", "a percentage from 0 to 100", lambda v: _is_number(v) and 0 <= to_number(v) <= 100
 )
 ISO_DATE = Rule("iso-date", "a date written YYYY-MM-DD", _is_date)
+NUMERIC_RULES = {"integer", "non-negative", "positive", "number", "percentage"}
+DATE_RANGE = Rule(
+    "date-range",
+    f"a date from {EARLIEST.isoformat()} to {LATEST.isoformat()}: a date outside, such as the "
+    "9999-12-31 some systems write for 'no date', is refused here as this date is required",
+    date_in_range,
+)
+# An optional date outside the range is read as blank, with a warning (loader).
+OUT_OF_RANGE_DATE = Rule(
+    "date-range",
+    f"an optional date before {EARLIEST.isoformat()} or after {LATEST.isoformat()} (such as "
+    "9999-12-31 for 'no date') is read as blank, and what blank means for its column applies",
+)
 PATHWAY = Rule(
     "pathway",
     "a pathway code, name or alias (several separated by ;)",
@@ -120,6 +179,17 @@ class Col:
     required: bool = True  # the column must be in the file
     nullable: bool = False  # a cell may be blank
     unique: bool = False
+    numeric_text: bool = False  # text that may hold a number (a score's value), read like one
+
+    @property
+    def numeric(self) -> bool:
+        """Whether the column holds numbers, so a decimal comma may be read in it."""
+        return self.numeric_text or any(r.rule in NUMERIC_RULES for r in self.rules)
+
+    @property
+    def optional_date(self) -> bool:
+        """An ISO date that may be blank: one outside the date range is read as blank."""
+        return self.nullable and ISO_DATE in self.rules
 
 
 @dataclass(frozen=True)
@@ -179,8 +249,8 @@ TABLES: dict[str, Table] = {
                 _id("plan_id", "identifier of the plan"),
                 Col("area_id", "area the plan belongs to", (_slug_rule(),)),
                 _text("title", "the plan's title"),
-                Col("starts", "first day the plan covers", (ISO_DATE,)),
-                Col("ends", "last day the plan covers", (ISO_DATE,)),
+                Col("starts", "first day the plan covers", (ISO_DATE, DATE_RANGE)),
+                Col("ends", "last day the plan covers", (ISO_DATE, DATE_RANGE)),
             ),
             cross_rules=(
                 _exists("areas", "area_id"),
@@ -216,7 +286,8 @@ TABLES: dict[str, Table] = {
                     "due",
                     "due date: ISO, 31/03/06, 31/3/2006, October 2005, Oct 2005, By March 2010, "
                     "end of June 2010, Q3 2009/10 (financial-year quarter) or 2009/10; a month, "
-                    "quarter or year means its last day; unreadable text is kept and shown as "
+                    "quarter or year means its last day; unreadable text, or a date before "
+                    f"{EARLIEST.year} or after {LATEST.year} (31/12/9999), is kept and shown as "
                     "no date",
                     (),
                     required=True,
@@ -228,15 +299,19 @@ TABLES: dict[str, Table] = {
                 _opt("actual", "value achieved so far", NUMBER),
             ),
             cross_rules=(_exists("strands", "strand_id"),),
-            warning_rules=(Rule("undated", "due has no readable date: the milestone is shown as "
-                                "undated and counted against the SMART audit's time-bound check"),),
+            warning_rules=(
+                Rule("undated", "due has no readable date, or one outside "
+                     f"{EARLIEST.year}-{LATEST.year}: the milestone is shown as undated and "
+                     "counted against the SMART audit's time-bound check"),
+                OUT_OF_RANGE_DATE,
+            ),
         ),
         Table(
             "progress",
             "Progress returns: a RAG rating of a strand on a date.",
             (
                 Col("strand_id", "strand reported on", (_slug_rule(),)),
-                Col("reported_on", "date of the return", (ISO_DATE,)),
+                Col("reported_on", "date of the return", (ISO_DATE, DATE_RANGE)),
                 Col("rag", "red, amber or green", (_enum(RAGS),)),
                 _opt("comment", "what the return says"),
             ),
@@ -250,7 +325,7 @@ TABLES: dict[str, Table] = {
                 _id("inspection_id", "identifier of the inspection"),
                 Col("area_id", "area inspected", (_slug_rule(),)),
                 Col("framework", "inspection framework, e.g. esi-2003", (_slug_rule(),)),
-                Col("published", "date the report was published", (ISO_DATE,)),
+                Col("published", "date the report was published", (ISO_DATE, DATE_RANGE)),
                 Col("kind", "full, follow-up or thematic", (_enum(INSPECTION_KINDS),)),
                 _opt("title", "the report's title"),
             ),
@@ -265,7 +340,8 @@ TABLES: dict[str, Table] = {
             (
                 Col("inspection_id", "inspection scored", (_slug_rule(),)),
                 _text("criterion", "criterion code of the framework, a section letter or overall"),
-                _text("value", "percentage for scored criteria, rating for rated criteria"),
+                Col("value", "percentage for scored criteria, rating for rated criteria", (),
+                    numeric_text=True),
             ),
             key=("inspection_id", "criterion"),
             cross_rules=(
@@ -298,6 +374,7 @@ TABLES: dict[str, Table] = {
             warning_rules=(
                 Rule("other-area", "a strand in addressed_by belongs to a plan of an area that is "
                      "neither the inspected area nor one above or below it"),
+                OUT_OF_RANGE_DATE,
             ),
         ),
         Table(
@@ -407,8 +484,30 @@ def markdown() -> str:
         "- Rows are numbered as a spreadsheet shows them: the header is row 1.",
         "- Every problem is listed at once, with file, row, column, value and rule. A row is "
         "either loaded or named in an error; nothing is dropped silently.",
-        "- CSV files should be UTF-8 (a byte-order mark is fine). A file that is not UTF-8 is "
-        "read as Windows-1252 with a warning; a file separated by `;` is read with a warning.",
+        "- A file or sheet is read as a table when its name, ignoring case, spaces, hyphens and "
+        "underscores, is the table's: `Reoffending.csv`, `Inspection Scores.csv` and a sheet "
+        "`Re-offending` are read. Two files or sheets naming one table are an error "
+        "(`duplicate-table`) and neither is read. Every other file, folder or sheet is listed "
+        "as a warning (`not-read`), and so is a hidden sheet, which is never read. Only regular "
+        "files are read: a folder, pipe or device under a table's name is an error (`not-a-file`).",
+        "- CSV files should be UTF-8; byte-order marks are ignored, however many. A file that is "
+        "not UTF-8 is read as Windows-1252 with a warning. A file separated by `;` or by tabs is "
+        "read with a warning (`separator`); a first line `sep=;` (as Excel writes it) names the "
+        "separator and is not counted, so the header is row 1 as Excel shows it. A quote "
+        "left open is an error naming the row where it opened (`unclosed-quote`); a quoted "
+        "value over several lines that holds the separator is warned of (`line-break`).",
+        "- Numbers are finite (not NaN or infinity) and use commas only between groups of "
+        "three digits (`1,234,567`); counts must fit a 64-bit integer. In a file separated by "
+        "`;` a decimal comma is read as a decimal point with a warning (`decimal-comma`: `3,5` is "
+        "3.5), except one comma before exactly three digits (`1,234`), which is refused as "
+        "ambiguous (`ambiguous-comma`).",
+        "- Excel: a cell formatted as a percentage is read as shown (0.385 shown as 38.5% is "
+        "38.5); every cell of a merged range is read as its top-left value, with a warning "
+        "(`merged-cells`); a formula with no saved value is an error (`formula-no-value`).",
+        f"- Dates run from {EARLIEST.isoformat()} to {LATEST.isoformat()}; outside them a date is "
+        "a placeholder such as 31/12/9999 or a typo. A required date outside is an error "
+        "(`date-range`); an optional one is read as blank with a warning; a milestone's `due` "
+        "outside is shown as no date (`undated`).",
         "",
     ]
     for table in (*TABLES.values(), OFFENDERS):

@@ -11,6 +11,10 @@ _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name
 _MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
 _MONTHS["sept"] = 9
 
+# Dates the workbook believes. Outside them a date is a placeholder (31/12/9999 for "no end
+# date", 01/01/1900 for "unknown") or a typo, and would wreck every time axis it reached.
+EARLIEST, LATEST = date(1990, 1, 1), date(2100, 12, 31)
+
 # Words plans put around a date that do not change which date is meant.
 _LEAD_IN = re.compile(
     r"^(?:(?:by|before|due|during|from)\s+)?(?:(?:the\s+)?end(?:\s+of)?[\s-]+)?", re.I)
@@ -22,6 +26,11 @@ class Due:
 
     on: date | None
     precision: str  # day, month, quarter, year, or none
+    outside: date | None = None  # the date written, when it fell outside EARLIEST..LATEST
+
+
+def in_range(day: date) -> bool:
+    return EARLIEST <= day <= LATEST
 
 
 def _year(text: str) -> int:
@@ -50,16 +59,20 @@ def parse_due(text: str | None) -> Due:
 
     A month, quarter or year means its last day: ``October 2005`` is 2005-10-31,
     ``Q3 2009/10`` (financial-year quarters, April to March) is 2009-12-31 and ``2009/10``
-    is 2010-03-31. Unreadable text gives ``Due(None, "none")``, never an exception.
+    is 2010-03-31. Unreadable text gives ``Due(None, "none")``, never an exception; so does a
+    date before 1990 or after 2100, which is kept in ``outside``.
     """
     if text is None:
         return Due(None, "none")
     s = re.sub(r"\s+", " ", str(text)).strip().rstrip(".")
     s = _LEAD_IN.sub("", s).strip()
     try:
-        return _parse(s)
+        due = _parse(s)
     except ValueError:
         return Due(None, "none")
+    if due.on is not None and not in_range(due.on):
+        return Due(None, "none", outside=due.on)
+    return due
 
 
 def _parse(s: str) -> Due:

@@ -2,37 +2,25 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 
 from . import contract
-from .contract import TABLES, Table, to_number
-from .dates import parse_due
+from .contract import TABLES, Table, to_int, to_number
+from .dates import EARLIEST, LATEST, parse_due
 from .frameworks import available, canonical_rating, load_framework
 from .pathways import resolve_pathways
 from .problems import Problem
+from .reading import Raw as _Raw
+from .reading import read_source
 
 log = logging.getLogger(__name__)
-
-RECORD_FILES = ("offenders.parquet", "offenders.csv")
-
-
-@dataclass
-class _Raw:
-    """A table as read: text cells (None when blank), indexed by the row number the user sees."""
-
-    name: str
-    file: str
-    frame: pd.DataFrame
-
 
 @dataclass
 class Dataset:
@@ -82,140 +70,55 @@ class DataInvalid(Exception):
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading files
+# Reading numbers and dates as the analyst meant them
 
 
-def _normalise_header(name: object) -> str:
-    text = "" if name is None else str(name)
-    return re.sub(r"[\s\-]+", "_", text.strip().lower())
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+\s*%?")
+_AMBIGUOUS_COMMA = re.compile(r"[+-]?\d{1,3},\d{3}\s*%?")
 
 
-def _cell(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        value = value.date() if value.time() == datetime.min.time() else value
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    return text or None
+def _decimal_commas(raw: _Raw, table: Table, problems: list[Problem]) -> None:
+    """In a ';'-separated file read "3,5" as 3.5, with a warning naming the cell.
+
+    A file separated by ';' comes from a locale whose decimal point is a comma. One comma
+    before exactly three digits ("1,234") is 1.234 there and 1234 in Britain, so it is refused
+    rather than guessed.
+    """
+    for col in (c for c in table.columns if c.numeric and c.name in raw.frame):
+        for row, value in raw.frame[col.name].dropna().items():
+            text = value.strip()
+            if _DECIMAL_COMMA.fullmatch(text) is None:
+                continue
+            if _AMBIGUOUS_COMMA.fullmatch(text):
+                problems.append(Problem(raw.file, row, col.name, value, "ambiguous-comma",
+                                        "in a file separated by ';' a comma may be a decimal "
+                                        "point (1,234 = 1.234) or a thousands separator (1,234 "
+                                        "= 1234): write 1234 or 1.234", table=raw.name))
+                continue
+            read = text.replace(",", ".")
+            raw.frame.at[row, col.name] = read
+            problems.append(Problem(raw.file, row, col.name, value, "decimal-comma",
+                                    f"read as {read} (a decimal comma, in a file separated by "
+                                    "';')", severity="warning", table=raw.name))
 
 
-def _frame(name: str, file: str, rows: list[tuple[int, list[object]]], problems: list[Problem]):
-    """Turn (row number, cells) records into a text frame indexed by row number."""
-    if not rows:
-        problems.append(Problem(file, None, "", "", "empty-file", "the file has no header row",
-                                table=name))
-        return None
-    header_row, header = rows[0]
-    columns = [_normalise_header(h) for h in header]
-    while columns and columns[-1] == "":
-        columns.pop()
-    seen: set[str] = set()
-    for col in columns:
-        if col == "":
-            problems.append(Problem(file, header_row, "", "", "header",
-                                    "a column has no name in the header row", table=name))
-        elif col in seen:
-            problems.append(Problem(file, header_row, col, col, "header",
-                                    "the column appears twice in the header row", table=name))
-        seen.add(col)
-    records, index = [], []
-    for number, cells in rows[1:]:
-        texts = [_cell(c) for c in cells]
-        if all(t is None for t in texts):
-            continue  # a blank line holds no row; row numbers still count it
-        if len(texts) > len(columns) and any(t is not None for t in texts[len(columns):]):
-            problems.append(Problem(file, number, "", str(len(texts)), "field-count",
-                                    f"the row has {len(texts)} values but the header names "
-                                    f"{len(columns)} columns", table=name))
-            continue
-        texts += [None] * (len(columns) - len(texts))
-        records.append(texts[: len(columns)])
-        index.append(number)
-    frame = pd.DataFrame(records, columns=columns or None, index=pd.Index(index, name="row"),
-                         dtype=object)
-    if not columns:
-        return pd.DataFrame(index=pd.Index(index, name="row"))
-    # A nameless or repeated column is reported above; keep the first so rules still run.
-    keep = [i for i, c in enumerate(columns) if c != "" and columns.index(c) == i]
-    return frame.iloc[:, keep]
+def _dates_out_of_range(raw: _Raw, table: Table, problems: list[Problem]) -> None:
+    """An optional ISO date before 1990 or after 2100 (9999-12-31) is read as blank, warned."""
+    for col in (c for c in table.columns if c.optional_date and c.name in raw.frame):
+        for row, value in raw.frame[col.name].dropna().items():
+            if contract.date_in_range(value):
+                continue
+            raw.frame.at[row, col.name] = None
+            problems.append(Problem(raw.file, row, col.name, value, "date-range",
+                                    f"outside {EARLIEST.isoformat()} to {LATEST.isoformat()}: "
+                                    f"read as blank ({col.description})", severity="warning",
+                                    table=raw.name))
 
 
-def _read_csv(path: Path, name: str, problems: list[Problem]) -> _Raw | None:
-    data = path.read_bytes()
-    if b"\x00" in data:
-        problems.append(Problem(path.name, None, "", "", "encoding",
-                                "the file holds NUL bytes: it is UTF-16 or not a text file; "
-                                "save it as 'CSV UTF-8'", table=name))
-        return None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        text = data.decode("cp1252", errors="replace")
-        line = data[: exc.start].count(b"\n") + 1
-        problems.append(Problem(path.name, line, "", "", "encoding",
-                                "the file is not UTF-8; it was read as Windows-1252 - save it "
-                                "as 'CSV UTF-8' to be sure accented characters are right",
-                                severity="warning", table=name))
-    first = text.split("\n", 1)[0]
-    delimiter = ","
-    if first.count(";") > first.count(",") and first.count(";") > 0:
-        delimiter = ";"
-        problems.append(Problem(path.name, 1, "", "", "separator",
-                                "the file is separated by ';' rather than ','; it was read "
-                                "with ';'", severity="warning", table=name))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = []
-    try:
-        for cells in reader:
-            rows.append((reader.line_num, cells))
-    except csv.Error as exc:
-        problems.append(Problem(path.name, reader.line_num, "", "", "csv", str(exc), table=name))
-        return None
-    # csv's line_num counts physical lines; a spreadsheet numbers records, so renumber.
-    rows = [(i + 1, cells) for i, (_, cells) in enumerate(rows)]
-    frame = _frame(name, path.name, rows, problems)
-    return None if frame is None else _Raw(name, path.name, frame)
-
-
-def _read_workbook(path: Path, problems: list[Problem]) -> list[_Raw]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        problems.append(Problem(path.name, None, "", "", "workbook",
-                                f"the workbook cannot be read: {exc}"))
-        return []
-    raws = []
-    for sheet in book.worksheets:
-        name = sheet.title.strip().lower()
-        if name not in TABLES:
-            log.info("sheet %s is not a contract table; ignored", sheet.title)
-            continue
-        rows = [(i + 1, list(r)) for i, r in enumerate(sheet.iter_rows(values_only=True))]
-        label = f"{path.name}[{sheet.title}]"
-        frame = _frame(name, label, rows, problems)
-        if frame is not None:
-            raws.append(_Raw(name, label, frame))
-    book.close()
-    return raws
-
-
-def _read_source(source: Path, problems: list[Problem]) -> list[_Raw]:
-    if source.is_file() and source.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_workbook(source, problems)
-    raws = []
-    for name in TABLES:
-        path = source / f"{name}.csv"
-        if path.exists():
-            raw = _read_csv(path, name, problems)
-            if raw is not None:
-                raws.append(raw)
-    return raws
+def _read_as_meant(raw: _Raw, table: Table, problems: list[Problem]) -> None:
+    if raw.decimal_comma:
+        _decimal_commas(raw, table, problems)
+    _dates_out_of_range(raw, table, problems)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -309,7 +212,7 @@ def _number(value: object) -> float | None:
 
 
 def _decimals(text: str) -> int:
-    text = text.replace(",", "").rstrip("%")
+    text = text.replace(",", "").rstrip("%").rstrip()
     return len(text.split(".", 1)[1]) if "." in text else 0
 
 
@@ -502,38 +405,59 @@ def _warnings(raws: dict[str, _Raw], problems: list[Problem]) -> None:
                                 severity="warning", table="strands"))
     if "milestones" in raws and "due" in raws["milestones"].frame:
         raw = raws["milestones"]
-        for row, rec in raw.frame.iterrows():
-            if parse_due(_get(rec, "due")).on is None:
-                problems.append(Problem(raw.file, row, "due", _get(rec, "due") or "", "undated",
-                                        "no readable due date: shown as 'no date' and "
-                                        "counted against the SMART score",
-                                        severity="warning", table="milestones"))
+        for row, text in raw.frame["due"].items():
+            due = parse_due(text)
+            if due.on is not None:
+                continue
+            why = ("no readable due date" if due.outside is None else
+                   f"the due date {due.outside.isoformat()} is outside {EARLIEST.year}-{LATEST.year}")
+            problems.append(Problem(raw.file, row, "due", text or "", "undated",
+                                    f"{why}: shown as 'no date' and counted against the SMART "
+                                    "score", severity="warning", table="milestones"))
 
 
 # ---------------------------------------------------------------------------------------------
 # Typing the tables
 
 
+def _integer(value: object) -> int | None:
+    # Exactly, not through a float: 2**63 - 1 as a float is 2**63, which wraps to -2**63.
+    return None if value is None or pd.isna(value) else to_int(str(value))
+
+
+def _typed_column(series: pd.Series, col: contract.Col) -> pd.Series:
+    rules = {r.rule for r in col.rules}
+    if rules & {"integer", "non-negative", "positive"}:
+        return pd.Series(pd.array(series.map(_integer).tolist(), dtype="Int64"), index=series.index)
+    if rules & {"number", "percentage"}:
+        return series.map(_number).astype("float64")
+    if "iso-date" in rules:
+        return pd.to_datetime(series, format="%Y-%m-%d")
+    if "one-of" in rules:
+        series = series.map(lambda v: v.strip().lower() if isinstance(v, str) else v)
+    return series.astype("str").where(series.notna())
+
+
 def _typed(raw: _Raw, table: Table) -> pd.DataFrame:
-    frame = raw.frame.copy()
-    for col in table.columns:
-        if col.name not in frame:
-            frame[col.name] = None
-        rules = {r.rule for r in col.rules}
-        series = frame[col.name]
-        if rules & {"integer", "non-negative", "positive"}:
-            frame[col.name] = series.map(_number).astype("Float64").round().astype("Int64")
-        elif rules & {"number", "percentage"}:
-            frame[col.name] = series.map(_number).astype("float64")
-        elif "iso-date" in rules:
-            frame[col.name] = pd.to_datetime(series, format="%Y-%m-%d")
-        elif "one-of" in rules:
-            frame[col.name] = series.map(lambda v: v.strip().lower() if isinstance(v, str) else v)
-    frame = frame.reset_index().rename(columns={"row": "source_row"})
-    for col in frame.columns:
-        if frame[col].dtype == object and col != "source_row":
-            frame[col] = frame[col].astype("str").where(frame[col].notna())
-    return frame
+    """The table's columns typed, extra columns as text, source_row first.
+
+    Columns are typed apart and joined once: setting them one by one on the frame split pandas'
+    block of text columns each time, which made loading quadratic in the number of columns.
+    """
+    frame = raw.frame
+    blank = pd.Series(None, index=frame.index, dtype=object)
+    typed = {col.name: _typed_column(frame[col.name] if col.name in frame else blank, col)
+             for col in table.columns}
+    extra = [c for c in frame.columns if c not in typed]
+    # One constructor call for every extra column (blanks stay missing): twice as fast as astype.
+    text = pd.DataFrame(frame[extra].to_numpy(), columns=extra, index=frame.index, dtype="str")
+    typed_in_file = pd.DataFrame({c: typed[c] for c in frame.columns if c in typed}, index=frame.index)
+    missing = pd.DataFrame({c: s for c, s in typed.items() if c not in frame.columns}, index=frame.index)
+    source_row = pd.DataFrame({"source_row": frame.index.to_numpy()}, index=frame.index)
+    joined = pd.concat([source_row, text, typed_in_file, missing], axis=1)
+    # The file's column order, then the contract's columns the file left out.
+    order = ["source_row", *frame.columns, *missing.columns]
+    return joined[order].reset_index(drop=True)
 
 
 def _derive(name: str, frame: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -571,12 +495,14 @@ def load_dataset(source: str | Path, *, today: date | None = None) -> Dataset:
     today = today or contract.today()
     dataset = Dataset(source)
     problems: list[Problem] = []
-    raws = {raw.name: raw for raw in _read_source(source, problems)}
+    read = read_source(source, problems)
+    raws = {raw.name: raw for raw in read.raws}
     for name in contract.REQUIRED_TABLES:
         if name not in raws and not any(p.table == name for p in problems):
             problems.append(Problem(f"{name}.csv", None, "", "", "required-table",
                                     f"the {name} table is required", table=name))
     for name, raw in raws.items():
+        _read_as_meant(raw, TABLES[name], problems)
         problems.extend(_schema_problems(raw, TABLES[name]))
     _cross_table(raws, problems, today)
     _warnings(raws, problems)
@@ -596,8 +522,7 @@ def load_dataset(source: str | Path, *, today: date | None = None) -> Dataset:
         dataset.rows_rejected[name] = bad_rows & set(raw.frame.index)
         kept = _Raw(name, raw.file, raw.frame.loc[~raw.frame.index.isin(bad_rows)])
         dataset.tables[name] = _derive(name, _typed(kept, TABLES[name]), dataset.tables)
-    records = next((source / f for f in RECORD_FILES if source.is_dir() and (source / f).exists()),
-                   None)
+    records = read.records
     if records is not None:
         from .records import check_records
 

@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from . import contract
 from .frameworks import RATING_SCALE, load_framework
 
 log = logging.getLogger(__name__)
@@ -279,6 +280,24 @@ def _quarters(first: str, count: int) -> list[tuple[int, int]]:
 
 def _quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
     return date(year, 3 * quarter - 2, 1), _month_end(year, 3 * quarter)
+
+
+def _refuse_future_cohorts(periods: list[tuple[int, int]], first: str) -> None:
+    """Refuse, before anything is written, cohorts that start after today.
+
+    Refused rather than shifted to end at today, so the same arguments keep giving the same
+    bytes whatever the date.
+    """
+    today = contract.today()
+    if _quarter_bounds(*periods[-1])[0] <= today:
+        return
+    allowed = sum(_quarter_bounds(*q)[0] <= today for q in periods)
+    last = f"{periods[-1][0]}-Q{periods[-1][1]}"
+    hint = (f"at most {allowed} quarters from {first}" if allowed else
+            f"a first quarter no later than {today.year}-Q{(today.month - 1) // 3 + 1}")
+    raise ValueError(f"{len(periods)} quarters from {first} end with the cohort {last}, which starts "
+                     f"after today ({today.isoformat()}), and future cohorts fail validation: "
+                     f"ask for {hint}")
 
 
 def _financial_year(day: date) -> int:
@@ -718,14 +737,17 @@ def synthesise(
     ``numpy.random.default_rng(seed)``, each area's offender records from its own generator
     seeded with ``(seed, area)``, and no date depends on today. Dates run from the first
     day of ``first_quarter``; statuses and returns are as at the end of the last cohort quarter.
+    A last cohort starting after today (``contract.today()``) is refused with ValueError, not
+    written: the loader refuses future cohorts, so the dataset would fail validation.
     With ``record_level`` also writes ``offenders.parquet``, one row per offender, whose
     aggregate equals the counts in ``reoffending.csv``.
     """
     if areas < 1 or quarters < 1 or offenders_per_quarter < 1:
         raise ValueError("areas, quarters and offenders_per_quarter must each be at least 1")
+    periods = _quarters(first_quarter, quarters)
+    _refuse_future_cohorts(periods, first_quarter)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    periods = _quarters(first_quarter, quarters)
     labels = [f"{y}-Q{q}" for y, q in periods]
     starts = _quarter_bounds(*periods[0])[0]
     as_at = _quarter_bounds(*periods[-1])[1]

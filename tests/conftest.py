@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -26,14 +27,42 @@ def valid_copy(tmp_path: Path) -> Path:
     return target
 
 
+CASE_FILES = ("expected.csv", "values.csv")  # what a corpus case expects, not data
+
+
+def _special(base: Path, line: str) -> None:
+    """Put what git cannot hold under a table's name: `folder NAME`, `fifo NAME`, `symlink NAME TARGET`."""
+    kind, name, *target = line.split()
+    path = base / name
+    path.unlink(missing_ok=True)
+    if kind == "folder":
+        path.mkdir()
+        (path / "inside.csv").write_text("a,b\n1,2\n")
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "symlink":
+        path.symlink_to(target[0])
+    else:
+        raise ValueError(f"unknown special file kind {kind!r}")
+
+
 def overlay(base: Path, case: Path) -> Path:
-    """Apply a bad-corpus case on top of a copy of the valid dataset."""
+    """Apply a corpus case on top of a copy of the valid dataset.
+
+    A case's files replace the dataset's; REMOVE lists files to delete and SPECIAL lists
+    folders, FIFOs or symlinks to put in place of a file.
+    """
     for item in case.iterdir():
-        if item.name == "expected.csv":
+        if item.name in CASE_FILES:
             continue
         if item.name == "REMOVE":
             for name in item.read_text().split():
                 (base / name).unlink()
+            continue
+        if item.name == "SPECIAL":
+            for line in item.read_text().splitlines():
+                if line.strip():
+                    _special(base, line)
             continue
         shutil.copy(item, base / item.name)
     return base

@@ -30,7 +30,8 @@ def test_validate_lists_every_problem_and_exits_1(valid_copy):
 
 
 @pytest.mark.parametrize("case", ["missing-areas-table", "utf16-file", "empty-file",
-                                  "offenders-bad-values"])
+                                  "offenders-bad-values", "markup-in-values", "areas-is-fifo",
+                                  "areas-is-dev-zero", "unclosed-quote", "number-overflow"])
 def test_bad_data_never_gives_a_traceback(case, valid_copy):
     overlay(valid_copy, DATA / "bad" / case)
     proc = subprocess.run([sys.executable, "-m", "analysis.cli", "validate", str(valid_copy)],
@@ -65,3 +66,74 @@ def test_every_broken_dataset_exits_1_naming_its_rule(case, valid_copy):
     rules = [line.split(",")[-1] for line in (case / "expected.csv").read_text().splitlines()[1:]]
     for rule in rules:
         assert rule in result.output
+
+
+WARN_CASES = sorted(p for p in (DATA / "warn").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("case", WARN_CASES, ids=lambda p: p.name)
+def test_every_warned_dataset_exits_0_naming_its_warnings(case, valid_copy):
+    overlay(valid_copy, case)
+    result = runner.invoke(app, ["validate", str(valid_copy)])
+    assert result.exit_code == 0, result.output
+    for rule in [line.split(",")[-1] for line in (case / "expected.csv").read_text().splitlines()[1:]]:
+        assert rule in result.output
+
+
+MARKUP = ("[/]", "[link=https://x]Area D[/link]", "[bold red]x[/]", ":thumbs_up:")
+
+
+def test_markup_in_the_data_is_printed_as_it_is(valid_copy):
+    # rich read these as markup: "[/]" crashed validate, [link=...] became a hyperlink.
+    areas = valid_copy / "areas.csv"
+    areas.write_text(areas.read_text().replace("Area A", MARKUP[0]).replace("Area B", MARKUP[1]))
+    (valid_copy / "[red]notes.txt").write_text("x")  # a file name, listed as not read
+    result = runner.invoke(app, ["validate", str(valid_copy)])
+    assert result.exit_code == 0, result.output
+    assert "[red]notes.txt" in result.output and "not-read" in result.output
+
+
+def test_markup_in_problems_is_printed_as_it_is(valid_copy):
+    areas = valid_copy / "areas.csv"
+    areas.write_text(areas.read_text() + "".join(f"area-{i},{m},{m},,,\n"
+                                                 for i, m in enumerate(MARKUP)))
+    result = runner.invoke(app, ["validate", str(valid_copy)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    for value in MARKUP:
+        assert value in result.output
+
+
+def test_synth_refuses_future_cohorts_as_a_usage_error(tmp_path, monkeypatch):
+    from datetime import date
+
+    from analysis import contract
+
+    monkeypatch.setattr(contract, "today", lambda: date(2026, 12, 1))
+    result = runner.invoke(app, ["synth", str(tmp_path / "out"), "--quarters", "33"])
+    assert result.exit_code == 2
+    said = " ".join(result.output.split())  # rich wraps long lines
+    assert "cohort 2027-Q1, which starts after today (2026-12-01)" in said
+    assert "at most 32 quarters from 2019-Q1" in said
+    assert not (tmp_path / "out").exists()
+    assert runner.invoke(app, ["synth", str(tmp_path / "ok"), "--areas", "2",
+                               "--quarters", "32"]).exit_code == 0
+
+
+def test_build_summary_prints_names_and_errors_as_they_are(tmp_path):
+    from datetime import date, datetime
+
+    from rich.console import Console
+
+    from analysis.build import AreaResult, BuildResult, NotebookError, summary_table
+
+    failed = AreaResult("area-a", "[/]", "failed", "builtin", 1.0,
+                        error=NotebookError("execute", "KeyError", "'[link=https://x]'"))
+    built = AreaResult("area-b", "[bold]B[/bold]", "built", "builtin", 2.0,
+                       outputs={"html": tmp_path / "area-b" / "area-b.html"})
+    now = datetime(2026, 12, 1)
+    result = BuildResult(tmp_path, tmp_path, date(2026, 12, 1), "builtin", ("html",),
+                         [failed, built], None, "0", "abc", now, now)
+    console = Console(width=200, record=True, color_system=None)
+    console.print(summary_table(result))
+    text = console.export_text()
+    assert "[/]" in text and "[bold]B[/bold]" in text and "'[link=https://x]'" in text

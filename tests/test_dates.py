@@ -59,3 +59,24 @@ def test_iso_dates_are_strict():
 )
 def test_plan_spellings_with_lead_in_words(text, expected):
     assert parse_due(text).on == expected
+
+
+@pytest.mark.parametrize(("text", "outside"), [
+    ("31/12/9999", date(9999, 12, 31)),  # the usual "no end date"
+    ("9999-12-31", date(9999, 12, 31)),
+    ("01/01/1900", date(1900, 1, 1)),
+    ("31/03/85", date(1985, 3, 31)),  # two-digit years below 50 are 20xx, others 19xx
+    ("December 1989", date(1989, 12, 31)),
+    ("2101", date(2101, 12, 31)),
+])
+def test_due_dates_outside_1990_to_2100_are_no_date(text, outside):
+    due = parse_due(text)
+    assert (due.on, due.precision, due.outside) == (None, "none", outside)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1990-01-01", date(1990, 1, 1)), ("2100-12-31", date(2100, 12, 31)),
+    ("Q4 2099/00", date(2100, 3, 31)), ("1989-12-31", None), ("2101-01-01", None),
+])
+def test_the_range_includes_its_ends(text, expected):
+    assert parse_due(text).on == expected

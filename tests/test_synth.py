@@ -363,3 +363,23 @@ def test_fifty_areas_twelve_quarters_validate_clean(tmp_path: Path) -> None:
     older = published < published.median()
     assert closed[older].mean() > closed[~older].mean()
     assert 0.05 < closed.mean() < 0.3
+
+
+def test_cohorts_after_today_are_refused_before_anything_is_written(tmp_path: Path,
+                                                                     monkeypatch) -> None:
+    from datetime import date
+
+    from analysis import contract
+
+    monkeypatch.setattr(contract, "today", lambda: date(2020, 8, 15))
+    # 2019-Q1 to 2020-Q3 is seven quarters; 2020-Q3 starts on 1 July, before 15 August.
+    synthesise(tmp_path / "seven", areas=2, quarters=7)
+    dataset = load_dataset(tmp_path / "seven")
+    assert dataset.errors == []
+    assert dataset.table("reoffending")["cohort"].max() == "2020-Q3"
+    # An eighth, 2020-Q4, would start on 1 October: after today.
+    with pytest.raises(ValueError, match=r"2020-Q4.*after today \(2020-08-15\).*at most 7 quarters"):
+        synthesise(tmp_path / "eight", areas=2, quarters=8)
+    assert not (tmp_path / "eight").exists()
+    with pytest.raises(ValueError, match="first quarter no later than 2020-Q3"):
+        synthesise(tmp_path / "late", areas=2, quarters=1, first_quarter="2021-Q1")
