@@ -152,16 +152,20 @@ def _fingerprints(data: Path) -> dict[str, str]:
 
 
 def test_another_areas_counts_in_a_funnel_change_the_areas_in_that_funnel(valid_copy: Path) -> None:
-    # A third area with a counted cohort in the same measure and cohort makes a funnel plot.
+    # Two more local authorities with counted cohorts beside area-b make a funnel of three;
+    # a funnel compares areas of one kind, so area-a (a probation area) is not in it.
+    with (valid_copy / "areas.csv").open("a", encoding="utf-8") as file:
+        file.write("area-c,Area C,local_authority,region-a,,\narea-d,Area D,local_authority,region-a,,\n")
     with (valid_copy / "reoffending.csv").open("a", encoding="utf-8") as file:
-        file.write("region-a,2005-Q1,adult-proven-1yr,400,150,,400,35.0,\n")
+        file.write("area-c,2005-Q1,adult-proven-1yr,400,150,,400,35.0,\n"
+                   "area-d,2005-Q1,adult-proven-1yr,300,100,,300,35.0,\n")
     before = _fingerprints(valid_copy)
-    _edit_csv(valid_copy / "reoffending.csv", "region-a,2005-Q1,adult-proven-1yr,400,150",
-              "region-a,2005-Q1,adult-proven-1yr,400,170")
+    _edit_csv(valid_copy / "reoffending.csv", "area-d,2005-Q1,adult-proven-1yr,300,100",
+              "area-d,2005-Q1,adult-proven-1yr,300,120")
     after = _fingerprints(valid_copy)
     changed = {key for key in before if before[key] != after[key]}
-    # area-a and area-b show the funnel region-a is in; nation has no cohort in it.
-    assert changed == {"region-a", "area-a", "area-b", "overview"}
+    # area-b and area-c show the funnel area-d is in; area-a, region-a and nation are in none.
+    assert changed == {"area-b", "area-c", "area-d", "overview"}
 
 
 def test_row_positions_and_unrelated_areas_do_not_change_a_fingerprint(valid_copy: Path) -> None:
