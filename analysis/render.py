@@ -22,6 +22,7 @@ from nbconvert.preprocessors import ExtractOutputPreprocessor
 from traitlets.config import Config
 
 from .files import atomic_path
+from .workspace import popen_tie
 
 __all__ = [
     "ALT_KEY",
@@ -199,8 +200,9 @@ def render_with_quarto(
             notebook, produced_dir, fmt, metadata_file=metadata_file, quarto=executable
         )
         log.info("Running %s", " ".join(command))
+        # Tied to this process: a worker killed mid-render takes Quarto with it (Linux).
         result = subprocess.run(
-            command, capture_output=True, text=True, timeout=timeout, check=False
+            command, capture_output=True, text=True, timeout=timeout, check=False, **popen_tie()
         )
         if result.returncode != 0:
             raise RuntimeError(
