@@ -3,7 +3,8 @@
 The build validates and analyses the data once and hands every notebook a snapshot of the result
 (see `_write_snapshot`), skips reports whose inputs have not changed since their last successful
 build (see `_fingerprints`), and runs the notebooks in local worker processes or on an existing
-Dask cluster (`executor`).
+Dask cluster (`executor`). What --out may be, its lock, the private working folder and the tie of
+workers and kernels to the build are analysis.workspace's.
 """
 
 from __future__ import annotations
@@ -301,11 +302,8 @@ def build(
 def _snapshot_and_run(todo: list[_Job], snapshot: Path, data_dir: Path, dataset: Dataset, results: Results,
                       declared: dict[str, set[str]], *, jobs: int, timeout: float, progress: bool | None,
                       client: Any) -> dict[str, AreaResult]:
-    """Write the snapshot every job reads, then run them; a snapshot that cannot be written fails them all.
-
-    Always written: notebooks that take it skip re-validating, and every report's spreadsheet is
-    written from it.
-    """
+    """Write the snapshot (notebooks that take it skip re-validating; every spreadsheet comes from it),
+    then run the jobs; a snapshot that cannot be written fails them all."""
     try:
         _write_snapshot(snapshot, data_dir, dataset, results)
     except OSError as exc:  # a full temp dir: each report fails with the reason, build.json says so
@@ -892,10 +890,7 @@ class _Worker:
     def __init__(self, context: Any, workdir: Path | None = None):
         self.conn, child = context.Pipe()
         level = logging.getLogger().getEffectiveLevel()
-        environ = dict(os.environ)
-        if workdir is not None and (workdir / "tmp").is_dir():
-            # What the worker, its kernel and renderers (a killed one's too) leave goes with the build's.
-            environ["TMPDIR"] = str(workdir / "tmp")
+        environ = workspace.worker_environ(workdir)
         self.process = context.Process(target=_worker_main, args=(child, level, environ),
                                        name="workbook-build", daemon=True)
         self.process.start()
@@ -1032,7 +1027,7 @@ def _timeout_error(job: _Job, phase: str, timeout: float) -> NotebookError:
 def _worker_main(conn: Connection, level: int, environ: dict[str, str]) -> None:
     """Worker loop: report ready, then run each job sent until told to stop (None)."""
     # Killed by the OS when the build (or the forkserver, which dies with the build) does.
-    workspace.die_with_parent(_build_alive)
+    workspace.die_with_parent(workspace.parent_alive)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and kills us
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the build's handler, inherited under "fork"
     os.environ.clear()  # the caller's environment now (PATH finds quarto), not the server's
@@ -1052,12 +1047,6 @@ def _worker_main(conn: Connection, level: int, environ: dict[str, str]) -> None:
         conn.send(("done", _run_job(job, lambda phase: conn.send((phase,)))))
 
 
-def _build_alive() -> bool:
-    """Whether the process that started this worker (the build, for the forkserver's too) still runs."""
-    parent = multiprocessing.parent_process()
-    return parent is None or parent.is_alive()
-
-
 def _run_job(job: _Job, notify: Callable[[str], None] = lambda phase: None) -> AreaResult:
     """Execute the notebook then render it; every failure becomes a failed AreaResult."""
     started = time.perf_counter()
@@ -1068,7 +1057,8 @@ def _run_job(job: _Job, notify: Callable[[str], None] = lambda phase: None) -> A
     try:
         _publish(job.scratch, job.executed, job.out)
     except (OSError, ValueError) as exc:  # a full disk, or a link put in our way
-        return _fail(job, NotebookError("write", type(exc).__name__, str(exc)), started)
+        reason = f"could not write {job.executed}: {exc.strerror}" if isinstance(exc, OSError) else str(exc)
+        return _fail(job, NotebookError("write", type(exc).__name__, reason), started)
     job.failed.unlink(missing_ok=True)
     notify("render")
     try:
@@ -1209,11 +1199,7 @@ def _fail(job: _Job, error: NotebookError, started: float) -> AreaResult:
     Best effort on a full disk (the failure is recorded all the same), and nothing at all below
     a link in --out: a removal through it would delete someone else's file.
     """
-    try:
-        if job.out is not None:
-            workspace.refuse_links(job.out, [job.executed, job.failed, *job.stale])
-    except ValueError as exc:
-        log.error("%s: %s", job.key, exc)
+    if job.out is not None and workspace.linked(job.out, [job.executed, job.failed, *job.stale]):
         return AreaResult(job.key, job.name, "failed", job.engine, time.perf_counter() - started, error=error)
     executed = job.executed if error.stage == "render" and job.executed.is_file() else None
     if error.stage != "render":  # else the notebook ran; only its reports are missing

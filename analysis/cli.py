@@ -167,15 +167,16 @@ def build(
         errors.print("Nothing was built. Fix these problems and run again.")
         raise typer.Exit(1) from None
     except (ValueError, FileNotFoundError) as exc:  # bad settings, or an --out not ours to write
-        errors.print(f"[red]error:[/] {exc}")
+        errors.print(f"[red]error:[/] {exc}", soft_wrap=True)  # one line, however narrow the terminal
         raise typer.Exit(USAGE_ERROR) from None
     except OSError as exc:  # build.json could not be written: a full disk, a folder gone read-only
-        errors.print(f"[red]error:[/] {exc}")
+        reason = exc.strerror if exc.strerror and not exc.filename else exc  # no "[Errno 28]" noise
+        errors.print(f"[red]error:[/] {reason}", soft_wrap=True)
         raise typer.Exit(1) from None
     except (KeyboardInterrupt, Stopped) as exc:
         how = str(exc) if isinstance(exc, Stopped) else "interrupted"
         errors.print(f"[red]Build {how}:[/] its workers and working files were removed; reports "
-                     "already written are complete, and the next build redoes the rest.")
+                     "already written are complete, and the next build redoes the rest.", soft_wrap=True)
         raise typer.Exit(128 + (exc.signum if isinstance(exc, Stopped) else 2)) from None
     console.print(summary_table(result))
     console.print(f"Index: {result.index}")

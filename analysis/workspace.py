@@ -37,12 +37,15 @@ __all__ = [
     "kernel_manager_class",
     "kernel_sockets",
     "kill_tree",
+    "linked",
+    "parent_alive",
     "lock_out",
     "popen_tie",
     "refuse_links",
     "remove_legacy",
     "stop_on_sigterm",
     "sweep",
+    "worker_environ",
     "workspace",
 ]
 
@@ -201,6 +204,20 @@ def _holder(fd: int) -> int | None:
 # Rule 3: never through a link
 
 
+def linked(out_dir: Path, paths: Iterable[Path]) -> Path | None:
+    """The first folder or file from out_dir down to one of the paths that is a symbolic link, if any."""
+    checked: set[Path] = set()
+    for path in paths:
+        current = out_dir
+        for part in path.relative_to(out_dir).parts:
+            current = current / part
+            if current not in checked:
+                checked.add(current)
+                if current.is_symlink():
+                    return current
+    return None
+
+
 def refuse_links(out_dir: Path, paths: Iterable[Path]) -> None:
     """OutRefused if any folder or file from out_dir down to each path is a symbolic link.
 
@@ -208,18 +225,11 @@ def refuse_links(out_dir: Path, paths: Iterable[Path]) -> None:
     linked folder would take every write (and every removal of a stale report) outside --out.
     Refusing, rather than replacing the link, leaves the user's link and what it points at alone.
     """
-    checked: set[Path] = set()
-    for path in paths:
-        current = out_dir
-        for part in path.relative_to(out_dir).parts:
-            current = current / part
-            if current in checked:
-                continue
-            checked.add(current)
-            if current.is_symlink():
-                raise OutRefused(f"--out {out_dir} holds a symbolic link at {current.relative_to(out_dir)} "
-                                 f"(to {os.readlink(current)}); the build never writes through links: "
-                                 "remove it or choose another folder")
+    link = linked(out_dir, paths)
+    if link is not None:
+        raise OutRefused(f"--out {out_dir} holds a symbolic link at {link.relative_to(out_dir)} (to "
+                         f"{os.readlink(link)}); the build never writes through links: remove it or "
+                         "choose another folder")
 
 
 def remove_legacy(out_dir: Path) -> None:
@@ -253,12 +263,24 @@ class Workspace:
 
     @property
     def tmp(self) -> Path:
-        """TMPDIR for workers and their kernels, so what they leave goes with the folder."""
+        """TMPDIR for workers and their kernels (`worker_environ`)."""
         return self.root / "tmp"
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
         os.close(self._fd)  # only now may another build's sweep take the lock
+
+
+def worker_environ(root: Path | None) -> dict[str, str]:
+    """This environment with TMPDIR in the working folder ``root``, when this machine has it.
+
+    Whatever a worker, its kernel or a renderer leaves in the temp dir (a killed one's too:
+    connection files, pandoc's and Typst's work) then goes with the build's folder.
+    """
+    environ = dict(os.environ)
+    if root is not None and (root / "tmp").is_dir():
+        environ["TMPDIR"] = str(root / "tmp")
+    return environ
 
 
 @contextlib.contextmanager
@@ -433,6 +455,14 @@ def kill_tree(process: Any, *, grace: float) -> None:
             child.kill()
     psutil.wait_procs(children, timeout=grace)
     process.join(grace)
+
+
+def parent_alive() -> bool:
+    """Whether the process that started this multiprocessing child (the build, for a forkserver's) runs."""
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    return parent is None or parent.is_alive()
 
 
 def popen_tie() -> dict[str, Any]:
