@@ -95,14 +95,17 @@ def check_out(out_dir: Path, data_dir: Path) -> None:
     Also refused: a file, /, the home folder or a folder holding it, and the data (the folder,
     inside it, or a folder holding it). ``out_dir`` and ``data_dir`` must be resolved.
     """
-    home = Path.home().resolve()
+    try:
+        home: Path | None = Path.home().resolve()
+    except (KeyError, RuntimeError):  # no HOME and no password entry: no home folder to protect
+        home = None
     if out_dir.exists() and not out_dir.is_dir():
         raise OutRefused(f"--out {out_dir} is a file, not a folder")
     if out_dir == Path(out_dir.anchor):
         raise OutRefused(f"--out {out_dir} is the root of the file system; choose a folder for the reports")
     if out_dir == home:
         raise OutRefused(f"--out {out_dir} is your home folder; choose a folder for the reports")
-    if home.is_relative_to(out_dir):
+    if home is not None and home.is_relative_to(out_dir):
         raise OutRefused(f"--out {out_dir} holds your home folder; choose a folder for the reports")
     if out_dir == data_dir:
         raise OutRefused(f"--out {out_dir} is the data folder; the reports must go elsewhere")
@@ -110,7 +113,11 @@ def check_out(out_dir: Path, data_dir: Path) -> None:
         raise OutRefused(f"--out {out_dir} is inside the data folder {data_dir}; put the reports elsewhere")
     if data_dir.is_relative_to(out_dir):
         raise OutRefused(f"--out {out_dir} holds the data {data_dir}; the reports must go elsewhere")
-    if out_dir.is_dir() and not _is_ours(out_dir):
+    try:
+        ours = not out_dir.is_dir() or _is_ours(out_dir)
+    except OSError as exc:  # a folder we may not list
+        raise OutRefused(f"cannot read --out {out_dir}: {exc.strerror or exc}") from None
+    if not ours:
         entries = sorted(p.name for p in out_dir.iterdir())
         shown = ", ".join(entries[:3]) + (f" and {len(entries) - 3} more" if len(entries) > 3 else "")
         raise OutRefused(f"--out {out_dir} is not empty and not a previous build (it holds {shown}, and no "

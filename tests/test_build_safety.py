@@ -380,6 +380,18 @@ def child_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     yield {**os.environ, "TMPDIR": str(temp), "WORKBOOK_TEST_MARKER": str(tmp_path / "marker")}
 
 
+def _kernel(marker: Path) -> int:
+    """The pid of the kernel running area_slow.ipynb's endless cell, which wrote `marker`.
+
+    Its own report of its parent-death signal proves it is tied to its worker: ipykernel's parent
+    poller would also end it, but only within a second, which no test can tell apart by timing.
+    """
+    written = json.loads(marker.read_text())
+    if sys.platform.startswith("linux"):
+        assert written["pdeathsig"] == signal.SIGKILL
+    return written["pid"]
+
+
 def _start(out: Path, env: dict[str, str], *args: str) -> tuple[subprocess.Popen, list[psutil.Process]]:
     """A real build (the CLI, the never-ending toy notebook for area-b), once area-b's cell runs.
 
@@ -410,7 +422,7 @@ def _start(out: Path, env: dict[str, str], *args: str) -> tuple[subprocess.Popen
     marker = Path(env["WORKBOOK_TEST_MARKER"])
     _wait_for(lambda: marker.is_file() or proc.poll() is not None, START_BOUND, "area-b's kernel starting")
     assert proc.poll() is None, proc.communicate()
-    kernel = int(marker.read_text())
+    kernel = _kernel(marker)
     family = psutil.Process(proc.pid).children(recursive=True)
     assert kernel in {p.pid for p in family}
     assert any("forkserver" in " ".join(p.cmdline()) for p in family)  # the server must die too
@@ -489,7 +501,7 @@ def test_a_dask_tasks_subprocess_and_its_kernel_die_with_the_dask_worker(
     marker = Path(child_env["WORKBOOK_TEST_MARKER"])
     _wait_for(lambda: marker.is_file() or task.poll() is not None, START_BOUND, "the task's kernel starting")
     family = psutil.Process(task.pid).children(recursive=True)
-    assert int(marker.read_text()) in {p.pid for p in family} and len(family) >= 2  # subprocess and kernel
+    assert _kernel(marker) in {p.pid for p in family} and len(family) >= 2  # subprocess and kernel
     task.kill()
     task.wait()
     _wait_for(lambda: not _alive(family), REAP_BOUND, "the task's subprocess and kernel ending")
