@@ -4,6 +4,7 @@ errors for an unwritable or full --out (analysis.workspace, as analysis.build us
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -373,11 +374,37 @@ def _wait_for(condition, bound: float, what: str) -> None:
         time.sleep(0.1)
 
 
+_SPAWNED: list[psutil.Process] = []
+
+
 @pytest.fixture
 def child_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The environment for a child build; whatever it started is killed after the test, pass or fail."""
     temp = tmp_path / "temp"
     temp.mkdir()
     yield {**os.environ, "TMPDIR": str(temp), "WORKBOOK_TEST_MARKER": str(tmp_path / "marker")}
+    left = []
+    for process in _SPAWNED:
+        left.append(process)
+        with contextlib.suppress(psutil.NoSuchProcess):
+            left.extend(process.children(recursive=True))
+    _SPAWNED.clear()
+    for process in _alive(left):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
+
+
+def _spawn(command: list[str], env: dict[str, str], **options) -> subprocess.Popen:
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, **options)
+    _SPAWNED.append(psutil.Process(proc.pid))
+    return proc
+
+
+def _cmdline(process: psutil.Process) -> list[str]:
+    try:
+        return process.cmdline()
+    except psutil.Error:  # area-a's kernel may end at any moment: it finishes
+        return []
 
 
 def _kernel(marker: Path) -> int:
@@ -416,16 +443,15 @@ def _start(out: Path, env: dict[str, str], *args: str) -> tuple[subprocess.Popen
         "2",
         *args,
     ]
-    proc = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    proc = _spawn(command, env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     marker = Path(env["WORKBOOK_TEST_MARKER"])
     _wait_for(lambda: marker.is_file() or proc.poll() is not None, START_BOUND, "area-b's kernel starting")
     assert proc.poll() is None, proc.communicate()
     kernel = _kernel(marker)
     family = psutil.Process(proc.pid).children(recursive=True)
+    _SPAWNED.extend(family)  # killed after the test should it fail before they end
     assert kernel in {p.pid for p in family}
-    assert any("forkserver" in " ".join(p.cmdline()) for p in family)  # the server must die too
+    assert any("forkserver" in " ".join(_cmdline(p)) for p in family)  # the server must die too
     return proc, family
 
 
@@ -482,7 +508,7 @@ def test_a_dask_tasks_subprocess_and_its_kernel_die_with_the_dask_worker(
     tmp_path: Path, child_env: dict[str, str]
 ) -> None:
     # What a Dask worker runs for a report (`_run_isolated`), in a process killed as a lost worker is.
-    task = subprocess.Popen(
+    task = _spawn(
         [
             sys.executable,
             "-m",
@@ -493,14 +519,14 @@ def test_a_dask_tasks_subprocess_and_its_kernel_die_with_the_dask_worker(
             str(tmp_path / "reports"),
             "area-b",
         ],
-        cwd=ROOT,
-        env=child_env,
+        child_env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     marker = Path(child_env["WORKBOOK_TEST_MARKER"])
     _wait_for(lambda: marker.is_file() or task.poll() is not None, START_BOUND, "the task's kernel starting")
     family = psutil.Process(task.pid).children(recursive=True)
+    _SPAWNED.extend(family)
     assert _kernel(marker) in {p.pid for p in family} and len(family) >= 2  # subprocess and kernel
     task.kill()
     task.wait()
