@@ -781,7 +781,9 @@ def _run_dask(client: Any, todo: list[_Job], *, timeout: float,
     Each task runs its job in a fresh subprocess under the same deadline as the local pool
     (`_run_isolated`), so a notebook's error, timeout or crash comes back as that area's failed
     result; a task that fails in Dask itself (its worker lost, the package missing there) fails
-    only its own area. The workers must see the same file system as this process.
+    only its own area. The workers must see the same file system as this process, the temp dir
+    (TMPDIR) included: the snapshot is in the build's working folder there. Tasks not yet started
+    when the build stops are cancelled; Dask cannot stop one that runs.
     """
     from distributed import as_completed
 
@@ -789,15 +791,18 @@ def _run_dask(client: Any, todo: list[_Job], *, timeout: float,
     futures = {client.submit(_run_isolated, job, timeout, key=f"workbook-{job.key}-{time.time_ns()}",
                              pure=False, retries=0): job for job in todo}
     results: dict[str, AreaResult] = {}
-    for future in as_completed(futures, loop=client.loop):
-        job = futures[future]
-        try:
-            result = future.result()
-        except Exception as exc:  # noqa: BLE001 - recorded, and the other areas carry on
-            log.warning("%s: the Dask task failed: %s: %s", job.key, type(exc).__name__, exc)
-            result = _fail(job, NotebookError("worker", type(exc).__name__, str(exc)), submitted)
-        results[job.key] = result
-        report(result)
+    try:
+        for future in as_completed(futures, loop=client.loop):
+            job = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # noqa: BLE001 - recorded, and the other areas carry on
+                log.warning("%s: the Dask task failed: %s: %s", job.key, type(exc).__name__, exc)
+                result = _fail(job, NotebookError("worker", type(exc).__name__, str(exc)), submitted)
+            results[job.key] = result
+            report(result)
+    finally:  # Ctrl-C, SIGTERM: no report starts writing into --out after the build has gone
+        client.cancel([future for future in futures if not future.done()])
     return results
 
 
