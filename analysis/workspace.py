@@ -38,8 +38,8 @@ __all__ = [
     "kernel_sockets",
     "kill_tree",
     "linked",
-    "parent_alive",
     "lock_out",
+    "parent_alive",
     "popen_tie",
     "refuse_links",
     "remove_legacy",
@@ -67,7 +67,7 @@ _PROJECT_README = Path(__file__).resolve().parent.parent / "reports" / "README.m
 
 
 class OutRefused(ValueError):
-    """The --out folder cannot be used: nothing has been written."""
+    """The --out folder cannot be used: no report, record or working file has been written."""
 
 
 class BuildRunning(OutRefused):
@@ -86,7 +86,7 @@ class Stopped(BaseException):
 
 
 # ---------------------------------------------------------------------------------------------
-# Rule 1: what --out may be
+# What --out may be
 
 
 def check_out(out_dir: Path, data_dir: Path) -> None:
@@ -144,7 +144,7 @@ def _is_ours(folder: Path) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# Rule 2: one build at a time per --out
+# One build at a time per --out
 
 
 @contextlib.contextmanager
@@ -208,7 +208,7 @@ def _holder(fd: int) -> int | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Rule 3: never through a link
+# Never through a link
 
 
 def linked(out_dir: Path, paths: Iterable[Path]) -> Path | None:
@@ -249,7 +249,7 @@ def remove_legacy(out_dir: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Rule 4: the snapshot and working files, outside --out
+# The snapshot and working files: a private folder in the temp dir, never in --out
 
 
 @dataclass
@@ -393,7 +393,7 @@ def sweep(root: Path | None = None) -> list[Path]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Rule 5: children die with the build
+# Children die with the build
 
 
 def _libc_prctl() -> Callable[..., int] | None:
