@@ -3,7 +3,8 @@
 The build validates and analyses the data once and hands every notebook a snapshot of the result
 (see `_write_snapshot`), skips reports whose inputs have not changed since their last successful
 build (see `_fingerprints`), and runs the notebooks in local worker processes or on an existing
-Dask cluster (`executor`).
+Dask cluster (`executor`). What --out may be, its lock, the private working folder and the tie of
+workers and kernels to the build are analysis.workspace's.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from . import contract
+from . import contract, workspace
 from .files import atomic_path, atomic_write_text
 from .labels import long_date
 from .loader import DataInvalid, Dataset, load_dataset
@@ -78,10 +79,9 @@ FORMATS = ("html", "pdf")
 OVERVIEW = "overview"
 EXECUTED_DIR = "_executed"
 FAILED_DIR = "_failed"
-SNAPSHOT_DIR = "_snapshot"
 AREA_PARAMETERS = ("data_dir", "area_id", "as_of")
 OVERVIEW_PARAMETERS = ("data_dir", "as_of")
-PACKAGE = "reoffending-workbook"
+PACKAGE = workspace.PACKAGE
 # Bump when what goes into a fingerprint changes, so every report rebuilds once.
 FINGERPRINT_SCHEME = "1"
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -107,7 +107,7 @@ class NotebookError:
     parameters cell not counted); ``execution_count`` is the ``In [n]`` number.
     """
 
-    stage: str  # "execute", "timeout", "worker", "render" or "engine"
+    stage: str  # "setup", "execute", "timeout", "worker", "write", "render" or "engine"
     ename: str
     evalue: str
     cell: int | None = None
@@ -194,7 +194,8 @@ class _Job:
     stamp: str
     timeout: float
     snapshot: Path | None = None  # the validated data and results; the spreadsheet comes from it
-    sockets: Path | None = None  # a folder the build removes, for kernels' sockets (`_kernel_sockets`)
+    workdir: Path | None = None  # the build's working folder: kernels' sockets, workers' TMPDIR
+    out: Path | None = None  # --out: nothing is written through a link below it
 
 
 def build(
@@ -222,13 +223,18 @@ def build(
     ``force`` rebuilds everything. ``executor`` "local" runs ``jobs`` worker processes here;
     "dask" sends each report to the Dask cluster at ``scheduler`` (which must see the same file
     system). Raises DataInvalid (nothing written) when the data break the contract, ValueError
-    for unknown areas, bad settings or an unreachable scheduler, and FileNotFoundError for a
-    missing notebook. A failing area is recorded in the result, index.html and build.json while
-    the other areas carry on.
+    for unknown areas, bad settings or an unreachable scheduler, workspace.OutRefused (a
+    ValueError: nothing written) for an --out that is not ours to write (see
+    `workspace.check_out`) or that another build holds (BuildRunning), FileNotFoundError for a
+    missing notebook, OSError when build.json cannot be written (a full disk), and
+    workspace.Stopped on SIGTERM, after cleaning up as on Ctrl-C. A failing area is recorded in
+    the result, index.html and build.json while the other areas carry on. The snapshot and every
+    working file live in a private folder in the temp dir (`workspace.workspace`), never in --out.
     """
     started = datetime.now(UTC)
     formats = _check_settings(formats, jobs, engine, timeout, executor, scheduler, threshold)
-    data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
+    data_dir, out_dir = Path(data_dir).expanduser().resolve(), Path(out_dir).expanduser().resolve()
+    workspace.check_out(out_dir, data_dir)
     as_of = as_of or contract.today()
     dataset = _validate(data_dir)
     names = _area_names(dataset)
@@ -247,64 +253,67 @@ def build(
         kind: {"notebook": notebook, "data_dir": str(data_dir), "as_of": as_of.isoformat(),
                "threshold": threshold, "formats": list(formats), "engine": chosen}
         for _, _, notebook, kind in reports})
-    previous = {} if force else _previous_entries(out_dir)
-    scratch = out_dir / f".build-{os.getpid()}-{time.monotonic_ns()}"  # made only if anything runs
-    todo: list[_Job] = []
-    skipped: dict[str, AreaResult] = {}
-    for key, name, notebook, kind in reports:
-        extra = {"threshold": threshold} if "threshold" in declared[kind] else {}
-        job = _job(key, name, notebook, data_dir, out_dir, scratch, as_of, formats, chosen, timeout,
-                   version_, commit, extra=extra)
-        unchanged = _unchanged(job, previous.get(key), inputs[key])
-        if unchanged is not None:
-            skipped[key] = unchanged
-        else:
-            todo.append(job)
-    log.info("Building %d of %d reports as of %s with the %s engine (%s executor, %d jobs); %d unchanged",
-             len(todo), len(reports), as_of.isoformat(), chosen, executor, jobs, len(skipped))
-
-    client = _dask_client(scheduler) if todo and executor == "dask" else None
-    out_dir.mkdir(parents=True, exist_ok=True)
-    done: dict[str, AreaResult] = dict(skipped)
-    snapshot: Path | None = None
-    sockets: Path | None = None
+    # Connected before anything is written, so an unreachable scheduler leaves no trace.
+    client = _dask_client(scheduler) if executor == "dask" else None
     try:
-        if todo:
-            scratch.mkdir()
-            sockets = Path(tempfile.mkdtemp(prefix="wb-"))  # short: see `_kernel_sockets`
-            # Always written: notebooks that take it skip re-validating, and every report's
-            # spreadsheet is written from it.
-            snapshot = _write_snapshot(out_dir, data_dir, dataset, results)
-            todo = [dataclasses.replace(_with_snapshot(job, snapshot, declared), sockets=sockets)
-                    for job in todo]
-            done.update(_execute_and_render(todo, jobs=jobs, timeout=timeout, progress=progress,
-                                            client=client))
+        with workspace.stop_on_sigterm(), workspace.lock_out(out_dir), workspace.workspace(out_dir) as work:
+            jobs_ = [_job(key, name, notebook, data_dir, out_dir, work.scratch, as_of, formats, chosen,
+                          timeout, version_, commit,
+                          extra={"threshold": threshold} if "threshold" in declared[kind] else {})
+                     for key, name, notebook, kind in reports]
+            workspace.refuse_links(out_dir, [out_dir / "index.html", out_dir / "build.json", *(
+                path for job in jobs_ for path in (job.executed, job.failed, *job.stale))])
+            workspace.remove_legacy(out_dir)
+            previous = {} if force else _previous_entries(out_dir)
+            todo: list[_Job] = []
+            done: dict[str, AreaResult] = {}
+            for job in jobs_:
+                unchanged = _unchanged(job, previous.get(job.key), inputs[job.key])
+                if unchanged is not None:
+                    done[job.key] = unchanged
+                else:
+                    todo.append(dataclasses.replace(job, workdir=work.root))
+            log.info("Building %d of %d reports as of %s with the %s engine (%s executor, %d jobs); "
+                     "%d unchanged", len(todo), len(reports), as_of.isoformat(), chosen, executor, jobs,
+                     len(done))
+            if todo:
+                done.update(_snapshot_and_run(todo, work.snapshot, data_dir, dataset, results, declared,
+                                              jobs=jobs, timeout=timeout, progress=progress, client=client))
+            finished = datetime.now(UTC)
+            for key, report in done.items():
+                report.fingerprint, report.inputs = inputs[key]["fingerprint"], inputs[key]
+                if report.status == "built":
+                    report.made = {"version": version_, "commit": commit,
+                                   "finished": finished.isoformat(timespec="seconds")}
+            result = BuildResult(
+                out_dir=out_dir, data_dir=data_dir, as_of=as_of, engine=chosen, formats=formats,
+                areas=[done[area_id] for area_id in selected],
+                overview=done.get(OVERVIEW) if overview_notebook is not None else None,
+                version=version_, commit=commit, started=started, finished=finished,
+                threshold=threshold, executor=executor,
+            )
+            _record(result, jobs=jobs, timeout=timeout)
     finally:
         if client is not None:
             client.close()
-        shutil.rmtree(scratch, ignore_errors=True)
-        if sockets is not None:
-            shutil.rmtree(sockets, ignore_errors=True)
-        _remove_snapshot(snapshot)
-
-    finished = datetime.now(UTC)
-    for key, report in done.items():
-        report.fingerprint, report.inputs = inputs[key]["fingerprint"], inputs[key]
-        if report.status == "built":
-            report.made = {"version": version_, "commit": commit,
-                           "finished": finished.isoformat(timespec="seconds")}
-    result = BuildResult(
-        out_dir=out_dir, data_dir=data_dir, as_of=as_of, engine=chosen, formats=formats,
-        areas=[done[area_id] for area_id in selected],
-        overview=done.get(OVERVIEW) if overview_notebook is not None else None,
-        version=version_, commit=commit, started=started, finished=finished,
-        threshold=threshold, executor=executor,
-    )
-    _write_index(result)
-    _write_manifest(result, jobs=jobs, timeout=timeout)
     log.info("%d of %d reports built, %d unchanged, in %s", sum(r.status == "built" for r in result.reports),
              len(result.reports), sum(r.status == "unchanged" for r in result.reports), out_dir)
     return result
+
+
+def _snapshot_and_run(todo: list[_Job], snapshot: Path, data_dir: Path, dataset: Dataset, results: Results,
+                      declared: dict[str, set[str]], *, jobs: int, timeout: float, progress: bool | None,
+                      client: Any) -> dict[str, AreaResult]:
+    """Write the snapshot (notebooks that take it skip re-validating; every spreadsheet comes from it),
+    then run the jobs; a snapshot that cannot be written fails them all."""
+    try:
+        _write_snapshot(snapshot, data_dir, dataset, results)
+    except OSError as exc:  # a full temp dir: each report fails with the reason, build.json says so
+        log.error("Could not write the data snapshot %s: %s", snapshot, exc)
+        error = NotebookError("setup", type(exc).__name__, f"could not write the data snapshot: {exc}")
+        return {job.key: _fail(job, error, time.perf_counter()) for job in todo}
+    todo = [_with_snapshot(job, snapshot, declared) for job in todo]
+    return _execute_and_render(todo, jobs=jobs, timeout=timeout, progress=progress, client=client)
 
 
 def summary_table(result: BuildResult) -> Table:
@@ -484,6 +493,7 @@ def _job(key: str, name: str, notebook: Path, data_dir: Path, out_dir: Path, scr
         notebook=Path(notebook).resolve(),
         parameters=parameters,
         scratch=scratch / f"{key}.ipynb",
+        out=out_dir,
         executed=out_dir / EXECUTED_DIR / f"{key}.ipynb",
         failed=out_dir / FAILED_DIR / f"{key}.ipynb",
         outputs={**{fmt: folder / f"{key}.{fmt}" for fmt in formats},
@@ -502,17 +512,16 @@ def _job(key: str, name: str, notebook: Path, data_dir: Path, out_dir: Path, scr
 # The snapshot: the validated dataset and its results, written once and read by every notebook
 
 
-def _write_snapshot(out_dir: Path, data_dir: Path, dataset: Dataset, results: Results) -> Path:
-    """Pickle the validated dataset and results into out_dir/_snapshot/, atomically.
+def _write_snapshot(path: Path, data_dir: Path, dataset: Dataset, results: Results) -> Path:
+    """Pickle the validated dataset and results to ``path`` (in the build's working folder), atomically.
 
     Pickle (protocol 5) is the fastest thing to read back and returns exactly the objects
     `analyse` made (dtypes, nullable integers, dates and all), so a notebook shows the same
     figures as one that loads the folder itself. Unpickling runs code, which is acceptable only
-    because this build wrote the file, under a fresh name, into a folder it owns, and removes
-    it when it finishes: the notebooks read nothing else. It holds unsuppressed counts, so it
-    must never stay beside the published reports.
+    because this build wrote the file into a private folder (mode 700) of its own in the temp
+    dir, removed when it finishes: the notebooks read nothing else. It holds unsuppressed counts,
+    so it never goes near --out.
     """
-    path = out_dir / SNAPSHOT_DIR / f"snapshot-{os.getpid()}-{time.monotonic_ns()}.pkl"
     content = {"format": SNAPSHOT_FORMAT, "data_dir": str(data_dir), "dataset": dataset,
                "results": results}
     started = time.perf_counter()
@@ -529,17 +538,6 @@ def _with_snapshot(job: _Job, snapshot: Path, declared: dict[str, set[str]]) -> 
     if "snapshot" not in declared["overview" if job.key == OVERVIEW else "area"]:
         return job
     return dataclasses.replace(job, parameters={**job.parameters, "snapshot": str(snapshot)})
-
-
-def _remove_snapshot(snapshot: Path | None) -> None:
-    """Delete this build's snapshot, and its folder once no other build is using it."""
-    if snapshot is None:
-        return
-    snapshot.unlink(missing_ok=True)
-    try:
-        snapshot.parent.rmdir()
-    except OSError:  # another build's snapshot is still there
-        pass
 
 
 # ---------------------------------------------------------------------------------------------
@@ -787,7 +785,9 @@ def _run_dask(client: Any, todo: list[_Job], *, timeout: float,
     Each task runs its job in a fresh subprocess under the same deadline as the local pool
     (`_run_isolated`), so a notebook's error, timeout or crash comes back as that area's failed
     result; a task that fails in Dask itself (its worker lost, the package missing there) fails
-    only its own area. The workers must see the same file system as this process.
+    only its own area. The workers must see the same file system as this process, the temp dir
+    (TMPDIR) included: the snapshot is in the build's working folder there. Tasks not yet started
+    when the build stops are cancelled; Dask cannot stop one that runs.
     """
     from distributed import as_completed
 
@@ -795,15 +795,18 @@ def _run_dask(client: Any, todo: list[_Job], *, timeout: float,
     futures = {client.submit(_run_isolated, job, timeout, key=f"workbook-{job.key}-{time.time_ns()}",
                              pure=False, retries=0): job for job in todo}
     results: dict[str, AreaResult] = {}
-    for future in as_completed(futures, loop=client.loop):
-        job = futures[future]
-        try:
-            result = future.result()
-        except Exception as exc:  # noqa: BLE001 - recorded, and the other areas carry on
-            log.warning("%s: the Dask task failed: %s: %s", job.key, type(exc).__name__, exc)
-            result = _fail(job, NotebookError("worker", type(exc).__name__, str(exc)), submitted)
-        results[job.key] = result
-        report(result)
+    try:
+        for future in as_completed(futures, loop=client.loop):
+            job = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # noqa: BLE001 - recorded, and the other areas carry on
+                log.warning("%s: the Dask task failed: %s: %s", job.key, type(exc).__name__, exc)
+                result = _fail(job, NotebookError("worker", type(exc).__name__, str(exc)), submitted)
+            results[job.key] = result
+            report(result)
+    finally:  # Ctrl-C, SIGTERM: no report starts writing into --out after the build has gone
+        client.cancel([future for future in futures if not future.done()])
     return results
 
 
@@ -847,8 +850,8 @@ class _Subprocess:
         self.sentinel, write_end = os.pipe()
         code = "from analysis.build import _subprocess_main; _subprocess_main()"
         try:
-            self._popen = subprocess.Popen([sys.executable, "-c", code, str(fd), str(self._level)],
-                                           pass_fds=(fd, write_end), env=self._environ)
+            self._popen = subprocess.Popen([sys.executable, "-c", code, str(fd), str(self._level),
+                                            str(os.getpid())], pass_fds=(fd, write_end), env=self._environ)
         finally:
             os.close(write_end)
         self.pid = self._popen.pid
@@ -877,7 +880,13 @@ class _Subprocess:
 
 
 def _subprocess_main() -> None:
-    """Entry point of a `_Subprocess`: argv holds the socket's descriptor and the log level."""
+    """Entry point of a `_Subprocess`: argv holds the socket's descriptor, the log level and our parent.
+
+    Tied to the Dask worker's thread that started it, which waits for it: a Dask worker that
+    dies (or is killed) takes this process and its kernel with it.
+    """
+    parent = int(sys.argv[3])
+    workspace.die_with_parent(lambda: os.getppid() == parent)
     import papermill  # noqa: F401 - imported before reporting ready, as the forkserver preloads it
 
     from . import render  # noqa: F401
@@ -887,10 +896,11 @@ def _subprocess_main() -> None:
 class _Worker:
     """A worker process fed jobs through a pipe; killed with its kernel when a job overruns."""
 
-    def __init__(self, context: Any):
+    def __init__(self, context: Any, workdir: Path | None = None):
         self.conn, child = context.Pipe()
         level = logging.getLogger().getEffectiveLevel()
-        self.process = context.Process(target=_worker_main, args=(child, level, dict(os.environ)),
+        environ = workspace.worker_environ(workdir)
+        self.process = context.Process(target=_worker_main, args=(child, level, environ),
                                        name="workbook-build", daemon=True)
         self.process.start()
         child.close()
@@ -923,7 +933,7 @@ class _Worker:
         self.kill()
 
     def kill(self) -> None:
-        _kill_tree(self.process)
+        workspace.kill_tree(self.process, grace=_GRACE)
         self.conn.close()
 
 
@@ -933,11 +943,13 @@ def _run_pool(todo: list[_Job], *, workers: int, timeout: float, report: Callabl
     if context is None:
         context = multiprocessing.get_context(_START_METHOD)
         if _START_METHOD == "forkserver":
-            # Import what every job needs once in the server, not once per worker.
-            context.set_forkserver_preload([__name__, "papermill", "analysis.render"])
+            # Import what every job needs once in the server, not once per worker; first, the
+            # module that ties the server's life to ours (see analysis/_forkserver.py).
+            context.set_forkserver_preload(["analysis._forkserver", __name__, "papermill", "analysis.render"])
     queue = deque(todo)
     results: dict[str, AreaResult] = {}
-    pool = [_Worker(context) for _ in range(workers)]
+    workdir = todo[0].workdir if todo else None
+    pool = [_Worker(context, workdir) for _ in range(workers)]
 
     def record(worker: _Worker, result: AreaResult) -> None:
         results[result.area_id] = result
@@ -970,7 +982,7 @@ def _run_pool(todo: list[_Job], *, workers: int, timeout: float, report: Callabl
                 worker.kill()
                 pool.remove(worker)
                 if queue:
-                    pool.append(_Worker(context))
+                    pool.append(_Worker(context, workdir))
     finally:
         for worker in pool:
             worker.ask_to_stop()
@@ -1009,25 +1021,6 @@ def _overran(worker: _Worker, timeout: float, record: Callable[[_Worker, AreaRes
     return True
 
 
-def _kill_tree(process: Any) -> None:
-    """Kill a worker and every process it started (a kernel runs in its own session)."""
-    import psutil
-
-    try:
-        children = psutil.Process(process.pid).children(recursive=True)
-    except (psutil.NoSuchProcess, ValueError, TypeError):
-        children = []
-    if process.is_alive():
-        process.kill()
-    for child in children:
-        try:
-            child.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(children, timeout=_GRACE)
-    process.join(_GRACE)
-
-
 def _timeout_error(job: _Job, phase: str, timeout: float) -> NotebookError:
     if phase == "render":
         return NotebookError("timeout", "TimeoutError", f"rendering took longer than {timeout:g} s")
@@ -1042,9 +1035,13 @@ def _timeout_error(job: _Job, phase: str, timeout: float) -> NotebookError:
 
 def _worker_main(conn: Connection, level: int, environ: dict[str, str]) -> None:
     """Worker loop: report ready, then run each job sent until told to stop (None)."""
+    # Killed by the OS when the build (or the forkserver, which dies with the build) does.
+    workspace.die_with_parent(workspace.parent_alive)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and kills us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the build's handler, inherited under "fork"
     os.environ.clear()  # the caller's environment now (PATH finds quarto), not the server's
     os.environ.update(environ)
+    tempfile.tempdir = None  # gettempdir() reads TMPDIR again: the build's working folder
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("papermill", "traitlets", "nbconvert"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
@@ -1066,10 +1063,16 @@ def _run_job(job: _Job, notify: Callable[[str], None] = lambda phase: None) -> A
         _execute(job)
     except Exception as exc:  # noqa: BLE001 - recorded, and the other areas carry on
         return _fail(job, _execution_error(exc, job.scratch), started)
-    _publish(job.scratch, job.executed)
+    try:
+        _publish(job.scratch, job.executed, job.out)
+    except (OSError, ValueError) as exc:  # a full disk, or a link put in our way
+        reason = f"could not write {job.executed}: {exc.strerror}" if isinstance(exc, OSError) else str(exc)
+        return _fail(job, NotebookError("write", type(exc).__name__, reason), started)
     job.failed.unlink(missing_ok=True)
     notify("render")
     try:
+        if job.out is not None:
+            workspace.refuse_links(job.out, job.outputs.values())
         _render(job)
     except Exception as exc:  # noqa: BLE001
         log.warning("%s: rendering failed: %s: %s", job.key, type(exc).__name__, exc)
@@ -1087,7 +1090,8 @@ def _execute(job: _Job, execute: Callable[..., Any] | None = None) -> None:
         import papermill
 
         execute = papermill.execute_notebook
-    with _kernel_sockets(job) as sockets:
+    root = job.workdir if job.workdir is not None and job.workdir.is_dir() else None
+    with workspace.kernel_sockets(root) as sockets:
         for attempt in (1, 2):
             job.scratch.unlink(missing_ok=True)
             try:
@@ -1096,7 +1100,7 @@ def _execute(job: _Job, execute: Callable[..., Any] | None = None) -> None:
                     str(job.scratch),
                     parameters=job.parameters,
                     kernel_name="python3",
-                    execution_timeout=job.timeout,
+                    execution_timeout=math.ceil(job.timeout),  # an int; our deadline is exact
                     cwd=str(job.notebook.parent),
                     progress_bar=False,
                     log_output=False,
@@ -1104,7 +1108,8 @@ def _execute(job: _Job, execute: Callable[..., Any] | None = None) -> None:
                     # KeyboardInterrupt at shutdown) would scatter over the progress bar; cell
                     # errors are still captured in the notebook and reported.
                     extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-                    **_kernel_config(sockets, attempt),
+                    kernel_manager_class=workspace.kernel_manager_class(),  # its kernel dies with us
+                    **workspace.kernel_config(sockets, attempt),
                 )
                 return
             except Exception as exc:
@@ -1113,37 +1118,6 @@ def _execute(job: _Job, execute: Callable[..., Any] | None = None) -> None:
                                 " ".join(str(exc).split())[:200])
                     continue
                 raise
-
-
-@contextmanager
-def _kernel_sockets(job: _Job) -> Iterator[Path | None]:
-    """A private folder for the kernel's Unix sockets, removed afterwards (None on Windows).
-
-    jupyter_client finds "free" TCP ports, closes them and has the kernel bind them; with kernels
-    starting side by side another process can take a port in between, and the kernel dies at
-    start with "Address already in use" (it failed a CI run). Sockets in a folder of our own
-    cannot be taken. ZMQ has no Unix sockets on Windows, which keeps TCP and relies on the retry.
-    The folder sits in the build's own (`job.sockets`) when this machine has it, so sockets of a
-    kernel killed with its worker go when the build ends; a remote Dask worker uses its temp dir.
-    """
-    if sys.platform == "win32":
-        yield None
-        return
-    root = job.sockets if job.sockets is not None and job.sockets.is_dir() else None
-    # Short names: a socket path may be at most 104 bytes on macOS, whose temp dir is long.
-    folder = Path(tempfile.mkdtemp(prefix="k", dir=root))
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _kernel_config(sockets: Path | None, attempt: int) -> dict[str, Any]:
-    if sockets is None:
-        return {}
-    from traitlets.config import Config
-
-    return {"config": Config({"KernelManager": {"transport": "ipc", "ip": str(sockets / f"s{attempt}")}})}
 
 
 def _is_kernel_start_failure(exc: BaseException) -> bool:
@@ -1220,25 +1194,34 @@ def _render(job: _Job) -> None:
             render.render_pdf(job.executed, out, **meta)
 
 
-def _publish(source: Path, target: Path) -> None:
-    """Copy a finished file onto its final name atomically."""
+def _publish(source: Path, target: Path, root: Path | None = None) -> None:
+    """Copy a finished file onto its final name atomically, never through a link below ``root``."""
+    if root is not None:
+        workspace.refuse_links(root, [target])
     with atomic_path(target) as tmp:
         shutil.copyfile(source, tmp)
 
 
 def _fail(job: _Job, error: NotebookError, started: float) -> AreaResult:
-    """Keep the partial notebook under _failed/ and remove every output that would look current."""
-    executed: Path | None = None
-    if error.stage == "render":
-        executed = job.executed  # the notebook ran; only its reports are missing
-    else:
+    """Keep the partial notebook under _failed/ and remove every output that would look current.
+
+    Best effort on a full disk (the failure is recorded all the same), and nothing at all below
+    a link in --out: a removal through it would delete someone else's file.
+    """
+    if job.out is not None and workspace.linked(job.out, [job.executed, job.failed, *job.stale]):
+        return AreaResult(job.key, job.name, "failed", job.engine, time.perf_counter() - started, error=error)
+    executed = job.executed if error.stage == "render" and job.executed.is_file() else None
+    if error.stage != "render":  # else the notebook ran; only its reports are missing
         job.executed.unlink(missing_ok=True)
-        if job.scratch.is_file():
-            _publish(job.scratch, job.failed)
-            job.scratch.unlink(missing_ok=True)
-            log.warning("%s: partial notebook kept in %s", job.key, job.failed)
-        else:
-            job.failed.unlink(missing_ok=True)
+        try:
+            if job.scratch.is_file():
+                _publish(job.scratch, job.failed)
+                log.warning("%s: partial notebook kept in %s", job.key, job.failed)
+            else:
+                job.failed.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("%s: could not keep the partial notebook: %s", job.key, exc)
+        job.scratch.unlink(missing_ok=True)
     for path in job.stale:
         path.unlink(missing_ok=True)
     _remove_temps(job)
@@ -1292,6 +1275,19 @@ def _reporter(total: int, progress: bool | None) -> Iterator[Callable[[AreaResul
 
 def _relative(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
+
+
+def _record(result: BuildResult, *, jobs: int, timeout: float) -> None:
+    """build.json, then index.html; an OSError (a full disk) names the file, after trying both."""
+    failure: OSError | None = None
+    for path, write in ((result.manifest, lambda: _write_manifest(result, jobs=jobs, timeout=timeout)),
+                        (result.index, lambda: _write_index(result))):
+        try:
+            write()
+        except OSError as exc:
+            failure = failure or OSError(exc.errno, f"could not write {path}: {exc.strerror or exc}")
+    if failure is not None:
+        raise failure
 
 
 def _write_manifest(result: BuildResult, *, jobs: int, timeout: float) -> None:

@@ -32,7 +32,8 @@ def _plain(value: object) -> Text:
 
 
 def _usage_error(message: object) -> typer.Exit:
-    errors.print(Text.assemble(("error:", "red"), " ", str(message)))
+    # One line however narrow the terminal, so a script can read it.
+    errors.print(Text.assemble(("error:", "red"), " ", str(message)), soft_wrap=True)
     return typer.Exit(USAGE_ERROR)
 
 
@@ -144,7 +145,8 @@ def export(
 @app.command()
 def build(
     data_dir: Annotated[Path, typer.Argument(help="Folder of CSV files or an Excel workbook.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for the reports.")] = Path("reports"),
+    out: Annotated[Path, typer.Option("--out", help="Folder for the reports: new, empty or an earlier build.")
+                   ] = Path("reports"),
     areas: Annotated[str | None, typer.Option(help="Comma-separated area ids (default all).")] = None,
     as_of: Annotated[str | None, typer.Option(help="Report date YYYY-MM-DD (default today).")] = None,
     formats: Annotated[str, typer.Option(help="Comma-separated: html, pdf.")] = "html,pdf",
@@ -162,6 +164,7 @@ def build(
     """
     from .build import DataInvalid, summary_table
     from .build import build as run_build
+    from .workspace import Stopped
 
     # Per-area progress lines (when stdout is not a terminal) are logged at INFO.
     logging.getLogger("analysis.build").setLevel(logging.INFO)
@@ -175,8 +178,18 @@ def build(
         _print_problems(exc.problems, f"{len(exc.problems)} problems in {data_dir}", "red")
         errors.print("Nothing was built. Fix these problems and run again.")
         raise typer.Exit(1) from None
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError) as exc:  # bad settings, or an --out not ours to write
         raise _usage_error(exc) from None
+    except OSError as exc:  # build.json could not be written: a full disk, a folder gone read-only
+        reason = exc.strerror if exc.strerror and not exc.filename else exc  # no "[Errno 28]" noise
+        errors.print(Text.assemble(("error:", "red"), " ", str(reason)), soft_wrap=True)
+        raise typer.Exit(1) from None
+    except (KeyboardInterrupt, Stopped) as exc:
+        how = str(exc) if isinstance(exc, Stopped) else "interrupted"
+        errors.print(Text.assemble((f"Build {how}:", "red"), " its workers and working files were "
+                                   "removed; reports already written are complete, and the next "
+                                   "build redoes the rest."), soft_wrap=True)
+        raise typer.Exit(128 + (exc.signum if isinstance(exc, Stopped) else 2)) from None
     console.print(summary_table(result))
     console.print(_plain(f"Index: {result.index}"))
     if not result.ok:

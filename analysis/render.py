@@ -23,6 +23,7 @@ from traitlets.config import Config
 
 from .alttext import ALT_KEY, alt_text_metadata
 from .files import atomic_path
+from .workspace import popen_tie
 
 __all__ = [
     "ALT_KEY",
@@ -193,8 +194,9 @@ def render_with_quarto(
             notebook, produced_dir, fmt, metadata_file=metadata_file, quarto=executable
         )
         log.info("Running %s", " ".join(command))
+        # Tied to this process: a worker killed mid-render takes Quarto with it (Linux).
         result = subprocess.run(
-            command, capture_output=True, text=True, timeout=timeout, check=False
+            command, capture_output=True, text=True, timeout=timeout, check=False, **popen_tie()
         )
         if result.returncode != 0:
             raise RuntimeError(

@@ -77,7 +77,8 @@ def _from_snapshot(path: Path, data_dir: str | Path, as_of: date | None,
     """The dataset and results from a build's snapshot, checked against the notebook's parameters.
 
     The snapshot is a pickle, which runs code when read: only ever pass the path a build wrote
-    itself (its out_dir/_snapshot/), never a file from elsewhere.
+    itself (in its private working folder in the temp dir, see analysis.workspace), never a file
+    from elsewhere.
     """
     with open(path, "rb") as file:
         content = pickle.load(file)  # trusted: written by this package's build, see above
