@@ -47,6 +47,7 @@ from rich.table import Table
 from rich.text import Text
 
 from . import contract, workspace
+from .disclosure import DEFAULT_THRESHOLD
 from .files import atomic_path, atomic_write_text
 from .labels import long_date
 from .loader import DataInvalid, Dataset, load_dataset
@@ -155,7 +156,7 @@ class BuildResult:
     commit: str
     started: datetime
     finished: datetime
-    threshold: int = 10
+    threshold: int = DEFAULT_THRESHOLD
     executor: str = "local"
 
     @property
@@ -208,7 +209,7 @@ def build(
     jobs: int = 1,
     engine: str = "auto",
     timeout: float = 600,
-    threshold: int = 10,
+    threshold: int = DEFAULT_THRESHOLD,
     force: bool = False,
     executor: str = "local",
     scheduler: str | None = None,
@@ -349,7 +350,7 @@ def summary_table(result: BuildResult) -> Table:
 
 
 def _check_settings(formats: Sequence[str], jobs: int, engine: str, timeout: float, executor: str = "local",
-                    scheduler: str | None = None, threshold: int = 10) -> tuple[str, ...]:
+                    scheduler: str | None = None, threshold: int = DEFAULT_THRESHOLD) -> tuple[str, ...]:
     """Refuse bad settings before anything is read or written; return the formats, deduplicated."""
     chosen = tuple(dict.fromkeys([formats] if isinstance(formats, str) else formats))
     if not chosen or any(fmt not in FORMATS for fmt in chosen):

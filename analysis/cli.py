@@ -123,7 +123,8 @@ def export(
     data_dir: Annotated[Path, typer.Argument(help="Folder of CSV files or an Excel workbook.")],
     out: Annotated[Path, typer.Option("--out", help="Folder to write the derived CSVs to.")],
     as_of: Annotated[str | None, typer.Option(help="Report date YYYY-MM-DD (default today).")] = None,
-    threshold: Annotated[int, typer.Option(min=1, help="Suppress counts below this.")] = 10,
+    threshold: Annotated[int, typer.Option(
+        min=1, help="Withhold counts of people below this, and what would reveal them.")] = 10,
 ) -> None:
     """Write the derived tables (milestone states, scores, rates, targets...) as CSV."""
     from .pipeline import analyse
@@ -153,7 +154,8 @@ def build(
     jobs: Annotated[int, typer.Option(min=1, help="Notebooks run in parallel.")] = 1,
     engine: Annotated[str, typer.Option(help="auto (Quarto if on PATH), quarto or builtin.")] = "auto",
     timeout: Annotated[float, typer.Option(min=1, help="Seconds allowed per notebook.")] = 600,
-    threshold: Annotated[int, typer.Option(min=1, help="Suppress counts below this.")] = 10,
+    threshold: Annotated[int, typer.Option(
+        min=1, help="Withhold counts of people below this, and what would reveal them.")] = 10,
     force: Annotated[bool, typer.Option("--force", help="Rebuild even unchanged reports.")] = False,
     executor: Annotated[str, typer.Option(help="local (worker processes) or dask (a cluster).")] = "local",
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler, tcp://host:8786.")] = None,

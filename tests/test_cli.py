@@ -137,3 +137,32 @@ def test_build_summary_prints_names_and_errors_as_they_are(tmp_path):
     console.print(summary_table(result))
     text = console.export_text()
     assert "[/]" in text and "[bold]B[/bold]" in text and "'[link=https://x]'" in text
+
+
+def test_the_commands_default_threshold_is_the_disclosure_layers():
+    # The CLI keeps its imports light (no pandas for --help), so it writes the default out; it
+    # must be the one the disclosure layer, the build and the notebooks use.
+    import inspect
+
+    from analysis import build, cli, pipeline
+    from analysis.disclosure import DEFAULT_THRESHOLD
+
+    for command in (cli.export, cli.build):
+        assert inspect.signature(command).parameters["threshold"].default == DEFAULT_THRESHOLD
+    assert inspect.signature(build.build).parameters["threshold"].default == DEFAULT_THRESHOLD
+    assert inspect.signature(pipeline.analyse).parameters["threshold"].default == DEFAULT_THRESHOLD
+
+
+def test_the_notebooks_default_threshold_is_the_disclosure_layers():
+    import ast
+    import json
+    from pathlib import Path
+
+    from analysis.disclosure import DEFAULT_THRESHOLD
+
+    for name in ("area.ipynb", "overview.ipynb"):
+        cells = json.loads((Path(__file__).parent.parent / "notebooks" / name).read_text())["cells"]
+        source = next("".join(c["source"]) for c in cells if "parameters" in c["metadata"].get("tags", []))
+        values = {n.targets[0].id: ast.literal_eval(n.value) for n in ast.parse(source).body
+                  if isinstance(n, ast.Assign)}
+        assert values["threshold"] == DEFAULT_THRESHOLD, name
