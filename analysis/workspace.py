@@ -7,6 +7,7 @@ import ctypes
 import json
 import logging
 import os
+import secrets
 import shutil
 import signal
 import sys
@@ -290,33 +291,50 @@ def worker_environ(root: Path | None) -> dict[str, str]:
     return environ
 
 
+# A Unix socket's path fits in sockaddr_un.sun_path: 108 bytes on Linux, 104 on macOS, NUL
+# included; jupyter_client adds "-<n>" to the prefix for each of a kernel's five sockets.
+_SUN_PATH = 104 if sys.platform == "darwin" else 108
+_SOCKET_SUFFIX = len("-99999") + 1
+
+
 @contextlib.contextmanager
-def kernel_sockets(root: Path | None) -> Iterator[Path | None]:
-    """A private folder for a kernel's Unix sockets, in ``root`` (the build's folder), removed after.
+def kernel_sockets(root: Path | None) -> Iterator[str | None]:
+    """A name for one kernel's Unix sockets, private to it; none of its sockets outlive it.
 
     jupyter_client finds "free" TCP ports, closes them and has the kernel bind them; with kernels
     starting side by side another process can take a port in between, and the kernel dies at
-    start with "Address already in use" (it failed a CI run). Sockets in a folder of our own
-    cannot be taken. ZMQ has no Unix sockets on Windows (None: TCP, and the build's retry). A
-    remote Dask worker that does not share the temp dir passes None: its own temp dir.
+    start with "Address already in use" (it failed a CI run). Sockets under a name of our own
+    cannot be taken. On Linux the name is in the abstract namespace ("@wb-<random>"): no file
+    at all, so nothing is left when a kernel is killed, and no path to outgrow the 108 bytes a
+    socket address holds (a deep temp dir, as pytest's or macOS's, made every kernel fail).
+    Elsewhere the sockets sit in a folder of ``root`` (the build's folder) removed afterwards,
+    or, when that path would be too long, TCP and the build's retry. ZMQ has no Unix sockets on
+    Windows: None (TCP). A remote Dask worker that does not share the temp dir passes no root.
     """
     if sys.platform == "win32":
         yield None
-        return
-    folder = Path(tempfile.mkdtemp(prefix="k", dir=root))  # short: see TEMP_PREFIX
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    elif sys.platform.startswith("linux"):
+        yield f"@wb-{secrets.token_hex(8)}"
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="k", dir=root))  # short: see TEMP_PREFIX
+        try:
+            prefix = str(folder / "s")
+            fits = len(os.fsencode(prefix)) + len("2") + _SOCKET_SUFFIX <= _SUN_PATH
+            yield prefix if fits else None
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
-def kernel_config(sockets: Path | None, attempt: int) -> dict[str, Any]:
-    """papermill keywords for a kernel talking over Unix sockets in ``sockets`` (none: TCP)."""
+def kernel_config(sockets: str | None, attempt: int) -> dict[str, Any]:
+    """papermill keywords for a kernel talking over the Unix sockets named ``sockets`` (none: TCP).
+
+    Each attempt gets names of its own, so a retry never meets the first kernel's sockets.
+    """
     if sockets is None:
         return {}
     from traitlets.config import Config
 
-    return {"config": Config({"KernelManager": {"transport": "ipc", "ip": str(sockets / f"s{attempt}")}})}
+    return {"config": Config({"KernelManager": {"transport": "ipc", "ip": f"{sockets}{attempt}"}})}
 
 
 @contextlib.contextmanager
@@ -490,9 +508,23 @@ def kernel_manager_class() -> type:
     """
     global _KERNEL_MANAGER
     if _KERNEL_MANAGER is None:
+        import zmq.asyncio
         from jupyter_client import AsyncKernelManager
+        from traitlets import default
 
         class TiedKernelManager(AsyncKernelManager):
+            # One zmq context per worker process for every kernel and client, never collected:
+            # a context of its own per kernel, left to the garbage collector with a socket still
+            # open (a failed start, a killed kernel), makes Context.term() wait for that socket
+            # for ever, and the worker hung in the middle of its next job (pyzmq #1167;
+            # jupyter_client #482). Sockets are still closed one by one as each kernel stops.
+            @default("context")
+            def _shared_context(self) -> zmq.asyncio.Context:
+                return zmq.asyncio.Context.instance()
+
+            def client(self, **kwargs: Any) -> Any:
+                return super().client(**{"context": self.context, **kwargs})
+
             async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
                 return await super()._async_launch_kernel(kernel_cmd, **{**popen_tie(), **kw})
 

@@ -220,14 +220,22 @@ def test_a_killed_build_leaves_no_stale_lock(tmp_path: Path) -> None:
 # Never through a link
 
 
+@pytest.fixture(scope="module")
+def previous(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished build, copied by each test that needs one (one build, not one per test)."""
+    out = tmp_path_factory.mktemp("previous") / "reports"
+    assert _build(out).ok
+    return out
+
+
 @pytest.mark.parametrize(
     "link", ["area-a", "_executed", "_failed", "area-a/area-a.html", "index.html", "build.json"]
 )
 def test_a_link_where_the_build_writes_is_refused_and_nothing_outside_is_touched(
-    tmp_path: Path, link: str
+    tmp_path: Path, link: str, previous: Path
 ) -> None:
     out, outside = tmp_path / "reports", tmp_path / "outside"
-    _build(out)  # a previous build
+    shutil.copytree(previous, out, symlinks=True)  # a previous build
     outside.mkdir()
     (outside / "area-a.html").write_text("someone else's", encoding="utf-8")
     (outside / "area-a.ipynb").write_text("someone else's", encoding="utf-8")
@@ -295,14 +303,13 @@ def test_working_folder_goes_on_an_exception_ctrl_c_or_sigterm(
         assert all((folder / "snapshot.pkl").is_file() for folder in seen)
         raise failure
 
-    real = build_module._execute_and_render
     monkeypatch.setattr(build_module, "_execute_and_render", interrupted)
     out = tmp_path / "reports"
     with pytest.raises(type(failure)):
         _build(out)
     assert len(seen) == 1 and _folders(temp) == set() and _exposed(out) == []
-    monkeypatch.setattr(build_module, "_execute_and_render", real)
-    assert _build(out).ok  # and the lock went with it
+    with workspace.lock_out(out):  # and the lock went with it: a next build may take it at once
+        pass
 
 
 def test_a_sweep_removes_dead_builds_folders_and_never_a_running_ones(temp: Path) -> None:
@@ -702,3 +709,15 @@ def test_a_full_out_is_one_clear_error_exit_1_and_nothing_half_written(
     assert "No space left on device" in done.stderr and "Traceback" not in done.stderr + done.stdout
     assert [p for p in out.rglob("*") if p.is_file() and p.name != LOCK_NAME] == []  # nothing half-written
     assert not list(Path(child_env["TMPDIR"]).glob(f"{TEMP_PREFIX}*"))
+
+
+def test_every_kernel_of_a_worker_shares_one_zmq_context_that_is_never_collected() -> None:
+    # A context per kernel, left to the garbage collector with a socket still open, hung a
+    # worker in Context.term() at the start of its next job (seen in a full run: ten minutes
+    # until the build's timeout). One context per process cannot be collected mid-run.
+    import zmq.asyncio
+
+    manager = workspace.kernel_manager_class()()
+    client = manager.client()
+    assert manager.context is client.context is zmq.asyncio.Context.instance()
+    assert not manager._created_context and not client._created_context  # so neither destroys it
