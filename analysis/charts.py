@@ -33,6 +33,7 @@ from .labels import cell_text as _text
 from .labels import long_date as _long_date
 from .labels import plural as _plural
 from .pathways import CROSS_CUTTING, PATHWAY_NAMES, PATHWAYS
+from .periods import cohort_sort_key
 
 __all__ = [
     "Chart",
@@ -1379,14 +1380,16 @@ def ni18_chart(
     """
     if _empty(ni18_targets):
         return None
-    frame = ni18_targets
-    if cohort is None and "cohort" in frame and frame["cohort"].notna().any():
-        cohort = str(max(frame["cohort"].dropna().astype(str)))
+    frame = ni18_targets[ni18_targets["predicted_rate"].notna()]
+    # The latest cohort with a target to draw: one the disclosure layer withheld (its rate k/n
+    # would reveal the cohort's size) is not drawn, and a cohort whose every target is withheld
+    # would leave an empty chart where an earlier one has something to say.
+    shown = frame[~_suppressed(frame, "target_rate")]
+    if cohort is None and "cohort" in frame and shown["cohort"].notna().any():
+        cohort = str(max(shown["cohort"].dropna().astype(str), key=cohort_sort_key))
     if cohort is not None and "cohort" in frame:
         frame = frame[frame["cohort"].astype(str) == cohort]
-    frame = frame[frame["predicted_rate"].notna()].reset_index(drop=True)
-    # A target the disclosure layer withheld (its rate k/n would reveal the cohort's size) is
-    # not drawn.
+    frame = frame.reset_index(drop=True)
     withheld = _suppressed(frame, "target_rate")
     frame = frame[~withheld].reset_index(drop=True)
     if frame.empty:

@@ -182,6 +182,18 @@ def headline(recommendation_status_frame: pd.DataFrame) -> str:
 
 
 
+def _ni18_chart(ni18: pd.DataFrame) -> Block:
+    """The NI 18 chart, or why there is none when every target is withheld."""
+    from . import charts
+
+    chart = charts.ni18_chart(ni18)
+    if chart is None and ni18["suppressed"].str.contains("target_rate").any():
+        return Block("markdown", Markdown(
+            f"No NI 18 target can be drawn: each one here is withheld ({text(MARKER)}) to protect "
+            "confidentiality."))
+    return Block("chart", chart)
+
+
 @dataclass
 class AreaReport:
     """One area's report: the derived tables cut to the area, and the sections built from them."""
@@ -371,7 +383,7 @@ class AreaReport:
                           & (funnel["area_type"] == kind)]
             blocks.append(Block("chart", charts.funnel_plot(rows, self.area_id)))
         if not t["ni18_targets"].empty:
-            blocks.append(Block("chart", charts.ni18_chart(t["ni18_targets"])))
+            blocks.append(_ni18_chart(t["ni18_targets"]))
             blocks.append(Block("table", tables.ni18_table(t["ni18_targets"], threshold=threshold)))
         if not t["ni30_progress"].empty:
             blocks.append(Block("chart", charts.ni30_chart(t["ni30_progress"])))
@@ -525,8 +537,7 @@ class OverviewReport:
         threshold = self.results.threshold
         ni18 = self._cut(self.results.ni18_targets)
         if not ni18.empty:
-            blocks += [Block("chart", charts.ni18_chart(ni18)),
-                       Block("table", tables.ni18_table(ni18, threshold=threshold))]
+            blocks += [_ni18_chart(ni18), Block("table", tables.ni18_table(ni18, threshold=threshold))]
         ni30 = self._cut(self.results.ni30_progress)
         if not ni30.empty:
             blocks += [Block("chart", charts.ni30_chart(ni30)),

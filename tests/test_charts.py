@@ -426,3 +426,17 @@ def test_dollar_signs_print_literally() -> None:
     chart = _check(charts.lead_load_chart(frame))
     charts.to_png(chart)  # mathtext would fail or alter the label
     assert all(not t.get_parse_math() for t in chart.figure.findobj(matplotlib.text.Text))
+
+
+def test_ni18_chart_draws_the_latest_cohort_with_a_target_it_may_show() -> None:
+    # 2008-Q4's only cohort is 6 people: its target is withheld, so the chart shows 2007-Q4
+    # instead of nothing.
+    from analysis.disclosure import NI18
+    from analysis.reoffending import ni18_targets
+
+    cohorts = pd.DataFrame({"area_id": ["derby", "derby"], "measure": "ni18",
+                            "cohort": ["2007-Q4", "2008-Q4"], "offenders": [3884, 6],
+                            "predicted_rate": [7.57, 10.0]})
+    published = withhold(ni18_targets(cohorts), protect(cohorts, None, threshold=10), NI18)
+    chart = _check(charts.ni18_chart(published))
+    assert "cohort 2007-Q4" in chart.alt and "6.7%" in chart.alt  # 261 of 3,884 (East Midlands plan)

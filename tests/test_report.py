@@ -116,3 +116,14 @@ def test_summaries_write_the_as_of_date_as_the_rest_of_the_workbook_does():
     overview = OverviewReport.build(EXAMPLE, fifth).summary()[0].content.body
     for text in (area, overview):
         assert "as of 5 November 2025" in text and "05 November" not in text
+
+
+def test_a_chart_whose_every_figure_is_withheld_says_so(valid_copy):
+    # area-a's only NI 18 cohort is 6 people: its target would give the 6 back.
+    (valid_copy / "reoffending.csv").write_text(
+        "area_id,cohort,measure,offenders,reoffenders,rate,reoffences,predicted_rate,serious_reoffences\n"
+        "area-a,2007-Q4,ni18,6,,,,10.0,\n", encoding="utf-8")
+    report = AreaReport.build(valid_copy, "area-a", "2008-12-31", threshold=10)
+    texts = [b.content.body for b in report.reoffending() if b.kind == "markdown"]
+    assert any("No NI 18 target can be drawn" in t and "withheld" in t for t in texts)
+    assert not [b for b in report.reoffending() if b.content is None]  # no "no data" placeholder
