@@ -1092,9 +1092,11 @@ def _execute(job: _Job, execute: Callable[..., Any] | None = None) -> None:
 
         execute = papermill.execute_notebook
     root = job.workdir if job.workdir is not None and job.workdir.is_dir() else None
+    kernel_log = job.scratch.with_suffix(".kernel.log")
     with workspace.kernel_sockets(root) as sockets:
         for attempt in (1, 2):
             job.scratch.unlink(missing_ok=True)
+            kernel_log.unlink(missing_ok=True)
             try:
                 execute(
                     str(job.notebook),
@@ -1110,15 +1112,33 @@ def _execute(job: _Job, execute: Callable[..., Any] | None = None) -> None:
                     # errors are still captured in the notebook and reported.
                     extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
                     kernel_manager_class=workspace.kernel_manager_class(),  # its kernel dies with us
-                    **workspace.kernel_config(sockets, attempt),
+                    **workspace.kernel_config(sockets, attempt, kernel_log),
                 )
                 return
             except Exception as exc:
+                said = _kernel_said(kernel_log) if _is_kernel_death(exc) else ""
                 if attempt == 1 and _is_kernel_start_failure(exc):
-                    log.warning("%s: kernel failed to start (%s); retrying once", job.key,
-                                " ".join(str(exc).split())[:200])
+                    log.warning("%s: kernel failed to start (%s); retrying once%s", job.key,
+                                " ".join(str(exc).split())[:200], said)
                     continue
+                if said:
+                    log.warning("%s: the kernel died%s", job.key, said)
                 raise
+            finally:
+                kernel_log.unlink(missing_ok=True)
+
+
+def _is_kernel_death(exc: BaseException) -> bool:
+    return _is_kernel_start_failure(exc) or type(exc).__name__ == "DeadKernelError"
+
+
+def _kernel_said(kernel_log: Path, lines: int = 20) -> str:
+    """The end of a kernel's own output, to say why it died ("" when it said nothing)."""
+    try:
+        text = kernel_log.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return ""
+    return "; it wrote:\n  " + "\n  ".join(text.splitlines()[-lines:]) if text else ""
 
 
 def _is_kernel_start_failure(exc: BaseException) -> bool:

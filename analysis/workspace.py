@@ -10,6 +10,7 @@ import os
 import secrets
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -325,16 +326,20 @@ def kernel_sockets(root: Path | None) -> Iterator[str | None]:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def kernel_config(sockets: str | None, attempt: int) -> dict[str, Any]:
-    """papermill keywords for a kernel talking over the Unix sockets named ``sockets`` (none: TCP).
+def kernel_config(sockets: str | None, attempt: int, log: Path | None = None) -> dict[str, Any]:
+    """papermill keywords for a kernel on the Unix sockets named ``sockets`` (none: TCP), writing to ``log``.
 
-    Each attempt gets names of its own, so a retry never meets the first kernel's sockets.
+    Each attempt gets names of its own, so a retry never meets the first kernel's sockets. The
+    kernel's own stdout and stderr go to ``log`` (see `kernel_manager_class`); None: inherited.
     """
-    if sockets is None:
-        return {}
     from traitlets.config import Config
 
-    return {"config": Config({"KernelManager": {"transport": "ipc", "ip": f"{sockets}{attempt}"}})}
+    config: dict[str, Any] = {}
+    if sockets is not None:
+        config["KernelManager"] = {"transport": "ipc", "ip": f"{sockets}{attempt}"}
+    if log is not None:
+        config["TiedKernelManager"] = {"kernel_log": str(log)}
+    return {"config": Config(config)} if config else {}
 
 
 @contextlib.contextmanager
@@ -510,7 +515,7 @@ def kernel_manager_class() -> type:
     if _KERNEL_MANAGER is None:
         import zmq.asyncio
         from jupyter_client import AsyncKernelManager
-        from traitlets import default
+        from traitlets import Unicode, default
 
         class TiedKernelManager(AsyncKernelManager):
             # One zmq context per worker process for every kernel and client, never collected:
@@ -525,8 +530,29 @@ def kernel_manager_class() -> type:
             def client(self, **kwargs: Any) -> Any:
                 return super().client(**{"context": self.context, **kwargs})
 
+            # The kernel process's own output is not the notebook's (cells' output comes over
+            # ZMQ): tornado's and ipykernel's tracebacks from a shutdown race ("Socket operation
+            # on non-socket" as a failing build stopped its kernel) reached the build's stderr
+            # and a user's terminal. They go to a file the build reads when a kernel dies.
+            kernel_log = Unicode("", help="File for the kernel's stdout and stderr; empty: inherited.").tag(
+                config=True
+            )
+
             async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-                return await super()._async_launch_kernel(kernel_cmd, **{**popen_tie(), **kw})
+                kw = {**popen_tie(), **kw}
+                if not self.kernel_log:
+                    return await super()._async_launch_kernel(kernel_cmd, **kw)
+                try:
+                    output: Any = open(self.kernel_log, "ab")  # noqa: SIM115 - closed once started
+                except OSError:
+                    output = subprocess.DEVNULL
+                try:
+                    return await super()._async_launch_kernel(
+                        kernel_cmd, **{"stdout": output, "stderr": output, **kw}
+                    )
+                finally:
+                    if output is not subprocess.DEVNULL:
+                        output.close()  # the kernel holds its own copy
 
         _KERNEL_MANAGER = TiedKernelManager
     return _KERNEL_MANAGER

@@ -722,3 +722,24 @@ def test_every_kernel_of_a_worker_shares_one_zmq_context_that_is_never_collected
     client = manager.client()
     assert manager.context is client.context is zmq.asyncio.Context.instance()
     assert not manager._created_context and not client._created_context  # so neither destroys it
+
+
+def test_a_kernels_own_output_goes_to_its_log_not_the_builds_stderr(tmp_path: Path) -> None:
+    # ipykernel and tornado print tracebacks of their own to the kernel process's stderr (a
+    # shutdown race as a failing build stopped its kernel failed CI's "no traceback" check);
+    # the kernel's cell output still comes over ZMQ, as before.
+    import asyncio
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    log = tmp_path / "area.kernel.log"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import os, sys; os.write(2, b'kernel fd 2\\n'); print('cell output')")])
+    client = NotebookClient(nb, kernel_name="python3", timeout=60,
+                            kernel_manager_class=workspace.kernel_manager_class(),
+                            **workspace.kernel_config(None, 1, log))
+    asyncio.run(client.async_execute())
+    assert nb.cells[0].outputs[0]["text"] == "cell output\n"
+    assert "kernel fd 2" in log.read_text()
+    assert workspace.kernel_config(None, 1) == {}  # no log asked for: inherited, as before
