@@ -76,8 +76,13 @@ class BuildRunning(OutRefused):
     """Another build holds the lock on the --out folder."""
 
 
-class Stopped(BaseException):
-    """SIGTERM (or SIGHUP) asked the build to stop: raised like KeyboardInterrupt, so it cleans up."""
+class Stopped(KeyboardInterrupt):
+    """SIGTERM (or SIGHUP) asked the build to stop: a KeyboardInterrupt, so it cleans up and ends the run.
+
+    A KeyboardInterrupt, not only a BaseException: callers that run the build in-process stop
+    for it as for Ctrl-C. As a plain BaseException, pytest counted a SIGTERM to its process as one
+    failed test and went on to start the next build.
+    """
 
     def __init__(self, signum: int):
         super().__init__(signum)

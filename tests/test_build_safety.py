@@ -355,6 +355,32 @@ def test_sigterm_becomes_an_orderly_stop_and_the_handler_is_restored() -> None:
     assert signal.getsignal(signal.SIGTERM) is before
 
 
+def test_sigterm_to_a_test_run_building_in_process_ends_the_run(tmp_path: Path) -> None:
+    # Seen when stopping a `make test`: SIGTERM to pytest mid-build was counted as one failed
+    # test and the next test started another build. Stopped is a KeyboardInterrupt, so a
+    # runner that stops for Ctrl-C stops for it.
+    marker = tmp_path / "second-test-ran"
+    (tmp_path / "test_stop.py").write_text(
+        "import os, signal\n"
+        "from analysis import workspace\n"
+        "def test_first():\n"
+        "    with workspace.stop_on_sigterm():\n"
+        "        os.kill(os.getpid(), signal.SIGTERM)\n"
+        "        for _ in range(10**6):\n"
+        "            pass\n"
+        "def test_second():\n"
+        f"    open({str(marker)!r}, 'w').close()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
+         str(tmp_path / "test_stop.py")],
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr  # pytest's "interrupted"
+    assert not marker.exists()
+
+
 # ---------------------------------------------------------------------------------------------
 # Children die with the build, however it ends
 
