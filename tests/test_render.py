@@ -197,26 +197,32 @@ def test_html_demotes_h1_and_uses_fig_alt_fallback(tmp_path: Path, caplog) -> No
 # --- PDF ----------------------------------------------------------------------------------
 
 
-def test_pdf_is_a4_with_title_contents_and_page_numbers(pdf_bytes: bytes) -> None:
+def test_pdf_is_a4_with_a_title_block_contents_after_the_first_section_and_page_numbers(
+        pdf_bytes: bytes) -> None:
     pypdf = pytest.importorskip("pypdf")
     reader = pypdf.PdfReader(io.BytesIO(pdf_bytes))
-    assert len(reader.pages) > 2
     for page in reader.pages:
         box = page.mediabox
         assert float(box.width) == pytest.approx(595.28, abs=0.05)
         assert float(box.height) == pytest.approx(841.89, abs=0.05)
     pages = _pdf_text(pdf_bytes)
-    assert TITLE in pages[0] and SUBTITLE in pages[0] and STAMP in pages[0]
-    assert "Contents" in pages[1] and "Section" in pages[1] and "Notes" in pages[1]
+    # No cover page: the title block, then the first section, then the contents.
+    first = pages[0]
+    assert TITLE in first and SUBTITLE in first and STAMP in first
+    assert first.index(TITLE) < first.index("Section") < first.index("Intro with a")
+    text = "\n".join(pages)
+    contents = text.index("Contents")
+    assert text.index("Intro with a") < contents < text.rindex("Notes")
+    assert "Sub" in text[contents:] and "Closing text" in text[contents:]
     total = len(pages)
-    assert f"Page 2 of {total}" in pages[1]
+    assert f"Page 1 of {total}" in pages[0]
     assert f"Page {total} of {total}" in pages[-1]
-    body = "\n".join(pages[2:])
+    body = "\n".join(pages)
     assert "Great tables title" in body and "Gloucestershire" in body
 
 
 def test_pdf_renders_hostile_text_literally(pdf_bytes: bytes) -> None:
-    body = _squash("".join(_pdf_text(pdf_bytes)[2:]))
+    body = _squash("".join(_pdf_text(pdf_bytes)))
     # Once in the pandas table, once in the great_tables table, once printed.
     assert body.count(_squash(HOSTILE)) == 3
 
@@ -261,7 +267,7 @@ def test_pdf_without_alt_text_still_renders(tmp_path: Path, caplog) -> None:
     assert "not PDF/UA-1" in caplog.text
     pages = _pdf_text(out.read_bytes())
     assert _squash(HOSTILE) in _squash(pages[0])
-    assert len(pages) == 3
+    assert len(pages) == 1  # the title block and the chart: no cover, no contents page
 
 
 def test_pdf_keeps_a_chart_with_its_heading_title_and_source(tmp_path: Path) -> None:
@@ -291,7 +297,7 @@ def test_pdf_keeps_a_chart_with_its_heading_title_and_source(tmp_path: Path) -> 
     nb = _unexecuted(tmp_path, [new_markdown_cell("## Filler\n\n" + filler),
                                 new_markdown_cell("## Chart section"), new_code_cell("", outputs=chart)])
     pages = _pdf_text(render.render_pdf(nb, tmp_path / "r.pdf", **META).read_bytes())
-    on = {text: [i for i, page in enumerate(pages) if text in page][-1]  # [0] is the contents
+    on = {text: [i for i, page in enumerate(pages) if text in page][-1]  # not the contents
           for text in ("Chart section", "Chart title here", "Source: test data", "Filler paragraph 6")}
     assert on["Chart section"] == on["Chart title here"] == on["Source: test data"]
     assert on["Chart section"] == on["Filler paragraph 6"] + 1
@@ -389,7 +395,7 @@ def test_remote_image_is_not_fetched(tmp_path: Path, caplog) -> None:
         render.render_html(nb, tmp_path / "r.html", **META)
         out = render.render_pdf(nb, tmp_path / "r.pdf", **META)
     assert "external resource" in caplog.text
-    assert "[Image not embedded: Force logo]" in _pdf_text(out.read_bytes())[2]
+    assert "[Image not embedded: Force logo]" in _pdf_text(out.read_bytes())[0]
 
 
 # --- atomic writes ------------------------------------------------------------------------
