@@ -29,10 +29,11 @@ def figure_bundle(figure: Figure, alt: str, *, dpi: int = 150) -> tuple[dict[str
 
     The SVG keeps text as text (``svg.fonttype = "none"``), naming `PRINT_FONT` first, so the
     PDF shows charts as vectors in the body's font; the PNG (for the one-file HTML) is drawn at
-    ``dpi``. Neither carries a date or software tag, and the SVG's ids are salted by the style's
-    ``svg.hashsalt``, so the same figure gives the same bytes (nbval). Both mime types carry the
-    alt text in their metadata (analysis.alttext); ``text/plain`` is the alt text itself. Call
-    it inside the chart style's rc context: the figure is saved with the rcParams in force.
+    ``dpi``. Neither carries a date or software tag, and the SVG's ids are salted by a fixed
+    ``svg.hashsalt`` (the style's, else this module's), so the same figure gives the same bytes.
+    Both mime types carry the alt text in their metadata (analysis.alttext); ``text/plain`` is
+    the alt text itself. Call it inside the chart style's rc context: the figure is saved with
+    the rcParams in force.
     """
     png = io.BytesIO()
     figure.savefig(png, format="png", dpi=dpi, metadata={"Software": None})
@@ -40,7 +41,9 @@ def figure_bundle(figure: Figure, alt: str, *, dpi: int = 150) -> tuple[dict[str
     # A generic family (sans-serif in the afcharts style) is expanded at draw time, so the figure
     # is laid out again (constrained layout) with the metric font and the SVG names both.
     fonts = [PRINT_FONT, _METRIC_FONT]
-    rc = {"svg.fonttype": "none", "font.sans-serif": fonts, "font.serif": fonts}
+    rc = {"svg.fonttype": "none", "font.sans-serif": fonts, "font.serif": fonts,
+          # ids in the SVG are hashes salted with this: fixed, the same figure gives the same text
+          "svg.hashsalt": mpl.rcParams["svg.hashsalt"] or "analysis.figures"}
     with mpl.rc_context(rc):
         figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
     data = {
