@@ -156,6 +156,15 @@ def test_html_structure(html_page: str) -> None:
     assert "@media print" in html_page
 
 
+def test_html_contents_are_a_sidebar_on_screen_and_left_off_paper(html_page: str) -> None:
+    order = [html_page.index(tag) for tag in ('<header class="wb-masthead">', "<nav", '<main id="content">')]
+    assert order == sorted(order)
+    screen = re.search(r"@media screen and \(min-width: [^)]+\) \{(.*?)\n\}", html_page, re.DOTALL)
+    assert screen and re.search(r"\.wb-contents \{[^}]*position: sticky", screen.group(1))
+    printed = re.search(r"@media print \{(.*?)\n\}", html_page, re.DOTALL)
+    assert printed and ".wb-contents { display: none; }" in printed.group(1)
+
+
 def test_html_has_no_code_or_prompts(html_page: str) -> None:
     assert "plt.subplots" not in html_page
     assert "pd.DataFrame" not in html_page
@@ -228,6 +237,11 @@ def test_pdf_renders_hostile_text_literally(pdf_bytes: bytes) -> None:
 
 
 def test_pdf_keeps_alt_text(pdf_bytes: bytes) -> None:
+    assert ALT in _alt_texts(pdf_bytes)
+
+
+def _alt_texts(pdf_bytes: bytes) -> list[str]:
+    """Every /Alt in the PDF's structure tree (tagged PDF: what a screen reader reads)."""
     pypdf = pytest.importorskip("pypdf")
     reader = pypdf.PdfReader(io.BytesIO(pdf_bytes))
     found: list[str] = []
@@ -250,7 +264,7 @@ def test_pdf_keeps_alt_text(pdf_bytes: bytes) -> None:
                 walk(value)
 
     walk(reader.trailer["/Root"].get("/StructTreeRoot"))
-    assert ALT in found
+    return found
 
 
 def test_pdf_is_byte_identical(executed: Path, pdf_bytes: bytes, tmp_path: Path) -> None:
@@ -589,6 +603,7 @@ def test_pdf_draws_an_svg_chart_as_vectors_with_text_in_the_body_font(board_pape
     fonts = {str(font["/BaseFont"]) for page in reader.pages
              for font in page["/Resources"]["/Font"].values()}
     assert fonts and all("LibertinusSerif" in name for name in fonts), fonts
+    assert CHART_ALT in _alt_texts(board_paper[1])
 
 
 def test_html_keeps_one_file_with_the_png_and_its_alt_text(board_paper) -> None:
