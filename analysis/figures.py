@@ -39,15 +39,18 @@ def figure_bundle(figure: Figure, alt: str, *, dpi: int = 150) -> tuple[dict[str
     figure.savefig(png, format="png", dpi=dpi, metadata={"Software": None})
     svg = io.BytesIO()
     # A generic family (sans-serif in the afcharts style) is expanded at draw time, so the figure
-    # is laid out again (constrained layout) with the metric font and the SVG names both.
-    fonts = [PRINT_FONT, _METRIC_FONT]
-    rc = {"svg.fonttype": "none", "font.sans-serif": fonts, "font.serif": fonts,
+    # is laid out again (constrained layout) with the metric font alone: the same layout on every
+    # machine, whatever fonts it has (nbval compares SVG outputs). The print font is then named
+    # before it, for Typst to use.
+    rc = {"svg.fonttype": "none", "font.sans-serif": [_METRIC_FONT], "font.serif": [_METRIC_FONT],
           # ids in the SVG are hashes salted with this: fixed, the same figure gives the same text
           "svg.hashsalt": mpl.rcParams["svg.hashsalt"] or "analysis.figures"}
     with mpl.rc_context(rc):
         figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+    named = svg.getvalue().decode("utf-8").replace(
+        f"font-family: '{_METRIC_FONT}'", f"font-family: '{PRINT_FONT}', '{_METRIC_FONT}'")
     data = {
-        SVG: svg.getvalue().decode("utf-8"),
+        SVG: named,
         PNG: base64.b64encode(png.getvalue()).decode("ascii"),
         "text/plain": f"[Chart: {alt}]",
     }
