@@ -13,7 +13,6 @@ import ast
 import dataclasses
 import glob
 import hashlib
-import html
 import importlib.util
 import json
 import logging
@@ -49,6 +48,7 @@ from rich.text import Text
 from . import contract, workspace
 from .disclosure import DEFAULT_THRESHOLD
 from .files import atomic_path, atomic_write_text
+from .index import AreaStates, area_states, index_page
 from .labels import long_date
 from .loader import DataInvalid, Dataset, load_dataset
 from .pipeline import Results, analyse
@@ -293,7 +293,7 @@ def build(
                 version=version_, commit=commit, started=started, finished=finished,
                 threshold=threshold, executor=executor,
             )
-            _record(result, jobs=jobs, timeout=timeout)
+            _record(result, jobs=jobs, timeout=timeout, states=area_states(dataset, results))
     finally:
         if client is not None:
             client.close()
@@ -1298,11 +1298,11 @@ def _relative(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def _record(result: BuildResult, *, jobs: int, timeout: float) -> None:
+def _record(result: BuildResult, *, jobs: int, timeout: float, states: AreaStates | None = None) -> None:
     """build.json, then index.html; an OSError (a full disk) names the file, after trying both."""
     failure: OSError | None = None
     for path, write in ((result.manifest, lambda: _write_manifest(result, jobs=jobs, timeout=timeout)),
-                        (result.index, lambda: _write_index(result))):
+                        (result.index, lambda: _write_index(result, states))):
         try:
             write()
         except OSError as exc:
@@ -1358,86 +1358,6 @@ def _write_manifest(result: BuildResult, *, jobs: int, timeout: float) -> None:
     atomic_write_text(result.manifest, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
 
 
-_INDEX_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:2rem auto;
-max-width:60rem;padding:0 1rem;color:#1b1b1b;line-height:1.5}
-table{border-collapse:collapse;width:100%}caption{text-align:left;font-weight:600;padding:.5rem 0}
-th,td{border-bottom:1px solid #ccc;padding:.4rem .6rem;text-align:left;vertical-align:top}
-.built,.unchanged{color:#16722f}.failed{color:#a3161a;font-weight:600}footer{margin-top:2rem;color:#555;
-font-size:.9rem}a{color:#12436d}a:focus{outline:3px solid #f9a800}
-.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);
-white-space:nowrap}
-""".strip()
-
-
-def _links(report: AreaResult, root: Path) -> str:
-    if not report.ok:
-        return "none"
-    return " ".join(
-        f'<a href="{html.escape(_relative(path, root), quote=True)}">{fmt.upper()}'
-        f'<span class="visually-hidden"> report for {html.escape(report.name)}</span></a>'
-        for fmt, path in report.outputs.items()
-    )
-
-
-def _status(report: AreaResult) -> str:
-    if report.status == "built":
-        return '<span class="built">built</span>'
-    if report.status == "unchanged":
-        when = (report.made or {}).get("finished", "")[:10]
-        since = f" since {html.escape(when)}" if when else ""
-        return f'<span class="unchanged">unchanged</span>{since}'
-    summary = report.error.summary() if report.error else "failed"
-    return f'<span class="failed">failed</span>: {html.escape(summary)}'
-
-
-def _write_index(result: BuildResult) -> None:
-    """index.html: one self-contained page linking every report, with what failed and why."""
-    esc = html.escape
-    root = result.out_dir
-    rows = "\n".join(
-        f"<tr><th scope=\"row\">{esc(r.name)}</th><td>{esc(r.area_id)}</td><td>{_status(r)}</td>"
-        f"<td>{_links(r, root)}</td></tr>"
-        for r in result.areas
-    )
-    overview = ""
-    if result.overview is not None:
-        ov = result.overview
-        overview = (f"<h2>Overview</h2>\n<p>All areas: {_links(ov, root)}"
-                    f"{'' if ov.ok else ' (' + _status(ov) + ')'}</p>")
-    built = sum(r.ok for r in result.areas)
-    unchanged = sum(r.status == "unchanged" for r in result.reports)
-    skipped = f" ({unchanged} unchanged since their last build, not rebuilt)" if unchanged else ""
-    as_of = long_date(result.as_of)
-    page = f"""<!DOCTYPE html>
-<html lang="en-GB">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Reducing reoffending reports as of {esc(as_of)}</title>
-<style>{_INDEX_CSS}</style>
-</head>
-<body>
-<main>
-<h1>Reducing reoffending reports</h1>
-<p>As of {esc(as_of)}. Data: {esc(result.data_dir.name)}. {built} of {len(result.areas)} area reports
-built{skipped}{'' if result.ok else '; failed reports have no HTML or PDF until they build'}.</p>
-{overview}
-<h2>Area reports</h2>
-<table>
-<caption>Area reports, their status and their files</caption>
-<thead><tr><th scope="col">Area</th><th scope="col">ID</th><th scope="col">Status</th>
-<th scope="col">Reports</th></tr></thead>
-<tbody>
-{rows}
-</tbody>
-</table>
-</main>
-<footer><p>reoffending-workbook {esc(result.version)} · commit {esc(result.commit)} ·
-engine {esc(result.engine)} · as of {esc(result.as_of.isoformat())} ·
-finished {esc(result.finished.isoformat(timespec="seconds"))} · details in
-<a href="build.json">build.json</a></p></footer>
-</body>
-</html>
-"""
-    atomic_write_text(result.index, page)
+def _write_index(result: BuildResult, states: AreaStates | None = None) -> None:
+    """index.html (analysis.index): every report grouped nation -> region -> area, what failed and why."""
+    atomic_write_text(result.index, index_page(result, states))

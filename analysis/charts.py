@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import html
 import io
 import logging
@@ -25,8 +24,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
 
-from .alttext import alt_text_metadata
 from .disclosure import MARKER, withheld_words
+from .figures import figure_bundle
 from .funnel import funnel_curve
 from .labels import area_label as _area_label
 from .labels import cell_text as _text
@@ -256,7 +255,7 @@ def _md(text: str) -> str:
 def show(chart: Chart | None, *, empty: str = "There are no data for this chart.") -> None:
     """Display a chart in a notebook: title and caption, the PNG with its alt text, the source.
 
-    The PNG goes out with ``metadata={"image/png": {"alt": ...}}`` (analysis.alttext),
+    The SVG and PNG go out with ``metadata={mime: {"alt": ...}}`` (analysis.figures),
     its text/plain form is the alt text itself, and the figure is closed, so no
     ``<Figure size ...>`` text appears and every text output is deterministic (nbval).
     ``None`` (a chart function's answer to empty input) prints the ``empty`` sentence.
@@ -267,12 +266,9 @@ def show(chart: Chart | None, *, empty: str = "There are no data for this chart.
         display(Markdown(_md(empty)))
         return
     display(Markdown(f"**{_md(chart.title)}**\n\n{_md(chart.caption)}"))
-    png = base64.b64encode(to_png(chart)).decode("ascii")
-    display(
-        {"image/png": png, "text/plain": f"[Chart: {chart.alt}]"},
-        raw=True,
-        metadata=alt_text_metadata(chart.alt),
-    )
+    with _style():  # SVG (for the PDF) beside the PNG (for the HTML), alt text on both
+        data, metadata = figure_bundle(chart.figure, chart.alt, dpi=DPI)
+    display(data, raw=True, metadata=metadata)
     display(Markdown(f"*{_md(chart.source)}*"))
     plt.close(chart.figure)
 

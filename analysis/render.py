@@ -45,6 +45,9 @@ log = logging.getLogger(__name__)
 # (analysis.alttext, which the charts write). Fallback: a Quarto-style ``#| fig-alt: …`` line in
 # the cell source applies to the cell's images that have none (the same line serves Quarto).
 IMAGE_MIMETYPES = ("image/png", "image/jpeg", "image/svg+xml")
+# A figure given both ways (analysis.figures) is a PNG in the one-file HTML (drawn as on screen)
+# and an SVG in the PDF (vectors, its text in the body's font).
+_HTML_IMAGE, _PDF_IMAGE = "image/png", "image/svg+xml"
 QUARTO_FORMATS = {"html": ".html", "typst": ".pdf"}
 #: Cell tags that leave a cell, or its outputs, out of the report (as in Jupyter Book/nbconvert).
 REMOVE_CELL_TAGS = ("remove-cell", "remove_cell")
@@ -75,7 +78,7 @@ def render_html(notebook: Path, out: Path, *, title: str, subtitle: str, stamp: 
     """Render an executed notebook to one self-contained HTML file (no code, no external URL)."""
     started = time.perf_counter()
     notebook, out = Path(notebook), Path(out)
-    nb = _prepare_notebook(_read_notebook(notebook))
+    nb = _prepare_notebook(_read_notebook(notebook), prefer=_HTML_IMAGE)
     exporter = _exporter(_HTML_TEMPLATE)
     body, _ = exporter.from_notebook_node(nb, resources=_resources(title, subtitle, stamp))
     page = _finish_html(body, contents=True)
@@ -91,7 +94,7 @@ def render_pdf(notebook: Path, out: Path, *, title: str, subtitle: str, stamp: s
     """Render an executed notebook to an A4 PDF: nbconvert HTML -> pandoc Typst -> typst."""
     started = time.perf_counter()
     notebook, out = Path(notebook), Path(out)
-    nb = _prepare_notebook(_read_notebook(notebook))
+    nb = _prepare_notebook(_read_notebook(notebook), prefer=_PDF_IMAGE)
     with tempfile.TemporaryDirectory(prefix="workbook-render-") as work_dir:
         work = Path(work_dir)
         exporter = _exporter(_PANDOC_TEMPLATE)
@@ -256,8 +259,12 @@ def _resources(title: str, subtitle: str, stamp: str) -> dict[str, Any]:
     return {"workbook": {"title": title, "subtitle": subtitle, "stamp": stamp}}
 
 
-def _prepare_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Copy of ``nb`` with alt text resolved and scripts/remote assets removed from outputs."""
+def _prepare_notebook(nb: nbformat.NotebookNode, *, prefer: str) -> nbformat.NotebookNode:
+    """Copy of ``nb`` with alt text resolved and scripts/remote assets removed from outputs.
+
+    An output holding an image in several formats keeps only ``prefer`` (when it has it), so
+    the renderer's own order of preference never chooses for it.
+    """
     nb = copy.deepcopy(nb)
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
@@ -273,6 +280,10 @@ def _prepare_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                     del data[key]
             if "text/html" in data:
                 data["text/html"] = _clean_output_html(_text(data["text/html"]), index)
+            if prefer in data:
+                for mime in IMAGE_MIMETYPES:
+                    if mime != prefer and mime in data:
+                        del data[mime]
             _resolve_alt(output, cell_alt, index)
     return nb
 

@@ -16,6 +16,7 @@ from .disclosure import note as withheld_note
 from .labels import area_label as _area_label
 from .labels import cell_text as _text
 from .labels import short_date
+from .links import report_link
 from .pathways import PATHWAY_NAMES
 from .progress import RAG_RULE
 
@@ -811,7 +812,8 @@ def glance_table(glance: pd.DataFrame, *,
         return None
     frame = glance.reset_index(drop=True)
     body = _labelled(frame, {
-        "Area": lambda f: [_text(v) for v in f["name"]],
+        # Each name links to the area's report (escaped here: fmt output is written as HTML).
+        "Area": lambda f: [report_link(a, _text(v)) for a, v in zip(f["area_id"], f["name"], strict=True)],
         "Strands": lambda f: [_number(v, 0) for v in f["strands"]],
         "Strands red or amber": lambda f: [_number(v, 0) for v in f["behind"]],
         "Milestones overdue": lambda f: [_number(v, 0) for v in f["overdue_milestones"]],
@@ -831,4 +833,4 @@ def glance_table(glance: pd.DataFrame, *,
                   notes=[f"{MISSING} = the area has no action plan, no scored inspection, no "
                          "recorded recommendations or no published reoffending figures.",
                          "Reoffending: the latest cohort's proven reoffending rate, else the NI 18 "
-                         "target rate; and any NI 30 target."])
+                         "target rate; and any NI 30 target."]).fmt(lambda cell: cell, columns="Area")

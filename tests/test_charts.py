@@ -387,7 +387,7 @@ def test_empty_pipeline_tables_return_none(example: Results) -> None:
     assert charts.funnel_plot(example.funnel, "gloucestershire") is None
 
 
-def test_show_displays_markdown_png_with_alt_then_source(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_show_displays_markdown_svg_and_png_with_alt_then_source(monkeypatch: pytest.MonkeyPatch) -> None:
     import IPython.display
 
     from analysis.render import ALT_KEY
@@ -402,8 +402,10 @@ def test_show_displays_markdown_png_with_alt_then_source(monkeypatch: pytest.Mon
     assert isinstance(title, IPython.display.Markdown) and "Milestones by pathway" in title.data
     # data text is made literal for Markdown: no HTML tag, no emphasis
     assert "&lt;b&gt;" in title.data and "<b>" not in title.data and r"\*\*now\*\*" in title.data
-    assert kwargs["raw"] is True and kwargs["metadata"] == {"image/png": {ALT_KEY: chart.alt}}
-    assert set(image) == {"image/png", "text/plain"} and "Figure size" not in image["text/plain"]
+    assert kwargs["raw"] is True and kwargs["metadata"] == {
+        "image/png": {ALT_KEY: chart.alt}, "image/svg+xml": {ALT_KEY: chart.alt}}
+    assert set(image) == {"image/png", "image/svg+xml", "text/plain"}
+    assert "Figure size" not in image["text/plain"] and image["image/svg+xml"].lstrip().startswith("<?xml")
     assert isinstance(source, IPython.display.Markdown) and "Source:" in source.data
     charts.show(None)
     assert "no data" in shown[-1][0].data

@@ -156,6 +156,15 @@ def test_html_structure(html_page: str) -> None:
     assert "@media print" in html_page
 
 
+def test_html_contents_are_a_sidebar_on_screen_and_left_off_paper(html_page: str) -> None:
+    order = [html_page.index(tag) for tag in ('<header class="wb-masthead">', "<nav", '<main id="content">')]
+    assert order == sorted(order)
+    screen = re.search(r"@media screen and \(min-width: [^)]+\) \{(.*?)\n\}", html_page, re.DOTALL)
+    assert screen and re.search(r"\.wb-contents \{[^}]*position: sticky", screen.group(1))
+    printed = re.search(r"@media print \{(.*?)\n\}", html_page, re.DOTALL)
+    assert printed and ".wb-contents { display: none; }" in printed.group(1)
+
+
 def test_html_has_no_code_or_prompts(html_page: str) -> None:
     assert "plt.subplots" not in html_page
     assert "pd.DataFrame" not in html_page
@@ -197,31 +206,42 @@ def test_html_demotes_h1_and_uses_fig_alt_fallback(tmp_path: Path, caplog) -> No
 # --- PDF ----------------------------------------------------------------------------------
 
 
-def test_pdf_is_a4_with_title_contents_and_page_numbers(pdf_bytes: bytes) -> None:
+def test_pdf_is_a4_with_a_title_block_contents_after_the_first_section_and_page_numbers(
+        pdf_bytes: bytes) -> None:
     pypdf = pytest.importorskip("pypdf")
     reader = pypdf.PdfReader(io.BytesIO(pdf_bytes))
-    assert len(reader.pages) > 2
     for page in reader.pages:
         box = page.mediabox
         assert float(box.width) == pytest.approx(595.28, abs=0.05)
         assert float(box.height) == pytest.approx(841.89, abs=0.05)
     pages = _pdf_text(pdf_bytes)
-    assert TITLE in pages[0] and SUBTITLE in pages[0] and STAMP in pages[0]
-    assert "Contents" in pages[1] and "Section" in pages[1] and "Notes" in pages[1]
+    # No cover page: the title block, then the first section, then the contents.
+    first = pages[0]
+    assert TITLE in first and SUBTITLE in first and STAMP in first
+    assert first.index(TITLE) < first.index("Section") < first.index("Intro with a")
+    text = "\n".join(pages)
+    contents = text.index("Contents")
+    assert text.index("Intro with a") < contents < text.rindex("Notes")
+    assert "Sub" in text[contents:] and "Closing text" in text[contents:]
     total = len(pages)
-    assert f"Page 2 of {total}" in pages[1]
+    assert f"Page 1 of {total}" in pages[0]
     assert f"Page {total} of {total}" in pages[-1]
-    body = "\n".join(pages[2:])
+    body = "\n".join(pages)
     assert "Great tables title" in body and "Gloucestershire" in body
 
 
 def test_pdf_renders_hostile_text_literally(pdf_bytes: bytes) -> None:
-    body = _squash("".join(_pdf_text(pdf_bytes)[2:]))
+    body = _squash("".join(_pdf_text(pdf_bytes)))
     # Once in the pandas table, once in the great_tables table, once printed.
     assert body.count(_squash(HOSTILE)) == 3
 
 
 def test_pdf_keeps_alt_text(pdf_bytes: bytes) -> None:
+    assert ALT in _alt_texts(pdf_bytes)
+
+
+def _alt_texts(pdf_bytes: bytes) -> list[str]:
+    """Every /Alt in the PDF's structure tree (tagged PDF: what a screen reader reads)."""
     pypdf = pytest.importorskip("pypdf")
     reader = pypdf.PdfReader(io.BytesIO(pdf_bytes))
     found: list[str] = []
@@ -244,7 +264,7 @@ def test_pdf_keeps_alt_text(pdf_bytes: bytes) -> None:
                 walk(value)
 
     walk(reader.trailer["/Root"].get("/StructTreeRoot"))
-    assert ALT in found
+    return found
 
 
 def test_pdf_is_byte_identical(executed: Path, pdf_bytes: bytes, tmp_path: Path) -> None:
@@ -261,7 +281,7 @@ def test_pdf_without_alt_text_still_renders(tmp_path: Path, caplog) -> None:
     assert "not PDF/UA-1" in caplog.text
     pages = _pdf_text(out.read_bytes())
     assert _squash(HOSTILE) in _squash(pages[0])
-    assert len(pages) == 3
+    assert len(pages) == 1  # the title block and the chart: no cover, no contents page
 
 
 def test_pdf_keeps_a_chart_with_its_heading_title_and_source(tmp_path: Path) -> None:
@@ -291,7 +311,7 @@ def test_pdf_keeps_a_chart_with_its_heading_title_and_source(tmp_path: Path) -> 
     nb = _unexecuted(tmp_path, [new_markdown_cell("## Filler\n\n" + filler),
                                 new_markdown_cell("## Chart section"), new_code_cell("", outputs=chart)])
     pages = _pdf_text(render.render_pdf(nb, tmp_path / "r.pdf", **META).read_bytes())
-    on = {text: [i for i, page in enumerate(pages) if text in page][-1]  # [0] is the contents
+    on = {text: [i for i, page in enumerate(pages) if text in page][-1]  # not the contents
           for text in ("Chart section", "Chart title here", "Source: test data", "Filler paragraph 6")}
     assert on["Chart section"] == on["Chart title here"] == on["Source: test data"]
     assert on["Chart section"] == on["Filler paragraph 6"] + 1
@@ -389,7 +409,7 @@ def test_remote_image_is_not_fetched(tmp_path: Path, caplog) -> None:
         render.render_html(nb, tmp_path / "r.html", **META)
         out = render.render_pdf(nb, tmp_path / "r.pdf", **META)
     assert "external resource" in caplog.text
-    assert "[Image not embedded: Force logo]" in _pdf_text(out.read_bytes())[2]
+    assert "[Image not embedded: Force logo]" in _pdf_text(out.read_bytes())[0]
 
 
 # --- atomic writes ------------------------------------------------------------------------
@@ -514,3 +534,125 @@ def test_render_with_quarto_failure_and_absence(tmp_path: Path, monkeypatch) -> 
         render.render_with_quarto(notebook, out, "html", **META)
     assert not out.exists()
     assert list(out.parent.iterdir()) == []
+
+
+# --- page one, vectors, colours, links (hand-made outputs: no kernel) -------------------------
+
+HEADLINE = "Three strands are red and the board is asked to agree a recovery plan."
+CHART_LABEL = "Accommodation strands"
+CHART_ALT = "Bar chart of strands by pathway: accommodation 3, health 5"
+RAG_RED = "#D4351C"  # tables._RAG's red: 0xD4, 0x35, 0x1C = 212, 53, 28 of 255
+
+
+def _svg_chart_output() -> nbformat.NotebookNode:
+    """A chart as analysis.charts.show displays it: SVG and PNG with alt text on both."""
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    from analysis.figures import figure_bundle
+
+    fig = Figure(figsize=(5, 2.5))
+    ax = fig.add_subplot()
+    ax.barh([CHART_LABEL, "Health strands"], [3, 5])
+    data, metadata = figure_bundle(fig, CHART_ALT, dpi=72)
+    return new_output("display_data", data=data, metadata=metadata)
+
+
+def _rag_table_output() -> nbformat.NotebookNode:
+    """A great-tables table styled as tables._style_rag styles a red RAG cell."""
+    pd = pytest.importorskip("pandas")
+    from great_tables import GT, loc, style
+
+    gt = GT(pd.DataFrame({"Strand": ["Find housing", "Train staff"], "RAG": ["Red", "Green"]}))
+    gt = gt.tab_style(style=[style.fill(color=RAG_RED), style.text(color="#FFFFFF", weight="bold")],
+                      locations=loc.body(columns="RAG", rows=[0]))
+    return new_output("display_data", data={"text/html": gt.as_raw_html(), "text/plain": "table"})
+
+
+@pytest.fixture(scope="module")
+def board_paper(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, bytes]:
+    """A summary, a chart, a RAG table and links to other reports, as HTML and as PDF."""
+    folder = tmp_path_factory.mktemp("paper")
+    nb = _unexecuted(folder, [
+        new_markdown_cell(f"## Summary\n\n{HEADLINE}"),
+        new_markdown_cell("## Pathway progress"),
+        new_code_cell("", outputs=[_svg_chart_output(), _rag_table_output()]),
+        new_markdown_cell("## Areas\n\nSee [Derby](../derby/derby.html), the "
+                          "[guide](https://example.org/guide.html) and [notes](notes.html)."),
+    ])
+    page = render.render_html(nb, folder / "r.html", **META).read_text(encoding="utf-8")
+    return page, render.render_pdf(nb, folder / "r.pdf", **META).read_bytes()
+
+
+def test_pdf_page_one_is_the_title_and_summary_with_the_contents_after_it(board_paper) -> None:
+    first = _pdf_text(board_paper[1])[0]
+    assert first.index(TITLE) < first.index("Summary") < first.index(HEADLINE[:40])
+    contents = first.index("Contents")  # the summary is short: the contents follow on page one
+    assert first.index(HEADLINE[:40]) < contents < first.rindex("Pathway progress")
+    assert "Areas" in first[contents:]
+
+
+def test_pdf_draws_an_svg_chart_as_vectors_with_text_in_the_body_font(board_paper) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    reader = pypdf.PdfReader(io.BytesIO(board_paper[1]))
+    assert all(len(page.images) == 0 for page in reader.pages)  # no raster image anywhere
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert CHART_LABEL in text  # the chart's labels are text, not pixels or outlines
+    content = b"".join(page.get_contents().get_data() for page in reader.pages)
+    assert re.search(rb"\sre\s|\sl\s", content)  # rectangles or lines: the bars and axes
+    fonts = {str(font["/BaseFont"]) for page in reader.pages
+             for font in page["/Resources"]["/Font"].values()}
+    assert fonts and all("LibertinusSerif" in name for name in fonts), fonts
+    assert CHART_ALT in _alt_texts(board_paper[1])
+
+
+def test_html_keeps_one_file_with_the_png_and_its_alt_text(board_paper) -> None:
+    page = board_paper[0]
+    images = re.findall(r"<img\b[^>]*>", page)
+    assert len(images) == 1
+    assert 'src="data:image/png;base64,' in images[0] and f'alt="{CHART_ALT}"' in images[0]
+    assert "image/svg+xml" not in page and "<svg" not in page
+    assert not EXTERNAL.findall(page)
+
+
+def test_pdf_colours_a_rag_cell_and_keeps_its_word(board_paper) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    reader = pypdf.PdfReader(io.BytesIO(board_paper[1]))
+    content = b"".join(page.get_contents().get_data() for page in reader.pages).decode("latin-1")
+    fills = [tuple(float(v) for v in m.groups())
+             for m in re.finditer(r"([\d.]+) ([\d.]+) ([\d.]+) (?:rg|scn)\b", content)]
+    assert any(all(abs(a - b) < 1e-3 for a, b in zip(fill, (212 / 255, 53 / 255, 28 / 255), strict=True))
+               for fill in fills), fills
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert re.search(r"Find housing\s+Red", text)
+
+
+def test_a_link_to_another_report_goes_to_its_html_or_its_pdf(board_paper) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    page, pdf = board_paper
+    assert 'href="../derby/derby.html"' in page
+    uris = {str(annot.get_object()["/A"]["/URI"]) for p in pypdf.PdfReader(io.BytesIO(pdf)).pages
+            for annot in p.get("/Annots", []) if "/A" in annot.get_object()}
+    # Only a sibling report (../x/x.html) changes; a web page or another file stays as written.
+    assert uris == {"../derby/derby.pdf", "https://example.org/guide.html", "notes.html"}
+
+
+@pytest.mark.parametrize("fillers", [8, 9, 10, 11])
+def test_pdf_keeps_a_heading_and_its_introduction_with_the_table_they_introduce(
+        tmp_path: Path, fillers: int) -> None:
+    """East Midlands ended a page with "Data completeness" and its one-line introduction, the
+    table overleaf. Filler paragraphs push the section down a line or so at a time, past the
+    point where the heading and introduction fit but the table does not."""
+    rows = "".join(f"<tr><td>Item {i}</td><td>Present</td></tr>" for i in range(8))
+    table = f"<table><thead><tr><th>Data</th><th>Status</th></tr></thead><tbody>{rows}</tbody></table>"
+    filler = "\n\n".join(f"Filler paragraph {i} " + "words " * 40 for i in range(fillers))
+    nb = _unexecuted(tmp_path, [
+        new_markdown_cell("## Filler\n\n" + filler),
+        new_markdown_cell("## Data completeness\n\nWhat this area's data holds."),
+        new_code_cell("", outputs=[new_output("display_data",
+                                              data={"text/html": table, "text/plain": "t"})]),
+    ])
+    pages = _pdf_text(render.render_pdf(nb, tmp_path / "r.pdf", **META).read_bytes())
+    on = {text: [i for i, page in enumerate(pages) if text in page][-1]
+          for text in ("Data completeness", "What this area's data holds", "Item 0")}
+    assert on["Data completeness"] == on["What this area's data holds"] == on["Item 0"]

@@ -4,7 +4,11 @@
 -- 2. table columns of figures are right-aligned, text columns left-aligned;
 -- 3. the notebook's cell wrappers are dropped and each chart's title, figure and source are
 --    kept on one page;
--- 4. a table too wide for the page gets column widths that hold each column's longest word.
+-- 4. a table too wide for the page gets column widths that hold each column's longest word;
+-- 5. a cell's colours and weight (great-tables writes them as inline CSS, which pandoc's Typst
+--    writer ignores) become Typst cell attributes, so RAG cells are coloured in the PDF too;
+-- 6. the contents go after the first top-level section (the summary), so page one is the summary;
+-- 7. a link to a sibling report's HTML (../area/area.html) points at its PDF instead.
 
 local function typst_string(s)
   s = s:gsub('\\', '\\\\'):gsub('"', '\\"'):gsub('\r', ''):gsub('\n', '\\n')
@@ -90,6 +94,34 @@ local function keep_charts_together(blocks)
       out:insert(blocks[i])
       i = i + 1
     end
+  end
+  return out
+end
+
+-- A heading is sticky in Typst, but only to the next block: a heading and its one-paragraph
+-- introduction could end a page with the table they introduce overleaf. The paragraphs between
+-- a heading and the content after them are made sticky too, so the chain stays together.
+local function keep_intros_with_content(blocks)
+  local out = pandoc.List()
+  local i = 1
+  while i <= #blocks do
+    out:insert(blocks[i])
+    if blocks[i].t == 'Header' then
+      local last = i
+      while blocks[last + 1] and blocks[last + 1].t == 'Para' do
+        last = last + 1
+      end
+      local after = blocks[last + 1]
+      if last > i and after and after.t ~= 'Header' then
+        out:insert(pandoc.RawBlock('typst', '#block(sticky: true, width: 100%)['))
+        for k = i + 1, last do
+          out:insert(blocks[k])
+        end
+        out:insert(pandoc.RawBlock('typst', ']'))
+        i = last
+      end
+    end
+    i = i + 1
   end
   return out
 end
@@ -264,8 +296,59 @@ local function plan_widths(tbl)
   return total_word > TEXT_WIDTH_PT -- words too long even so: hyphenate
 end
 
+-- Inline CSS on a cell -> pandoc's typst: attributes (fill, text fill, weight). Only hex colours
+-- and bold are carried: anything else in a style attribute is never written into Typst source.
+local function css_value(style, property)
+  return style:match('%f[%w-]' .. property .. '%s*:%s*([^;]+)')
+end
+
+local function typst_colour(value)
+  value = value and value:gsub('%s', ''):lower()
+  if value and (value:match('^#%x%x%x$') or value:match('^#%x%x%x%x%x%x$')) then
+    return 'rgb("' .. value .. '")'
+  end
+  return nil
+end
+
+local function style_cell(cell)
+  local style = cell.attributes.style
+  if not style then
+    return
+  end
+  local fill = typst_colour(css_value(style, 'background%-color') or css_value(style, 'background'))
+  local ink = typst_colour(css_value(style, 'color'))
+  local weight = css_value(style, 'font%-weight')
+  if fill then
+    cell.attributes['typst:fill'] = fill
+  end
+  if ink then
+    cell.attributes['typst:text:fill'] = ink
+  end
+  if weight and (weight:match('bold') or (tonumber(weight:match('%d+') or '') or 0) >= 600) then
+    cell.attributes['typst:text:weight'] = '"bold"'
+  end
+  cell.attributes.style = nil
+end
+
+local function style_cells(tbl)
+  local function rows(list)
+    for _, row in ipairs(list) do
+      for _, cell in ipairs(row.cells) do
+        style_cell(cell)
+      end
+    end
+  end
+  rows(tbl.head.rows)
+  for _, body in ipairs(tbl.bodies) do
+    rows(body.head)
+    rows(body.body)
+  end
+  rows(tbl.foot.rows)
+end
+
 local function format_table(tbl)
   tbl = align_columns(tbl)
+  style_cells(tbl)
   if plan_widths(tbl) then
     return { pandoc.RawBlock('typst', '#[#set text(hyphenate: true)'), tbl, pandoc.RawBlock('typst', ']') }
   end
@@ -278,11 +361,45 @@ local function unwrap(div)
   return div.content
 end
 
+-- The contents, after the first top-level section: page one is the summary, not a list of pages.
+local function contents_after_first_section(doc)
+  local top = math.huge
+  for _, block in ipairs(doc.blocks) do
+    if block.t == 'Header' then
+      top = math.min(top, block.level)
+    end
+  end
+  local seen = 0
+  for i, block in ipairs(doc.blocks) do
+    if block.t == 'Header' and block.level == top then
+      seen = seen + 1
+      if seen == 2 then
+        doc.blocks:insert(i, pandoc.RawBlock('typst', '#wb-contents()'))
+        return doc
+      end
+    end
+  end
+  return doc
+end
+
+-- Reports are published side by side (area/area.html, area/area.pdf): in the PDF, a link to
+-- another report's HTML goes to that report's PDF.
+local function sibling_pdf(link)
+  local folder, name = link.target:match('^%.%./([%w-]+)/([%w-]+)%.html$')
+  if folder and folder == name then
+    link.target = '../' .. folder .. '/' .. name .. '.pdf'
+    return link
+  end
+  return nil
+end
+
 -- Lone images become figures before the remaining images are made inline; then each chart's
--- title, figure and source are kept together.
+-- title, figure and source are kept together, and the contents placed after the summary.
 return {
   { Para = lone_image, Plain = lone_image },
-  { Image = inline_image },
+  { Image = inline_image, Link = sibling_pdf },
   { Div = unwrap, Table = format_table },
   { Blocks = keep_charts_together },
+  { Blocks = keep_intros_with_content },
+  { Pandoc = contents_after_first_section },
 }
