@@ -45,7 +45,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from . import contract, workspace
+from . import asof, contract, workspace
 from .disclosure import DEFAULT_THRESHOLD
 from .files import atomic_path, atomic_write_text
 from .index import AreaStates, area_states, index_page
@@ -135,6 +135,7 @@ class AreaResult:
     fingerprint: str | None = None  # sha256 of every input (see _fingerprints)
     inputs: dict[str, str] = field(default_factory=dict)  # the fingerprint's parts, to say what changed
     made: dict[str, str] = field(default_factory=dict)  # version, commit and time of the build that made it
+    as_of: date | None = None  # the date the report is as of (see analysis.asof)
 
     @property
     def ok(self) -> bool:
@@ -143,11 +144,15 @@ class AreaResult:
 
 @dataclass
 class BuildResult:
-    """Everything one build did: the reports, the settings and where the files went."""
+    """Everything one build did: the reports, the settings and where the files went.
+
+    ``as_of`` is the date given (--as-of) for every report, or None when each report is as of the
+    date its own data speak for (AreaResult.as_of).
+    """
 
     out_dir: Path
     data_dir: Path
-    as_of: date
+    as_of: date | None
     engine: str
     formats: tuple[str, ...]
     areas: list[AreaResult]
@@ -216,8 +221,14 @@ def build(
     area_notebook: Path = AREA_NOTEBOOK,
     overview_notebook: Path | None = OVERVIEW_NOTEBOOK,
     progress: bool | None = None,
+    stale_after_years: int = asof.STALE_AFTER_YEARS,
 ) -> BuildResult:
-    """Validate and analyse the data once, execute and render each report that changed, index them.
+    """Validate the data once, analyse it once per as-of date, execute and render each report that
+    changed, index them.
+
+    Each report is as of ``as_of`` when given, else of the date its data speak for
+    (`asof.report_dates`: its plan's reporting date, an area above's or below's, else today).
+    ``stale_after_years`` goes to notebooks that take it: figures older than that are flagged.
 
     A report is skipped (status "unchanged", previous files kept) when its fingerprint matches
     the one build.json records for its last successful build and its files are all present;
@@ -233,10 +244,10 @@ def build(
     working file live in a private folder in the temp dir (`workspace.workspace`), never in --out.
     """
     started = datetime.now(UTC)
-    formats = _check_settings(formats, jobs, engine, timeout, executor, scheduler, threshold)
+    formats = _check_settings(formats, jobs, engine, timeout, executor, scheduler, threshold,
+                              stale_after_years)
     data_dir, out_dir = Path(data_dir).expanduser().resolve(), Path(out_dir).expanduser().resolve()
     workspace.check_out(out_dir, data_dir)
-    as_of = as_of or contract.today()
     dataset = _validate(data_dir)
     names = _area_names(dataset)
     selected = _select_areas(names, areas, overview=overview_notebook is not None)
@@ -245,22 +256,29 @@ def build(
         declared["overview"] = _check_notebook(overview_notebook, OVERVIEW_PARAMETERS)
     chosen = _engine_available() if engine == "auto" else engine
     version_, commit = _package_version(), _git_commit()
-    results = analyse(dataset, as_of=as_of, threshold=threshold)
 
     reports = [(area_id, names[area_id], Path(area_notebook), "area") for area_id in selected]
     if overview_notebook is not None:
         reports.append((OVERVIEW, "Overview", Path(overview_notebook), "overview"))
-    inputs = _fingerprints(dataset, results, [key for key, *_ in reports], {
-        kind: {"notebook": notebook, "data_dir": str(data_dir), "as_of": as_of.isoformat(),
-               "threshold": threshold, "formats": list(formats), "engine": chosen}
+    found = asof.report_dates(dataset.table("areas"), dataset.table("plans"), [key for key, *_ in reports],
+                              build_date=contract.today(), given=as_of)
+    dates = {key: when.date for key, when in found.items()}
+    # One analysis per distinct date: reports sharing a date share its results.
+    analysed = {when: analyse(dataset, as_of=when, threshold=threshold)
+                for when in sorted(set(dates.values()))}
+    extra = {kind: {name: value for name, value in (("threshold", threshold),
+                                                    ("stale_after_years", stale_after_years))
+                    if name in declared[kind]} for kind in declared}
+    inputs = _fingerprints(dataset, analysed, found, {
+        kind: {"notebook": notebook, "data_dir": str(data_dir), "threshold": threshold,
+               "formats": list(formats), "engine": chosen, **extra[kind]}
         for _, _, notebook, kind in reports})
     # Connected before anything is written, so an unreachable scheduler leaves no trace.
     client = _dask_client(scheduler) if executor == "dask" else None
     try:
         with workspace.stop_on_sigterm(), workspace.lock_out(out_dir), workspace.workspace(out_dir) as work:
-            jobs_ = [_job(key, name, notebook, data_dir, out_dir, work.scratch, as_of, formats, chosen,
-                          timeout, version_, commit,
-                          extra={"threshold": threshold} if "threshold" in declared[kind] else {})
+            jobs_ = [_job(key, name, notebook, data_dir, out_dir, work.scratch, dates[key], formats, chosen,
+                          timeout, version_, commit, extra=extra[kind])
                      for key, name, notebook, kind in reports]
             workspace.refuse_links(out_dir, [out_dir / "index.html", out_dir / "build.json", *(
                 path for job in jobs_ for path in (job.executed, job.failed, *job.stale))])
@@ -275,14 +293,16 @@ def build(
                 else:
                     todo.append(dataclasses.replace(job, workdir=work.root))
             log.info("Building %d of %d reports as of %s with the %s engine (%s executor, %d jobs); "
-                     "%d unchanged", len(todo), len(reports), as_of.isoformat(), chosen, executor, jobs,
-                     len(done))
+                     "%d unchanged", len(todo), len(reports), asof.dates_summary(dates), chosen, executor,
+                     jobs, len(done))
             if todo:
-                done.update(_snapshot_and_run(todo, work.snapshot, data_dir, dataset, results, declared,
+                needed = {when: analysed[when] for when in sorted({dates[job.key] for job in todo})}
+                done.update(_snapshot_and_run(todo, work.snapshot, data_dir, dataset, needed, declared,
                                               jobs=jobs, timeout=timeout, progress=progress, client=client))
             finished = datetime.now(UTC)
             for key, report in done.items():
                 report.fingerprint, report.inputs = inputs[key]["fingerprint"], inputs[key]
+                report.as_of = dates[key]
                 if report.status == "built":
                     report.made = {"version": version_, "commit": commit,
                                    "finished": finished.isoformat(timespec="seconds")}
@@ -293,7 +313,7 @@ def build(
                 version=version_, commit=commit, started=started, finished=finished,
                 threshold=threshold, executor=executor,
             )
-            _record(result, jobs=jobs, timeout=timeout, states=area_states(dataset, results))
+            _record(result, jobs=jobs, timeout=timeout, states=area_states(dataset, analysed, dates))
     finally:
         if client is not None:
             client.close()
@@ -302,9 +322,9 @@ def build(
     return result
 
 
-def _snapshot_and_run(todo: list[_Job], snapshot: Path, data_dir: Path, dataset: Dataset, results: Results,
-                      declared: dict[str, set[str]], *, jobs: int, timeout: float, progress: bool | None,
-                      client: Any) -> dict[str, AreaResult]:
+def _snapshot_and_run(todo: list[_Job], snapshot: Path, data_dir: Path, dataset: Dataset,
+                      results: dict[date, Results], declared: dict[str, set[str]], *, jobs: int,
+                      timeout: float, progress: bool | None, client: Any) -> dict[str, AreaResult]:
     """Write the snapshot (notebooks that take it skip re-validating; every spreadsheet comes from it),
     then run the jobs; a snapshot that cannot be written fails them all."""
     try:
@@ -322,12 +342,15 @@ def summary_table(result: BuildResult) -> Table:
     built = sum(report.status == "built" for report in result.reports)
     unchanged = sum(report.status == "unchanged" for report in result.reports)
     # Names, paths and errors are Text, not markup: an area named "[/]" must not crash rich.
+    when = (f" as of {result.as_of.isoformat()}" if result.as_of is not None
+            else ", each as of the date its data speak for,")
     table = Table(title=Text(f"{built} of {len(result.reports)} reports built"
                              + (f", {unchanged} unchanged" if unchanged else "")
-                             + f" as of {result.as_of.isoformat()} in {result.out_dir}"),
+                             + f"{when} in {result.out_dir}"),
                   title_justify="left")
     table.add_column("report")
     table.add_column("name")
+    table.add_column("as of")
     table.add_column("status")
     table.add_column("engine")
     table.add_column("seconds", justify="right")
@@ -340,7 +363,8 @@ def summary_table(result: BuildResult) -> Table:
         else:
             detail = report.error.summary() if report.error else "failed"
             status = "[red]failed[/]"
-        table.add_row(Text(report.area_id), Text(report.name), status, report.engine,
+        table.add_row(Text(report.area_id), Text(report.name),
+                      report.as_of.isoformat() if report.as_of else "", status, report.engine,
                       f"{report.seconds:.1f}", Text(detail))
     return table
 
@@ -350,7 +374,8 @@ def summary_table(result: BuildResult) -> Table:
 
 
 def _check_settings(formats: Sequence[str], jobs: int, engine: str, timeout: float, executor: str = "local",
-                    scheduler: str | None = None, threshold: int = DEFAULT_THRESHOLD) -> tuple[str, ...]:
+                    scheduler: str | None = None, threshold: int = DEFAULT_THRESHOLD,
+                    stale_after_years: int = asof.STALE_AFTER_YEARS) -> tuple[str, ...]:
     """Refuse bad settings before anything is read or written; return the formats, deduplicated."""
     chosen = tuple(dict.fromkeys([formats] if isinstance(formats, str) else formats))
     if not chosen or any(fmt not in FORMATS for fmt in chosen):
@@ -363,6 +388,8 @@ def _check_settings(formats: Sequence[str], jobs: int, engine: str, timeout: flo
         raise ValueError(f"timeout must be a positive number of seconds, not {timeout}")
     if threshold < 1:
         raise ValueError(f"threshold must be at least 1, not {threshold}")
+    if stale_after_years < 1:
+        raise ValueError(f"stale_after_years must be at least 1, not {stale_after_years}")
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {list(EXECUTORS)}, not {executor!r}")
     if executor == "dask":
@@ -513,8 +540,9 @@ def _job(key: str, name: str, notebook: Path, data_dir: Path, out_dir: Path, scr
 # The snapshot: the validated dataset and its results, written once and read by every notebook
 
 
-def _write_snapshot(path: Path, data_dir: Path, dataset: Dataset, results: Results) -> Path:
-    """Pickle the validated dataset and results to ``path`` (in the build's working folder), atomically.
+def _write_snapshot(path: Path, data_dir: Path, dataset: Dataset, results: dict[date, Results]) -> Path:
+    """Pickle the validated dataset and its results by as-of date to ``path`` (in the build's working
+    folder), atomically; each notebook reads the results for its own as-of date.
 
     Pickle (protocol 5) is the fastest thing to read back and returns exactly the objects
     `analyse` made (dtypes, nullable integers, dates and all), so a notebook shows the same
@@ -594,7 +622,7 @@ class _Rows:
         return digests, members
 
 
-def _fingerprints(dataset: Dataset, results: Results, keys: list[str],
+def _fingerprints(dataset: Dataset, analysed: dict[date, Results], dates: dict[str, asof.AsOf],
                   settings: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
     """Each report's fingerprint (sha256) and its parts: data, notebook, code, environment, parameters.
 
@@ -602,8 +630,9 @@ def _fingerprints(dataset: Dataset, results: Results, keys: list[str],
       - its rows in every raw table: areas, plans, inspections, indicators and reoffending by
         area_id; strands through their plan; milestones and progress through their strand;
         inspection scores and recommendations through their inspection;
-      - its rows in every derived table (Results), which also catches anything computed from the
-        dataset as a whole (completeness says whether a table was given at all);
+      - its rows in every derived table (the Results as of its date, ``dates[key].date``), which also
+        catches anything computed from the dataset as a whole (completeness says whether a table
+        was given at all);
       - what its report shows about other areas: every funnel (measure, cohort) group the area
         is in (other areas' counts move the limits and the dots), every area's criterion scores
         under the frameworks it was inspected against (the comparison means on its criterion
@@ -613,22 +642,21 @@ def _fingerprints(dataset: Dataset, results: Results, keys: list[str],
     The overview's data is every row of every raw and derived table: it shows all areas.
     Row positions (source_row) are left out. Code is analysis/**.py, templates and frameworks;
     environment is the package version, Python and the installed versions of the package's
-    dependencies; parameters are as-of date, threshold, formats, engine and data folder. A
-    change to what the area report shows about other areas must be matched here.
+    dependencies; parameters are the report's as-of date (and the name of the other area whose
+    plan gave it, which the report names) and the ``settings`` of its kind of report (threshold,
+    formats, engine, data folder). A change to what the area report shows about other areas must
+    be matched here.
     """
     tables = dataset.tables
     # Each raw row belongs to the area its plan, strand or inspection belongs to.
     raw = [_Rows(name, tables[name], area_column(dataset, name)) for name in sorted(tables)]
-    derived = {name: _Rows(f"results.{name}", frame, frame["area_id"] if "area_id" in frame else None)
-               for name, frame in results.tables().items()}
-    shared = [derived["funnel"].groups(["measure", "cohort"]),
-              derived["inspection_criteria"].groups(["framework"]),
-              derived["inspection_family"].groups(["family_group"])]
-    answering = _answering_strands(results)
+    views = {when: _derived_rows(results) for when, results in analysed.items()}
     code, environment = _code_digest(), _environment_digest()
     notebooks: dict[Path, str] = {}
     out: dict[str, dict[str, str]] = {}
-    for key in keys:
+    names = _area_names(dataset)
+    for key, found in dates.items():
+        derived, shared, answering = views[found.date]
         data = hashlib.sha256()
         if key == OVERVIEW:
             for rows in (*raw, *derived.values()):
@@ -641,7 +669,9 @@ def _fingerprints(dataset: Dataset, results: Results, keys: list[str],
                     data.update(digests[group])
             if key in answering:
                 data.update(derived["strands_summary"].digest(answering[key]))
-        params = dict(settings[OVERVIEW if key == OVERVIEW else "area"])
+        params = {**settings[OVERVIEW if key == OVERVIEW else "area"], "as_of": found.date.isoformat()}
+        if found.area_id is not None and found.area_id != key:
+            params["as_of_from"] = names.get(found.area_id, found.area_id)
         notebook = Path(params.pop("notebook"))
         if notebook not in notebooks:
             notebooks[notebook] = hashlib.sha256(notebook.read_bytes()).hexdigest()
@@ -651,6 +681,17 @@ def _fingerprints(dataset: Dataset, results: Results, keys: list[str],
         whole = json.dumps({"scheme": FINGERPRINT_SCHEME, "report": key, **parts}, sort_keys=True)
         out[key] = {"fingerprint": hashlib.sha256(whole.encode()).hexdigest(), **parts}
     return out
+
+
+def _derived_rows(results: Results) -> tuple[dict[str, _Rows], list, dict[str, np.ndarray]]:
+    """One as-of date's derived tables hashed by area, the groups of rows areas share (funnels,
+    frameworks, family groups) and the strands answering each area's recommendations."""
+    derived = {name: _Rows(f"results.{name}", frame, frame["area_id"] if "area_id" in frame else None)
+               for name, frame in results.tables().items()}
+    shared = [derived["funnel"].groups(["measure", "cohort"]),
+              derived["inspection_criteria"].groups(["framework"]),
+              derived["inspection_family"].groups(["family_group"])]
+    return derived, shared, _answering_strands(results)
 
 
 def _answering_strands(results: Results) -> dict[str, np.ndarray]:
@@ -746,7 +787,8 @@ def _execute_and_render(todo: list[_Job], *, jobs: int, timeout: float, progress
     An unavailable engine fails its reports at once, without executing.
     """
     results: dict[str, AreaResult] = {}
-    with _reporter(len(todo), progress) as report:
+    dates = {job.key: str(job.parameters.get("as_of", "")) for job in todo}
+    with _reporter(len(todo), progress, dates) as report:
         runnable = []
         for job in todo:
             if job.engine == "quarto" and _engine_available() != "quarto":
@@ -1193,7 +1235,8 @@ def _write_tables(job: _Job) -> None:
         raise RuntimeError("no snapshot to write the report's tables from")
     with open(job.snapshot, "rb") as file:
         content = pickle.load(file)  # written by this build into a folder it owns
-    dataset, results = content["dataset"], content["results"]
+    dataset = content["dataset"]
+    results = content["results"][date.fromisoformat(job.parameters["as_of"])]
     if job.key == OVERVIEW:
         write_overview_workbook(results, dataset, job.outputs["xlsx"])
     else:
@@ -1265,15 +1308,18 @@ def _remove_temps(job: _Job) -> None:
 
 
 @contextmanager
-def _reporter(total: int, progress: bool | None) -> Iterator[Callable[[AreaResult], None]]:
-    """A rich progress bar on a terminal, else a log line per finished report."""
+def _reporter(total: int, progress: bool | None,
+              dates: dict[str, str] | None = None) -> Iterator[Callable[[AreaResult], None]]:
+    """A rich progress bar on a terminal, else a log line per finished report (with its as-of date
+    from ``dates``, report key -> ISO date)."""
     if progress is None:
         progress = sys.stdout.isatty()
 
     def line(result: AreaResult) -> str:
+        when = f" as of {dates[result.area_id]}" if dates and result.area_id in dates else ""
         if result.ok:
-            return f"{result.area_id}: built in {result.seconds:.1f} s"
-        return f"{result.area_id}: FAILED after {result.seconds:.1f} s - {result.error.summary()}"
+            return f"{result.area_id}: built{when} in {result.seconds:.1f} s"
+        return f"{result.area_id}: FAILED{when} after {result.seconds:.1f} s - {result.error.summary()}"
 
     if not progress:
         def log_line(result: AreaResult) -> None:
@@ -1325,6 +1371,7 @@ def _write_manifest(result: BuildResult, *, jobs: int, timeout: float) -> None:
             "fingerprint": report.fingerprint,
             "inputs": {k: v for k, v in report.inputs.items() if k != "fingerprint"},
             "made": report.made or None,
+            "as_of": report.as_of.isoformat() if report.as_of else None,
             "error": None if error is None else {
                 "stage": error.stage, "ename": error.ename, "evalue": error.evalue,
                 "cell": error.cell, "execution_count": error.execution_count,
@@ -1337,7 +1384,8 @@ def _write_manifest(result: BuildResult, *, jobs: int, timeout: float) -> None:
         "package": PACKAGE,
         "version": result.version,
         "commit": result.commit,
-        "as_of": result.as_of.isoformat(),
+        # The date given for every report (--as-of); null: each report's own, in its entry.
+        "as_of": result.as_of.isoformat() if result.as_of is not None else None,
         "data_dir": str(result.data_dir),
         "engine": result.engine,
         "formats": list(result.formats),

@@ -149,7 +149,9 @@ def build(
     out: Annotated[Path, typer.Option("--out", help="Folder for the reports: new, empty or an earlier build.")
                    ] = Path("reports"),
     areas: Annotated[str | None, typer.Option(help="Comma-separated area ids (default all).")] = None,
-    as_of: Annotated[str | None, typer.Option(help="Report date YYYY-MM-DD (default today).")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        help="Report date YYYY-MM-DD for every report (default: each report's own, the date its "
+             "plan's progress speaks for; see docs/data.md, plans.reported_on).")] = None,
     formats: Annotated[str, typer.Option(help="Comma-separated: html, pdf.")] = "html,pdf",
     jobs: Annotated[int, typer.Option(min=1, help="Notebooks run in parallel.")] = 1,
     engine: Annotated[str, typer.Option(help="auto (Quarto if on PATH), quarto or builtin.")] = "auto",
@@ -159,6 +161,8 @@ def build(
     force: Annotated[bool, typer.Option("--force", help="Rebuild even unchanged reports.")] = False,
     executor: Annotated[str, typer.Option(help="local (worker processes) or dask (a cluster).")] = "local",
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler, tcp://host:8786.")] = None,
+    stale_after_years: Annotated[int, typer.Option(
+        min=1, help="Flag figures more than this many years older than the report's date.")] = 3,
 ) -> None:
     """Execute the area notebook per area and the overview, render HTML and PDF, index them.
 
@@ -175,7 +179,8 @@ def build(
         result = run_build(_data_dir(data_dir), out, areas=wanted, as_of=_as_of(as_of),
                            formats=[f.strip() for f in formats.split(",") if f.strip()],
                            jobs=jobs, engine=engine, timeout=timeout, threshold=threshold,
-                           force=force, executor=executor, scheduler=scheduler)
+                           force=force, executor=executor, scheduler=scheduler,
+                           stale_after_years=stale_after_years)
     except DataInvalid as exc:
         _print_problems(exc.problems, f"{len(exc.problems)} problems in {data_dir}", "red")
         errors.print("Nothing was built. Fix these problems and run again.")

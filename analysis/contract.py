@@ -251,11 +251,16 @@ TABLES: dict[str, Table] = {
                 _text("title", "the plan's title"),
                 Col("starts", "first day the plan covers", (ISO_DATE, DATE_RANGE)),
                 Col("ends", "last day the plan covers", (ISO_DATE, DATE_RANGE)),
+                _opt("reported_on", "the date the plan's progress speaks for: the as-of date of "
+                     "the reports of its area and of the areas below it that have none of their "
+                     "own; blank, they take the date from the area above, or the build's date",
+                     ISO_DATE),
             ),
             cross_rules=(
                 _exists("areas", "area_id"),
                 Rule("ends-after-starts", "ends must not be before starts"),
             ),
+            warning_rules=(OUT_OF_RANGE_DATE,),
         ),
         Table(
             "strands",

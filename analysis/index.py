@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -145,9 +145,14 @@ def data_dates(dataset: Dataset, results: Results) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=_DATE_COLUMNS)
 
 
-def area_states(dataset: Dataset, results: Results) -> AreaStates:
-    """The index's inputs from a build's validated data and results."""
-    return AreaStates(dataset.table("areas"), headline_counts(results), data_dates(dataset, results))
+def area_states(dataset: Dataset, analysed: Mapping[date, Results], dates: Mapping[str, date]) -> AreaStates:
+    """The index's inputs: each area's counts as of its own report's date (``dates``, see
+    analysis.asof), an area shown only to group others as of the latest date analysed."""
+    latest = max(analysed)
+    counts = [frame[[dates.get(a, latest) == when for a in frame["area_id"]]]
+              for when, results in analysed.items() for frame in (headline_counts(results),)]
+    return AreaStates(dataset.table("areas"), pd.concat(counts, ignore_index=True),
+                      data_dates(dataset, analysed[latest]))
 
 
 def headline(counts: pd.DataFrame) -> dict[str, str]:
@@ -263,8 +268,9 @@ def _row(area: Any, report: AreaResult | None, words: dict[str, str],
         status, links = '<span class="muted">not in this build</span>', ""
     else:
         status, links = _status(report), _links(report, root)
+    as_of = esc(long_date(report.as_of)) if report is not None and report.as_of else ""
     return (f'<tr class="depth-{min(depth, 2)}">{name}<td>{kind}</td><td>{state}</td><td>{data}</td>'
-            f"<td>{status}</td><td>{links}</td></tr>")
+            f"<td>{as_of}</td><td>{status}</td><td>{links}</td></tr>")
 
 
 def index_page(result: BuildResult, states: AreaStates | None = None) -> str:
@@ -285,24 +291,26 @@ def index_page(result: BuildResult, states: AreaStates | None = None) -> str:
     overview = ""
     if result.overview is not None:
         ov = result.overview
-        overview = (f"<h2>Overview</h2>\n<p>All areas side by side: {_links(ov, root)}"
+        when = f", as of {esc(long_date(ov.as_of))}" if ov.as_of else ""
+        overview = (f"<h2>Overview</h2>\n<p>All areas side by side{when}: {_links(ov, root)}"
                     f"{'' if ov.ok else ' (' + _status(ov) + ')'}</p>")
     built = sum(r.ok for r in result.areas)
     unchanged = sum(r.status == "unchanged" for r in result.reports)
     skipped = f" ({unchanged} unchanged since their last build, not rebuilt)" if unchanged else ""
-    as_of = long_date(result.as_of)
+    as_of = (f"as of {long_date(result.as_of)}" if result.as_of is not None
+             else "each as of the date its data speak for")
     return f"""<!DOCTYPE html>
 <html lang="en-GB">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Reducing reoffending reports as of {esc(as_of)}</title>
+<title>Reducing reoffending reports {esc(as_of)}</title>
 <style>{_CSS}</style>
 </head>
 <body>
 <main>
 <h1>Reducing reoffending reports</h1>
-<p>As of {esc(as_of)}. Data: {esc(result.data_dir.name)}. {built} of {len(result.areas)} area reports
+<p>Reports {esc(as_of)}. Data: {esc(result.data_dir.name)}. {built} of {len(result.areas)} area reports
 built{skipped}{'' if result.ok else '; failed reports have no HTML or PDF until they build'}.</p>
 {overview}
 <h2>Area reports</h2>
@@ -310,14 +318,14 @@ built{skipped}{'' if result.ok else '; failed reports have no HTML or PDF until 
 <caption>Areas, each under the region or nation it belongs to: what is off track, how recent its
 data are, and its reports</caption>
 <thead><tr><th scope="col">Area</th><th scope="col">Kind</th><th scope="col">Off track</th>
-<th scope="col">Latest data</th><th scope="col">Status</th><th scope="col">Reports</th></tr></thead>
+<th scope="col">Latest data</th><th scope="col">As of</th><th scope="col">Status</th><th scope="col">Reports</th></tr></thead>
 <tbody>
 {rows}
 </tbody>
 </table>
 </main>
 <footer><p>reoffending-workbook {esc(result.version)} · commit {esc(result.commit)} ·
-engine {esc(result.engine)} · as of {esc(result.as_of.isoformat())} ·
+engine {esc(result.engine)} · {esc(as_of)} ·
 finished {esc(result.finished.isoformat(timespec="seconds"))} · details in
 <a href="build.json">build.json</a></p></footer>
 </body>

@@ -6,14 +6,16 @@ import html
 import logging
 import pickle
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
+from . import __version__, asof
 from .completeness import CONSEQUENCES
+from .contract import today
 from .disclosure import DEFAULT_THRESHOLD, MARKER
 from .labels import cell_text, long_date
 from .labels import plural as _count
@@ -26,8 +28,9 @@ from .progress import DUE_SOON_DAYS, RAG_RULE
 log = logging.getLogger(__name__)
 
 # What analysis.build writes once per build and the notebooks read (pickled dict: format, data_dir,
-# dataset, results). Bump when the content changes so an old snapshot is refused, not misread.
-SNAPSHOT_FORMAT = "reoffending-workbook-snapshot/2"  # 2: recommendations in Results
+# dataset, results: {as-of date: Results}). Bump when the content changes so an old snapshot is
+# refused, not misread.
+SNAPSHOT_FORMAT = "reoffending-workbook-snapshot/3"  # 2: recommendations in Results; 3: results by as-of date
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
 
@@ -55,43 +58,59 @@ class Block:
 
 
 def load(data_dir: str | Path, *, as_of: str | date | None = None, threshold: int = DEFAULT_THRESHOLD,
-         snapshot: str | Path = "") -> tuple[Dataset, Results]:
+         snapshot: str | Path = "", resolve: Callable[[Dataset], date] | None = None,
+         ) -> tuple[Dataset, Results]:
     """Load, validate and analyse a data folder for a report; DataInvalid on any problem.
 
+    An ``as_of`` of "" or None means the date ``resolve`` finds in the validated data (the
+    report's own date, see analysis.asof), or today without ``resolve``.
     With ``snapshot`` (the file `workbook build` writes once per build, see analysis.build) the
     validated tables and results are read from it instead, so a notebook run by the build neither
-    re-validates nor re-analyses the whole dataset. The snapshot must be for the same data folder,
-    as-of date and threshold (ValueError otherwise), so parameters and figures cannot disagree.
+    re-validates nor re-analyses the whole dataset. The snapshot must be for the same data folder
+    and threshold and hold results as of the date (ValueError otherwise), so parameters and
+    figures cannot disagree.
     """
-    when = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+    when = date.fromisoformat(as_of) if isinstance(as_of, str) and as_of else as_of or None
     if snapshot:
-        return _from_snapshot(Path(snapshot), data_dir, when, threshold)
+        return _from_snapshot(Path(snapshot), data_dir, when, threshold, resolve)
     dataset = load_dataset(Path(data_dir))
     if dataset.errors:
         raise DataInvalid(dataset.errors)
+    if when is None and resolve is not None:
+        when = resolve(dataset)
     return dataset, analyse(dataset, as_of=when, threshold=threshold)
 
 
-def _from_snapshot(path: Path, data_dir: str | Path, as_of: date | None,
-                   threshold: int) -> tuple[Dataset, Results]:
-    """The dataset and results from a build's snapshot, checked against the notebook's parameters.
+def _from_snapshot(path: Path, data_dir: str | Path, as_of: date | None, threshold: int,
+                   resolve: Callable[[Dataset], date] | None = None) -> tuple[Dataset, Results]:
+    """The dataset and the results as of the report's date from a build's snapshot, checked
+    against the notebook's parameters.
 
-    The snapshot is a pickle, which runs code when read: only ever pass the path a build wrote
-    itself (in its private working folder in the temp dir, see analysis.workspace), never a file
-    from elsewhere.
+    The snapshot holds one Results per as-of date the build's reports need. It is a pickle, which
+    runs code when read: only ever pass the path a build wrote itself (in its private working
+    folder in the temp dir, see analysis.workspace), never a file from elsewhere.
     """
     with open(path, "rb") as file:
         content = pickle.load(file)  # trusted: written by this package's build, see above
     if not isinstance(content, dict) or content.get("format") != SNAPSHOT_FORMAT:
         raise ValueError(f"{path} is not a snapshot in format {SNAPSHOT_FORMAT}")
-    results: Results = content["results"]
-    wanted = {"data_dir": str(Path(data_dir).resolve()), "as_of": as_of or results.as_of,
-              "threshold": int(threshold)}
-    held = {"data_dir": content["data_dir"], "as_of": results.as_of, "threshold": results.threshold}
-    differ = [f"{k} {held[k]} (snapshot) vs {wanted[k]}" for k in wanted if held[k] != wanted[k]]
+    dataset: Dataset = content["dataset"]
+    by_date: dict[date, Results] = content["results"]
+    if as_of is None and resolve is not None:
+        as_of = resolve(dataset)
+    if as_of is None and len(by_date) == 1:
+        as_of = next(iter(by_date))
+    held = ", ".join(when.isoformat() for when in sorted(by_date))
+    results = by_date.get(as_of)
+    if results is None:
+        raise ValueError(f"snapshot {path} does not match the parameters: it holds results as_of "
+                         f"{held}, not {as_of}")
+    wanted = {"data_dir": str(Path(data_dir).resolve()), "threshold": int(threshold)}
+    held_ = {"data_dir": content["data_dir"], "threshold": results.threshold}
+    differ = [f"{k} {held_[k]} (snapshot) vs {wanted[k]}" for k in wanted if held_[k] != wanted[k]]
     if differ:
         raise ValueError(f"snapshot {path} does not match the parameters: {'; '.join(differ)}")
-    return content["dataset"], results
+    return dataset, results
 
 
 def parameters_note(**params: object) -> Markdown:
@@ -194,6 +213,24 @@ def _ni18_chart(ni18: pd.DataFrame) -> Block:
     return Block("chart", chart)
 
 
+def _names(dataset: Dataset) -> dict[str, str]:
+    areas = dataset.table("areas")
+    return {str(a): str(n) for a, n in zip(areas["area_id"], areas["name"], strict=True)}
+
+
+def _ages_blocks(ages: pd.DataFrame, found: asof.AsOf, as_of: date, names: dict[str, str],
+                 stale_after_years: int) -> list[Block]:
+    """The data-ages text: the report's date and its source with the ages, then the stale flag
+    in bold (words, not colour), or that no figure is that old."""
+    blocks = [Block("markdown", Markdown(f"{text(asof.as_of_sentence(found, as_of, names))} "
+                                         f"{text(asof.ages_sentence(ages))}"))]
+    flag = asof.stale_sentence(ages, as_of, stale_after_years)
+    if flag:
+        stale = bool(ages["stale"].any())
+        blocks.append(Block("markdown", Markdown(f"**{text(flag)}**" if stale else text(flag))))
+    return blocks
+
+
 @dataclass
 class AreaReport:
     """One area's report: the derived tables cut to the area, and the sections built from them."""
@@ -205,8 +242,19 @@ class AreaReport:
     @classmethod
     def build(cls, data_dir: str | Path, area_id: str, as_of: str | date | None = None,
               threshold: int = DEFAULT_THRESHOLD, snapshot: str | Path = "") -> AreaReport:
-        """Load the data (from a build's snapshot when given) and cut the report to one area."""
-        dataset, results = load(data_dir, as_of=as_of, threshold=threshold, snapshot=snapshot)
+        """Load the data (from a build's snapshot when given) and cut the report to one area.
+
+        ``as_of`` "" or None: the area's own date (analysis.asof.area_as_of), as `workbook build`
+        dates it when no --as-of is given.
+        """
+        def resolve(dataset: Dataset) -> date:
+            if area_id not in set(dataset.table("areas")["area_id"]):
+                raise ValueError(f"area_id {area_id!r} is not in areas.csv")
+            return asof.area_as_of(dataset.table("areas"), dataset.table("plans"), area_id,
+                                   build_date=today()).date
+
+        dataset, results = load(data_dir, as_of=as_of, threshold=threshold, snapshot=snapshot,
+                                resolve=resolve)
         if area_id not in set(dataset.table("areas")["area_id"]):
             raise ValueError(f"area_id {area_id!r} is not in areas.csv")
         return cls(dataset, results, area_id)
@@ -276,6 +324,19 @@ class AreaReport:
         n_gaps = int((gaps["status"] != "present").sum())
         lines.append(f"- **Data gaps:** {n_gaps} (see Data completeness).")
         return [Block("markdown", Markdown("\n".join(lines)))]
+
+    # -- How old the figures are ------------------------------------------------------------
+    def data_ages(self, stale_after_years: int = asof.STALE_AFTER_YEARS) -> list[Block]:
+        """Where the report's date comes from, how old each kind of figure is, and which figures
+        are more than ``stale_after_years`` older than that date (analysis.asof.data_ages)."""
+        t, ds = self.t, self.dataset
+        plans, inspections = ds.table("plans"), ds.table("inspections")
+        ages = asof.data_ages(plans[plans["area_id"] == self.area_id],
+                              inspections[inspections["area_id"] == self.area_id],
+                              t["reoffending_rates"], t["indicators_status"], as_of=self.results.as_of,
+                              stale_after_years=stale_after_years)
+        found = asof.area_as_of(ds.table("areas"), plans, self.area_id, build_date=self.results.as_of)
+        return _ages_blocks(ages, found, self.results.as_of, _names(ds), stale_after_years)
 
     # -- Pathway progress --------------------------------------------------------------------
     def progress(self) -> list[Block]:
@@ -417,8 +478,17 @@ class OverviewReport:
     @classmethod
     def build(cls, data_dir: str | Path, as_of: str | date | None = None, region: str | None = None,
               threshold: int = DEFAULT_THRESHOLD, snapshot: str | Path = "") -> OverviewReport:
-        """Load the data (from a build's snapshot when given) for every area or one region's."""
-        dataset, results = load(data_dir, as_of=as_of, threshold=threshold, snapshot=snapshot)
+        """Load the data (from a build's snapshot when given) for every area or one region's.
+
+        ``as_of`` "" or None: the overview's own date (analysis.asof.overview_as_of), as
+        `workbook build` dates it when no --as-of is given.
+        """
+        def resolve(dataset: Dataset) -> date:
+            return asof.overview_as_of(dataset.table("areas"), dataset.table("plans"), region or None,
+                                       build_date=today()).date
+
+        dataset, results = load(data_dir, as_of=as_of, threshold=threshold, snapshot=snapshot,
+                                resolve=resolve)
         return cls(dataset, results, region or None)
 
     @property
@@ -447,6 +517,17 @@ class OverviewReport:
                  f"- {_count(len(self._cut(r.indicators_status)), 'indicator value')}."]
         return [Block("markdown", Markdown("\n".join(lines))),
                 Block("table", tables.glance_table(self.glance()))]
+
+    def data_ages(self, stale_after_years: int = asof.STALE_AFTER_YEARS) -> list[Block]:
+        """The overview's date and how old the latest figure of each kind across its areas is,
+        flagging those more than ``stale_after_years`` older than that date."""
+        r, ds = self.results, self.dataset
+        ages = asof.data_ages(self._cut(ds.table("plans")), self._cut(ds.table("inspections")),
+                              self._cut(r.reoffending_rates), self._cut(r.indicators_status),
+                              as_of=r.as_of, stale_after_years=stale_after_years)
+        found = asof.overview_as_of(ds.table("areas"), ds.table("plans"), self.region,
+                                    build_date=r.as_of)
+        return _ages_blocks(ages, found, r.as_of, _names(ds), stale_after_years)
 
     def glance(self) -> pd.DataFrame:
         """One row per area: its plan's state, latest inspection score, recommendations and

@@ -32,6 +32,7 @@ from analysis.build import (
 from analysis.files import atomic_path
 
 from .conftest import DATA, overlay
+from .report_builds import example_build
 
 TOY = DATA / "build"
 VALID = DATA / "valid"
@@ -124,7 +125,8 @@ def test_manifest_records_every_area(full: BuildResult) -> None:
     result = full
     manifest = _manifest(result.out_dir)
     assert manifest["ok"] is True
-    assert manifest["as_of"] == "2025-03-31"
+    assert manifest["as_of"] == "2025-03-31"  # given, so every report's
+    assert {entry["as_of"] for entry in [*manifest["areas"], manifest["overview"]]} == {"2025-03-31"}
     assert manifest["engine"] == "builtin"
     assert manifest["version"] and manifest["commit"]
     assert [a["area_id"] for a in manifest["areas"]] == list(AREAS)
@@ -557,11 +559,18 @@ def test_a_snapshot_gives_the_same_tables_and_refuses_other_parameters(tmp_path:
     from analysis.report import AreaReport, OverviewReport, load
 
     dataset = load_dataset(VALID)
-    path = build_module._write_snapshot(tmp_path / "snapshot.pkl", VALID.resolve(), dataset,
-                                        analyse(dataset, as_of=AS_OF, threshold=10))
-    fresh, snap = load(VALID, as_of="2025-03-31"), load(VALID, as_of="2025-03-31", snapshot=path)
-    for name, table in fresh[1].tables().items():
-        pd.testing.assert_frame_equal(table, getattr(snap[1], name), check_exact=True)
+    later = date(2025, 9, 30)
+    path = build_module._write_snapshot(tmp_path / "snapshot.pkl", VALID.resolve(), dataset, {
+        when: analyse(dataset, as_of=when, threshold=10) for when in (AS_OF, later)})
+    for when in (AS_OF, later):  # each notebook gets the results for its own date
+        fresh, snap = load(VALID, as_of=when.isoformat()), load(VALID, as_of=when.isoformat(), snapshot=path)
+        assert snap[1].as_of == when
+        for name, table in fresh[1].tables().items():
+            pd.testing.assert_frame_equal(table, getattr(snap[1], name), check_exact=True)
+    # No date given: the one the data give (valid's plan has no reporting date: the build's, today).
+    with pytest.raises(ValueError, match="as_of"):
+        load(VALID, as_of="", snapshot=path, resolve=lambda ds: date(2025, 6, 30))
+    assert load(VALID, as_of="", snapshot=path, resolve=lambda ds: later)[1].as_of == later
     for name, table in fresh[0].tables.items():
         pd.testing.assert_frame_equal(table, snap[0].tables[name], check_exact=True)
     assert AreaReport.build(VALID, "area-a", "2025-03-31", snapshot=str(path)).area["name"] == "Area A"
@@ -576,3 +585,24 @@ def test_a_snapshot_gives_the_same_tables_and_refuses_other_parameters(tmp_path:
     not_ours.write_bytes(pickle.dumps({"format": "something else"}))
     with pytest.raises(ValueError, match="not a snapshot"):
         load(VALID, as_of="2025-03-31", snapshot=not_ours)
+
+
+def test_the_example_reports_are_built_as_of_their_documents_dates(tmp_path_factory) -> None:
+    # No --as-of (as `make reports`): Gloucestershire's RRAP reports to 31 December 2005, the
+    # East Midlands plan to 30 September 2009 (Derby has no plan: the region's), the Plymouth
+    # briefing to 30 September 2014, the latest, which dates the overview.
+    result = example_build(tmp_path_factory)
+    assert result.ok and result.as_of is None
+    manifest = _manifest(result.out_dir)
+    dates = {entry["area_id"]: entry["as_of"] for entry in [*manifest["areas"], manifest["overview"]]}
+    assert manifest["as_of"] is None
+    assert dates == {"gloucestershire": "2005-12-31", "east-midlands": "2009-09-30", "derby": "2009-09-30",
+                     "plymouth": "2014-09-30", "overview": "2014-09-30"}
+    for key, when in dates.items():
+        executed = nbformat.read(result.out_dir / "_executed" / f"{key}.ipynb", as_version=4)
+        injected = next(c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", []))
+        assert f'as_of = "{when}"' in injected.source, key
+    page = (result.out_dir / "gloucestershire" / "gloucestershire.html").read_text(encoding="utf-8")
+    assert "As of 31 December 2005" in page and "as of 31 December 2005" in page  # subtitle and summary
+    index = (result.out_dir / "index.html").read_text(encoding="utf-8")
+    assert "<td>30 September 2009</td>" in index and "All areas, as of 30 September 2014" in index

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from analysis import asof, contract
 from analysis import build as build_module
+from analysis.asof import GIVEN, AsOf
 from analysis.build import BuildResult, build
 from analysis.loader import load_dataset
 from analysis.pipeline import analyse
@@ -111,6 +113,38 @@ def test_one_areas_milestone_rebuilds_that_area_and_the_overview_and_as_of_rebui
     assert set(_statuses(later).values()) == {"built"} and _rebuilt(before, out) == set(REPORTS)
 
 
+def test_each_report_is_as_of_its_plans_date_and_a_new_date_rebuilds_the_reports_it_dates(
+        setup, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    data, notebooks, out = setup
+    monkeypatch.setattr(contract, "today", lambda: date(2026, 12, 1))  # the build's date
+    _edit_csv(data / "plans.csv", "starts,ends\n", "starts,ends,reported_on\n")
+    _edit_csv(data / "plans.csv", "2006-03-31\n", "2006-03-31,2005-12-31\n")
+    with caplog.at_level("INFO", logger="analysis.build"):
+        first = _build(data, notebooks, out, as_of=None)
+    # area-a's plan reports to 31 December 2005: area-a's own date, and the latest below the
+    # region, the nation and the overview. area-b (no plan, none above it) is as of the build's.
+    dated = {"nation": "2005-12-31", "region-a": "2005-12-31", "area-a": "2005-12-31",
+             "area-b": "2026-12-01", "overview": "2005-12-31"}
+    manifest = json.loads((out / "build.json").read_text(encoding="utf-8"))
+    assert first.ok and first.as_of is None and manifest["as_of"] is None
+    assert {e["area_id"]: e["as_of"] for e in [*manifest["areas"], manifest["overview"]]} == dated
+    assert "Area A as of 2005-12-31" in (out / "area-a" / "area-a.html").read_text(encoding="utf-8")
+    assert "Area B as of 2026-12-01" in (out / "area-b" / "area-b.html").read_text(encoding="utf-8")
+    assert "4 areas as of 2005-12-31" in (out / "overview" / "overview.html").read_text(encoding="utf-8")
+    assert "as of 2005-12-31 (4 reports), 2026-12-01 (1 report)" in caplog.text
+    assert "area-b: built as of 2026-12-01" in caplog.text
+    # Each spreadsheet is written from the snapshot's results for its report's date.
+    assert all((out / key / f"{key}-tables.xlsx").is_file() for key in ("area-a", "area-b"))
+
+    _edit_csv(data / "plans.csv", "2006-03-31,2005-12-31\n", "2006-03-31,2006-03-31\n")
+    before = _stamps(out)
+    second = _build(data, notebooks, out, as_of=None)
+    assert _rebuilt(before, out) == {"nation", "region-a", "area-a", "overview"}
+    assert {r.area_id: r.as_of.isoformat() for r in second.reports} == {
+        **dated, "nation": "2006-03-31", "region-a": "2006-03-31", "area-a": "2006-03-31",
+        "overview": "2006-03-31"}
+
+
 def test_changing_the_notebook_rebuilds_every_area(setup) -> None:
     data, notebooks, out = setup
     _build(data, notebooks, out)
@@ -144,11 +178,10 @@ def _fingerprints(data: Path) -> dict[str, str]:
     dataset = load_dataset(data)
     assert not dataset.errors
     results = analyse(dataset, as_of=AS_OF)
-    settings = {kind: {"notebook": TOY / f"{kind}.ipynb", "as_of": AS_OF.isoformat()}
-                for kind in ("area", "overview")}
-    keys = [*dataset.table("areas")["area_id"], "overview"]
+    settings = {kind: {"notebook": TOY / f"{kind}.ipynb"} for kind in ("area", "overview")}
+    dates = dict.fromkeys([*dataset.table("areas")["area_id"], "overview"], AsOf(AS_OF, GIVEN))
     return {key: value["fingerprint"]
-            for key, value in build_module._fingerprints(dataset, results, keys, settings).items()}
+            for key, value in build_module._fingerprints(dataset, {AS_OF: results}, dates, settings).items()}
 
 
 def test_another_areas_counts_in_a_funnel_change_the_areas_in_that_funnel(valid_copy: Path) -> None:
@@ -189,3 +222,24 @@ def test_a_regions_strand_answering_an_areas_recommendation_is_part_of_that_area
     after = _fingerprints(valid_copy)
     # area-a's recommendations table shows the regional strand's title.
     assert {key for key in before if before[key] != after[key]} == {"region-a", "area-a", "overview"}
+
+
+def test_the_area_whose_plan_dates_a_report_is_part_of_that_reports_fingerprint(valid_copy: Path) -> None:
+    _edit_csv(valid_copy / "plans.csv", "starts,ends\n", "starts,ends,reported_on\n")
+    _edit_csv(valid_copy / "plans.csv", "2006-03-31\n", "2006-03-31,2005-12-31\n")
+
+    def prints() -> dict[str, str]:
+        dataset = load_dataset(valid_copy)
+        keys = [*dataset.table("areas")["area_id"], "overview"]
+        found = asof.report_dates(dataset.table("areas"), dataset.table("plans"), keys, build_date=AS_OF)
+        analysed = {when: analyse(dataset, as_of=when) for when in {f.date for f in found.values()}}
+        settings = {kind: {"notebook": TOY / f"{kind}.ipynb"} for kind in ("area", "overview")}
+        return {key: value["fingerprint"]
+                for key, value in build_module._fingerprints(dataset, analysed, found, settings).items()}
+
+    before = prints()
+    _edit_csv(valid_copy / "areas.csv", "area-a,Area A,", "area-a,Area A Probation,")
+    after = prints()
+    # region-a and the nation are as of area-a's plan's date, and their reports say so by name.
+    changed = {key for key in before if before[key] != after[key]}
+    assert changed == {"area-a", "region-a", "nation", "overview"}
