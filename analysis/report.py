@@ -251,8 +251,8 @@ def _glossary(shown: list[str], glossary: pd.DataFrame) -> list[Block]:
             "explains."))]
     lines = [f"- **{text(term)}**: {text(meaning)}"
              for term, meaning in zip(used["term"], used["meaning"], strict=True)]
-    return [Block("markdown", Markdown("The abbreviations and terms of the field used in this "
-                                       "report:\n\n" + "\n".join(lines)))]
+    # The notebook's heading and sentence introduce the list: the section is the list alone.
+    return [Block("markdown", Markdown("\n".join(lines)))]
 
 
 def _family(areas: pd.DataFrame, area_id: str) -> set[str]:

@@ -663,7 +663,7 @@ def completeness_table(completeness: pd.DataFrame, *, source: str = _SOURCE_COMP
         columns["Area"] = lambda f: [_area_label(a) for a in f["area_id"]]
     columns.update(
         {
-            "Data": lambda f: [_text(i).capitalize() for i in f["item"]],
+            "Data": lambda f: [_first_upper(_text(i)) for i in f["item"]],
             "Status": lambda f: [_text(s).capitalize() for s in f["status"]],
             "Detail": lambda f: [_text(d) or MISSING for d in f["detail"]],
             "What this means": lambda f: [_text(c) or "nothing missing" for c in f["consequence"]],

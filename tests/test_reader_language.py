@@ -172,9 +172,10 @@ def test_the_glossary_lists_exactly_the_terms_the_report_used(example) -> None:
     # Worked out by reading the text, not the code: the local term GPA (Gloucestershire's own
     # glossary row) and shipped terms used in the plan's and the inspection's words.
     # ("Raise DTTO/DRR performance", "Expand TVSOP and IDAP capacity ...", "Build a GPA
-    # database ...", "magistrates' courts PSRs", "the ESI findings", "Source: HMI Probation ...").
+    # database ...", "magistrates' courts PSRs", "the ESI findings", "Source: HMI Probation ...",
+    # the indicators' "CPROs where", "CPOs with", "ECP commencements").
     assert {"GPA", "ACO", "ETE", "PSR", "RAG", "SMART", "OLASS", "TVSOP", "IDAP", "DTTO", "DRR",
-            "ESI", "HMI Probation"} <= set(listed)
+            "ESI", "HMI Probation", "CPO", "CPRO", "ECP"} <= set(listed)
     everything = "\n".join(texts)
     for term in listed:
         assert _word(term).search(everything) or _word(term + "s").search(everything), term
