@@ -514,7 +514,6 @@ def _job(key: str, name: str, notebook: Path, data_dir: Path, out_dir: Path, scr
     if key != OVERVIEW:
         parameters["area_id"] = key
     folder = out_dir / key
-    what = f"area {key}" if key != OVERVIEW else OVERVIEW
     return _Job(
         key=key,
         name=name,
@@ -530,8 +529,8 @@ def _job(key: str, name: str, notebook: Path, data_dir: Path, out_dir: Path, scr
         engine=engine,
         title=f"{name} – reducing reoffending report",
         subtitle=f"As of {long_date(as_of)}",
-        stamp=f"reoffending-workbook {version_} · commit {commit} · {what} · as of "
-              f"{as_of.isoformat()} · data {data_dir.name}",
+        stamp=f"{name} · as of {long_date(as_of)} · data folder {data_dir.name} · "
+              f"reoffending-workbook {version_} · commit {commit}",
         timeout=timeout,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .frameworks import load_framework
+from .labels import inspection_when, measure_label
 from .periods import cohort_sort_key
 from .summary import area_column
 
@@ -84,7 +85,7 @@ def completeness(dataset, milestones_status: pd.DataFrame | None = None) -> pd.D
                     "no confidence interval or significance test for those cohorts")
         for rec in quarters[quarters["area_id"] == area].itertuples():
             if rec.missing:
-                add(area, f"quarters ({rec.measure})", "partial",
+                add(area, f"quarters ({measure_label(rec.measure)})", "partial",
                     f"missing {rec.missing.replace(';', ', ')}",
                     "trend and control limits skip these quarters; a spike cannot be told "
                     "from a gap")
@@ -101,7 +102,7 @@ def completeness(dataset, milestones_status: pd.DataFrame | None = None) -> pd.D
             codes = set(load_framework(rec.framework).codes)
             have = set(scores.loc[scores["inspection_id"] == rec.inspection_id, "criterion"])
             absent = sorted(codes - have)
-            add(area, f"criteria ({rec.inspection_id})", "partial" if absent else "present",
+            add(area, f"criteria ({inspection_when(rec)})", "partial" if absent else "present",
                 f"missing {', '.join(absent)}" if absent else f"all {len(codes)} criteria",
                 "section scores use only the criteria given")
     return pd.DataFrame(records, columns=["area_id", "item", "status", "detail", "consequence"])

@@ -425,6 +425,20 @@ TABLES: dict[str, Table] = {
                 Rule("no-future-cohort", "a cohort cannot start after today"),
             ),
         ),
+        Table(
+            "glossary",
+            "Local abbreviations and terms, explained in the glossary of each report that uses "
+            "them (beside the workbook's own list of the field's terms, which a row with the same "
+            "term replaces).",
+            (
+                _text("term", "the term as the documents write it, e.g. GPA"),
+                _text("meaning", "what it stands for or means"),
+                _opt("area_id", "the area whose reports use this meaning (its own, the areas "
+                     "above it and below it); blank for every report", _slug_rule()),
+            ),
+            key=("term", "area_id"),
+            cross_rules=(_exists("areas", "area_id"),),
+        ),
     )
 }
 

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
 
 _SMALL_WORDS = {"and", "of", "the", "upon", "on", "in"}
+
+# Reoffending measures by the code the data gives them, in the words of the documents that
+# define them: the ESI's "two year reconviction rate for community orders", the National
+# Indicators as the East Midlands plan names them, the MoJ's proven reoffending measure.
+_MEASURES = {
+    "community-order-reconviction-2yr": "two-year reconviction rate for community orders",
+    "ni18": "NI 18, adult reoffending under probation supervision",
+    "ni19": "NI 19, young offenders' reoffending",
+    "ni30": "NI 30, reoffending by prolific and other priority offenders",
+    "ppo": "reoffending by prolific and other priority offenders",
+    "adult-proven-1yr": "one-year proven reoffending rate for adults",
+}
+_NUMBERS = {"1": "one", "2": "two", "3": "three"}
 
 
 def cell_text(value: object) -> str:
@@ -38,3 +52,34 @@ def area_label(area_id: object) -> str:
         w if w.isupper() or (k and w in _SMALL_WORDS) else w.capitalize()
         for k, w in enumerate(text.split())
     )
+
+
+def _measure_word(word: str) -> str:
+    years = re.fullmatch(r"(\d+)yrs?", word)
+    if years:
+        return f"{_NUMBERS.get(years[1], years[1])}-year"
+    indicator = re.fullmatch(r"ni(\d+)", word)
+    return f"NI {indicator[1]}" if indicator else word
+
+
+def measure_label(measure: object) -> str:
+    """A reoffending measure in words, never its code: 'ni18' -> 'NI 18, adult reoffending
+    under probation supervision'; a code not known here is read word by word
+    ('adult-proven-2yr' -> 'adult proven two-year', 'ni40' -> 'NI 40')."""
+    code = cell_text(measure).strip()
+    known = _MEASURES.get(code.lower())
+    if known:
+        return known
+    return " ".join(_measure_word(w) for w in re.split(r"[-_\s]+", code) if w)
+
+
+def inspection_when(inspection: object) -> str:
+    """An inspection as a reader knows it, short enough for a table cell or a bracket: its kind
+    and when it was published ('full inspection, January 2005'), never its id. Takes a row of
+    the inspections table (kind, published, published_as_printed)."""
+    kind = cell_text(getattr(inspection, "kind", "")) or "an"
+    when = cell_text(getattr(inspection, "published_as_printed", ""))
+    published = getattr(inspection, "published", None)
+    if not when and published is not None and not pd.isna(published):
+        when = f"{pd.Timestamp(published):%B %Y}"
+    return f"{kind} inspection" + (f", {when}" if when else "")

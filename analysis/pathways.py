@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .labels import cell_text
+
 
 @dataclass(frozen=True)
 class Pathway:
@@ -83,3 +85,17 @@ def resolve_pathways(text: str) -> tuple[list[str], list[str]]:
         elif code not in codes:
             codes.append(code)
     return codes, unknown
+
+
+def pathway_label(codes: object, printed: object = "") -> str:
+    """A strand's pathway as a reader sees it: as the plan prints it when the data says so
+    (strands.pathway_as_printed, e.g. 'Drugs; ELS'), else the name of each pathway code
+    ('DRUGS_ALCOHOL;ETE' -> 'Drugs and alcohol; employment, training and education'),
+    first letter capitalised. A code the workbook does not know is shown as the data gives it."""
+    shown = cell_text(printed).strip()
+    if shown:
+        return "; ".join(p.strip() for p in shown.split(";") if p.strip())
+    text = cell_text(codes)
+    names = [PATHWAY_NAMES.get(c.strip(), c.strip()) for c in text.split(";") if c.strip()]
+    label = "; ".join(names)
+    return label[:1].upper() + label[1:]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import pickle
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from . import __version__, asof
 from .completeness import CONSEQUENCES
 from .contract import today
 from .disclosure import DEFAULT_THRESHOLD, MARKER
-from .labels import cell_text, long_date
+from .glossary import terms_for, terms_used, texts_of
+from .labels import cell_text, inspection_when, long_date, measure_label
 from .labels import plural as _count
 from .loader import DataInvalid, Dataset, load_dataset
 from .pathways import PATHWAY_NAMES, SEVEN_PATHWAYS
@@ -113,18 +115,36 @@ def _from_snapshot(path: Path, data_dir: str | Path, as_of: date | None, thresho
     return dataset, results
 
 
-def parameters_note(**params: object) -> Markdown:
-    """The parameters and package version that made the report (deterministic: no clock), and
-    the accessible spreadsheet `workbook build` publishes beside it."""
+def parameters_note(*, data_dir: str | Path = "", as_of: str | date | None = None,
+                    threshold: int = DEFAULT_THRESHOLD, area_id: str = "", area_name: str = "",
+                    region: str = "", region_name: str = "", snapshot: str | Path = "") -> Markdown:
+    """What made the report, in words: its as-of date, what it covers, the disclosure threshold,
+    the data folder and the package version (deterministic: no clock), and the accessible
+    spreadsheet `workbook build` publishes beside it. No parameter is named: a board member
+    reads what each one means. ``snapshot`` is where the figures were read from, not what they
+    are, so it is not mentioned."""
     from .spreadsheets import OVERVIEW_FILE, area_workbook_name
 
-    shown = ", ".join(f"{k} = {text(Path(v).name if k == 'data_dir' and v else v)}"
-                      for k, v in params.items() if k != "snapshot")
-    # area_id is a validated slug, so the file name is safe in a link.
-    workbook = area_workbook_name(str(params["area_id"])) if params.get("area_id") else OVERVIEW_FILE
-    return Markdown(f"Every table behind this report's charts is published beside it as an accessible "
-                    f"spreadsheet: [{workbook}]({workbook}).\n\n"
-                    f"Made by reoffending-workbook {__version__} with {shown}.")
+    when = date.fromisoformat(as_of) if isinstance(as_of, str) and as_of else as_of
+    sentences = [f"Figures are as of {long_date(when)}" if when else
+                 "Figures are as of the day the report was built"]
+    if area_id:
+        sentences[-1] += f", for {text(area_name)}" if area_name else ""
+    elif region:
+        sentences[-1] += f", for {text(region_name or 'one region')} and the areas in it"
+    else:
+        sentences[-1] += ", for every area in the data"
+    sentences.append(f"Counts of fewer than {int(threshold)} people, and figures that would let "
+                     f"such a count be worked out, are withheld and marked {text(MARKER)}")
+    made = f"made by reoffending-workbook {text(__version__)}"
+    sentences.append(f"Data folder \u2018{text(Path(data_dir).name)}\u2019; {made}" if data_dir
+                     else made.capitalize())
+    # area_id is a validated slug, so the file name is safe in a link; the link's words say what
+    # it is, not the file's name.
+    workbook = area_workbook_name(str(area_id)) if area_id else OVERVIEW_FILE
+    return Markdown(". ".join(sentences) + ".\n\nEvery table behind this report's charts is "
+                    "published beside it as an accessible spreadsheet: "
+                    f"[the report's tables (Excel)]({workbook}).")
 
 
 def _pct(value: float) -> str:
@@ -145,7 +165,8 @@ def _reoffending(rates: pd.DataFrame, ni18: pd.DataFrame,
         latest = with_rate.iloc[max(range(len(cohorts)), key=lambda i: cohort_sort_key(cohorts[i]))]
         predicted = latest["predicted_rate"]
         versus = f" against {predicted:.1f}% predicted" if pd.notna(predicted) else ""
-        facts.append(("Reoffending", f"{latest['rate']:.1f}% ({text(latest['measure'])}, cohort "
+        measure = text(measure_label(latest["measure"]))
+        facts.append(("Reoffending", f"{latest['rate']:.1f}% ({measure}, cohort "
                       f"{text(latest['cohort'])}){versus}",
                       f"{latest['rate']:.1f}%{versus} ({cell_text(latest['cohort'])})"))
     elif not ni18.empty:
@@ -231,6 +252,59 @@ def _ages_blocks(ages: pd.DataFrame, found: asof.AsOf, as_of: date, names: dict[
     return blocks
 
 
+def _as_printed(strands_summary: pd.DataFrame, strands: pd.DataFrame) -> pd.DataFrame:
+    """The strands summary with each strand's pathway as its plan prints it (a new frame)."""
+    if "pathway_as_printed" not in strands or strands_summary.empty:
+        return strands_summary
+    printed = dict(zip(strands["strand_id"], strands["pathway_as_printed"], strict=True))
+    return strands_summary.assign(pathway_as_printed=strands_summary["strand_id"].map(printed))
+
+
+def section(method: Callable[..., list[Block]]) -> Callable[..., list[Block]]:
+    """Mark a report method as a section: its blocks are returned unchanged and the text they
+    show a reader (Markdown, every table cell and label, chart titles, captions and alt text) is
+    recorded on the report, so its glossary lists the terms the report actually used."""
+
+    @functools.wraps(method)
+    def recorded(self: AreaReport | OverviewReport, *args: object, **kwargs: object) -> list[Block]:
+        blocks = method(self, *args, **kwargs)
+        self.record(blocks)
+        return blocks
+
+    return recorded
+
+
+def _texts(blocks: list[Block | Markdown]) -> list[str]:
+    return [t for b in blocks for t in texts_of(b.content if isinstance(b, Block) else b)]
+
+
+def _glossary(shown: list[str], glossary: pd.DataFrame) -> list[Block]:
+    """The glossary section: each term the report's text used, with its meaning."""
+    used = terms_used(shown, glossary)
+    if used.empty:
+        return [Block("markdown", Markdown(
+            "This report uses none of the abbreviations or terms of the field that the workbook "
+            "explains."))]
+    lines = [f"- **{text(term)}**: {text(meaning)}"
+             for term, meaning in zip(used["term"], used["meaning"], strict=True)]
+    # The notebook's heading and sentence introduce the list: the section is the list alone.
+    return [Block("markdown", Markdown("\n".join(lines)))]
+
+
+def _family(areas: pd.DataFrame, area_id: str) -> set[str]:
+    """The area, every area above it and every area below it (parent_id links)."""
+    parent = dict(zip(areas["area_id"], areas["parent_id"], strict=True))
+    line, current = {area_id}, parent.get(area_id)
+    while isinstance(current, str) and current and current not in line:
+        line.add(current)
+        current = parent.get(current)
+    below, frontier = set(), {area_id}
+    while frontier:
+        frontier = set(areas.loc[areas["parent_id"].isin(frontier), "area_id"]) - below - line
+        below |= frontier
+    return line | below
+
+
 @dataclass
 class AreaReport:
     """One area's report: the derived tables cut to the area, and the sections built from them."""
@@ -238,6 +312,8 @@ class AreaReport:
     dataset: Dataset
     results: Results
     area_id: str
+    # The text of every section shown so far, for the glossary (see `section`).
+    shown: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
 
     @classmethod
     def build(cls, data_dir: str | Path, area_id: str, as_of: str | date | None = None,
@@ -268,12 +344,17 @@ class AreaReport:
     def t(self) -> dict[str, pd.DataFrame]:
         return self.results.for_area(self.area_id)
 
+    def record(self, blocks: list[Block | Markdown]) -> None:
+        """Record the text these blocks show a reader, for the glossary."""
+        self.shown.extend(_texts(blocks))
+
     def missing(self, table: str) -> Markdown:
         """The sentence a section shows when its data is missing: what, and what it prevents."""
         return Markdown(f"**No {table} data for {text(self.area['name'])}.** "
                         f"{CONSEQUENCES[table].capitalize()}.")
 
     # -- Summary ---------------------------------------------------------------------------
+    @section
     def summary(self) -> list[Block]:
         """The few figures a board member needs first."""
         t, area = self.t, self.area
@@ -301,8 +382,9 @@ class AreaReport:
         overall = sections[sections["section"] == "overall"]
         if not overall.empty:
             row = overall.iloc[-1]
+            inspections = self.dataset.table("inspections").set_index("inspection_id")
             lines.append(f"- **Inspection:** overall score {row['score']:.0f}% "
-                         f"({text(row['inspection_id'])}).")
+                         f"({text(inspection_when(inspections.loc[row['inspection_id']]))}).")
         else:
             lines.append("- **Inspection:** no scored inspection.")
         recs = t["recommendations_status"]
@@ -326,6 +408,7 @@ class AreaReport:
         return [Block("markdown", Markdown("\n".join(lines)))]
 
     # -- How old the figures are ------------------------------------------------------------
+    @section
     def data_ages(self, stale_after_years: int = asof.STALE_AFTER_YEARS) -> list[Block]:
         """Where the report's date comes from, how old each kind of figure is, and which figures
         are more than ``stale_after_years`` older than that date (analysis.asof.data_ages)."""
@@ -339,6 +422,7 @@ class AreaReport:
         return _ages_blocks(ages, found, self.results.as_of, _names(ds), stale_after_years)
 
     # -- Pathway progress --------------------------------------------------------------------
+    @section
     def progress(self) -> list[Block]:
         from . import charts, tables
 
@@ -353,14 +437,19 @@ class AreaReport:
             blocks.append(Block("markdown", self.missing("milestones")))
         else:
             blocks.append(Block("chart", charts.milestone_timeline(ms, self.results.as_of)))
-        blocks.append(Block("table", tables.strands_table(t["strands_summary"])))
+        blocks.append(Block("table", tables.strands_table(
+            _as_printed(t["strands_summary"], self.dataset.table("strands")))))
         blocks.append(Block("table", tables.smart_audit_table(t["strands_summary"])))
         gaps = t["plan_gaps"]
+        plans = self.dataset.table("plans")
+        titles = dict(zip(plans["plan_id"], plans["title"], strict=True))
         for rec in gaps.itertuples():
             seven = [PATHWAY_NAMES[c] for c in rec.pathway_gaps.split(";") if c]
             themes = [PATHWAY_NAMES[c] for c in rec.theme_gaps.split(";") if c]
             covered = len(SEVEN_PATHWAYS) - len(seven)
-            sentence = f"**Coverage of {text(rec.plan_id)}:** {covered} of the seven pathways have a strand"
+            # The plan as it prints its own title; a plan without one is "the action plan".
+            title = cell_text(titles.get(rec.plan_id)) or "the action plan"
+            sentence = f"**Coverage of {text(title)}:** {covered} of the seven pathways have a strand"
             if seven:
                 sentence += f"; no strand for {text(', '.join(seven))}"
             sentence += (f". Cross-cutting themes without a strand: {text(', '.join(themes))}."
@@ -371,6 +460,7 @@ class AreaReport:
         return blocks
 
     # -- Inspection --------------------------------------------------------------------------
+    @section
     def inspection(self) -> list[Block]:
         from . import charts, tables
 
@@ -382,17 +472,19 @@ class AreaReport:
             "weights (a critical criterion weighs twice an important one; overall = 30% "
             "assessment, 40% interventions, 30% initial outcomes) and set beside the printed "
             "sheet."))]
-        blocks.append(Block("table", tables.sections_table(t["inspection_sections"])))
+        inspections = self.dataset.table("inspections")
+        blocks.append(Block("table", tables.sections_table(t["inspection_sections"], inspections)))
         blocks.append(Block("chart", charts.section_scores_chart(t["inspection_sections"])))
         # Other areas' criteria give each criterion a comparison mean where any exist.
         blocks.append(Block("chart", charts.criterion_scores_chart(
             t["inspection_criteria"], self.results.inspection_criteria)))
-        blocks.append(Block("table", tables.criteria_table(t["inspection_criteria"])))
+        blocks.append(Block("table", tables.criteria_table(t["inspection_criteria"], inspections)))
         if not t["inspection_change"].empty:
-            blocks.append(Block("table", tables.change_table(t["inspection_change"])))
+            blocks.append(Block("table", tables.change_table(t["inspection_change"], inspections)))
         return blocks
 
     # -- Recommendations ---------------------------------------------------------------------
+    @section
     def recommendations(self) -> list[Block]:
         """Which inspection recommendations the action plan answers, and whether on time."""
         from . import tables
@@ -413,6 +505,7 @@ class AreaReport:
         return blocks
 
     # -- Reoffending -------------------------------------------------------------------------
+    @section
     def reoffending(self) -> list[Block]:
         from . import charts, tables
 
@@ -452,6 +545,7 @@ class AreaReport:
         return blocks
 
     # -- Indicators and completeness ---------------------------------------------------------
+    @section
     def indicators(self) -> list[Block]:
         from . import charts, tables
 
@@ -461,10 +555,26 @@ class AreaReport:
         return [Block("chart", charts.indicator_chart(ind)),
                 Block("table", tables.indicators_table(ind))]
 
+    @section
     def completeness(self) -> list[Block]:
         from . import tables
 
         return [Block("table", tables.completeness_table(self.t["completeness"]))]
+
+    # -- About and glossary ------------------------------------------------------------------
+    @section
+    def about(self) -> list[Block]:
+        """How the report was made, in words: as-of date, threshold, data folder, version."""
+        return [Block("markdown", parameters_note(
+            data_dir=self.dataset.source, as_of=self.results.as_of,
+            threshold=self.results.threshold, area_id=self.area_id,
+            area_name=str(self.area["name"])))]
+
+    def glossary(self) -> list[Block]:
+        """The terms of the field (shipped list and the data's glossary table for this area, the
+        areas above it and below it) used as whole words in the sections shown before it."""
+        family = _family(self.dataset.table("areas"), self.area_id)
+        return _glossary(self.shown, terms_for(self.dataset.table("glossary"), family))
 
 
 @dataclass
@@ -474,6 +584,8 @@ class OverviewReport:
     dataset: Dataset
     results: Results
     region: str | None = None
+    # The text of every section shown so far, for the glossary (see `section`).
+    shown: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
 
     @classmethod
     def build(cls, data_dir: str | Path, as_of: str | date | None = None, region: str | None = None,
@@ -502,6 +614,18 @@ class OverviewReport:
     def _cut(self, frame: pd.DataFrame) -> pd.DataFrame:
         return frame[frame["area_id"].isin(self.area_ids)] if "area_id" in frame else frame
 
+    def record(self, blocks: list[Block | Markdown]) -> None:
+        """Record the text these blocks show a reader, for the glossary."""
+        self.shown.extend(_texts(blocks))
+
+    @property
+    def region_name(self) -> str:
+        """The region's name as the data gives it ('' for the overview of every area)."""
+        areas = self.dataset.table("areas")
+        names = areas.loc[areas["area_id"] == self.region, "name"]
+        return str(names.iloc[0]) if self.region and len(names) else ""
+
+    @section
     def summary(self) -> list[Block]:
         from . import tables
 
@@ -509,7 +633,7 @@ class OverviewReport:
         areas = areas[areas["area_id"].isin(self.area_ids)]
         r = self.results
         lines = [f"{_count(len(areas), 'area')} as of {long_date(r.as_of)}"
-                 + (f", region {text(self.region)}" if self.region else "") + ":",
+                 + (f" in {text(self.region_name)}" if self.region else "") + ":",
                  f"- {_count(self._cut(r.strands_summary)['plan_id'].nunique(), 'plan')} with "
                  f"{_count(len(self._cut(r.strands_summary)), 'strand')};",
                  f"- {_count(self._cut(r.inspection_sections)['inspection_id'].nunique(), 'inspection')};",
@@ -518,6 +642,7 @@ class OverviewReport:
         return [Block("markdown", Markdown("\n".join(lines))),
                 Block("table", tables.glance_table(self.glance()))]
 
+    @section
     def data_ages(self, stale_after_years: int = asof.STALE_AFTER_YEARS) -> list[Block]:
         """The overview's date and how old the latest figure of each kind across its areas is,
         flagging those more than ``stale_after_years`` older than that date."""
@@ -572,6 +697,7 @@ class OverviewReport:
         out.loc[has_plan, "overdue_milestones"] = out.loc[has_plan, "overdue_milestones"].fillna(0)
         return out.reset_index(drop=True)
 
+    @section
     def coverage(self) -> list[Block]:
         from . import charts
 
@@ -581,6 +707,7 @@ class OverviewReport:
                                                "the pathways cannot be compared."))]
         return [Block("chart", charts.coverage_heatmap(cov))]
 
+    @section
     def inspections(self) -> list[Block]:
         from . import charts, tables
 
@@ -593,9 +720,11 @@ class OverviewReport:
                       Block("chart", charts.family_chart(family))]
         responses = self._cut(self.results.inspection_responses)
         if not responses.empty:
-            blocks.append(Block("table", tables.inspection_responses_table(responses)))
+            blocks.append(Block("table", tables.inspection_responses_table(
+                responses, self.dataset.table("inspections"))))
         return blocks
 
+    @section
     def funnels(self) -> list[Block]:
         from . import charts
 
@@ -611,6 +740,7 @@ class OverviewReport:
                 blocks.append(Block("chart", charts.funnel_plot(rows, None)))  # no area singled out
         return blocks
 
+    @section
     def targets(self) -> list[Block]:
         from . import charts, tables
 
@@ -627,6 +757,20 @@ class OverviewReport:
         if not ind.empty:
             blocks.append(Block("table", tables.indicator_summary_table(ind)))
         return blocks or [Block("markdown", Markdown("**No targets or indicators** in these areas."))]
+
+    @section
+    def about(self) -> list[Block]:
+        """How the overview was made, in words: as-of date, the areas it covers, threshold,
+        data folder, version."""
+        return [Block("markdown", parameters_note(
+            data_dir=self.dataset.source, as_of=self.results.as_of,
+            threshold=self.results.threshold, region=self.region or "",
+            region_name=self.region_name))]
+
+    def glossary(self) -> list[Block]:
+        """The terms of the field (shipped list and the data's glossary table for the areas
+        covered) used as whole words in the sections shown before it."""
+        return _glossary(self.shown, terms_for(self.dataset.table("glossary"), self.area_ids))
 
 
 def show(blocks: list[Block | Markdown]) -> None:

@@ -15,9 +15,9 @@ from .disclosure import MARKER
 from .disclosure import note as withheld_note
 from .labels import area_label as _area_label
 from .labels import cell_text as _text
-from .labels import short_date
+from .labels import measure_label, short_date
 from .links import report_link
-from .pathways import PATHWAY_NAMES
+from .pathways import pathway_label
 from .progress import RAG_RULE
 
 __all__ = [
@@ -63,6 +63,11 @@ def table_id(title: str) -> str:
     """A fixed HTML id derived from the title, so the same table renders the same HTML every time."""
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40] or "table"
     return f"wb-{slug}-{hashlib.sha1(title.encode('utf-8')).hexdigest()[:8]}"
+
+
+def _first_upper(text: str) -> str:
+    """The first letter capitalised, the rest as written ('NI 18' stays 'NI 18')."""
+    return text[:1].upper() + text[1:]
 
 
 def _empty(frame: pd.DataFrame | None) -> bool:
@@ -149,6 +154,25 @@ def _area_subtitle(frame: pd.DataFrame) -> str | None:
     return _area_label(areas[0]) if len(areas) == 1 else None
 
 
+def _inspection_names(inspections: pd.DataFrame | None) -> dict[str, str]:
+    """Each inspection's name for a reader: its printed title, else its kind and when it was
+    published ('Thematic inspection published January 2005'); never its id."""
+    if _empty(inspections):
+        return {}
+    names = {}
+    for row in inspections.itertuples():
+        title = _text(getattr(row, "title", ""))
+        when = _text(getattr(row, "published_as_printed", "")) or (
+            short_date(row.published) if not pd.isna(row.published) else "")
+        kind = _text(getattr(row, "kind", "")).replace("-", " ").capitalize() or "An"
+        names[row.inspection_id] = title or f"{kind} inspection" + (f" published {when}" if when else "")
+    return names
+
+
+def _named(names: Mapping[str, str], value: object) -> str:
+    return names.get(_text(value), "") or "inspection (no title given)"
+
+
 # --------------------------------------------------------------------------- notebook display
 
 
@@ -200,7 +224,8 @@ def strands_table(strands_summary: pd.DataFrame, *, source: str = _SOURCE_PLAN) 
         frame,
         {
             "Strand": lambda f: [_text(t) for t in f["title"]],
-            "Pathway": lambda f: [PATHWAY_NAMES.get(_text(p), _text(p)).capitalize() for p in f["pathway"]],
+            "Pathway": lambda f: [pathway_label(p, q) for p, q in
+                                  zip(f["pathway"], _column(f, "pathway_as_printed"), strict=True)],
             "Lead": lambda f: [_text(v) or "(no lead)" for v in f["lead"]],
             "Milestones": lambda f: [
                 f"{int(c)} of {int(m)} complete" + (f", {int(o)} overdue" if o else "")
@@ -289,10 +314,12 @@ def lead_load_table(lead_load: pd.DataFrame, *, source: str = _SOURCE_PLAN) -> G
 # --------------------------------------------------------------------------- inspection
 
 
-def criteria_table(inspection_criteria: pd.DataFrame, *, source: str = _SOURCE_INSPECTION) -> GT | None:
+def criteria_table(inspection_criteria: pd.DataFrame, inspections: pd.DataFrame | None = None, *,
+                   source: str = _SOURCE_INSPECTION) -> GT | None:
     """Inspection criteria grouped by section: criterion, title, importance and rating or score.
 
-    Takes Results.inspection_criteria (several inspections are grouped separately). None if empty.
+    Takes Results.inspection_criteria (several inspections are grouped separately, by the title
+    ``inspections`` gives them). None if empty.
     """
     if _empty(inspection_criteria):
         return None
@@ -302,7 +329,9 @@ def criteria_table(inspection_criteria: pd.DataFrame, *, source: str = _SOURCE_I
     def group(f: pd.DataFrame) -> list[str]:
         labels = [f"{_text(s)}: {_text(t)}" for s, t in zip(f["section"], f["section_title"], strict=True)]
         if several:
-            labels = [f"{_text(i)} \u2013 {lbl}" for i, lbl in zip(f["inspection_id"], labels, strict=True)]
+            names = _inspection_names(inspections)
+            labels = [f"{_named(names, i)} \u2013 {lbl}"
+                      for i, lbl in zip(f["inspection_id"], labels, strict=True)]
         return labels
 
     def result(f: pd.DataFrame) -> list[str]:
@@ -336,10 +365,12 @@ def criteria_table(inspection_criteria: pd.DataFrame, *, source: str = _SOURCE_I
     )
 
 
-def sections_table(inspection_sections: pd.DataFrame, *, source: str = _SOURCE_INSPECTION) -> GT | None:
+def sections_table(inspection_sections: pd.DataFrame, inspections: pd.DataFrame | None = None, *,
+                   source: str = _SOURCE_INSPECTION) -> GT | None:
     """Section scores: the workbook's calculation, the printed score and the difference (flagged).
 
-    Takes Results.inspection_sections. None if empty.
+    Takes Results.inspection_sections; ``inspections`` gives the inspections' titles when there
+    are several. None if empty.
     """
     if _empty(inspection_sections):
         return None
@@ -352,7 +383,8 @@ def sections_table(inspection_sections: pd.DataFrame, *, source: str = _SOURCE_I
     several = frame["inspection_id"].nunique() > 1 if "inspection_id" in frame else False
     columns: dict[str, Callable[[pd.DataFrame], Sequence[object]]] = {}
     if several:
-        columns["Inspection"] = lambda f: [_text(i) for i in f["inspection_id"]]
+        names = _inspection_names(inspections)
+        columns["Inspection"] = lambda f: [_named(names, i) for i in f["inspection_id"]]
     columns.update(
         {
             "Section": lambda f: ["Overall" if _text(s) == "overall" else _text(s) for s in f["section"]],
@@ -426,7 +458,7 @@ def rates_table(reoffending_rates: pd.DataFrame, *, threshold: int,
     several_measures = frame["measure"].nunique() > 1 if "measure" in frame else False
     columns: dict[str, Callable[[pd.DataFrame], Sequence[object]]] = {}
     if several_measures:
-        columns["Measure"] = lambda f: [_text(m).replace("-", " ") for m in f["measure"]]
+        columns["Measure"] = lambda f: [_first_upper(measure_label(m)) for m in f["measure"]]
     if several_areas:
         columns["Area"] = lambda f: [_area_label(a) for a in f["area_id"]]
     columns.update(
@@ -448,8 +480,8 @@ def rates_table(reoffending_rates: pd.DataFrame, *, threshold: int,
     ]
     subtitle = _area_subtitle(frame)
     if not several_measures and "measure" in frame and len(frame):
-        measure = _text(frame["measure"].iloc[0]).replace("-", " ")
-        subtitle = f"{subtitle}, {measure}" if subtitle else measure.capitalize()
+        measure = measure_label(frame["measure"].iloc[0])
+        subtitle = f"{subtitle}: {measure}" if subtitle else _first_upper(measure)
     gt = _build(
         body,
         title="Proven reoffending by cohort",
@@ -632,7 +664,7 @@ def completeness_table(completeness: pd.DataFrame, *, source: str = _SOURCE_COMP
         columns["Area"] = lambda f: [_area_label(a) for a in f["area_id"]]
     columns.update(
         {
-            "Data": lambda f: [_text(i).capitalize() for i in f["item"]],
+            "Data": lambda f: [_first_upper(_text(i)) for i in f["item"]],
             "Status": lambda f: [_text(s).capitalize() for s in f["status"]],
             "Detail": lambda f: [_text(d) or MISSING for d in f["detail"]],
             "What this means": lambda f: [_text(c) or "nothing missing" for c in f["consequence"]],
@@ -646,16 +678,19 @@ def completeness_table(completeness: pd.DataFrame, *, source: str = _SOURCE_COMP
     return gt
 
 
-def change_table(inspection_change: pd.DataFrame, *, source: str = _SOURCE_INSPECTION) -> GT | None:
-    """Section scores between an area's consecutive inspections. Takes Results.inspection_change."""
+def change_table(inspection_change: pd.DataFrame, inspections: pd.DataFrame | None = None, *,
+                 source: str = _SOURCE_INSPECTION) -> GT | None:
+    """Section scores between an area's consecutive inspections, each inspection by the title
+    ``inspections`` gives it. Takes Results.inspection_change."""
     if _empty(inspection_change):
         return None
     frame = inspection_change.reset_index(drop=True)
+    names = _inspection_names(inspections)
     body = _labelled(frame, {
         "Section": lambda f: [_text(v) for v in f["section"]],
-        "Earlier inspection": lambda f: [_text(v) for v in f["previous_inspection"]],
+        "Earlier inspection": lambda f: [_named(names, v) for v in f["previous_inspection"]],
         "Earlier score (%)": lambda f: [_number(v, 1) for v in f["previous_score"]],
-        "Later inspection": lambda f: [_text(v) for v in f["inspection_id"]],
+        "Later inspection": lambda f: [_named(names, v) for v in f["inspection_id"]],
         "Later score (%)": lambda f: [_number(v, 1) for v in f["score"]],
         "Change (points)": lambda f: [_number(v, 1, signed=True) for v in f["change"]],
     })
@@ -750,10 +785,9 @@ def recommendations_table(recommendations_status: pd.DataFrame,
     if _empty(recommendations_status):
         return None
     frame = recommendations_status.reset_index(drop=True)
-    titles = ({} if _empty(inspections) else
-              dict(zip(inspections["inspection_id"], inspections["title"], strict=True)))
+    titles = _inspection_names(inspections)
     body = _labelled(frame, {
-        "Inspection": lambda f: [_text(titles.get(i, i)) for i in f["inspection_id"]],
+        "Inspection": lambda f: [_named(titles, i) for i in f["inspection_id"]],
         "No.": lambda f: [_text(n) or MISSING for n in f["number"]],
         "Recommendation": lambda f: [_text(t) for t in f["text"]],
         "State": lambda f: [_text(s).capitalize() for s in f["state"]],
@@ -774,22 +808,25 @@ def recommendations_table(recommendations_status: pd.DataFrame,
     return gt
 
 
-def inspection_responses_table(inspection_responses: pd.DataFrame, *,
+def inspection_responses_table(inspection_responses: pd.DataFrame,
+                               inspections: pd.DataFrame | None = None, *,
                                source: str = _SOURCE_INSPECTION) -> GT | None:
-    """Per inspection: recommendations by state and how many are unanswered or late.
+    """Per inspection (by the title ``inspections`` gives it): recommendations by state and how
+    many are unanswered or late.
 
     Takes Results.inspection_responses. None for empty input.
     """
     if _empty(inspection_responses):
         return None
     frame = inspection_responses.reset_index(drop=True)
+    names = _inspection_names(inspections)
     counts = ("recommendations", "not_answered", "behind", "on_track", "implemented", "superseded",
               "late", "unanswered_or_late")
     labels = ("Recommendations", "Not answered", "Answered, behind", "Answered, on track",
               "Implemented", "Superseded", "Past due", "Unanswered or late")
     columns: dict[str, Callable[[pd.DataFrame], Sequence[object]]] = {
         "Area": lambda f: [_area_label(a) for a in f["area_id"]],  # a row group: one column less
-        "Inspection": lambda f: [_text(i) for i in f["inspection_id"]],
+        "Inspection": lambda f: [_named(names, i) for i in f["inspection_id"]],
         "Published": lambda f: [_day(d) for d in f["published"]],
         "Response due": lambda f: [_day(d) for d in f["response_due"]],
     }

@@ -20,3 +20,27 @@ def test_plural():
     assert plural(1, "strand") == "1 strand"
     assert plural(0, "strand") == "0 strands"
     assert plural(3, "cohort is", "cohorts are") == "3 cohorts are"
+
+
+def test_measures_in_words_never_codes():
+    from analysis.labels import measure_label
+
+    # The ESI's own words for its reconviction measure; the National Indicators as the East
+    # Midlands plan names them; an unknown code read word by word.
+    assert measure_label("community-order-reconviction-2yr") == \
+        "two-year reconviction rate for community orders"
+    assert measure_label("NI18").startswith("NI 18, adult reoffending")
+    assert measure_label("adult-proven-2yr") == "adult proven two-year"
+    assert measure_label("ni40") == "NI 40"
+    assert measure_label(None) == ""
+
+
+def test_inspections_by_kind_and_month():
+    from analysis.labels import inspection_when
+
+    full = pd.Series({"kind": "full", "published": pd.Timestamp("2005-01-01"),
+                      "published_as_printed": None})
+    assert inspection_when(full) == "full inspection, January 2005"
+    printed = full.copy()
+    printed["kind"], printed["published_as_printed"] = "thematic", "Spring 2005"
+    assert inspection_when(printed) == "thematic inspection, Spring 2005"

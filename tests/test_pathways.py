@@ -1,3 +1,4 @@
+import pandas as pd
 import pytest
 
 from analysis.pathways import CROSS_CUTTING, SEVEN_PATHWAYS, resolve_pathway, resolve_pathways
@@ -27,3 +28,13 @@ def test_seven_pathways_then_cross_cutting_themes():
 def test_several_pathways_keep_the_main_one_first():
     assert resolve_pathways("PPOs; ELS") == (["PPO", "ETE"], [])
     assert resolve_pathways("ELS; astrology") == (["ETE"], ["astrology"])
+
+
+def test_pathway_label_as_printed_else_named():
+    from analysis.pathways import pathway_label
+
+    assert pathway_label("DRUGS_ALCOHOL;ETE") == \
+        "Drugs and alcohol; employment, training and education"
+    assert pathway_label("ETE", "Drugs;ELS") == "Drugs; ELS"  # as the plan prints it
+    assert pathway_label("ACCM", pd.NA) == "Accommodation"
+    assert pathway_label(None) == ""
