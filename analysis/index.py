@@ -318,7 +318,8 @@ built{skipped}{'' if result.ok else '; failed reports have no HTML or PDF until 
 <caption>Areas, each under the region or nation it belongs to: what is off track, how recent its
 data are, and its reports</caption>
 <thead><tr><th scope="col">Area</th><th scope="col">Kind</th><th scope="col">Off track</th>
-<th scope="col">Latest data</th><th scope="col">As of</th><th scope="col">Status</th><th scope="col">Reports</th></tr></thead>
+<th scope="col">Latest data</th><th scope="col">As of</th><th scope="col">Status</th>
+<th scope="col">Reports</th></tr></thead>
 <tbody>
 {rows}
 </tbody>
