@@ -286,8 +286,9 @@ class AreaReport:
             return [Block("markdown", self.missing("plans"))]
         ms = t["milestones_status"]
         blocks = [Block("markdown", Markdown(
-            f"Milestones are *overdue* when their due date has passed without completion, and "
-            f"*due soon* within {DUE_SOON_DAYS} days of the as-of date. {RAG_RULE}"))]
+            f"Milestones are *overdue* when their due date has passed and a return records them "
+            f"as not done, *past due, no return* when nothing records whether they were done, "
+            f"and *due soon* within {DUE_SOON_DAYS} days of the as-of date. {RAG_RULE}"))]
         if ms.empty:
             blocks.append(Block("markdown", self.missing("milestones")))
         else:

@@ -106,7 +106,9 @@ def test_gloucestershire_report_shows_which_recommendations_the_plan_leaves_unan
     assert any(r.startswith("3 Run a training programme") for r in unanswered)
     # ... while 6 (risk of harm) is answered by the public protection strand, which is behind.
     [six] = [r for r in parser.rows if r.startswith("6 Quickly set up monitoring")]
-    assert "Answered but behind" in six and "Manage risk of harm better" in six and "(Amber)" in six
+    # The public protection strand has a milestone past due with no return: not reported.
+    assert "Answered but behind" in six and "Manage risk of harm better" in six
+    assert "(not reported)" in six.lower()
 
 
 def test_summaries_write_the_as_of_date_as_the_rest_of_the_workbook_does():
