@@ -15,7 +15,7 @@ def test_docs_are_generated_from_the_schemas():
 def test_every_table_of_the_shared_contract_is_implemented():
     assert set(TABLES) == {
         "areas", "plans", "strands", "milestones", "progress", "inspections",
-        "inspection_scores", "recommendations", "indicators", "reoffending",
+        "inspection_scores", "recommendations", "indicators", "reoffending", "commentary",
     }
 
 
