@@ -422,24 +422,36 @@ _CHANGE_WORDS = {
 }
 
 
+def _named(items: list[str], most: int = 5) -> str:
+    shown = "; ".join(items[:most])
+    return shown + (f"; and {len(items) - most} more" if len(items) > most else "")
+
+
 def change_sentences(changes_frame: pd.DataFrame, *, measure_labels: Mapping[str, str] | None = None,
                      ) -> list[str]:
-    """The changes as a few plain-text sentences, one per kind of change, each item named with
-    its before and after in words (arrows, never colour): "2 strands moved: Housing database,
-    amber → red (worse); ..."."""
+    """The changes as a few plain-text sentences, in words and arrows (never colour): one per
+    strand move (before → after, and which way), per state of new exceptions, and one each
+    for exceptions changed and resolved, milestones completed and new cohorts; at most five
+    items are named in each, the rest counted."""
     labels = measure_labels or {}
     out = []
+    c = changes_frame
+    moved = c[c["change"] == "strand moved"]
+    for (before, after, direction), rows in moved.groupby(["before", "after", "direction"], sort=False):
+        out.append(f"{_count(len(rows), 'strand')} moved {before} → {after}"
+                   + (f" ({direction})" if direction else "") + ": " + _named(list(rows["item"])) + ".")
+    new = c[c["change"] == "new exception"]
+    for state, rows in new.groupby("after", sort=False):
+        out.append(f"{_count(len(rows), 'new exception')}, {state}: " + _named(list(rows["item"])) + ".")
     for change, (one, many) in _CHANGE_WORDS.items():
-        rows = changes_frame[changes_frame["change"] == change]
-        if rows.empty:
+        rows = c[c["change"] == change]
+        if rows.empty or change in ("strand moved", "new exception"):
             continue
         if change == "new cohort":
             items = [f"{labels.get(r['item'], r['item'])} {r['after']}" for _, r in rows.iterrows()]
         elif change == "milestone completed":
             items = [f"{r['item']} ({r['detail']})" for _, r in rows.iterrows()]
         else:
-            items = [f"{r['item']} ({r['after']})" if change == "new exception"
-                     else f"{r['item']}: {r['detail'][0].lower()}{r['detail'][1:]}"
-                     for _, r in rows.iterrows()]
-        out.append(f"{len(rows)} {one if len(rows) == 1 else many}: " + "; ".join(items) + ".")
+            items = [f"{r['item']}: {r['detail'][0].lower()}{r['detail'][1:]}" for _, r in rows.iterrows()]
+        out.append(f"{len(rows)} {one if len(rows) == 1 else many}: " + _named(items) + ".")
     return out

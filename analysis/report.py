@@ -21,7 +21,7 @@ from .loader import DataInvalid, Dataset, load_dataset
 from .pathways import PATHWAY_NAMES, SEVEN_PATHWAYS
 from .periods import cohort_sort_key
 from .pipeline import Results, analyse
-from .progress import DUE_SOON_DAYS, RAG_RULE
+from .progress import DUE_SOON_DAYS, NO_RETURN, NOT_REPORTED, RAG_RULE
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +194,63 @@ def _ni18_chart(ni18: pd.DataFrame) -> Block:
     return Block("chart", chart)
 
 
+def _with_commentary(section: str):
+    """A section method's blocks after the analyst's commentary for that section, if any."""
+    def wrap(method):
+        def section_blocks(self: AreaReport) -> list[Block]:
+            return self.commentary(section) + method(self)
+        section_blocks.__name__, section_blocks.__doc__ = method.__name__, method.__doc__
+        return section_blocks
+    return wrap
+
+
+def _plan_headline(strands: pd.DataFrame, ms: pd.DataFrame, gaps: pd.DataFrame) -> str:
+    """Strands by RAG (not reported counted apart), milestones by state, pathways left out."""
+    rag = strands["rag"].value_counts()
+    no_rag = int(strands["rag"].isna().sum())
+    if no_rag == len(strands):
+        return text(f"{_count(len(strands), 'strand')}, none with milestones or a progress return "
+                    "to rate it by.")
+    sentence = (f"{_count(len(strands), 'strand')}: {rag.get('red', 0)} red, "
+                f"{rag.get('amber', 0)} amber, {rag.get('green', 0)} green and "
+                f"{rag.get(NOT_REPORTED, 0)} not reported"
+                + (f" ({no_rag} without milestones or a return)" if no_rag else "") + ".")
+    if len(ms):
+        state = ms["state"].value_counts()
+        sentence += (f" Of {_count(len(ms), 'milestone')}, {state.get('complete', 0)} "
+                     f"{'is' if state.get('complete', 0) == 1 else 'are'} complete, "
+                     f"{state.get('missed', 0)} missed, {state.get('overdue', 0)} overdue and "
+                     f"{_count(int(state.get(NO_RETURN, 0)), 'milestone')} past due with no "
+                     "return.")
+    missing = [PATHWAY_NAMES[c] for g in gaps["pathway_gaps"] for c in g.split(";") if c]
+    sentence += (f" No strand for {', '.join(missing)}." if missing else
+                 " Each of the seven pathways has a strand.")
+    return text(sentence)
+
+
+def _inspection_headline(sections: pd.DataFrame, inspections: pd.DataFrame) -> str | None:
+    overall = sections[sections["section"] == "overall"].merge(
+        inspections[["inspection_id", "title", "published"]].rename(
+            columns={"published": "published_on", "title": "inspection_title"}),
+        on="inspection_id", how="left")
+    if overall.empty:
+        return None
+    row = overall.sort_values("published_on").iloc[-1]
+    title = row["inspection_title"]
+    title = title if isinstance(title, str) and title.strip() else "the inspection"
+    return text(f"Overall score {row['score']:.0f}% in {title}, published "
+                f"{pd.Timestamp(row['published_on']):%B %Y}.")
+
+
+def _indicator_headline(ind: pd.DataFrame) -> str:
+    targeted = ind[ind["status"] != "no target"]
+    if targeted.empty:
+        return f"{_count(len(ind), 'value')}, none with a target."
+    met = int((targeted["status"] == "met").sum())
+    return (f"{met} of {_count(len(targeted), 'target')} met; "
+            f"{len(targeted) - met} not met.")
+
+
 @dataclass
 class AreaReport:
     """One area's report: the derived tables cut to the area, and the sections built from them."""
@@ -201,15 +258,41 @@ class AreaReport:
     dataset: Dataset
     results: Results
     area_id: str
+    since: date | None = None  # previous reporting date; None: the quarter end before as_of
 
     @classmethod
     def build(cls, data_dir: str | Path, area_id: str, as_of: str | date | None = None,
-              threshold: int = DEFAULT_THRESHOLD, snapshot: str | Path = "") -> AreaReport:
-        """Load the data (from a build's snapshot when given) and cut the report to one area."""
+              threshold: int = DEFAULT_THRESHOLD, snapshot: str | Path = "",
+              since: str | date | None = "") -> AreaReport:
+        """Load the data (from a build's snapshot when given) and cut the report to one area.
+
+        ``since`` is the previous reporting date "What changed" compares with ("" or None: the
+        last quarter end before the as-of date).
+        """
         dataset, results = load(data_dir, as_of=as_of, threshold=threshold, snapshot=snapshot)
         if area_id not in set(dataset.table("areas")["area_id"]):
             raise ValueError(f"area_id {area_id!r} is not in areas.csv")
-        return cls(dataset, results, area_id)
+        when = date.fromisoformat(since) if isinstance(since, str) and since else since or None
+        return cls(dataset, results, area_id, when)
+
+    @property
+    def previous(self) -> date:
+        """The previous reporting date: `since`, else the last quarter end before the as-of date."""
+        from .exceptions import previous_quarter_end
+
+        return self.since or previous_quarter_end(self.results.as_of)
+
+    def commentary(self, section: str) -> list[Block]:
+        """The analyst's commentary for one section of this report (escaped), or nothing."""
+        from .commentary import commentary_for
+
+        row = commentary_for(self.dataset.table("commentary"), self.area_id, section,
+                             self.results.as_of, self.previous)
+        if row is None:
+            return []
+        paragraphs = [text(p.strip()) for p in str(row["text"]).split("\n\n") if p.strip()]
+        return [Block("markdown", Markdown(
+            f"**Commentary ({long_date(row['as_of'])}):** " + "\n\n".join(paragraphs)))]
 
     @property
     def area(self) -> pd.Series:
@@ -227,57 +310,66 @@ class AreaReport:
 
     # -- Summary ---------------------------------------------------------------------------
     def summary(self) -> list[Block]:
-        """The few figures a board member needs first."""
-        t, area = self.t, self.area
+        """Page one: a plain-English headline per section, the exceptions (reds first, with
+        owner, due date and what the progress return says), what changed since the previous
+        reporting date, and the analyst's commentary on the summary."""
+        from . import exceptions as exc
+        from . import tables
+
+        t, area, as_of = self.t, self.area, self.results.as_of
         lines = [f"**{text(area['name'])}** ({text(str(area['area_type']).replace('_', ' '))})"
-                 f", as of {long_date(self.results.as_of)}."]
-        strands, ms = t["strands_summary"], t["milestones_status"]
-        if not strands.empty:
-            rag = strands["rag"].value_counts()
-            no_rag = int(strands["rag"].isna().sum())
-            rags = (f"RAG {rag.get('green', 0)} green, {rag.get('amber', 0)} amber, "
-                    f"{rag.get('red', 0)} red" + (f", {no_rag} without a RAG" if no_rag else ""))
-            milestones = (f"{_count(int((ms['state'] == 'overdue').sum()), 'milestone')} overdue of "
-                          f"{len(ms)}, {int((ms['state'] == 'complete').sum())} complete"
-                          if len(ms) else "no milestones set")
-            lines.append(f"- **Action plan:** {_count(len(strands), 'strand')}; {rags}; {milestones}.")
-            gaps = t["plan_gaps"]
-            missing = [PATHWAY_NAMES[c] for g in gaps["pathway_gaps"] for c in g.split(";") if c]
-            lines.append("- **Pathways without a strand:** "
-                         + (text(", ".join(missing)) if missing else "none of the seven") + ".")
-            lines.append(f"- **SMART:** strands meet {strands['smart_score'].mean():.1f} of 5 "
-                         "criteria on average.")
-        else:
-            lines.append("- **Action plan:** none given.")
-        sections = t["inspection_sections"]
-        overall = sections[sections["section"] == "overall"]
-        if not overall.empty:
-            row = overall.iloc[-1]
-            lines.append(f"- **Inspection:** overall score {row['score']:.0f}% "
-                         f"({text(row['inspection_id'])}).")
-        else:
-            lines.append("- **Inspection:** no scored inspection.")
+                 f", as of {long_date(as_of)}.", ""]
+        strands = t["strands_summary"]
+        lines.append("- **Pathways:** " + (
+            _plan_headline(strands, t["milestones_status"], t["plan_gaps"]) if not strands.empty
+            else "no action plan is recorded."))
+        inspections = self.dataset.table("inspections")
+        scored = _inspection_headline(t["inspection_sections"], inspections)
+        lines.append("- **Inspection:** " + (scored or "no scored inspection is recorded."))
         recs = t["recommendations_status"]
-        if not recs.empty:
-            unanswered = int((recs["state"] == "not answered").sum())
-            lines.append(f"- **Recommendations:** {unanswered} of {len(recs)} without a strand of "
-                         f"the action plan; {int(recs['late'].sum())} past their due date.")
+        lines.append("- **Recommendations:** " + (text(headline(recs)) if not recs.empty else
+                                                  "no inspection recommendations are recorded."))
         facts = _reoffending(t["reoffending_rates"], t["ni18_targets"], t["ni30_progress"])
-        lines += [f"- **{label}:** {sentence}." for label, sentence, _ in facts]
-        if not facts:
-            lines.append("- **Reoffending:** no figures.")
+        said = [sentence if label == "Reoffending" else f"{label}: {sentence}"
+                for label, sentence, _ in facts]
+        lines.append("- **Reoffending:** " + ("; ".join(said) + "." if said else
+                                              "no published figures."))
         ind = t["indicators_status"]
-        if not ind.empty:
-            met = int((ind["status"] == "met").sum())
-            targeted = int((ind["status"] != "no target").sum())
-            lines.append(f"- **Indicators:** {met} of {targeted} targets met." if targeted else
-                         f"- **Indicators:** {_count(len(ind), 'value')}, none with a target.")
-        gaps = t["completeness"]
-        n_gaps = int((gaps["status"] != "present").sum())
-        lines.append(f"- **Data gaps:** {n_gaps} (see Data completeness).")
-        return [Block("markdown", Markdown("\n".join(lines)))]
+        lines.append("- **Indicators:** " + (text(_indicator_headline(ind)) if not ind.empty else
+                                             "none recorded."))
+        blocks = [Block("markdown", Markdown("\n".join(lines)))]
+
+        names = ("plans", "strands", "milestones", "progress", "inspections", "recommendations")
+        mine = exc.area_tables({n: self.dataset.table(n) for n in names}, self.area_id)
+        now = exc.states(mine, as_of)
+        found = now.exceptions[now.exceptions["area_id"] == self.area_id]
+        red = int((found["severity"] == 0).sum())
+        no_return = int((found["state"] == NO_RETURN).sum())
+        count = (f"{_count(len(found), 'exception')}: {red} red, {len(found) - red - no_return} "
+                 f"overdue, behind target, late or unanswered, and "
+                 f"{_count(no_return, 'milestone')} past due with no "
+                 "return (the return is missing, which is not failed delivery)."
+                 if len(found) else f"No exceptions as of {long_date(as_of)}.")
+        blocks.append(Block("markdown", Markdown(f"**Exceptions.** {text(count)}")))
+        if len(found):
+            titles = dict(zip(inspections["inspection_id"], inspections["title"], strict=False))
+            numbers = self.dataset.table("recommendations").set_index("recommendation_id")["number"]
+            blocks.append(Block("table", tables.exceptions_table(
+                exc.board_lines(found, inspection_titles=titles, numbers=numbers))))
+
+        since = self.previous
+        changed = exc.changes(mine, as_of, since, cohorts=t["reoffending_rates"])
+        changed = changed[changed["area_id"] == self.area_id]
+        sentences = exc.change_sentences(changed)
+        blocks.append(Block("markdown", Markdown(
+            f"**What changed since {long_date(since)}.** "
+            + ("\n\n" + "\n".join(f"- {text(s)}" for s in sentences) if sentences else
+               "Nothing: no strand moved, no milestone was completed, no exception is new or "
+               "resolved and no newer cohort is recorded."))))
+        return blocks + self.commentary("summary")
 
     # -- Pathway progress --------------------------------------------------------------------
+    @_with_commentary("pathways")
     def progress(self) -> list[Block]:
         from . import charts, tables
 
@@ -311,6 +403,7 @@ class AreaReport:
         return blocks
 
     # -- Inspection --------------------------------------------------------------------------
+    @_with_commentary("inspection")
     def inspection(self) -> list[Block]:
         from . import charts, tables
 
@@ -333,6 +426,7 @@ class AreaReport:
         return blocks
 
     # -- Recommendations ---------------------------------------------------------------------
+    @_with_commentary("recommendations")
     def recommendations(self) -> list[Block]:
         """Which inspection recommendations the action plan answers, and whether on time."""
         from . import tables
@@ -353,6 +447,7 @@ class AreaReport:
         return blocks
 
     # -- Reoffending -------------------------------------------------------------------------
+    @_with_commentary("reoffending")
     def reoffending(self) -> list[Block]:
         from . import charts, tables
 
@@ -392,6 +487,7 @@ class AreaReport:
         return blocks
 
     # -- Indicators and completeness ---------------------------------------------------------
+    @_with_commentary("indicators")
     def indicators(self) -> list[Block]:
         from . import charts, tables
 
@@ -401,6 +497,7 @@ class AreaReport:
         return [Block("chart", charts.indicator_chart(ind)),
                 Block("table", tables.indicators_table(ind))]
 
+    @_with_commentary("completeness")
     def completeness(self) -> list[Block]:
         from . import tables
 
