@@ -277,14 +277,15 @@ def _moved(before: States, after: States) -> list[dict]:
 
 
 def _completed(before: States, after: States) -> list[dict]:
-    done_then = set(before.milestones_status.loc[
-        before.milestones_status["state"] == "complete", "milestone_id"])
+    then = before.milestones_status.set_index("milestone_id")["state"]
     ms = after.milestones_status
     rows = []
-    for _, m in ms[(ms["state"] == "complete") & ~ms["milestone_id"].isin(done_then)].iterrows():
+    done = (ms["state"] == "complete") & (ms["milestone_id"].map(then) != "complete")
+    for _, m in ms[done].iterrows():
         on = m["completed_on"]
         rows.append({"area_id": m["area_id"], "change": "milestone completed", "kind": "milestone",
-                     "item_id": m["milestone_id"], "item": m["description"], "before": m["state"],
+                     "item_id": m["milestone_id"], "item": m["description"],
+                     "before": then.get(m["milestone_id"], ""),
                      "after": "complete", "direction": "better",
                      "detail": f"completed on {long_date(on)}" if pd.notna(on) else "recorded complete"})
     return sorted(rows, key=lambda r: r["item_id"])
