@@ -531,18 +531,63 @@ class OverviewReport:
         return frame[frame["area_id"].isin(self.area_ids)] if "area_id" in frame else frame
 
     def summary(self) -> list[Block]:
+        """What is off track across the areas, in plain English: strands red, amber and not
+        reported (milestones past due with no return), recommendations without a strand or
+        past due, reoffending significantly above its prediction, indicators not met; each
+        naming the areas, most first. Then the glance table."""
         from . import tables
 
         areas = self.dataset.table("areas")
         areas = areas[areas["area_id"].isin(self.area_ids)]
+        names = dict(zip(areas["area_id"], areas["name"], strict=False))
         r = self.results
-        lines = [f"{_count(len(areas), 'area')} as of {long_date(r.as_of)}"
-                 + (f", region {text(self.region)}" if self.region else "") + ":",
-                 f"- {_count(self._cut(r.strands_summary)['plan_id'].nunique(), 'plan')} with "
-                 f"{_count(len(self._cut(r.strands_summary)), 'strand')};",
-                 f"- {_count(self._cut(r.inspection_sections)['inspection_id'].nunique(), 'inspection')};",
-                 f"- {_count(len(self._cut(r.reoffending_rates)), 'reoffending cohort row')};",
-                 f"- {_count(len(self._cut(r.indicators_status)), 'indicator value')}."]
+        strands, ms = self._cut(r.strands_summary), self._cut(r.milestones_status)
+        recs, rates = self._cut(r.recommendations_status), self._cut(r.reoffending_rates)
+        ind = self._cut(r.indicators_status)
+
+        def where(flags: pd.DataFrame, what: str) -> str:
+            """'12 (East Midlands 7, Gloucestershire 5)': a count and the areas holding it."""
+            per = flags.groupby("area_id").size().sort_values(ascending=False, kind="stable")
+            return f"{_count(int(per.sum()), what)} (" + ", ".join(
+                f"{names.get(a, a)} {n}" for a, n in per.items()) + ")" if len(per) else f"no {what}s"
+
+        head = (f"{_count(len(areas), 'area')} as of {long_date(r.as_of)}"
+                + (f", in {names.get(self.region, self.region)}" if self.region else "") + ".")
+        lines = [text(head), ""]
+        if strands.empty:
+            lines.append("- **Action plans:** no area in this report has one.")
+        else:
+            planned = strands["area_id"].nunique()
+            lines.append(f"- **Action plans:** {_count(planned, 'area')} with a plan, "
+                         f"{_count(len(strands), 'strand')} in all. Red: "
+                         + text(where(strands[strands["rag"] == "red"], "strand")) + ". Amber: "
+                         + text(where(strands[strands["rag"] == "amber"], "strand")) + ".")
+            lines.append("- **Not reported:** " + text(
+                where(strands[strands["rag"] == NOT_REPORTED], "strand")) + ", with "
+                + text(where(ms[ms["state"] == NO_RETURN], "milestone"))
+                + " past due with no return: the returns are missing, which is not failed delivery.")
+        if recs.empty:
+            lines.append("- **Inspection recommendations:** none recorded.")
+        else:
+            lines.append("- **Inspection recommendations:** " + text(
+                f"of {_count(len(recs), 'recommendation')}, "
+                + where(recs[recs["state"] == "not answered"], "recommendation")
+                + " without a strand of an action plan; "
+                + where(recs[recs["late"].astype(bool)], "recommendation") + " past due."))
+        hidden = rates["suppressed"].fillna("").str.contains("significant") \
+            if "suppressed" in rates else pd.Series(False, index=rates.index)
+        tested = rates[rates["significant"].notna() & ~hidden]
+        above = tested[tested["significant"].astype(bool) & (tested["difference"] > 0)]
+        lines.append("- **Reoffending:** " + (
+            "no cohort has the counts needed to test actual against predicted reoffending."
+            if tested.empty else text(
+                f"of {_count(len(tested), 'cohort')} tested against its prediction, "
+                + where(above, "cohort") + " significantly above it.")))
+        targeted = ind[ind["status"] != "no target"]
+        lines.append("- **Indicators:** " + (
+            "none with a target." if targeted.empty else text(
+                f"of {_count(len(targeted), 'target')}, " + where(
+                    targeted[targeted["status"] == "not met"], "target") + " not met.")))
         return [Block("markdown", Markdown("\n".join(lines))),
                 Block("table", tables.glance_table(self.glance()))]
 
