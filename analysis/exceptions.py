@@ -150,9 +150,16 @@ def _recommendation_rows(recs: pd.DataFrame, strands: pd.DataFrame) -> list[dict
         named = [s for s in _text(r.get("answered_by")).split(";") if s]
         leads = list(dict.fromkeys(_text(strands.at[s, "lead"]) for s in named
                                    if s in strands.index and _text(strands.at[s, "lead"])))
-        detail = _text(r["reason"])
-        if unanswered and bool(r["response_overdue"]):
-            detail += f"; the response was due {long_date(r['response_due'])}"
+        if unanswered:
+            # The reason in words, never the strand ids recommendation_status names.
+            detail = ("its strands' plans start after the as-of date" if named or
+                      _text(r.get("addressed_by")) else "no strand of an action plan answers it")
+            if bool(r["response_overdue"]):
+                detail += f"; the response was due {long_date(r['response_due'])}"
+        else:
+            detail = (f"{_count(int(r['days_late']), 'day')} past due; answered by " + "; ".join(
+                f"{_text(strands.at[s, 'title'])} ({_text(strands.at[s, 'rag']) or 'no RAG'})"
+                for s in named if s in strands.index))
         rows.append({
             "area_id": r["area_id"], "kind": "recommendation", "item_id": r["recommendation_id"],
             "strand_id": pd.NA, "inspection_id": r["inspection_id"], "item": r["text"],
@@ -372,7 +379,8 @@ def _numbers(frame: pd.DataFrame, numbers: pd.Series | None) -> str:
 def board_lines(exceptions_frame: pd.DataFrame, *, inspection_titles: Mapping[str, str] | None = None,
                 numbers: pd.Series | None = None) -> pd.DataFrame:
     """Exceptions as a board paper lists them: each red, overdue, behind or late item on its own
-    line; recommendations no strand answers, one line per inspection; milestones past due with
+    line; recommendations no strand answers, one line per inspection (and lateness); milestones
+    past due with
     no return, one line per owner (the action is the same for all: ask for the return).
 
     Columns: severity, state, what, owner, due, detail, reason, action, decision. `numbers`
@@ -382,7 +390,7 @@ def board_lines(exceptions_frame: pd.DataFrame, *, inspection_titles: Mapping[st
     e = exceptions_frame
     titles = inspection_titles or {}
     lines = []
-    grouped_recs = (e["kind"] == "recommendation") & (e["state"] == "not answered")
+    grouped_recs = (e["kind"] == "recommendation") & e["state"].str.startswith("not answered")
     no_return = e["state"] == NO_RETURN
     for _, r in e[~grouped_recs & ~no_return].iterrows():
         what = _text(r["item"])
@@ -392,8 +400,8 @@ def board_lines(exceptions_frame: pd.DataFrame, *, inspection_titles: Mapping[st
                       "owner": _text(r["owner"]), "due": r["due"], "detail": r["detail"],
                       "reason": _text(r["reason"]), "action": _text(r["action"]),
                       "decision": _text(r["decision"])})
-    for inspection, group in e[grouped_recs].groupby("inspection_id", sort=False):
-        lines.append({"severity": 1, "state": "not answered",
+    for (inspection, state), group in e[grouped_recs].groupby(["inspection_id", "state"], sort=False):
+        lines.append({"severity": 1, "state": state,
                       "what": f"{titles.get(inspection) or 'Inspection'}: {_numbers(group, numbers)}",
                       "owner": "", "due": group["due"].min(),
                       "detail": "no strand of an action plan answers "

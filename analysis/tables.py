@@ -857,7 +857,8 @@ def exceptions_table(board_lines: pd.DataFrame, *, subtitle: str | None = None,
     def said(f: pd.DataFrame) -> list[str]:
         out = []
         for detail, reason, action in zip(f["detail"], f["reason"], f["action"], strict=True):
-            parts = [_text(detail).capitalize()]
+            first = _text(detail)
+            parts = [first[:1].upper() + first[1:]]  # capitalize() would lower "1 April"
             parts += [f"Reason: {_text(reason)}"] if _text(reason) else []
             parts += [f"Action: {_text(action)}"] if _text(action) else []
             out.append(". ".join(p.rstrip(".") for p in parts if p) + ".")

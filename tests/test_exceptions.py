@@ -90,6 +90,8 @@ def test_busy_area_exceptions_reds_first_with_owner_due_and_the_return(dataset):
     assert found.at["b-m5", "detail"] == "80 against a target of 100, 31 days past due"
     assert found.at["rec-late", "owner"] == "Lead Done"  # the lead of the strand answering it
     assert found.at["rec-late", "days_past_due"] == 80
+    assert found.at["rec-late", "detail"] == (
+        "80 days past due; answered by Strand completing a milestone (green)")
     assert pd.isna(found.at["rec-none", "owner"])
     assert found.at["rec-none", "detail"] == (
         "no strand of an action plan answers it; the response was due 10 April 2005")
@@ -155,9 +157,12 @@ def test_board_lines_group_what_is_not_reported_by_owner(dataset):
     busy = exc.board_lines(_exceptions(dataset, "busy"),
                            inspection_titles={"insp-busy": "Inspection of Busy Area"},
                            numbers=dataset.table("recommendations").set_index("recommendation_id")["number"])
-    # rec-none is not answered and late: listed on its own, as late items are.
-    assert list(busy["state"])[:3] == ["missed", "red", "red"]
+    assert list(busy["state"]) == ["missed", "red", "red", "late", "overdue", "behind target",
+                                   "not answered and late"]
     assert busy.at[0, "what"] == "Health needs assessment (Strand with a milestone recorded missed)"
+    # Recommendations no strand answers: one line per inspection, by printed number.
+    assert busy.at[6, "what"] == "Inspection of Busy Area: recommendation 2"
+    assert busy.at[6, "owner"] == ""
 
 
 def test_commentary_is_chosen_by_the_reports_dates(dataset):
