@@ -864,15 +864,21 @@ def exceptions_table(board_lines: pd.DataFrame, *, subtitle: str | None = None,
             out.append(". ".join(p.rstrip(".") for p in parts if p) + ".")
         return out
 
-    body = _labelled(frame, {
+    columns: dict[str, Callable[[pd.DataFrame], Sequence[object]]] = {
         "State": lambda f: [_text(s).capitalize() for s in f["state"]],
         "Exception": lambda f: [_text(w) for w in f["what"]],
         "Owner": lambda f: [_text(o) or "nobody named" for o in f["owner"]],
         "Due": lambda f: [_day(d) for d in f["due"]],
         "What is wrong and what is being done": said,
-        "Decision asked of the board": lambda f: [_text(d) or MISSING for d in f["decision"]],
-    })
-    gt = _build(body, title="Exceptions", subtitle=subtitle, source=source, notes=[EXCEPTION_RULE])
+    }
+    notes = [EXCEPTION_RULE]
+    # A column of dashes says nothing: say once that no return asks for a decision.
+    if any(_text(d) for d in frame["decision"]):
+        columns["Decision asked of the board"] = lambda f: [_text(d) or MISSING for d in f["decision"]]
+    else:
+        notes.append("No progress return asks the board for a decision.")
+    body = _labelled(frame, columns)
+    gt = _build(body, title="Exceptions", subtitle=subtitle, source=source, notes=notes)
     for key, (_label, fill, ink) in _EXCEPTION_FILL.items():
         rows = [i for i, s in enumerate(frame["state"]) if _text(s) == key]
         if rows:

@@ -224,3 +224,17 @@ def test_commentary_is_validated_like_every_table(valid_copy, row, column, value
     if rule == "one-of":
         assert "summary, pathways, inspection, recommendations, reoffending, indicators, " \
                "completeness" in found[0].message
+
+
+def test_exceptions_table_says_state_in_words_and_shows_the_decision(dataset):
+    from analysis import tables
+
+    lines = exc.board_lines(_exceptions(dataset, "busy"))
+    page = tables.exceptions_table(lines).as_raw_html()
+    assert "Decision asked of the board" in page and "Approve a new provider" in page
+    assert "Missed" in page and "#D4351C" in page.upper()  # the word, with the red cue beside it
+    assert "Reason: College withdrew. Action: Find another provider." in page
+    quiet = tables.exceptions_table(exc.board_lines(_exceptions(dataset, "quiet"))).as_raw_html()
+    assert "Decision asked of the board" not in quiet
+    assert "No progress return asks the board for a decision." in quiet
+    assert tables.exceptions_table(lines.iloc[0:0]) is None
