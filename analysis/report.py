@@ -15,6 +15,7 @@ import pandas as pd
 from . import __version__
 from .completeness import CONSEQUENCES
 from .disclosure import DEFAULT_THRESHOLD, MARKER
+from .headlines import indicator_headline, inspection_headline, plan_headline
 from .labels import cell_text, long_date
 from .labels import plural as _count
 from .loader import DataInvalid, Dataset, load_dataset
@@ -204,53 +205,6 @@ def _with_commentary(section: str):
     return wrap
 
 
-def _plan_headline(strands: pd.DataFrame, ms: pd.DataFrame, gaps: pd.DataFrame) -> str:
-    """Strands by RAG (not reported counted apart), milestones by state, pathways left out."""
-    rag = strands["rag"].value_counts()
-    no_rag = int(strands["rag"].isna().sum())
-    if no_rag == len(strands):
-        return text(f"{_count(len(strands), 'strand')}, none with milestones or a progress return "
-                    "to rate it by.")
-    sentence = (f"{_count(len(strands), 'strand')}: {rag.get('red', 0)} red, "
-                f"{rag.get('amber', 0)} amber, {rag.get('green', 0)} green and "
-                f"{rag.get(NOT_REPORTED, 0)} not reported"
-                + (f" ({no_rag} without milestones or a return)" if no_rag else "") + ".")
-    if len(ms):
-        state = ms["state"].value_counts()
-        sentence += (f" Of {_count(len(ms), 'milestone')}, {state.get('complete', 0)} "
-                     f"{'is' if state.get('complete', 0) == 1 else 'are'} complete, "
-                     f"{state.get('missed', 0)} missed, {state.get('overdue', 0)} overdue and "
-                     f"{_count(int(state.get(NO_RETURN, 0)), 'milestone')} past due with no "
-                     "return.")
-    missing = [PATHWAY_NAMES[c] for g in gaps["pathway_gaps"] for c in g.split(";") if c]
-    sentence += (f" No strand for {', '.join(missing)}." if missing else
-                 " Each of the seven pathways has a strand.")
-    return text(sentence)
-
-
-def _inspection_headline(sections: pd.DataFrame, inspections: pd.DataFrame) -> str | None:
-    overall = sections[sections["section"] == "overall"].merge(
-        inspections[["inspection_id", "title", "published"]].rename(
-            columns={"published": "published_on", "title": "inspection_title"}),
-        on="inspection_id", how="left")
-    if overall.empty:
-        return None
-    row = overall.sort_values("published_on").iloc[-1]
-    title = row["inspection_title"]
-    title = title if isinstance(title, str) and title.strip() else "the inspection"
-    return text(f"Overall score {row['score']:.0f}% in {title}, published "
-                f"{pd.Timestamp(row['published_on']):%B %Y}.")
-
-
-def _indicator_headline(ind: pd.DataFrame) -> str:
-    targeted = ind[ind["status"] != "no target"]
-    if targeted.empty:
-        return f"{_count(len(ind), 'value')}, none with a target."
-    met = int((targeted["status"] == "met").sum())
-    return (f"{met} of {_count(len(targeted), 'target')} met; "
-            f"{len(targeted) - met} not met.")
-
-
 @dataclass
 class AreaReport:
     """One area's report: the derived tables cut to the area, and the sections built from them."""
@@ -321,11 +275,12 @@ class AreaReport:
                  f", as of {long_date(as_of)}.", ""]
         strands = t["strands_summary"]
         lines.append("- **Pathways:** " + (
-            _plan_headline(strands, t["milestones_status"], t["plan_gaps"]) if not strands.empty
+            text(plan_headline(strands, t["milestones_status"], t["plan_gaps"])) if not strands.empty
             else "no action plan is recorded."))
         inspections = self.dataset.table("inspections")
-        scored = _inspection_headline(t["inspection_sections"], inspections)
-        lines.append("- **Inspection:** " + (scored or "no scored inspection is recorded."))
+        scored = inspection_headline(t["inspection_sections"], inspections)
+        lines.append("- **Inspection:** " + (text(scored) if scored else
+                                             "no scored inspection is recorded."))
         recs = t["recommendations_status"]
         lines.append("- **Recommendations:** " + (text(headline(recs)) if not recs.empty else
                                                   "no inspection recommendations are recorded."))
@@ -335,7 +290,7 @@ class AreaReport:
         lines.append("- **Reoffending:** " + ("; ".join(said) + "." if said else
                                               "no published figures."))
         ind = t["indicators_status"]
-        lines.append("- **Indicators:** " + (text(_indicator_headline(ind)) if not ind.empty else
+        lines.append("- **Indicators:** " + (text(indicator_headline(ind)) if not ind.empty else
                                              "none recorded."))
         blocks = [Block("markdown", Markdown("\n".join(lines)))]
 
