@@ -22,7 +22,8 @@ def plan_headline(strands: pd.DataFrame, ms: pd.DataFrame, gaps: pd.DataFrame) -
     sentence = (f"{_count(len(strands), 'strand')}: {rag.get('red', 0)} red, "
                 f"{rag.get('amber', 0)} amber, {rag.get('green', 0)} green and "
                 f"{rag.get(NOT_REPORTED, 0)} not reported"
-                + (f" ({no_rag} without milestones or a return)" if no_rag else "") + ".")
+                + (f"; {_count(no_rag, 'strand')} without milestones or a return" if no_rag else "")
+                + ".")
     if len(ms):
         state = ms["state"].value_counts()
         sentence += (f" Of {_count(len(ms), 'milestone')}, {state.get('complete', 0)} "
