@@ -278,7 +278,10 @@ def show(chart: Chart | None, *, empty: str = "There are no data for this chart.
 _STATE_STYLE = {
     # state: (label, colour, marker, filled)
     "complete": ("Complete", _DARK_BLUE, "o", True),
+    "missed": ("Missed", _PURPLE, "X", True),
     "overdue": ("Overdue", _ORANGE, "X", True),
+    # Past due with nothing recorded: hollow, as no return is not failed delivery.
+    "past due, no return": ("Past due, no return", _ORANGE, "s", False),
     "due soon": ("Due soon", _DARK_PINK, "^", True),
     "not yet due": ("Not yet due", _TURQUOISE, "o", False),
     "dropped": ("Dropped", _DARK_GREY, "x", True),

@@ -23,6 +23,9 @@ INSPECTION_KINDS = ("full", "follow-up", "thematic")
 RATINGS = ("very well met", "well met", "satisfactorily met", "partly met", "not met", "poor")
 RECOMMENDATION_STATUSES = ("open", "implemented", "superseded")
 UNITS = ("percent", "count", "days", "ratio", "rate")
+# The report's sections, in order: an analyst's commentary is placed at the start of its section.
+COMMENTARY_SECTIONS = ("summary", "pathways", "inspection", "recommendations", "reoffending",
+                       "indicators", "completeness")
 BETTER = ("higher", "lower")
 
 
@@ -318,7 +321,9 @@ TABLES: dict[str, Table] = {
                 Col("strand_id", "strand reported on", (_slug_rule(),)),
                 Col("reported_on", "date of the return", (ISO_DATE, DATE_RANGE)),
                 Col("rag", "red, amber or green", (_enum(RAGS),)),
-                _opt("comment", "what the return says"),
+                _opt("comment", "what the return says: the reason for the rating"),
+                _opt("action", "the action being taken"),
+                _opt("decision", "the decision asked of the board"),
             ),
             key=("strand_id", "reported_on"),
             cross_rules=(_exists("strands", "strand_id"),),
@@ -437,6 +442,21 @@ TABLES: dict[str, Table] = {
                      "above it and below it); blank for every report", _slug_rule()),
             ),
             key=("term", "area_id"),
+            cross_rules=(_exists("areas", "area_id"),),
+        ),
+        Table(
+            "commentary",
+            "The analyst's words on a section of an area's report. A report shows, for each "
+            "section, the latest commentary dated on or before its as-of date and after its "
+            "previous reporting date, at the start of the section.",
+            (
+                Col("area_id", "area the commentary is about", (_slug_rule(),)),
+                Col("section", "section of the report it belongs to",
+                    (_enum(COMMENTARY_SECTIONS),)),
+                Col("as_of", "date the commentary speaks for", (ISO_DATE, DATE_RANGE)),
+                _text("text", "the commentary, as it is to be printed"),
+            ),
+            key=("area_id", "section", "as_of"),
             cross_rules=(_exists("areas", "area_id"),),
         ),
     )

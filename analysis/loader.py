@@ -370,7 +370,7 @@ def _cross_table(raws: dict[str, _Raw], problems: list[Problem], today: date) ->
     if "areas" in raws:
         _check_exists(raws, problems, "areas", "parent_id", "areas", "area_id")
         _check_cycles(raws["areas"], problems)
-    for table in ("plans", "inspections", "indicators", "reoffending", "glossary"):
+    for table in ("plans", "inspections", "indicators", "reoffending", "glossary", "commentary"):
         _check_exists(raws, problems, table, "area_id", "areas", "area_id")
     _check_exists(raws, problems, "strands", "plan_id", "plans", "plan_id")
     _check_exists(raws, problems, "milestones", "strand_id", "strands", "strand_id")

@@ -11,14 +11,25 @@ from .pathways import CROSS_CUTTING, PATHWAY_NAMES, PATHWAYS, SEVEN_PATHWAYS
 
 DUE_SOON_DAYS = 90
 
-MILESTONE_STATES = ("complete", "overdue", "due soon", "not yet due", "undated", "dropped")
+# "past due, no return": its due date has passed and no return says whether it was done. Missing
+# reporting is not failed delivery, so it is a state of its own, never counted as overdue.
+NO_RETURN = "past due, no return"
+MILESTONE_STATES = ("complete", "missed", "overdue", NO_RETURN, "due soon", "not yet due", "undated",
+                    "dropped")
+# A strand whose only problems are milestones past due with no return has this RAG-like state.
+NOT_REPORTED = "not reported"
+RAGS = ("red", "amber", NOT_REPORTED, "green")
 
-# Derived RAG when a strand has no progress return (written in the report too).
+# How a strand's RAG is found (printed in the report, so it must say what the code does).
 RAG_RULE = (
-    "Red: a milestone is missed or more than 90 days overdue. Amber: a milestone is overdue, "
-    "a quantitative milestone is behind its target, or no milestone has a readable date. "
-    "Green: every dated milestone is complete or not yet due. A strand with no milestones "
-    "has no RAG. A progress return dated on or before the as-of date takes precedence."
+    "A progress return dated on or before the as-of date gives the strand's RAG. Without one it "
+    "is derived from the milestones. Red: a milestone is recorded as missed. Amber: a milestone "
+    "is overdue (past its due date and recorded as not done, by its status or by a progress "
+    "return made after it fell due), a quantitative milestone is behind its target, or no "
+    "milestone has a readable date. Not reported: the only problems are milestones past their "
+    "due date with no return saying whether they were done; missing reporting is not read as "
+    "failed delivery. Green: every dated milestone is complete or not yet due. A strand with "
+    "no milestones has no RAG."
 )
 
 
@@ -26,15 +37,29 @@ def _as_timestamp(as_of: date | None) -> pd.Timestamp:
     return pd.Timestamp(as_of or date.today()).normalize()
 
 
+def _latest_returns(progress: pd.DataFrame | None, today: pd.Timestamp) -> pd.Series:
+    """Each strand's latest progress return date on or before the as-of date."""
+    if progress is None or progress.empty:
+        return pd.Series(dtype="datetime64[ns]")
+    reported = pd.to_datetime(progress["reported_on"])
+    return reported[reported <= today].groupby(progress["strand_id"]).max()
+
+
 def milestone_status(milestones: pd.DataFrame, strands: pd.DataFrame, plans: pd.DataFrame,
-                     as_of: date | None = None) -> pd.DataFrame:
+                     as_of: date | None = None,
+                     progress: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each milestone's state as of a date.
 
     complete (status complete, completed on or before as_of, or actual >= target); dropped;
-    undated (no readable due date); overdue (due before as_of and not complete, or status
-    missed); due soon (due within 90 days of as_of); not yet due. days_overdue = as_of - due
-    date. A quantitative milestone (target and actual) is 'met' when actual >= target,
-    'behind' when due has passed or status is complete short of target, else 'in progress'.
+    undated (no readable due date); missed (status missed: a return records it missed);
+    overdue (due before as_of, not complete, and a return says it is not done: its status is
+    not_started or in_progress, a quantitative actual is recorded, or a progress return for its
+    strand is dated on or after the due date); past due, no return (due before as_of, not
+    complete, and no such return); due soon (due within 90 days of as_of); not yet due.
+    days_overdue = as_of - due date for overdue and past-due milestones. A quantitative
+    milestone (target) is 'met' when actual >= target, 'behind' when an actual short of target
+    is recorded past the due date or on completion, 'no return' when past due with no actual,
+    else 'in progress'. `returned_on` is the strand's latest progress return by as_of.
     """
     today = _as_timestamp(as_of)
     m = milestones.copy()
@@ -50,44 +75,56 @@ def milestone_status(milestones: pd.DataFrame, strands: pd.DataFrame, plans: pd.
     complete |= m["target"].notna() & m["actual"].notna() & (m["actual"] >= m["target"])
     due = pd.to_datetime(m["due_date"])
     days_to_due = (due - today).dt.days
+    latest = _latest_returns(progress, today)
+    returned_on = (pd.Series(pd.NaT, index=m.index, dtype="datetime64[ns]") if latest.empty
+                   else pd.to_datetime(m["strand_id"].map(latest)))
+    # A return that speaks for the milestone after it fell due without recording it done.
+    reported_not_done = (status.isin(["not_started", "in_progress"]) | m["actual"].notna()
+                         | (returned_on.notna() & due.notna() & (returned_on >= due)))
+    past_due = days_to_due < 0
     state = np.select(
-        [status == "dropped", complete, due.isna(),
-         (status == "missed") | (days_to_due < 0), days_to_due <= DUE_SOON_DAYS],
-        ["dropped", "complete", "undated", "overdue", "due soon"],
+        [status == "dropped", complete, due.isna(), status == "missed",
+         past_due & reported_not_done, past_due, days_to_due <= DUE_SOON_DAYS],
+        ["dropped", "complete", "undated", "missed", "overdue", NO_RETURN, "due soon"],
         default="not yet due",
     )
     m["state"] = state
-    m["days_overdue"] = (-days_to_due).where(m["state"] == "overdue").astype("Int64")
+    m["days_overdue"] = (-days_to_due).where(m["state"].isin(["overdue", NO_RETURN])).astype("Int64")
     m["met_on_time"] = complete & (completed_on.isna() | due.isna() | (completed_on <= due))
     m["met_on_time"] = m["met_on_time"] & complete
     target, actual = m["target"], m["actual"]
     quantitative = target.notna()
     m["quantity"] = np.select(
         [~quantitative, actual.notna() & (actual >= target),
-         (due.notna() & (days_to_due < 0)) | complete],
-        [None, "met", "behind"],
+         actual.notna() & ((due.notna() & past_due) | complete),
+         due.notna() & past_due & ~complete],
+        [None, "met", "behind", "no return"],
         default="in progress",
     )
     m.loc[~quantitative, "quantity"] = pd.NA
+    m["returned_on"] = returned_on
     m["as_of"] = today
     columns = ["milestone_id", "strand_id", "area_id", "plan_id", "pathway", "description", "due",
                "due_date", "due_precision", "status", "completed_on", "state", "days_overdue",
-               "met_on_time", "target", "actual", "quantity", "as_of"]
+               "met_on_time", "target", "actual", "quantity", "returned_on", "as_of"]
     return m[columns].reset_index(drop=True)
 
 
 def _derived_rags(ms: pd.DataFrame) -> pd.Series:
-    """RAG_RULE for every strand with milestones at once (strand_id -> red, amber, green or None)."""
+    """RAG_RULE for every strand with milestones at once (strand_id -> red, amber, not reported,
+    green or None)."""
     live = ms["state"] != "dropped"
     flags = pd.DataFrame({
         "strand_id": ms["strand_id"],
         "live": live,
-        "red": live & ((ms["status"] == "missed") | (ms["days_overdue"].fillna(0) > 90)),
+        "red": live & (ms["state"] == "missed"),
         "amber": live & ((ms["state"] == "overdue") | (ms["quantity"] == "behind")),
         "dated": live & (ms["state"] != "undated"),
+        "no_return": live & (ms["state"] == NO_RETURN),
     }).groupby("strand_id").any()
-    rag = np.select([~flags["live"], flags["red"], flags["amber"] | ~flags["dated"]],
-                    [None, "red", "amber"], default="green")
+    rag = np.select([~flags["live"], flags["red"], flags["amber"] | ~flags["dated"],
+                     flags["no_return"]],
+                    [None, "red", "amber", NOT_REPORTED], default="green")
     return pd.Series(rag, index=flags.index, dtype=object)
 
 
@@ -120,7 +157,8 @@ def _smart(strand: pd.Series, milestones: int, undated: int, undated_dues: list,
     return met, missing
 
 
-_COUNTS = ("milestones", "complete", "met_on_time", "overdue", "due_soon", "undated", "dropped")
+_COUNTS = ("milestones", "complete", "met_on_time", "missed", "overdue", "no_return", "due_soon",
+           "undated", "dropped")
 STRAND_COLUMNS = ["strand_id", "plan_id", "area_id", "pathway", "pathways", "title", "lead",
                   *_COUNTS, "rag", "rag_source", "smart_score", "smart_met", "smart_missing"]
 
@@ -129,7 +167,9 @@ def strand_summary(strands: pd.DataFrame, plans: pd.DataFrame, milestones_status
                    progress: pd.DataFrame | None = None, as_of: date | None = None) -> pd.DataFrame:
     """Each strand's milestones, RAG and SMART audit as of a date.
 
-    RAG: the latest progress return on or before as_of, otherwise derived by RAG_RULE.
+    RAG: the latest progress return on or before as_of, otherwise derived by RAG_RULE (red,
+    amber, not reported or green; none without milestones). `overdue` counts milestones missed
+    or overdue, `missed` those recorded missed, `no_return` those past due with no return.
     SMART audit (after Doran 1981, as the Plymouth briefing asks measures to be): specific (an
     aim is stated), measurable (a measure, a figure in the aim, or a milestone target),
     time-bound (milestones exist and every one has a readable due date), owned (a lead) and
@@ -147,7 +187,9 @@ def strand_summary(strands: pd.DataFrame, plans: pd.DataFrame, milestones_status
     state = ms["state"]
     counts = pd.DataFrame({
         "strand_id": ms["strand_id"], "milestones": 1, "complete": state == "complete",
-        "met_on_time": ms["met_on_time"].astype(bool), "overdue": state == "overdue",
+        "met_on_time": ms["met_on_time"].astype(bool), "missed": state == "missed",
+        # A missed milestone is overdue too (as tables and leads count it); `missed` says which.
+        "overdue": state.isin(["missed", "overdue"]), "no_return": state == NO_RETURN,
         "due_soon": state == "due soon", "undated": state == "undated", "dropped": state == "dropped",
         "quantitative": ms["target"].notna(), "no_date": ms["due_date"].isna(),
     }).groupby("strand_id").agg({**{c: "sum" for c in _COUNTS}, "quantitative": "any", "no_date": "sum"})

@@ -21,7 +21,8 @@ STATES = ("not answered", "answered but behind", "answered and on track", "imple
 STATE_RULE = (
     "A recommendation is answered when a strand of an action plan that has started by the as-of "
     "date names it. Answered and on track: every such strand is green. Answered but behind: a "
-    "strand is red or amber, or has neither milestones nor a progress return to show progress. "
+    "strand is red, amber or not reported (its milestones are past due with no return), or has "
+    "neither milestones nor a progress return to show progress. "
     "Implemented and superseded are as the data records them. The response was due three months "
     "after the inspection was published; implementation is due on the date given, or else twelve "
     "months after publication. Days late count from that due date for a recommendation neither "
@@ -48,8 +49,14 @@ def _strand_state(strand_id: str, strand: pd.Series) -> str:
     if source.startswith("progress return"):
         return f"{strand_id} {rag} ({source})"
     why = []
-    if strand["overdue"]:
-        why.append(f"{strand['overdue']} of {strand['milestones']} milestones overdue")
+    if strand.get("missed", 0):
+        why.append(f"{strand['missed']} of {strand['milestones']} milestones missed")
+    overdue = strand["overdue"] - strand.get("missed", 0)  # `overdue` counts missed ones too
+    if overdue:
+        why.append(f"{overdue} of {strand['milestones']} milestones overdue")
+    if strand.get("no_return", 0):
+        why.append(f"{strand['no_return']} of {strand['milestones']} milestones past due with "
+                   "no return")
     if rag != "green" and strand["undated"] == strand["milestones"] - strand["dropped"]:
         why.append("no milestone has a readable date")
     return f"{strand_id} {rag}" + (f" ({'; '.join(why)})" if why else "")

@@ -19,13 +19,14 @@ from .completeness import CONSEQUENCES
 from .contract import today
 from .disclosure import DEFAULT_THRESHOLD, MARKER
 from .glossary import terms_for, terms_used, texts_of
-from .labels import cell_text, inspection_when, long_date, measure_label
+from .headlines import indicator_headline, inspection_headline, plan_headline
+from .labels import cell_text, long_date, measure_label
 from .labels import plural as _count
 from .loader import DataInvalid, Dataset, load_dataset
 from .pathways import PATHWAY_NAMES, SEVEN_PATHWAYS
 from .periods import cohort_sort_key
 from .pipeline import Results, analyse
-from .progress import DUE_SOON_DAYS, RAG_RULE
+from .progress import DUE_SOON_DAYS, NO_RETURN, NOT_REPORTED, RAG_RULE
 
 log = logging.getLogger(__name__)
 
@@ -305,6 +306,16 @@ def _family(areas: pd.DataFrame, area_id: str) -> set[str]:
     return line | below
 
 
+def _with_commentary(section: str):
+    """A section method's blocks after the analyst's commentary for that section, if any."""
+    def wrap(method):
+        def section_blocks(self: AreaReport) -> list[Block]:
+            return self.commentary(section) + method(self)
+        section_blocks.__name__, section_blocks.__doc__ = method.__name__, method.__doc__
+        return section_blocks
+    return wrap
+
+
 @dataclass
 class AreaReport:
     """One area's report: the derived tables cut to the area, and the sections built from them."""
@@ -314,14 +325,17 @@ class AreaReport:
     area_id: str
     # The text of every section shown so far, for the glossary (see `section`).
     shown: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
+    since: date | None = None  # previous reporting date; None: the quarter end before as_of
 
     @classmethod
     def build(cls, data_dir: str | Path, area_id: str, as_of: str | date | None = None,
-              threshold: int = DEFAULT_THRESHOLD, snapshot: str | Path = "") -> AreaReport:
+              threshold: int = DEFAULT_THRESHOLD, snapshot: str | Path = "",
+              since: str | date | None = "") -> AreaReport:
         """Load the data (from a build's snapshot when given) and cut the report to one area.
 
         ``as_of`` "" or None: the area's own date (analysis.asof.area_as_of), as `workbook build`
-        dates it when no --as-of is given.
+        dates it when no --as-of is given. ``since`` is the previous reporting date "What
+        changed" compares with ("" or None: the last quarter end before the as-of date).
         """
         def resolve(dataset: Dataset) -> date:
             if area_id not in set(dataset.table("areas")["area_id"]):
@@ -333,7 +347,27 @@ class AreaReport:
                                 resolve=resolve)
         if area_id not in set(dataset.table("areas")["area_id"]):
             raise ValueError(f"area_id {area_id!r} is not in areas.csv")
-        return cls(dataset, results, area_id)
+        when = date.fromisoformat(since) if isinstance(since, str) and since else since or None
+        return cls(dataset, results, area_id, when)
+
+    @property
+    def previous(self) -> date:
+        """The previous reporting date: `since`, else the last quarter end before the as-of date."""
+        from .exceptions import previous_quarter_end
+
+        return self.since or previous_quarter_end(self.results.as_of)
+
+    def commentary(self, section: str) -> list[Block]:
+        """The analyst's commentary for one section of this report (escaped), or nothing."""
+        from .commentary import commentary_for
+
+        row = commentary_for(self.dataset.table("commentary"), self.area_id, section,
+                             self.results.as_of, self.previous)
+        if row is None:
+            return []
+        paragraphs = [text(p.strip()) for p in str(row["text"]).split("\n\n") if p.strip()]
+        return [Block("markdown", Markdown(
+            f"**Commentary ({long_date(row['as_of'])}):** " + "\n\n".join(paragraphs)))]
 
     @property
     def area(self) -> pd.Series:
@@ -356,56 +390,64 @@ class AreaReport:
     # -- Summary ---------------------------------------------------------------------------
     @section
     def summary(self) -> list[Block]:
-        """The few figures a board member needs first."""
-        t, area = self.t, self.area
+        """Page one: a plain-English headline per section, the exceptions (reds first, with
+        owner, due date and what the progress return says), what changed since the previous
+        reporting date, and the analyst's commentary on the summary."""
+        from . import exceptions as exc
+        from . import tables
+
+        t, area, as_of = self.t, self.area, self.results.as_of
         lines = [f"**{text(area['name'])}** ({text(str(area['area_type']).replace('_', ' '))})"
-                 f", as of {long_date(self.results.as_of)}."]
-        strands, ms = t["strands_summary"], t["milestones_status"]
-        if not strands.empty:
-            rag = strands["rag"].value_counts()
-            no_rag = int(strands["rag"].isna().sum())
-            rags = (f"RAG {rag.get('green', 0)} green, {rag.get('amber', 0)} amber, "
-                    f"{rag.get('red', 0)} red" + (f", {no_rag} without a RAG" if no_rag else ""))
-            milestones = (f"{_count(int((ms['state'] == 'overdue').sum()), 'milestone')} overdue of "
-                          f"{len(ms)}, {int((ms['state'] == 'complete').sum())} complete"
-                          if len(ms) else "no milestones set")
-            lines.append(f"- **Action plan:** {_count(len(strands), 'strand')}; {rags}; {milestones}.")
-            gaps = t["plan_gaps"]
-            missing = [PATHWAY_NAMES[c] for g in gaps["pathway_gaps"] for c in g.split(";") if c]
-            lines.append("- **Pathways without a strand:** "
-                         + (text(", ".join(missing)) if missing else "none of the seven") + ".")
-            lines.append(f"- **SMART:** strands meet {strands['smart_score'].mean():.1f} of 5 "
-                         "criteria on average.")
-        else:
-            lines.append("- **Action plan:** none given.")
-        sections = t["inspection_sections"]
-        overall = sections[sections["section"] == "overall"]
-        if not overall.empty:
-            row = overall.iloc[-1]
-            inspections = self.dataset.table("inspections").set_index("inspection_id")
-            lines.append(f"- **Inspection:** overall score {row['score']:.0f}% "
-                         f"({text(inspection_when(inspections.loc[row['inspection_id']]))}).")
-        else:
-            lines.append("- **Inspection:** no scored inspection.")
+                 f", as of {long_date(as_of)}.", ""]
+        strands = t["strands_summary"]
+        lines.append("- **Pathways:** " + (
+            text(plan_headline(strands, t["milestones_status"], t["plan_gaps"])) if not strands.empty
+            else "no action plan is recorded."))
+        inspections = self.dataset.table("inspections")
+        scored = inspection_headline(t["inspection_sections"], inspections)
+        lines.append("- **Inspection:** " + (text(scored) if scored else
+                                             "no scored inspection is recorded."))
         recs = t["recommendations_status"]
-        if not recs.empty:
-            unanswered = int((recs["state"] == "not answered").sum())
-            lines.append(f"- **Recommendations:** {unanswered} of {len(recs)} without a strand of "
-                         f"the action plan; {int(recs['late'].sum())} past their due date.")
+        lines.append("- **Recommendations:** " + (text(headline(recs)) if not recs.empty else
+                                                  "no inspection recommendations are recorded."))
         facts = _reoffending(t["reoffending_rates"], t["ni18_targets"], t["ni30_progress"])
-        lines += [f"- **{label}:** {sentence}." for label, sentence, _ in facts]
-        if not facts:
-            lines.append("- **Reoffending:** no figures.")
+        said = [sentence if label == "Reoffending" else f"{label}: {sentence}"
+                for label, sentence, _ in facts]
+        lines.append("- **Reoffending:** " + ("; ".join(said) + "." if said else
+                                              "no published figures."))
         ind = t["indicators_status"]
-        if not ind.empty:
-            met = int((ind["status"] == "met").sum())
-            targeted = int((ind["status"] != "no target").sum())
-            lines.append(f"- **Indicators:** {met} of {targeted} targets met." if targeted else
-                         f"- **Indicators:** {_count(len(ind), 'value')}, none with a target.")
-        gaps = t["completeness"]
-        n_gaps = int((gaps["status"] != "present").sum())
-        lines.append(f"- **Data gaps:** {n_gaps} (see Data completeness).")
-        return [Block("markdown", Markdown("\n".join(lines)))]
+        lines.append("- **Indicators:** " + (text(indicator_headline(ind)) if not ind.empty else
+                                             "none recorded."))
+        blocks = [Block("markdown", Markdown("\n".join(lines)))]
+
+        names = ("plans", "strands", "milestones", "progress", "inspections", "recommendations")
+        mine = exc.area_tables({n: self.dataset.table(n) for n in names}, self.area_id)
+        now = exc.states(mine, as_of)
+        found = now.exceptions[now.exceptions["area_id"] == self.area_id]
+        red = int((found["severity"] == 0).sum())
+        no_return = int((found["state"] == NO_RETURN).sum())
+        count = (f"{_count(len(found), 'exception')}: {red} red, {len(found) - red - no_return} "
+                 f"overdue, behind target, late or unanswered, and "
+                 f"{_count(no_return, 'milestone')} past due with no "
+                 "return (the return is missing, which is not failed delivery)."
+                 if len(found) else f"No exceptions as of {long_date(as_of)}.")
+        blocks.append(Block("markdown", Markdown(f"**Exceptions.** {text(count)}")))
+        if len(found):
+            titles = dict(zip(inspections["inspection_id"], inspections["title"], strict=False))
+            numbers = self.dataset.table("recommendations").set_index("recommendation_id")["number"]
+            blocks.append(Block("table", tables.exceptions_table(
+                exc.board_lines(found, inspection_titles=titles, numbers=numbers))))
+
+        since = self.previous
+        changed = exc.changes(mine, as_of, since, cohorts=t["reoffending_rates"])
+        changed = changed[changed["area_id"] == self.area_id]
+        sentences = exc.change_sentences(changed)
+        blocks.append(Block("markdown", Markdown(
+            f"**What changed since {long_date(since)}.** "
+            + ("\n\n" + "\n".join(f"- {text(s)}" for s in sentences) if sentences else
+               "Nothing: no strand moved, no milestone was completed, no exception is new or "
+               "resolved and no newer cohort is recorded."))))
+        return blocks + self.commentary("summary")
 
     # -- How old the figures are ------------------------------------------------------------
     @section
@@ -423,6 +465,7 @@ class AreaReport:
 
     # -- Pathway progress --------------------------------------------------------------------
     @section
+    @_with_commentary("pathways")
     def progress(self) -> list[Block]:
         from . import charts, tables
 
@@ -431,8 +474,9 @@ class AreaReport:
             return [Block("markdown", self.missing("plans"))]
         ms = t["milestones_status"]
         blocks = [Block("markdown", Markdown(
-            f"Milestones are *overdue* when their due date has passed without completion, and "
-            f"*due soon* within {DUE_SOON_DAYS} days of the as-of date. {RAG_RULE}"))]
+            f"Milestones are *overdue* when their due date has passed and a return records them "
+            f"as not done, *past due, no return* when nothing records whether they were done, "
+            f"and *due soon* within {DUE_SOON_DAYS} days of the as-of date. {RAG_RULE}"))]
         if ms.empty:
             blocks.append(Block("markdown", self.missing("milestones")))
         else:
@@ -461,6 +505,7 @@ class AreaReport:
 
     # -- Inspection --------------------------------------------------------------------------
     @section
+    @_with_commentary("inspection")
     def inspection(self) -> list[Block]:
         from . import charts, tables
 
@@ -485,6 +530,7 @@ class AreaReport:
 
     # -- Recommendations ---------------------------------------------------------------------
     @section
+    @_with_commentary("recommendations")
     def recommendations(self) -> list[Block]:
         """Which inspection recommendations the action plan answers, and whether on time."""
         from . import tables
@@ -506,6 +552,7 @@ class AreaReport:
 
     # -- Reoffending -------------------------------------------------------------------------
     @section
+    @_with_commentary("reoffending")
     def reoffending(self) -> list[Block]:
         from . import charts, tables
 
@@ -546,6 +593,7 @@ class AreaReport:
 
     # -- Indicators and completeness ---------------------------------------------------------
     @section
+    @_with_commentary("indicators")
     def indicators(self) -> list[Block]:
         from . import charts, tables
 
@@ -556,6 +604,7 @@ class AreaReport:
                 Block("table", tables.indicators_table(ind))]
 
     @section
+    @_with_commentary("completeness")
     def completeness(self) -> list[Block]:
         from . import tables
 
@@ -627,18 +676,63 @@ class OverviewReport:
 
     @section
     def summary(self) -> list[Block]:
+        """What is off track across the areas, in plain English: strands red, amber and not
+        reported (milestones past due with no return), recommendations without a strand or
+        past due, reoffending significantly above its prediction, indicators not met; each
+        naming the areas, most first. Then the glance table."""
         from . import tables
 
         areas = self.dataset.table("areas")
         areas = areas[areas["area_id"].isin(self.area_ids)]
+        names = dict(zip(areas["area_id"], areas["name"], strict=False))
         r = self.results
-        lines = [f"{_count(len(areas), 'area')} as of {long_date(r.as_of)}"
-                 + (f" in {text(self.region_name)}" if self.region else "") + ":",
-                 f"- {_count(self._cut(r.strands_summary)['plan_id'].nunique(), 'plan')} with "
-                 f"{_count(len(self._cut(r.strands_summary)), 'strand')};",
-                 f"- {_count(self._cut(r.inspection_sections)['inspection_id'].nunique(), 'inspection')};",
-                 f"- {_count(len(self._cut(r.reoffending_rates)), 'reoffending cohort row')};",
-                 f"- {_count(len(self._cut(r.indicators_status)), 'indicator value')}."]
+        strands, ms = self._cut(r.strands_summary), self._cut(r.milestones_status)
+        recs, rates = self._cut(r.recommendations_status), self._cut(r.reoffending_rates)
+        ind = self._cut(r.indicators_status)
+
+        def where(flags: pd.DataFrame, what: str) -> str:
+            """'12 (East Midlands 7, Gloucestershire 5)': a count and the areas holding it."""
+            per = flags.groupby("area_id").size().sort_values(ascending=False, kind="stable")
+            return f"{_count(int(per.sum()), what)} (" + ", ".join(
+                f"{names.get(a, a)} {n}" for a, n in per.items()) + ")" if len(per) else f"no {what}s"
+
+        head = (f"{_count(len(areas), 'area')} as of {long_date(r.as_of)}"
+                + (f", in {names.get(self.region, self.region)}" if self.region else "") + ".")
+        lines = [text(head), ""]
+        if strands.empty:
+            lines.append("- **Action plans:** no area in this report has one.")
+        else:
+            planned = strands["area_id"].nunique()
+            lines.append(f"- **Action plans:** {_count(planned, 'area')} with a plan, "
+                         f"{_count(len(strands), 'strand')} in all. Red: "
+                         + text(where(strands[strands["rag"] == "red"], "strand")) + ". Amber: "
+                         + text(where(strands[strands["rag"] == "amber"], "strand")) + ".")
+            lines.append("- **Not reported:** " + text(
+                where(strands[strands["rag"] == NOT_REPORTED], "strand")) + ", with "
+                + text(where(ms[ms["state"] == NO_RETURN], "milestone"))
+                + " past due with no return: the returns are missing, which is not failed delivery.")
+        if recs.empty:
+            lines.append("- **Inspection recommendations:** none recorded.")
+        else:
+            lines.append("- **Inspection recommendations:** " + text(
+                f"of {_count(len(recs), 'recommendation')}, "
+                + where(recs[recs["state"] == "not answered"], "recommendation")
+                + " without a strand of an action plan; "
+                + where(recs[recs["late"].astype(bool)], "recommendation") + " past due."))
+        hidden = rates["suppressed"].fillna("").str.contains("significant") \
+            if "suppressed" in rates else pd.Series(False, index=rates.index)
+        tested = rates[rates["significant"].notna() & ~hidden]
+        above = tested[tested["significant"].astype(bool) & (tested["difference"] > 0)]
+        lines.append("- **Reoffending:** " + (
+            "no cohort has the counts needed to test actual against predicted reoffending."
+            if tested.empty else text(
+                f"of {_count(len(tested), 'cohort')} tested against its prediction, "
+                + where(above, "cohort") + " significantly above it.")))
+        targeted = ind[ind["status"] != "no target"]
+        lines.append("- **Indicators:** " + (
+            "none with a target." if targeted.empty else text(
+                f"of {_count(len(targeted), 'target')}, " + where(
+                    targeted[targeted["status"] == "not met"], "target") + " not met.")))
         return [Block("markdown", Markdown("\n".join(lines))),
                 Block("table", tables.glance_table(self.glance()))]
 

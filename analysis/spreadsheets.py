@@ -86,9 +86,11 @@ _NOTES: tuple[tuple[str, str], ...] = (
     ("units", "Units: counts are numbers of people unless the heading says re-offences, "
               "milestones, strands or recommendations; (%) is a percentage; (points) is a "
               "difference between two percentages in percentage points; days are calendar days."),
-    ("progress", "Milestone state: overdue when the due date has passed without completion, due "
+    ("progress", "Milestone state: overdue when the due date has passed and a return records it "
+                 "not done; past due, no return when nothing records whether it was done; due "
                  f"soon within {DUE_SOON_DAYS} days of the as-of date. RAG: the latest progress "
-                 "return, else derived from the milestones."),
+                 "return, else derived from the milestones (not reported when the only problems "
+                 "are milestones past due with no return)."),
     ("smart", "SMART audit: specific (an aim is stated), measurable (a measure, a figure in the "
               "aim or a milestone target), time-bound (every milestone has a readable date), "
               "owned (a lead is named), partnered (partners are named); score = criteria met of 5."),

@@ -23,6 +23,7 @@ from .progress import RAG_RULE
 __all__ = [
     "completeness_table",
     "criteria_table",
+    "exceptions_table",
     "glance_table",
     "indicators_table",
     "inspection_responses_table",
@@ -871,3 +872,55 @@ def glance_table(glance: pd.DataFrame, *,
                          "recorded recommendations or no published reoffending figures.",
                          "Reoffending: the latest cohort's proven reoffending rate, else the NI 18 "
                          "target rate; and any NI 30 target."]).fmt(lambda cell: cell, columns="Area")
+
+
+# --------------------------------------------------------------------------- page one
+
+# Red states carry the red fill, beside the word (never colour alone).
+_EXCEPTION_FILL = {"red": _RAG["red"], "missed": _RAG["red"], "amber": _RAG["amber"]}
+
+
+def exceptions_table(board_lines: pd.DataFrame, *, subtitle: str | None = None,
+                     source: str = _SOURCE_PLAN) -> GT | None:
+    """Page one's exceptions: state in words, what, owner, due date, what is wrong and what the
+    progress return says (reason and action), and the decision asked of the board.
+
+    Takes analysis.exceptions.board_lines(...) (already in order, reds first). None if empty.
+    """
+    from .exceptions import EXCEPTION_RULE
+
+    if _empty(board_lines):
+        return None
+    frame = board_lines.reset_index(drop=True)
+
+    def said(f: pd.DataFrame) -> list[str]:
+        out = []
+        for detail, reason, action in zip(f["detail"], f["reason"], f["action"], strict=True):
+            first = _text(detail)
+            parts = [first[:1].upper() + first[1:]]  # capitalize() would lower "1 April"
+            parts += [f"Reason: {_text(reason)}"] if _text(reason) else []
+            parts += [f"Action: {_text(action)}"] if _text(action) else []
+            out.append(". ".join(p.rstrip(".") for p in parts if p) + ".")
+        return out
+
+    columns: dict[str, Callable[[pd.DataFrame], Sequence[object]]] = {
+        "State": lambda f: [_text(s).capitalize() for s in f["state"]],
+        "Exception": lambda f: [_text(w) for w in f["what"]],
+        "Owner": lambda f: [_text(o) or "nobody named" for o in f["owner"]],
+        "Due": lambda f: [_day(d) for d in f["due"]],
+        "What is wrong and what is being done": said,
+    }
+    notes = [EXCEPTION_RULE]
+    # A column of dashes says nothing: say once that no return asks for a decision.
+    if any(_text(d) for d in frame["decision"]):
+        columns["Decision asked of the board"] = lambda f: [_text(d) or MISSING for d in f["decision"]]
+    else:
+        notes.append("No progress return asks the board for a decision.")
+    body = _labelled(frame, columns)
+    gt = _build(body, title="Exceptions", subtitle=subtitle, source=source, notes=notes)
+    for key, (_label, fill, ink) in _EXCEPTION_FILL.items():
+        rows = [i for i, s in enumerate(frame["state"]) if _text(s) == key]
+        if rows:
+            gt = gt.tab_style(style=[style.fill(color=fill), style.text(color=ink, weight="bold")],
+                              locations=loc.body(columns="State", rows=rows))
+    return gt

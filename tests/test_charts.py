@@ -172,7 +172,8 @@ def test_milestone_timeline_handmade() -> None:
 def test_milestone_timeline_example(example: Results) -> None:
     glos = example.for_area("gloucestershire")
     chart = _check(charts.milestone_timeline(glos["milestones_status"], AS_OF))
-    assert "7 overdue" in chart.alt and "11 due soon" in chart.alt
+    # Nothing is recorded of the seven milestones past due (issue 12): no return, not overdue.
+    assert "7 past due, no return" in chart.alt and "11 due soon" in chart.alt
     assert "11 milestones have no readable due date" in chart.alt
 
 

@@ -17,6 +17,7 @@ def test_every_table_of_the_shared_contract_is_implemented():
         "areas", "plans", "strands", "milestones", "progress", "inspections",
         "inspection_scores", "recommendations", "indicators", "reoffending",
         "glossary",  # issue 12: local abbreviations for the reports' glossaries
+        "commentary",
     }
 
 

@@ -37,7 +37,7 @@ def scenario():
 
 def _status(dataset, as_of=AS_OF) -> pd.DataFrame:
     t = dataset.table
-    ms = progress.milestone_status(t("milestones"), t("strands"), t("plans"), as_of)
+    ms = progress.milestone_status(t("milestones"), t("strands"), t("plans"), as_of, t("progress"))
     strands = progress.strand_summary(t("strands"), t("plans"), ms, t("progress"), as_of)
     return recommendation_status(t("recommendations"), t("inspections"), strands, t("plans"), as_of)
 
@@ -49,7 +49,7 @@ def status(scenario) -> pd.DataFrame:
 
 @pytest.mark.parametrize(("case", "state"), [
     ("on-track", "answered and on track"),
-    ("behind-red", "answered but behind"),
+    ("behind-red", "answered but behind"),  # its strand's return of 1 September says red
     ("behind-amber", "answered but behind"),  # one strand behind is enough
     ("behind-no-milestones", "answered but behind"),  # nothing shows it is on track
     ("return-green", "answered and on track"),  # the progress return outranks the milestone
@@ -114,13 +114,29 @@ def test_due_source_says_where_the_date_came_from(status):
 
 
 def test_reasons_name_the_strand_and_why(status):
-    assert status.at["behind-red", "reason"] == "s-red red (1 of 1 milestones overdue)"
+    # Red needs a return that says red (issue 12): s-red's of 1 September 2006 does.
+    assert status.at["behind-red", "reason"] == "s-red red (progress return 2006-09-01)"
     assert status.at["behind-amber", "reason"] == "s-amber amber (1 of 1 milestones overdue)"
     assert status.at["behind-no-milestones", "reason"] == "s-none has no milestones or progress return"
     assert status.at["return-green", "strand_states"] == "s-return green (progress return 2006-09-01)"
     assert status.at["plan-not-started", "reason"] == "its strands' plans start after the as-of date"
     assert pd.isna(status.at["plan-not-started", "answered_by"])
     assert status.at["plan-not-started", "addressed_by"] == "s-later"  # as given, never dropped
+
+
+def test_a_strand_without_returns_is_not_reported_and_its_recommendation_behind(scenario):
+    # Without its return, s-red's milestone of 31 May 2006 is past due with nothing recorded:
+    # the strand is "not reported", not red, and nothing yet shows the recommendation on track.
+    t = {name: scenario.table(name) for name in ("milestones", "strands", "plans", "progress",
+                                                 "recommendations", "inspections")}
+    t["progress"] = t["progress"][t["progress"]["strand_id"] != "s-red"]
+    ms = progress.milestone_status(t["milestones"], t["strands"], t["plans"], AS_OF, t["progress"])
+    strands = progress.strand_summary(t["strands"], t["plans"], ms, t["progress"], AS_OF)
+    out = recommendation_status(t["recommendations"], t["inspections"], strands, t["plans"],
+                                AS_OF).set_index("recommendation_id")
+    assert out.at["behind-red", "state"] == "answered but behind"
+    assert out.at["behind-red", "reason"] == (
+        "s-red not reported (1 of 1 milestones past due with no return)")
 
 
 def test_unanswered_come_first_oldest_inspection_first_then_by_number(scenario):

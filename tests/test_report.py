@@ -20,8 +20,33 @@ def glos() -> AreaReport:
 
 def test_summary_counts_recommendations_without_a_strand(glos):
     summary = glos.summary()[0].content.body
-    assert ("**Recommendations:** 10 of 15 without a strand of the action plan; 0 past their due "
-            "date.") in summary
+    # The plan answers 5 of the 15 (see the recommendations tests); its strands are behind.
+    assert ("- **Recommendations:** Of 15 recommendations from 2 inspections, 5 have a strand of "
+            "the action plan behind them \\(0 on track, 5 behind\\) and 10 have no strand at "
+            "all\\.") in summary
+
+
+def test_page_one_counts_milestones_past_due_with_no_return_apart(glos):
+    # As of 31 December 2005 seven milestones (due 30 September and 31 October 2005) are past
+    # due and nothing records them done: not reported, not red (issue 12).
+    blocks = glos.summary()
+    assert ("**Pathways:** 18 strands: 0 red, 5 amber, 6 green and 7 not reported\\. Of 29 "
+            "milestones, 0 are complete, 0 missed, 0 overdue and 7 milestones past due with no "
+            "return\\.") in blocks[0].content.body
+    assert [b.kind for b in blocks] == ["markdown", "markdown", "table", "markdown"]
+    assert blocks[1].content.body.startswith(
+        "**Exceptions.** 17 exceptions: 0 red, 10 overdue, behind target, late or unanswered, "
+        "and 7 milestones past due with no return")
+    assert blocks[3].content.body.startswith("**What changed since 30 September 2005.**")
+    assert "7 strands moved green \u2192 not reported" in blocks[3].content.body
+
+
+def test_overview_summary_says_what_is_off_track_not_how_many_rows():
+    body = OverviewReport.build(EXAMPLE, EXAMPLE_AS_OF).summary()[0].content.body
+    assert "cohort row" not in body
+    assert ("- **Not reported:** 7 strands \\(Gloucestershire Probation Area 7\\), with 7 "
+            "milestones \\(Gloucestershire Probation Area 7\\) past due with no return") in body
+    assert "10 recommendations \\(Gloucestershire Probation Area 10\\) without a strand" in body
 
 
 def test_recommendations_section_opens_with_the_sentence_then_the_table(glos):
@@ -62,14 +87,14 @@ def test_overview_glance_says_what_each_areas_reoffending_figures_are():
 
 def test_summary_quotes_an_ni30_target_rather_than_no_figures():
     summary = AreaReport.build(EXAMPLE, "northamptonshire", EXAMPLE_AS_OF).summary()[0].content.body
-    assert ("**NI 30 target:** at most 719 re-offences by the prolific and other priority offender "
-            "cohort, ceiling 732, from a baseline of 858 (2007\\-Q4).") in summary
+    assert ("- **Reoffending:** NI 30 target: at most 719 re-offences by the prolific and other "
+            "priority offender cohort, ceiling 732, from a baseline of 858 (2007\\-Q4).") in summary
     assert "no figures" not in summary
 
 
 def test_summary_of_indicators_without_targets_says_so():
     summary = AreaReport.build(EXAMPLE, "england-and-wales", EXAMPLE_AS_OF).summary()[0].content.body
-    assert "**Indicators:** 1 value, none with a target." in summary
+    assert "- **Indicators:** 1 value, none with a target\\." in summary
 
 
 class _Rows(HTMLParser):
@@ -106,7 +131,9 @@ def test_gloucestershire_report_shows_which_recommendations_the_plan_leaves_unan
     assert any(r.startswith("3 Run a training programme") for r in unanswered)
     # ... while 6 (risk of harm) is answered by the public protection strand, which is behind.
     [six] = [r for r in parser.rows if r.startswith("6 Quickly set up monitoring")]
-    assert "Answered but behind" in six and "Manage risk of harm better" in six and "(Amber)" in six
+    # The public protection strand has a milestone past due with no return: not reported.
+    assert "Answered but behind" in six and "Manage risk of harm better" in six
+    assert "(not reported)" in six.lower()
 
 
 def test_summaries_write_the_as_of_date_as_the_rest_of_the_workbook_does():
