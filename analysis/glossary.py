@@ -83,6 +83,16 @@ def _markdown_text(body: str) -> str:
     return html.unescape(_MD_ESCAPE.sub(r"\1", _MD_LINK.sub(r"\1", body)))
 
 
+# A cell given as HTML: a link to another report (analysis.links), its name escaped inside.
+_HTML_LINK = re.compile(r'^<a href="[^"<>]*">(.*)</a>$', re.S)
+
+
+def _cell_words(cell: str) -> str:
+    """A cell as a reader sees it: a link's name, not its address; any other cell as given."""
+    link = _HTML_LINK.match(cell)
+    return html.unescape(link.group(1)) if link else cell
+
+
 def _gt_texts(gt: object) -> list[str]:
     """Every piece of text a great-tables table prints: heading, column and spanner labels,
     cells, source notes and footnotes."""
@@ -93,7 +103,7 @@ def _gt_texts(gt: object) -> list[str]:
     out += [cell_text(spanner.spanner_label) for spanner in getattr(gt, "_spanners", [])]
     body = getattr(gt, "_tbl_data", None)  # the cells as given, row group labels among them
     if isinstance(body, pd.DataFrame):
-        out += [cell_text(v) for column in body.columns for v in body[column]]
+        out += [_cell_words(cell_text(v)) for column in body.columns for v in body[column]]
     out += [cell_text(note) for note in getattr(gt, "_source_notes", [])]
     for note in getattr(gt, "_footnotes", []):
         texts = getattr(note, "footnotes", note)
