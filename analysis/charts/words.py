@@ -21,14 +21,12 @@ SOURCE_INSPECTION = "Source: HMI Probation inspection report; workbook analysis"
 SOURCE_REOFFENDING = "Source: Ministry of Justice proven reoffending data; workbook analysis"
 SOURCE_INDICATORS = "Source: area performance indicators; workbook analysis"
 
-# Measures the example data and the source documents use, in words; others are written out
-# from their code (hyphens to spaces), so an unknown measure still reads as words.
+# Measures of the source documents in words, each a phrase a rate is "of" ("the ... rate"). Any
+# other measure is its code written out ("adult-proven-1yr" -> "adult proven 1yr reoffending").
 _MEASURES = {
     "community-order-reconviction-2yr": "two-year reconviction of people on community orders",
-    "adult-proven-1yr": "one-year proven reoffending of adults",
-    "ni18": "NI 18 adult reoffending of people under probation supervision",
+    "ni18": "NI 18 adult reoffending",
     "ni30": "NI 30 re-offending by prolific and other priority offenders",
-    "ppo": "re-offending by prolific and other priority offenders",
 }
 
 
@@ -121,9 +119,9 @@ def pathway_order(codes: Sequence[str]) -> list[str]:
 
 
 def measure_name(measure: str) -> str:
-    """A reoffending measure in words, never its code."""
+    """A reoffending measure as words naming a rate, never its code as written."""
     code = cell_text(measure)
-    return _MEASURES.get(code, code.replace("-", " ").replace("_", " "))
+    return _MEASURES.get(code, code.replace("-", " ").replace("_", " ") + " reoffending")
 
 
 def area_name(frame: pd.DataFrame, area_id: str) -> str:
