@@ -68,7 +68,7 @@ def test_indicator_chart_draws_percent_of_target_from_zero() -> None:
     assert [ln.get_xdata()[0] for ln in ax.lines if ln.get_linestyle() == "-" and len(ln.get_xdata()) == 2] \
         == [100]
     right = [t.get_text() for t in chart.figure.axes[1].get_yticklabels()]
-    assert right[0] == "45% against 90%: \u2717 Not met"
+    assert right[0] == "45% against 90%\n\u2717 Not met"
 
 
 def test_an_indicator_far_beyond_its_target_is_cut_at_200_and_says_so() -> None:

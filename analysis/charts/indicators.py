@@ -26,6 +26,12 @@ def _legend(fig: Figure, d: Indicators) -> None:
                columnspacing=1.0)
 
 
+def _status_label(row: pd.Series) -> str:
+    """The figures wrapped, then met or not met on a line of its own (never split)."""
+    figures, mark = status_text(row).rsplit(": ", 1)
+    return f"{wrap(figures, 24, 2)}\n{mark}"
+
+
 #: The axis stops here: one indicator far beyond its target would squeeze every other bar.
 AXIS_CAP = 200.0
 
@@ -40,7 +46,7 @@ def draw_indicators(d: Indicators) -> Figure:
     """Bars of % of target on one axis from 0, the target line at 100, status in words at the right."""
     t = d.targeted
     ypos = np.arange(len(t))[::-1]
-    fig = figure(max(2.8, 0.5 * len(t) + 1.5))
+    fig = figure(max(2.8, 0.55 * len(t) + 1.5))
     ax = fig.add_subplot()
     limit = _axis_limit(t)
     met = (t["status"] == "met").to_numpy()
@@ -57,12 +63,12 @@ def draw_indicators(d: Indicators) -> Figure:
     ax.axvline(100, color="black", linewidth=1.5, zorder=3)
     ax.set_xlim(0, limit)
     ax.set_ylim(-0.6, len(t) - 0.4)
-    ax.set_yticks(ypos, [wrap(i, 40, 3) for i in t["indicator"]])
+    ax.set_yticks(ypos, [wrap(i, 32, 3) for i in t["indicator"]])
     ax.set_xlabel("Value as a percentage of the target (100 = target)")
     grid_x(ax)
     right = ax.twinx()  # status in words as right-hand tick labels, so the layout makes room for them
     right.set_ylim(ax.get_ylim())
-    right.set_yticks(ypos, [wrap(status_text(r), 30, 2) for _, r in t.iterrows()])
+    right.set_yticks(ypos, [_status_label(r) for _, r in t.iterrows()])
     right.tick_params(axis="y", length=0)
     right.grid(False)
     right.spines[:].set_visible(False)
