@@ -447,3 +447,36 @@ def test_ni18_chart_draws_the_latest_cohort_with_a_target_it_may_show() -> None:
     published = withhold(ni18_targets(cohorts), protect(cohorts, None, threshold=10), NI18)
     chart = _check(charts.ni18_chart(published))
     assert "cohort 2007-Q4" in chart.alt and "6.7%" in chart.alt  # 261 of 3,884 (East Midlands plan)
+
+
+def test_no_identifier_in_any_chart_text(example: Results) -> None:
+    """No id from the data's id columns nor a measure code in a title, caption, alt text or label."""
+    data = load_dataset(EXAMPLE)
+    ids = set()
+    for table, column in (("plans", "plan_id"), ("strands", "strand_id"), ("milestones", "milestone_id"),
+                          ("inspections", "inspection_id"), ("recommendations", "recommendation_id"),
+                          ("reoffending", "measure"), ("areas", "area_id")):
+        ids |= {str(v) for v in data.table(table)[column]}
+    made = [charts.coverage_heatmap(example.pathway_coverage), charts.ni18_chart(example.ni18_targets),
+            charts.ni30_chart(example.ni30_progress)]
+    for area in ("gloucestershire", "east-midlands"):  # Plymouth's plan has no milestones
+        t = example.for_area(area)
+        made += [charts.milestone_timeline(t["milestones_status"], AS_OF, plans=data.table("plans")),
+                 charts.lead_load_chart(t["lead_load"])]
+    made.append(charts.lead_load_chart(example.for_area("plymouth")["lead_load"]))
+    glos = example.for_area("gloucestershire")
+    made += [charts.section_comparison_chart(glos["inspection_sections"], glos["inspection_family"],
+                                             inspections=data.table("inspections")),
+             charts.criterion_scores_chart(glos["inspection_criteria"], example.inspection_criteria,
+                                           inspections=data.table("inspections")),
+             charts.section_scores_chart(glos["inspection_sections"]),
+             charts.indicator_chart(glos["indicators_status"])]
+    assert all(c is not None for c in made)
+    for chart in made:
+        texts = [chart.title, chart.caption, chart.alt] + [
+            t.get_text() for t in chart.figure.findobj(matplotlib.text.Text)]
+        for text in texts:
+            # an id is only ever lower case with hyphens: a name that matches one ("Derby") is not it
+            found = [i for i in ids if (i in text if "-" in i or any(ch.isdigit() for ch in i)
+                                        else f" {i} " in f" {text} ")]
+            assert not found, (chart.title, found, text)

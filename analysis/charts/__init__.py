@@ -1,9 +1,8 @@
-"""Report charts (afcharts style, the PDF's text width, deterministic) with titles, captions, alt text.
+"""Report charts (afcharts style, the PDF's text width, deterministic) with titles, captions, alt text."""
 
-Each chart is three steps: prepare (data to a tidy frame, analysis.charts.prepare, no
-matplotlib), draw (a matplotlib Figure) and describe (title, caption and alt text from the
-prepared frame), so its wording is tested without drawing it.
-"""
+# Each chart is three steps: prepare (data to a tidy frame, analysis.charts.prepare, no
+# matplotlib), draw (a matplotlib Figure, one module per chart family) and describe (title,
+# caption and alt text from the prepared frame), so its wording is tested without drawing it.
 
 from __future__ import annotations
 
