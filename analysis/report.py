@@ -480,7 +480,8 @@ class AreaReport:
         if ms.empty:
             blocks.append(Block("markdown", self.missing("milestones")))
         else:
-            blocks.append(Block("chart", charts.milestone_timeline(ms, self.results.as_of)))
+            blocks.append(Block("chart", charts.milestone_timeline(ms, self.results.as_of,
+                                                                  plans=self.dataset.table("plans"))))
         blocks.append(Block("table", tables.strands_table(
             _as_printed(t["strands_summary"], self.dataset.table("strands")))))
         blocks.append(Block("table", tables.smart_audit_table(t["strands_summary"])))
@@ -512,21 +513,40 @@ class AreaReport:
         t = self.t
         if t["inspection_sections"].empty and t["inspection_criteria"].empty:
             return [Block("markdown", self.missing("inspections"))]
+        inspections = self.dataset.table("inspections")
         blocks = [Block("markdown", Markdown(
             "Section scores are recomputed from the criterion scores with the framework's "
             "weights (a critical criterion weighs twice an important one; overall = 30% "
-            "assessment, 40% interventions, 30% initial outcomes) and set beside the printed "
-            "sheet."))]
-        inspections = self.dataset.table("inspections")
+            "assessment, 40% interventions, 30% initial outcomes) and set beside the family "
+            "group's and all areas' means where the data hold enough areas; the check against the "
+            "printed sheet is in the appendix."))]
         blocks.append(Block("table", tables.sections_table(t["inspection_sections"], inspections)))
-        blocks.append(Block("chart", charts.section_scores_chart(t["inspection_sections"])))
+        # The latest full inspection (the one compared with other areas), else the first.
+        family = t["inspection_family"]
+        own = family[family["area_id"] == self.area_id] if "area_id" in family else family
+        latest = str(own["inspection_id"].iloc[0]) if not own.empty else None
+        blocks.append(Block("chart", charts.section_comparison_chart(
+            t["inspection_sections"], family, inspection_id=latest, inspections=inspections)))
         # Other areas' criteria give each criterion a comparison mean where any exist.
         blocks.append(Block("chart", charts.criterion_scores_chart(
-            t["inspection_criteria"], self.results.inspection_criteria)))
+            t["inspection_criteria"], self.results.inspection_criteria, inspection_id=latest,
+            inspections=inspections)))
         blocks.append(Block("table", tables.criteria_table(t["inspection_criteria"], inspections)))
         if not t["inspection_change"].empty:
             blocks.append(Block("table", tables.change_table(t["inspection_change"], inspections)))
         return blocks
+
+    @section
+    def inspection_check(self) -> list[Block]:
+        """The analyst's appendix: each inspection's recalculated section scores beside the
+        printed ones (a check of the data and the method, not a board's reading)."""
+        from . import charts
+
+        sections = self.t["inspection_sections"]
+        if sections.empty:
+            return [Block("markdown", Markdown("No scored inspection to check."))]
+        return [Block("chart", charts.section_scores_chart(sections, inspection_id=str(i)))
+                for i in pd.unique(sections["inspection_id"])]
 
     # -- Recommendations ---------------------------------------------------------------------
     @section
@@ -600,8 +620,11 @@ class AreaReport:
         ind = self.t["indicators_status"]
         if ind.empty:
             return [Block("markdown", self.missing("indicators"))]
-        return [Block("chart", charts.indicator_chart(ind)),
-                Block("table", tables.indicators_table(ind))]
+        chart = charts.indicator_chart(ind)  # None when no indicator has a target: said in words
+        first = (Block("chart", chart) if chart is not None
+                 else Block("markdown", Markdown(text(charts.indicator_sentence(ind)
+                                                      or "No indicator has a value to show."))))
+        return [first, Block("table", tables.indicators_table(ind))]
 
     @section
     @_with_commentary("completeness")
@@ -810,8 +833,10 @@ class OverviewReport:
             blocks = [Block("markdown", Markdown("**No scored inspections**: areas cannot be "
                                                  "compared with their family groups."))]
         else:
+            chart = charts.family_chart(family)  # None for one area: nothing to compare or rank
             blocks = [Block("table", tables.family_table(family)),
-                      Block("chart", charts.family_chart(family))]
+                      Block("chart", chart) if chart is not None
+                      else Block("markdown", Markdown(text(charts.family_sentence(family))))]
         responses = self._cut(self.results.inspection_responses)
         if not responses.empty:
             blocks.append(Block("table", tables.inspection_responses_table(

@@ -19,6 +19,7 @@ from .labels import measure_label, short_date
 from .links import report_link
 from .pathways import pathway_label
 from .progress import RAG_RULE
+from .rounding import largest_remainder
 
 __all__ = [
     "completeness_table",
@@ -288,6 +289,13 @@ def smart_audit_table(strands_summary: pd.DataFrame, *, source: str = _SOURCE_PL
     )
 
 
+def _whole_shares(lead_load: pd.DataFrame) -> pd.Series:
+    """Each lead's share of its plan's strands in whole percent, by largest remainder
+    (analysis.rounding), so a plan's shares add up to 100."""
+    return lead_load.groupby("plan_id")["strands"].transform(
+        lambda s: pd.Series(largest_remainder(s.tolist()), index=s.index))
+
+
 def lead_load_table(lead_load: pd.DataFrame, *, source: str = _SOURCE_PLAN) -> GT | None:
     """Strands, share, open and overdue milestones per lead. Takes Results.lead_load. None if empty."""
     if _empty(lead_load):
@@ -298,7 +306,7 @@ def lead_load_table(lead_load: pd.DataFrame, *, source: str = _SOURCE_PLAN) -> G
         {
             "Lead": lambda f: [_text(v) or "(no lead)" for v in f["lead"]],
             "Strands": lambda f: [_number(v, 0) for v in f["strands"]],
-            "Share of strands (%)": lambda f: [_number(v, 1) for v in f["share"]],
+            "Share of strands (%)": lambda f: [_number(v, 0) for v in _whole_shares(f)],
             "Open milestones": lambda f: [_number(v, 0) for v in f["open_milestones"]],
             "Overdue milestones": lambda f: [_number(v, 0) for v in f["overdue"]],
         },
@@ -713,7 +721,9 @@ def family_table(inspection_family: pd.DataFrame, *, source: str = _SOURCE_INSPE
         "Score (%)": lambda f: [_number(v, 1) for v in f["score"]],
         "Family mean (%)": lambda f: [_number(v, 1) for v in f["family_mean"]],
         "Areas in family": lambda f: [_number(v, 0) for v in f["family_size"]],
-        "Rank in family": lambda f: [_number(v, 0) for v in f["rank_in_family"]],
+        # A group of fewer than three areas is not ranked: first of one says nothing.
+        "Rank in family": lambda f: [_number(v, 0) if n >= 3 else MISSING
+                                     for v, n in zip(f["rank_in_family"], f["family_size"], strict=True)],
         "All areas mean (%)": lambda f: [_number(v, 1) for v in f["all_mean"]],
     })
     return _build(body, title="Inspection scores by family group", subtitle=None, source=source,

@@ -54,10 +54,11 @@ def _check(chart: charts.Chart | None) -> charts.Chart:
     assert isinstance(chart.figure, Figure)
     assert chart.title and chart.caption and chart.alt and chart.source.startswith("Source:")
     width, height = chart.figure.get_size_inches()
-    assert width == pytest.approx(7.0) and 2.5 <= height <= 11.0
+    # Drawn at the PDF's text width (A4 less 2 cm margins), so sizes are print sizes.
+    assert width * 25.4 == pytest.approx(170.0) and 2.5 <= height <= 11.0
     for text in chart.figure.findobj(matplotlib.text.Text):
         if text.get_text() and text.get_visible():
-            assert text.get_fontsize() >= 9, text.get_text()
+            assert text.get_fontsize() * 170.0 / (width * 25.4) >= 8, text.get_text()
     return chart
 
 
@@ -192,7 +193,9 @@ def test_lead_load_chart() -> None:
     chart = _check(charts.lead_load_chart(frame))
     assert len(_bars(chart)) == 3
     assert [round(p.get_width()) for p in _bars(chart)] == [5, 2, 1]
-    assert "Ann leads the most, 5 (62%)" in chart.alt
+    # 62.5/25/12.5: floors 62+25+12 = 99; the point left goes to the larger of the two .5
+    # remainders' parts (Ann's 5, not the 1 with no lead): shares by largest remainder.
+    assert "Ann leads the most, 5 (63%)" in chart.alt
 
 
 def test_lead_load_chart_example(example: Results) -> None:
@@ -217,7 +220,10 @@ def test_criterion_scores_chart_with_family(example: Results) -> None:
     chart = _check(charts.criterion_scores_chart(glos["inspection_criteria"], glos["inspection_family"]))
     assert len(_bars(chart)) == 12  # scored criteria of glos-esi-2005
     assert "lowest B1 Assessment of risk of harm (46)" in chart.alt
-    assert "section B 60.7" in chart.alt
+    # Gloucestershire is its family's only inspected area: a "family mean" would be its own
+    # score, so none is drawn or quoted, and the caption says why.
+    assert "section B" not in chart.alt and "no family group or national comparison" in chart.caption
+    assert not [ln for ln in chart.figure.axes[0].lines if ln.get_linestyle() == "--"]
     assert "A4 Satisfactorily met" in chart.caption
 
 
@@ -239,7 +245,8 @@ def test_section_scores_chart(example: Results) -> None:
     )
     chart = _check(charts.section_scores_chart(differing))
     assert "differing: C" in chart.alt
-    assert any("\u2260 differs" in t.get_text() for t in chart.figure.axes[0].texts)
+    # C recalculates to 72.0 from its criteria: 8.0 from the 80 printed here
+    assert any(t.get_text() == "\u2260 80, differs by 8.0" for t in chart.figure.axes[0].texts)
 
 
 def test_rate_trend_handmade_with_suppression() -> None:
@@ -443,3 +450,36 @@ def test_ni18_chart_draws_the_latest_cohort_with_a_target_it_may_show() -> None:
     published = withhold(ni18_targets(cohorts), protect(cohorts, None, threshold=10), NI18)
     chart = _check(charts.ni18_chart(published))
     assert "cohort 2007-Q4" in chart.alt and "6.7%" in chart.alt  # 261 of 3,884 (East Midlands plan)
+
+
+def test_no_identifier_in_any_chart_text(example: Results) -> None:
+    """No id from the data's id columns nor a measure code in a title, caption, alt text or label."""
+    data = load_dataset(EXAMPLE)
+    ids = set()
+    for table, column in (("plans", "plan_id"), ("strands", "strand_id"), ("milestones", "milestone_id"),
+                          ("inspections", "inspection_id"), ("recommendations", "recommendation_id"),
+                          ("reoffending", "measure"), ("areas", "area_id")):
+        ids |= {str(v) for v in data.table(table)[column]}
+    made = [charts.coverage_heatmap(example.pathway_coverage), charts.ni18_chart(example.ni18_targets),
+            charts.ni30_chart(example.ni30_progress)]
+    for area in ("gloucestershire", "east-midlands"):  # Plymouth's plan has no milestones
+        t = example.for_area(area)
+        made += [charts.milestone_timeline(t["milestones_status"], AS_OF, plans=data.table("plans")),
+                 charts.lead_load_chart(t["lead_load"])]
+    made.append(charts.lead_load_chart(example.for_area("plymouth")["lead_load"]))
+    glos = example.for_area("gloucestershire")
+    made += [charts.section_comparison_chart(glos["inspection_sections"], glos["inspection_family"],
+                                             inspections=data.table("inspections")),
+             charts.criterion_scores_chart(glos["inspection_criteria"], example.inspection_criteria,
+                                           inspections=data.table("inspections")),
+             charts.section_scores_chart(glos["inspection_sections"]),
+             charts.indicator_chart(glos["indicators_status"])]
+    assert all(c is not None for c in made)
+    for chart in made:
+        texts = [chart.title, chart.caption, chart.alt] + [
+            t.get_text() for t in chart.figure.findobj(matplotlib.text.Text)]
+        for text in texts:
+            # an id is only ever lower case with hyphens: a name that matches one ("Derby") is not it
+            found = [i for i in ids if (i in text if "-" in i or any(ch.isdigit() for ch in i)
+                                        else f" {i} " in f" {text} ")]
+            assert not found, (chart.title, found, text)

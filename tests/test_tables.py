@@ -158,10 +158,32 @@ def test_sections_table_flags_difference(example: Results) -> None:
     assert "\u2260 No: check" in cells and "\u22128.0" in cells and "60.7" in cells
 
 
+def test_lead_load_shares_add_up_to_100_per_plan() -> None:
+    # Plan p: 1, 1, 1 of 3 -> 33.3% each: floors 33 x 3 = 99, the tie goes to the first; plan q:
+    # 2 of 2 -> 100. Half-up would print 33, 33, 33 (99%).
+    frame = pd.DataFrame({"area_id": "t", "plan_id": ["p", "p", "p", "q"], "lead": ["A", "B", "C", "D"],
+                          "strands": [1, 1, 1, 2], "open_milestones": 0, "overdue": 0,
+                          "share": [33.3, 33.3, 33.3, 100.0]})
+    cells = _cells(_html(tables.lead_load_table(frame)))
+    assert [cells[k] for k in (2, 7, 12, 17)] == ["34", "33", "33", "100"]
+
+
+def test_family_of_fewer_than_three_is_not_ranked(example: Results) -> None:
+    # Gloucestershire is the only area of its family with an inspection: no "1 of 1".
+    family = example.inspection_family
+    assert set(family["family_size"]) == {1}
+    html = _html(tables.family_table(family))
+    ranks = _cells(html)[5::7]  # area, section, score, mean, areas in family, rank, all areas
+    assert ranks and set(ranks) == {"\u2013"}
+
+
 def test_other_tables_on_example(example: Results) -> None:
     glos = example.for_area("gloucestershire")
     assert "Partly met" in _cells(_html(tables.criteria_table(glos["inspection_criteria"])))
-    assert "83.3" in _cells(_html(tables.lead_load_table(glos["lead_load"])))
+    # 15 and 3 of 18 strands: 83.33% and 16.67%, whole shares by largest remainder 83 + 17 = 100
+    leads = _cells(_html(tables.lead_load_table(glos["lead_load"])))
+    assert leads[:3] == ["ACO Interventions", "15", "83"]
+    assert leads[5:8] == ["ACO Offender Management", "3", "17"]
     ni18 = _cells(_html(tables.ni18_table(example.ni18_targets, threshold=10)))
     assert ni18[:9] == ["Derby", "2007-Q4", "3,884", "7.6", "294.0", "294", "261", "6.7", "\u221211.2"]
     ni30 = _cells(_html(tables.ni30_table(example.ni30_progress, threshold=10)))

@@ -1,0 +1,1 @@
+"""Chart data and wording without drawing: each chart's prepare (tidy frame) and describe (words)."""
