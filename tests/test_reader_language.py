@@ -142,9 +142,6 @@ def test_the_recorded_text_is_every_blocks_text(area_texts) -> None:
     assert any("Strand" in texts["table"] for texts in area_texts.values())  # labels are read
 
 
-@pytest.mark.xfail(strict=True, reason="analysis/charts.py (another helper's part of issue 12) "
-                   "still names inspections and measures by their ids in chart titles and alt "
-                   "text; remove this mark once it uses their titles and labels")
 def test_no_area_chart_shows_an_id(example, area_texts) -> None:
     forbidden = _forbidden(example[0])
     assert not {area: _leaks(t["chart"], forbidden)[:5] for area, t in area_texts.items()
