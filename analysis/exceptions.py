@@ -167,7 +167,10 @@ def _recommendation_rows(recs: pd.DataFrame, strands: pd.DataFrame) -> list[dict
             "state": "not answered and late" if unanswered and late else
                      "not answered" if unanswered else "late",
             "strand_state": pd.NA, "severity": 1, "owner": "; ".join(leads) or pd.NA,
-            "due": r["due"], "days_past_due": r["days_late"] if late else pd.NA,
+            # Not answered and not yet late: what is overdue is the response, so its date shows.
+            "due": r["response_due"] if unanswered and not late and bool(r["response_overdue"])
+                   else r["due"],
+            "days_past_due": r["days_late"] if late else pd.NA,
             "reported_on": pd.NaT, "reason": pd.NA, "action": pd.NA, "decision": pd.NA,
             "detail": detail,
         })

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import warnings
 from typing import Any
 
 import matplotlib as mpl
@@ -45,7 +46,11 @@ def figure_bundle(figure: Figure, alt: str, *, dpi: int = 150) -> tuple[dict[str
     rc = {"svg.fonttype": "none", "font.sans-serif": [_METRIC_FONT], "font.serif": [_METRIC_FONT],
           # ids in the SVG are hashes salted with this: fixed, the same figure gives the same text
           "svg.hashsalt": mpl.rcParams["svg.hashsalt"] or "analysis.figures"}
-    with mpl.rc_context(rc):
+    with mpl.rc_context(rc), warnings.catch_warnings():
+        # A sign the metric font lacks (the ✗ of "not met") is only measured with another's
+        # widths here; the text stays text, and Typst sets it from a font that has it. The
+        # warning was printed into the published report.
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
         figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
     named = svg.getvalue().decode("utf-8").replace(
         f"font-family: '{_METRIC_FONT}'", f"font-family: '{PRINT_FONT}', '{_METRIC_FONT}'")

@@ -431,7 +431,9 @@ class AreaReport:
                  f"{_count(no_return, 'milestone')} past due with no "
                  "return (the return is missing, which is not failed delivery)."
                  if len(found) else f"No exceptions as of {long_date(as_of)}.")
-        blocks.append(Block("markdown", Markdown(f"**Exceptions.** {text(count)}")))
+        # Sub-headings, not bold lead-ins: a heading is kept with what follows it in the PDF,
+        # and a bold "What changed" line was left alone at the foot of page one.
+        blocks.append(Block("markdown", Markdown(f"### Exceptions\n\n{text(count)}")))
         if len(found):
             titles = dict(zip(inspections["inspection_id"], inspections["title"], strict=False))
             numbers = self.dataset.table("recommendations").set_index("recommendation_id")["number"]
@@ -443,8 +445,8 @@ class AreaReport:
         changed = changed[changed["area_id"] == self.area_id]
         sentences = exc.change_sentences(changed)
         blocks.append(Block("markdown", Markdown(
-            f"**What changed since {long_date(since)}.** "
-            + ("\n\n" + "\n".join(f"- {text(s)}" for s in sentences) if sentences else
+            f"### What changed since {long_date(since)}\n\n"
+            + ("\n".join(f"- {text(s)}" for s in sentences) if sentences else
                "Nothing: no strand moved, no milestone was completed, no exception is new or "
                "resolved and no newer cohort is recorded."))))
         return blocks + self.commentary("summary")

@@ -97,7 +97,8 @@ def test_every_area_built_with_html_pdf_index_and_manifest(full: BuildResult) ->
         page = html_file.read_text(encoding="utf-8")
         assert f"{name} – reducing reoffending report" in page
         assert "As of 31 March 2025" in page
-        assert f"area {area_id} · as of 2025-03-31 · data valid" in page
+        # The footer names the area by its name and the date in words (issue 12: no ids).
+        assert f"{name} · as of 31 March 2025 · data folder valid" in page
         assert f"{name} as of 2025-03-31" in page  # the toy notebook's output: it ran with our parameters
         executed = nbformat.read(out / "_executed" / f"{area_id}.ipynb", as_version=4)
         injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
@@ -605,4 +606,4 @@ def test_the_example_reports_are_built_as_of_their_documents_dates(tmp_path_fact
     page = (result.out_dir / "gloucestershire" / "gloucestershire.html").read_text(encoding="utf-8")
     assert "As of 31 December 2005" in page and "as of 31 December 2005" in page  # subtitle and summary
     index = (result.out_dir / "index.html").read_text(encoding="utf-8")
-    assert "<td>30 September 2009</td>" in index and "All areas, as of 30 September 2014" in index
+    assert "<td>30 September 2009</td>" in index and "All areas side by side, as of 30 September 2014" in index

@@ -151,3 +151,17 @@ def test_coverage_rows_name_the_plan_not_its_id() -> None:
     chart = charts.coverage_heatmap(cov)
     assert "Testshire, plan 1: offender management" in chart.alt and "p1" not in chart.alt
     assert "Most strands: Offender management in Testshire, plan 2 (3)" in chart.alt
+
+
+def test_east_midlands_timeline_and_lead_load_fit_an_a4_page() -> None:
+    # 56 strands' milestones stacked 9 in tall and ran over the PDF's footer; the page holds
+    # 7.5 in of chart beside its title, caption and source.
+    dataset = load_dataset(EXAMPLE)
+    results = analyse(dataset, as_of=date(2009, 9, 30))
+    mine = results.for_area("east-midlands")
+    timeline = charts.milestone_timeline(mine["milestones_status"], results.as_of,
+                                         plans=dataset.table("plans"))
+    leads = charts.lead_load_chart(mine["lead_load"])
+    for chart in (timeline, leads):
+        assert chart is not None and chart.figure.get_figheight() <= 7.5
+        matplotlib.pyplot.close(chart.figure)

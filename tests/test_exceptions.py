@@ -98,6 +98,15 @@ def test_busy_area_exceptions_reds_first_with_owner_due_and_the_return(dataset):
     assert "b-m4" not in found.index and "b-m1" not in found.index
 
 
+def test_an_unanswered_recommendation_before_its_implementation_date_is_due_its_response(dataset):
+    # On 30 June 2005 the inspection of 10 January 2005 wanted a response by 10 April (three
+    # months): that is what is late, not the implementation due on 10 January 2006.
+    found = _exceptions(dataset, "busy", as_of=date(2005, 6, 30)).set_index("item_id")
+    assert found.at["rec-none", "state"] == "not answered"
+    assert found.at["rec-none", "due"] == pd.Timestamp("2005-04-10")
+    assert "rec-late" not in found.index  # answered, and not yet due
+
+
 def test_changes_since_the_previous_quarter_end(dataset):
     cohorts = dataset.table("reoffending")
     changed = exc.changes(_tables(dataset, "busy"), AS_OF, cohorts=cohorts)
@@ -193,8 +202,8 @@ def test_page_one_of_an_area_without_returns(dataset):
     assert ("**Pathways:** 2 strands: 0 red, 0 amber, 0 green and 2 not reported\\. Of 3 "
             "milestones, 0 are complete, 0 missed, 0 overdue and 2 milestones past due with no "
             "return\\.") in head
-    assert blocks[1].content.body.startswith("**Exceptions.** 2 exceptions: 0 red, 0 overdue")
-    assert blocks[3].content.body.startswith("**What changed since 31 December 2005.**")
+    assert blocks[1].content.body.startswith("### Exceptions\n\n2 exceptions: 0 red, 0 overdue")
+    assert blocks[3].content.body.startswith("### What changed since 31 December 2005\n\n")
 
 
 def test_page_one_since_parameter():

@@ -46,3 +46,19 @@ def test_bundle_is_the_same_bytes_for_the_same_figure() -> None:
 def test_print_font_is_the_pdf_body_font() -> None:
     template = (render._TEMPLATES / "typst" / "workbook.typ").read_text(encoding="utf-8")
     assert f'#set text(lang: "en", region: "GB", font: "{figures.PRINT_FONT}"' in template
+
+
+def test_a_sign_the_metric_font_lacks_prints_no_warning_into_the_report() -> None:
+    # The indicator chart's "✗ not met" made matplotlib warn "Glyph 10007 missing from font
+    # STIXGeneral" while laying out the SVG, and the warning was printed in the published report.
+    import warnings
+
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4, 2))
+    fig.add_subplot().set_title("\u2717 Not met")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data, _ = figures.figure_bundle(fig, ALT)
+    assert "\u2717 Not met" in data[figures.SVG]  # kept as text, for Typst's fonts to set
