@@ -149,7 +149,7 @@ def area_states(dataset: Dataset, analysed: Mapping[date, Results], dates: Mappi
     """The index's inputs: each area's counts as of its own report's date (``dates``, see
     analysis.asof), an area shown only to group others as of the latest date analysed."""
     latest = max(analysed)
-    counts = [frame[[dates.get(a, latest) == when for a in frame["area_id"]]]
+    counts = [frame[frame["area_id"].map(lambda a, when=when: dates.get(a, latest) == when).astype(bool)]
               for when, results in analysed.items() for frame in (headline_counts(results),)]
     return AreaStates(dataset.table("areas"), pd.concat(counts, ignore_index=True),
                       data_dates(dataset, analysed[latest]))

@@ -52,9 +52,10 @@ def test_every_area_built_on_the_cluster_like_the_local_executor(scheduler: str,
     on_dask = build(VALID, tmp_path / "dask", executor="dask", scheduler=scheduler, **settings)
     assert on_dask.ok and [a.area_id for a in on_dask.areas] == AREAS
     assert {r.status for r in on_dask.reports} == {"built"} and on_dask.executor == "dask"
+    names = {a.area_id: a.name for a in on_dask.areas}
     for area_id in AREAS:
         page = (tmp_path / "dask" / area_id / f"{area_id}.html").read_text(encoding="utf-8")
-        assert f"area {area_id} · as of 2025-03-31" in page
+        assert f"{names[area_id]} · as of 31 March 2025" in page  # the footer, by name
     assert json.loads((tmp_path / "dask" / "build.json").read_text(encoding="utf-8"))["executor"] == "dask"
 
     local = build(VALID, tmp_path / "local", jobs=2, **settings)

@@ -160,3 +160,22 @@ def test_index_page_without_states_lists_reports_flat(tmp_path: Path) -> None:
     page = index.index_page(_build_result(tmp_path))
     rows = re.findall(r"<tr class=\"depth-0\"><th scope=\"row\"[^>]*>([^<]+)", page)
     assert rows == ["Derby", "Rutland", "Gloucestershire Probation Area"]
+
+
+def test_area_states_counts_each_area_as_of_its_own_date_and_copes_with_nothing_to_count() -> None:
+    # An analysis with no strands, milestones or recommendations (the attacker's datasets) gave
+    # an empty frame whose row filter, a list of no booleans, selected no *columns*: KeyError.
+    from analysis.loader import load_dataset
+    from analysis.pipeline import analyse
+
+    from .conftest import DATA
+
+    dataset = load_dataset(DATA / "valid")
+    dataset.tables["strands"] = dataset.table("strands").iloc[0:0]
+    dataset.tables["milestones"] = dataset.table("milestones").iloc[0:0]
+    dataset.tables["recommendations"] = dataset.table("recommendations").iloc[0:0]
+    early, late = date(2005, 12, 31), date(2006, 3, 31)
+    analysed = {early: analyse(dataset, as_of=early), late: analyse(dataset, as_of=late)}
+    states = index.area_states(dataset, analysed, {})
+    assert list(states.counts.columns) == ["area_id", "noun", "state", "count"] and states.counts.empty
+    assert index.headline(states.counts) == {}
