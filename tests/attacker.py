@@ -47,6 +47,9 @@ import openpyxl
 import pandas as pd
 from pypdf import PdfReader
 
+from analysis.charts.words import measure_name
+from analysis.labels import measure_label
+
 MARKER = "[c]"  # GSS shorthand: withheld to protect confidentiality
 MISSING_TEXT = {"", "\u2013", "\u2014", "-", "[x]", "[z]", "nan", "none", "<na>"}
 
@@ -295,7 +298,10 @@ class Context:
             seen[key(area_id)].add(area_id)
             seen[key(name)].add(area_id)
         self._areas = {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
-        self._measures = {key(m): m for m in truth.measures}
+        # A measure as published: its code, or the words reports use for it (issue 12: tables
+        # and charts name measures in words, never by code).
+        self._measures = {k: m for m in truth.measures
+                          for k in (key(m), key(measure_label(m)), key(measure_name(m)))}
         self._cells: dict[tuple[str, str], list[str]] = defaultdict(list)
         for cell in truth.values:
             self._cells[(cell.area, cell.cohort)].append(cell.measure)
