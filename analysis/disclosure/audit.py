@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .relations import holding, relations
-from .rules import COUNTS, check_threshold, small
+from .rules import COUNTS, check_threshold, numbers, small
 
 __all__ = ["DisclosureError", "audit"]
 
@@ -59,29 +59,22 @@ def audit(cohorts: pd.DataFrame, areas: pd.DataFrame | None, tables: dict[str, p
     return found
 
 
-def _number(frame: pd.DataFrame, column: str) -> np.ndarray:
-    if column not in frame:
-        return np.full(len(frame), np.nan)
-    return pd.to_numeric(frame[column], errors="coerce").astype("Float64").to_numpy(
-        dtype="float64", na_value=np.nan)
-
-
 def _values(frame: pd.DataFrame, count: str) -> np.ndarray:
     if count == "non_reoffenders":
-        return _number(frame, "offenders") - _number(frame, "reoffenders")
-    return _number(frame, count)
+        return numbers(frame, "offenders") - numbers(frame, "reoffenders")
+    return numbers(frame, count)
 
 
 def _products(rates: pd.DataFrame, threshold: int) -> list[str]:
-    n, r = _number(rates, "offenders"), _number(rates, "reoffenders")
+    n, r = numbers(rates, "offenders"), numbers(rates, "reoffenders")
     found = [f"reoffending_rates row {i}: offenders - reoffenders = {n[i] - r[i]:g} is published"
              for i in np.flatnonzero(small(n - r, threshold))]
     withheld = np.isnan(r) & np.isfinite(n)
     for column in ("rate", "published_rate", "ci_low", "ci_high", "difference"):
-        for i in np.flatnonzero(withheld & np.isfinite(_number(rates, column))):
+        for i in np.flatnonzero(withheld & np.isfinite(numbers(rates, column))):
             found.append(f"reoffending_rates row {i}: {column} published beside the cohort size of a "
                          "withheld reoffender count")
-    for i in np.flatnonzero(np.isnan(n) & np.isfinite(_number(rates, "expected_reoffenders"))):
+    for i in np.flatnonzero(np.isnan(n) & np.isfinite(numbers(rates, "expected_reoffenders"))):
         found.append(f"reoffending_rates row {i}: expected reoffenders published beside a withheld "
                      "cohort size")
     return found

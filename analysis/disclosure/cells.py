@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .relations import Relation, holding, relations
-from .rules import COUNTS, check_threshold, small
+from .rules import COUNTS, check_threshold, numbers, small
 
 __all__ = ["protect"]
 
@@ -97,20 +97,13 @@ def protect(cohorts: pd.DataFrame, areas: pd.DataFrame | None, *, threshold: int
     return out
 
 
-def _number(frame: pd.DataFrame, column: str) -> np.ndarray:
-    if column not in frame:
-        return np.full(len(frame), np.nan)
-    return pd.to_numeric(frame[column], errors="coerce").astype("Float64").to_numpy(
-        dtype="float64", na_value=np.nan)
-
-
 def _cells(cohorts: pd.DataFrame) -> _Cells:
-    n, r, rate = (_number(cohorts, c) for c in ("offenders", "reoffenders", "rate"))
+    n, r, rate = (numbers(cohorts, c) for c in ("offenders", "reoffenders", "rate"))
     # A published rate beside offenders publishes rate x offenders reoffenders (25% of 20 = 5).
     implied = np.isnan(r) & np.isfinite(n) & np.isfinite(rate)
     r = np.where(implied, np.round(rate * n / 100.0), r)
-    values = {"offenders": n, "reoffenders": r, "reoffences": _number(cohorts, "reoffences"),
-              "serious_reoffences": _number(cohorts, "serious_reoffences"), _NON: n - r}
+    values = {"offenders": n, "reoffenders": r, "reoffences": numbers(cohorts, "reoffences"),
+              "serious_reoffences": numbers(cohorts, "serious_reoffences"), _NON: n - r}
     hidden = {count: np.zeros(len(cohorts), dtype=bool) for count in COUNTS}
     return _Cells(values, hidden)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["COUNTS", "DEFAULT_THRESHOLD", "MARKER", "METHOD", "check_threshold", "note", "small",
-           "withheld_words"]
+__all__ = ["COUNTS", "DEFAULT_THRESHOLD", "MARKER", "METHOD", "check_threshold", "note", "numbers",
+           "small", "withheld_words"]
 
 # Counts of people from 1 to threshold - 1 are withheld. UK public-sector practice ranges from
 # masking 1-4 (NHSBSA) to suppressing anything based on fewer than 10 people (methods.md); the
@@ -61,3 +61,11 @@ def note(threshold: int) -> str:
             f"{withheld_words(threshold)}, or would let such a count be worked out from the "
             "figures published beside it (GSS disclosure control). Every figure derived from a "
             "withheld count (rate, interval, difference, target) is withheld too.")
+
+
+def numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A column as float64 (NaN for blank, text such as [c], or a column the frame lacks)."""
+    if column not in frame:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[column], errors="coerce").astype("Float64").to_numpy(
+        dtype="float64", na_value=np.nan)
