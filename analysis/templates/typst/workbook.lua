@@ -148,6 +148,16 @@ local function each_cell(rows, fn)
   end
 end
 
+-- Calls fn(cell, column) for every cell of a table: head, each body's head and rows, foot.
+local function each_table_cell(tbl, fn)
+  each_cell(tbl.head.rows, fn)
+  for _, body in ipairs(tbl.bodies) do
+    each_cell(body.head, fn)
+    each_cell(body.body, fn)
+  end
+  each_cell(tbl.foot.rows, fn)
+end
+
 -- Column alignment: numbers right, text left, decided per column so a column of figures stays
 -- aligned where some cells are missing ("–") or withheld ("[c]").
 local MISSING = { [''] = true, ['\u{2013}'] = true, ['\u{2014}'] = true, ['-'] = true,
@@ -179,21 +189,11 @@ local function align_columns(tbl)
     tbl.colspecs[i] = { align, spec[2] }
   end
   -- A cell across several columns (title, group label, note, source) reads as text: left.
-  local function left_if_spanning(rows)
-    for _, row in ipairs(rows) do
-      for _, cell in ipairs(row.cells) do
-        if cell.col_span > 1 then
-          cell.alignment = pandoc.AlignLeft
-        end
-      end
+  each_table_cell(tbl, function(cell)
+    if cell.col_span > 1 then
+      cell.alignment = pandoc.AlignLeft
     end
-  end
-  left_if_spanning(tbl.head.rows)
-  for _, body in ipairs(tbl.bodies) do
-    left_if_spanning(body.head)
-    left_if_spanning(body.body)
-  end
-  left_if_spanning(tbl.foot.rows)
+  end)
   return tbl
 end
 
@@ -331,19 +331,7 @@ local function style_cell(cell)
 end
 
 local function style_cells(tbl)
-  local function rows(list)
-    for _, row in ipairs(list) do
-      for _, cell in ipairs(row.cells) do
-        style_cell(cell)
-      end
-    end
-  end
-  rows(tbl.head.rows)
-  for _, body in ipairs(tbl.bodies) do
-    rows(body.head)
-    rows(body.body)
-  end
-  rows(tbl.foot.rows)
+  each_table_cell(tbl, style_cell)
 end
 
 local function format_table(tbl)
