@@ -1146,20 +1146,20 @@ def _reduce(equations: Sequence[Equation], know: Knowledge) -> list[_Row]:
     return list(pivots.values())
 
 
+def _subtract_terms(terms: dict, other: dict, factor: Fraction) -> None:
+    """terms -= factor * other, dropping the coefficients that become zero."""
+    for v, c in other.items():
+        value = terms.get(v, Fraction(0)) - factor * c
+        if value:
+            terms[v] = value
+        else:
+            terms.pop(v, None)
+
+
 def _subtract(row: _Row, other: _Row, factor: Fraction) -> None:
-    for v, c in other.terms.items():
-        value = row.terms.get(v, Fraction(0)) - factor * c
-        if value:
-            row.terms[v] = value
-        else:
-            row.terms.pop(v, None)
+    _subtract_terms(row.terms, other.terms, factor)
     row.const -= factor * other.const
-    for i, c in other.combo.items():
-        value = row.combo.get(i, Fraction(0)) - factor * c
-        if value:
-            row.combo[i] = value
-        else:
-            row.combo.pop(i, None)
+    _subtract_terms(row.combo, other.combo, factor)
 
 
 def _scale(row: _Row, factor: Fraction) -> None:
