@@ -157,6 +157,25 @@ def report_dates(areas: pd.DataFrame, plans: pd.DataFrame, keys: Iterable[str], 
     return out
 
 
+def own_dates_sentence(dates: Mapping[str, date], names: Mapping[str, str], *, listed: int = 4) -> str:
+    """'as of 30 September 2014' when every area shares a date; else each date, latest first,
+    with the areas as of it: 'each as of its own report's date: 30 September 2014 for Plymouth
+    and South West; 31 December 2005 for Gloucestershire'. At most ``listed`` names a date."""
+    by_date: dict[date, list[str]] = {}
+    for area, day in dates.items():
+        by_date.setdefault(day, []).append(names.get(area, area))
+    if len(by_date) <= 1:
+        return f"as of {long_date(next(iter(by_date)))}" if by_date else "with no areas"
+    parts = []
+    for day in sorted(by_date, reverse=True):
+        shown = sorted(by_date[day], key=str.casefold)
+        more = len(shown) - listed
+        who = (", ".join(shown[:listed]) + f" and {plural(more, 'other')}" if more > 0
+               else " and ".join([", ".join(shown[:-1]), shown[-1]]) if len(shown) > 1 else shown[0])
+        parts.append(f"{long_date(day)} for {who}")
+    return "each as of its own report's date: " + "; ".join(parts)
+
+
 def dates_summary(dates: Mapping[str, date]) -> str:
     """'2005-12-31 (1 report), 2014-09-30 (2 reports)': the dates a build's reports are as of."""
     counts = Counter(dates.values())

@@ -51,7 +51,7 @@ from .files import atomic_path, atomic_write_text
 from .index import AreaStates, area_states, index_page
 from .labels import long_date
 from .loader import DataInvalid, Dataset, load_dataset
-from .pipeline import Results, analyse
+from .pipeline import Results, analyse, analyse_at_own_dates
 from .report import SNAPSHOT_FORMAT
 from .summary import area_column
 
@@ -266,10 +266,17 @@ def build(
     # One analysis per distinct date: reports sharing a date share its results.
     analysed = {when: analyse(dataset, as_of=when, threshold=threshold)
                 for when in sorted(set(dates.values()))}
+    overview = None
+    if OVERVIEW in dates:  # every area in it as of its own report's date, as the area reports are
+        area_dates = {key: when.date for key, when in asof.report_dates(
+            dataset.table("areas"), dataset.table("plans"), list(names), build_date=contract.today(),
+            given=as_of).items()}
+        overview = analyse_at_own_dates(dataset, area_dates, dates[OVERVIEW], threshold=threshold,
+                                        analysed=analysed)
     extra = {kind: {name: value for name, value in (("threshold", threshold),
                                                     ("stale_after_years", stale_after_years))
                     if name in declared[kind]} for kind in declared}
-    inputs = _fingerprints(dataset, analysed, found, {
+    inputs = _fingerprints(dataset, analysed, overview, found, {
         kind: {"notebook": notebook, "data_dir": str(data_dir), "threshold": threshold,
                "formats": list(formats), "engine": chosen, **extra[kind]}
         for _, _, notebook, kind in reports})
@@ -297,7 +304,8 @@ def build(
                      jobs, len(done))
             if todo:
                 needed = {when: analysed[when] for when in sorted({dates[job.key] for job in todo})}
-                done.update(_snapshot_and_run(todo, work.snapshot, data_dir, dataset, needed, declared,
+                done.update(_snapshot_and_run(todo, work.snapshot, data_dir, dataset, needed, overview,
+                                              declared,
                                               jobs=jobs, timeout=timeout, progress=progress, client=client))
             finished = datetime.now(UTC)
             for key, report in done.items():
@@ -323,12 +331,13 @@ def build(
 
 
 def _snapshot_and_run(todo: list[_Job], snapshot: Path, data_dir: Path, dataset: Dataset,
-                      results: dict[date, Results], declared: dict[str, set[str]], *, jobs: int,
+                      results: dict[date, Results], overview: Results | None,
+                      declared: dict[str, set[str]], *, jobs: int,
                       timeout: float, progress: bool | None, client: Any) -> dict[str, AreaResult]:
     """Write the snapshot (notebooks that take it skip re-validating; every spreadsheet comes from it),
     then run the jobs; a snapshot that cannot be written fails them all."""
     try:
-        _write_snapshot(snapshot, data_dir, dataset, results)
+        _write_snapshot(snapshot, data_dir, dataset, results, overview)
     except OSError as exc:  # a full temp dir: each report fails with the reason, build.json says so
         log.error("Could not write the data snapshot %s: %s", snapshot, exc)
         error = NotebookError("setup", type(exc).__name__, f"could not write the data snapshot: {exc}")
@@ -539,9 +548,11 @@ def _job(key: str, name: str, notebook: Path, data_dir: Path, out_dir: Path, scr
 # The snapshot: the validated dataset and its results, written once and read by every notebook
 
 
-def _write_snapshot(path: Path, data_dir: Path, dataset: Dataset, results: dict[date, Results]) -> Path:
+def _write_snapshot(path: Path, data_dir: Path, dataset: Dataset, results: dict[date, Results],
+                    overview: Results | None = None) -> Path:
     """Pickle the validated dataset and its results by as-of date to ``path`` (in the build's working
-    folder), atomically; each notebook reads the results for its own as-of date.
+    folder), atomically; each area's notebook reads the results for its own as-of date, the
+    overview's the overview's results (each area as of its own date, `pipeline.at_own_dates`).
 
     Pickle (protocol 5) is the fastest thing to read back and returns exactly the objects
     `analyse` made (dtypes, nullable integers, dates and all), so a notebook shows the same
@@ -550,8 +561,11 @@ def _write_snapshot(path: Path, data_dir: Path, dataset: Dataset, results: dict[
     dir, removed when it finishes: the notebooks read nothing else. It holds unsuppressed counts,
     so it never goes near --out.
     """
+    thresholds = {r.threshold for r in (*results.values(), *([overview] if overview else []))}
+    if len(thresholds) != 1:
+        raise ValueError(f"a snapshot holds results at one threshold, not {sorted(thresholds)}")
     content = {"format": SNAPSHOT_FORMAT, "data_dir": str(data_dir), "dataset": dataset,
-               "results": results}
+               "threshold": thresholds.pop(), "results": results, "overview": overview}
     started = time.perf_counter()
     with atomic_path(path) as tmp, open(tmp, "wb") as file:
         pickle.dump(content, file, protocol=5)
@@ -621,7 +635,8 @@ class _Rows:
         return digests, members
 
 
-def _fingerprints(dataset: Dataset, analysed: dict[date, Results], dates: dict[str, asof.AsOf],
+def _fingerprints(dataset: Dataset, analysed: dict[date, Results], overview: Results | None,
+                  dates: dict[str, asof.AsOf],
                   settings: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
     """Each report's fingerprint (sha256) and its parts: data, notebook, code, environment, parameters.
 
@@ -650,6 +665,7 @@ def _fingerprints(dataset: Dataset, analysed: dict[date, Results], dates: dict[s
     # Each raw row belongs to the area its plan, strand or inspection belongs to.
     raw = [_Rows(name, tables[name], area_column(dataset, name)) for name in sorted(tables)]
     views = {when: _derived_rows(results) for when, results in analysed.items()}
+    overview_rows = _derived_rows(overview)[0] if overview is not None else {}
     code, environment = _code_digest(), _environment_digest()
     notebooks: dict[Path, str] = {}
     out: dict[str, dict[str, str]] = {}
@@ -658,7 +674,7 @@ def _fingerprints(dataset: Dataset, analysed: dict[date, Results], dates: dict[s
         derived, shared, answering = views[found.date]
         data = hashlib.sha256()
         if key == OVERVIEW:
-            for rows in (*raw, *derived.values()):
+            for rows in (*raw, *overview_rows.values()):
                 data.update(rows.digest())
         else:
             for rows in (*raw, *derived.values()):
@@ -671,6 +687,9 @@ def _fingerprints(dataset: Dataset, analysed: dict[date, Results], dates: dict[s
         params = {**settings[OVERVIEW if key == OVERVIEW else "area"], "as_of": found.date.isoformat()}
         if found.area_id is not None and found.area_id != key:
             params["as_of_from"] = names.get(found.area_id, found.area_id)
+        if key == OVERVIEW and overview is not None:  # the overview shows each area's own date
+            params["area_dates"] = {area: day.isoformat()
+                                    for area, day in sorted(overview.area_dates.items())}
         notebook = Path(params.pop("notebook"))
         if notebook not in notebooks:
             notebooks[notebook] = hashlib.sha256(notebook.read_bytes()).hexdigest()
@@ -1235,10 +1254,10 @@ def _write_tables(job: _Job) -> None:
     with open(job.snapshot, "rb") as file:
         content = pickle.load(file)  # written by this build into a folder it owns
     dataset = content["dataset"]
-    results = content["results"][date.fromisoformat(job.parameters["as_of"])]
     if job.key == OVERVIEW:
-        write_overview_workbook(results, dataset, job.outputs["xlsx"])
+        write_overview_workbook(content["overview"], dataset, job.outputs["xlsx"])
     else:
+        results = content["results"][date.fromisoformat(job.parameters["as_of"])]
         write_area_workbook(results, dataset, job.key, job.outputs["xlsx"])
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 
 from .labels import cell_text, long_date, plural
 from .periods import period_bounds
+from .pipeline import at_own_dates
 
 if TYPE_CHECKING:  # only for type hints: build imports this module
     from .build import AreaResult, BuildResult
@@ -149,9 +150,7 @@ def area_states(dataset: Dataset, analysed: Mapping[date, Results], dates: Mappi
     """The index's inputs: each area's counts as of its own report's date (``dates``, see
     analysis.asof), an area shown only to group others as of the latest date analysed."""
     latest = max(analysed)
-    counts = [frame[frame["area_id"].map(lambda a, when=when: dates.get(a, latest) == when).astype(bool)]
-              for when, results in analysed.items() for frame in (headline_counts(results),)]
-    return AreaStates(dataset.table("areas"), pd.concat(counts, ignore_index=True),
+    return AreaStates(dataset.table("areas"), headline_counts(at_own_dates(analysed, dates, latest)),
                       data_dates(dataset, analysed[latest]))
 
 

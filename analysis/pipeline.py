@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
@@ -46,6 +48,9 @@ class Results:
     indicators_status: pd.DataFrame
     completeness: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    # Each area's own as-of date where it differs from ``as_of`` (see `at_own_dates`); an area
+    # not listed is as of ``as_of``.
+    area_dates: dict[str, date] = field(default_factory=dict)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {f.name: getattr(self, f.name) for f in fields(self)
@@ -57,6 +62,46 @@ class Results:
         return {name: t if name in keep_all or "area_id" not in t else
                 t[t["area_id"] == area_id].reset_index(drop=True)
                 for name, t in self.tables().items()}
+
+
+def at_own_dates(analysed: Mapping[date, Results], dates: Mapping[str, date], as_of: date) -> Results:
+    """One Results in which each area's rows are its rows as of its own date.
+
+    ``analysed`` holds the results as of every date in ``dates`` (area id -> its report's date,
+    analysis.asof) and as of ``as_of``, the date of the whole (an overview's). An area's rows in
+    each area-keyed table come from the results as of its date, so an overview counts each area
+    as its own report does; an area not in ``dates`` is as of ``as_of``. Tables comparing areas
+    (funnel, family comparison, ...) do not depend on the date and are the same in every Results.
+    Rows keep the order of the results as of ``as_of``, area by area.
+    """
+    base = analysed[as_of]
+    when = {area: day for area, day in dates.items() if day != as_of}
+    if not when:
+        return base
+    combined: dict[str, pd.DataFrame] = {}
+    for name, frame in base.tables().items():
+        if "area_id" not in frame or frame.empty:
+            combined[name] = frame
+            continue
+        parts = [frame[~frame["area_id"].isin(when)]]
+        for day in sorted(set(when.values())):
+            other = analysed[day].tables()[name]
+            parts.append(other[other["area_id"].map(when).eq(day)])
+        rank = {area: i for i, area in enumerate(pd.unique(frame["area_id"]))}
+        whole = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        order = whole["area_id"].map(rank).fillna(len(rank)).sort_values(kind="stable").index
+        combined[name] = whole.loc[order].reset_index(drop=True)
+    return dataclasses.replace(base, **combined, area_dates=dict(when))
+
+
+def analyse_at_own_dates(dataset: Dataset, dates: Mapping[str, date], as_of: date, *,
+                         threshold: int = disclosure.DEFAULT_THRESHOLD,
+                         analysed: Mapping[date, Results] | None = None) -> Results:
+    """`analyse` once per distinct date (reusing ``analysed``), then `at_own_dates`."""
+    done = dict(analysed or {})
+    for day in sorted({as_of, *dates.values()} - set(done)):
+        done[day] = analyse(dataset, as_of=day, threshold=threshold)
+    return at_own_dates(done, dates, as_of)
 
 
 def cohort_table(dataset: Dataset) -> pd.DataFrame:

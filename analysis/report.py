@@ -25,7 +25,7 @@ from .labels import plural as _count
 from .loader import DataInvalid, Dataset, load_dataset
 from .pathways import PATHWAY_NAMES, SEVEN_PATHWAYS
 from .periods import cohort_sort_key
-from .pipeline import Results, analyse
+from .pipeline import Results, analyse, analyse_at_own_dates
 from .progress import DUE_SOON_DAYS, NO_RETURN, NOT_REPORTED, RAG_RULE
 
 log = logging.getLogger(__name__)
@@ -84,41 +84,77 @@ def load(data_dir: str | Path, *, as_of: str | date | None = None, threshold: in
     return dataset, analyse(dataset, as_of=when, threshold=threshold)
 
 
-def _from_snapshot(path: Path, data_dir: str | Path, as_of: date | None, threshold: int,
-                   resolve: Callable[[Dataset], date] | None = None) -> tuple[Dataset, Results]:
-    """The dataset and the results as of the report's date from a build's snapshot, checked
-    against the notebook's parameters.
+def _read_snapshot(path: Path, data_dir: str | Path, threshold: int) -> dict:
+    """A build's snapshot, checked against the notebook's data folder and threshold.
 
-    The snapshot holds one Results per as-of date the build's reports need. It is a pickle, which
-    runs code when read: only ever pass the path a build wrote itself (in its private working
-    folder in the temp dir, see analysis.workspace), never a file from elsewhere.
+    The snapshot holds one Results per as-of date the build's reports need, and the overview's
+    (each area as of its own date). It is a pickle, which runs code when read: only ever pass the
+    path a build wrote itself (in its private working folder in the temp dir, see
+    analysis.workspace), never a file from elsewhere.
     """
     with open(path, "rb") as file:
         content = pickle.load(file)  # trusted: written by this package's build, see above
     if not isinstance(content, dict) or content.get("format") != SNAPSHOT_FORMAT:
         raise ValueError(f"{path} is not a snapshot in format {SNAPSHOT_FORMAT}")
+    wanted = {"data_dir": str(Path(data_dir).resolve()), "threshold": int(threshold)}
+    held = {"data_dir": content["data_dir"], "threshold": content["threshold"]}
+    differ = [f"{k} {held[k]} (snapshot) vs {wanted[k]}" for k in wanted if held[k] != wanted[k]]
+    if differ:
+        raise ValueError(f"snapshot {path} does not match the parameters: {'; '.join(differ)}")
+    return content
+
+
+def _from_snapshot(path: Path, data_dir: str | Path, as_of: date | None, threshold: int,
+                   resolve: Callable[[Dataset], date] | None = None) -> tuple[Dataset, Results]:
+    """The dataset and the results as of the report's date from a build's snapshot."""
+    content = _read_snapshot(path, data_dir, threshold)
     dataset: Dataset = content["dataset"]
     by_date: dict[date, Results] = content["results"]
     if as_of is None and resolve is not None:
         as_of = resolve(dataset)
     if as_of is None and len(by_date) == 1:
         as_of = next(iter(by_date))
-    held = ", ".join(when.isoformat() for when in sorted(by_date))
     results = by_date.get(as_of)
     if results is None:
+        held = ", ".join(when.isoformat() for when in sorted(by_date))
         raise ValueError(f"snapshot {path} does not match the parameters: it holds results as_of "
                          f"{held}, not {as_of}")
-    wanted = {"data_dir": str(Path(data_dir).resolve()), "threshold": int(threshold)}
-    held_ = {"data_dir": content["data_dir"], "threshold": results.threshold}
-    differ = [f"{k} {held_[k]} (snapshot) vs {wanted[k]}" for k in wanted if held_[k] != wanted[k]]
-    if differ:
-        raise ValueError(f"snapshot {path} does not match the parameters: {'; '.join(differ)}")
     return dataset, results
+
+
+def load_overview(data_dir: str | Path, *, as_of: str | date | None = None, region: str | None = None,
+                  threshold: int = DEFAULT_THRESHOLD, snapshot: str | Path = "") -> tuple[Dataset, Results]:
+    """Load, validate and analyse a data folder for an overview; DataInvalid on any problem.
+
+    With ``as_of`` every area is as of that date (--as-of). With "" or None the overview is as
+    of its own date (analysis.asof.overview_as_of) and each area in it as of its own report's
+    date (`pipeline.at_own_dates`), so the overview counts what the area reports count. With
+    ``snapshot`` the overview's results are the build's (which it made by the same rule) and
+    must be as of ``as_of`` when one is given.
+    """
+    when = date.fromisoformat(as_of) if isinstance(as_of, str) and as_of else as_of or None
+    if snapshot:
+        content = _read_snapshot(Path(snapshot), data_dir, threshold)
+        results = content.get("overview")
+        if results is None or (when is not None and results.as_of != when):
+            raise ValueError(f"snapshot {snapshot} holds no overview as of {when or 'its own date'}")
+        return content["dataset"], results
+    dataset = load_dataset(Path(data_dir))
+    if dataset.errors:
+        raise DataInvalid(dataset.errors)
+    if when is not None:
+        return dataset, analyse(dataset, as_of=when, threshold=threshold)
+    areas, plans = dataset.table("areas"), dataset.table("plans")
+    own = asof.overview_as_of(areas, plans, region or None, build_date=today()).date
+    dates = {key: found.date for key, found in asof.report_dates(
+        areas, plans, [str(a) for a in areas["area_id"]], build_date=today()).items()}
+    return dataset, analyse_at_own_dates(dataset, dates, own, threshold=threshold)
 
 
 def parameters_note(*, data_dir: str | Path = "", as_of: str | date | None = None,
                     threshold: int = DEFAULT_THRESHOLD, area_id: str = "", area_name: str = "",
-                    region: str = "", region_name: str = "", snapshot: str | Path = "") -> Markdown:
+                    region: str = "", region_name: str = "", snapshot: str | Path = "",
+                    area_dates: bool = False) -> Markdown:
     """What made the report, in words: its as-of date, what it covers, the disclosure threshold,
     the data folder and the package version (deterministic: no clock), and the accessible
     spreadsheet `workbook build` publishes beside it. No parameter is named: a board member
@@ -135,6 +171,10 @@ def parameters_note(*, data_dir: str | Path = "", as_of: str | date | None = Non
         sentences[-1] += f", for {text(region_name or 'one region')} and the areas in it"
     else:
         sentences[-1] += ", for every area in the data"
+    if area_dates:
+        sentences[-1] = sentences[-1].replace("Figures are", "The overview is", 1)
+        sentences.append("Each area's figures in it are as of that area's own report's date (the "
+                         "date its action plan's progress speaks for), so they match its report")
     sentences.append(f"Counts of fewer than {int(threshold)} people, and figures that would let "
                      f"such a count be worked out, are withheld and marked {text(MARKER)}")
     made = f"made by reoffending-workbook {text(__version__)}"
@@ -475,15 +515,20 @@ class AreaReport:
         if t["strands_summary"].empty:
             return [Block("markdown", self.missing("plans"))]
         ms = t["milestones_status"]
+        # The rules follow the chart: ahead of it they would push it to the next page.
         blocks = [Block("markdown", Markdown(
-            f"Milestones are *overdue* when their due date has passed and a return records them "
-            f"as not done, *past due, no return* when nothing records whether they were done, "
-            f"and *due soon* within {DUE_SOON_DAYS} days of the as-of date. {RAG_RULE}"))]
+            f"Where each strand of the plan stands as of {long_date(self.results.as_of)}, and its "
+            "milestones along the plan period; how each state is decided follows the chart."))]
         if ms.empty:
             blocks.append(Block("markdown", self.missing("milestones")))
         else:
             blocks.append(Block("chart", charts.milestone_timeline(ms, self.results.as_of,
                                                                   plans=self.dataset.table("plans"))))
+            blocks.append(Block("markdown", Markdown(
+                f"**How the states are decided.** Milestones are *overdue* when their due date has "
+                f"passed and a return records them as not done, *past due, no return* when nothing "
+                f"records whether they were done, and *due soon* within {DUE_SOON_DAYS} days of the "
+                f"as-of date. {RAG_RULE}")))
         blocks.append(Block("table", tables.strands_table(
             _as_printed(t["strands_summary"], self.dataset.table("strands")))))
         blocks.append(Block("table", tables.smart_audit_table(t["strands_summary"])))
@@ -547,7 +592,8 @@ class AreaReport:
         sections = self.t["inspection_sections"]
         if sections.empty:
             return [Block("markdown", Markdown("No scored inspection to check."))]
-        return [Block("chart", charts.section_scores_chart(sections, inspection_id=str(i)))
+        return [Block("chart", charts.section_scores_chart(
+                    sections, inspection_id=str(i), inspections=self.dataset.table("inspections")))
                 for i in pd.unique(sections["inspection_id"])]
 
     # -- Recommendations ---------------------------------------------------------------------
@@ -669,12 +715,8 @@ class OverviewReport:
         ``as_of`` "" or None: the overview's own date (analysis.asof.overview_as_of), as
         `workbook build` dates it when no --as-of is given.
         """
-        def resolve(dataset: Dataset) -> date:
-            return asof.overview_as_of(dataset.table("areas"), dataset.table("plans"), region or None,
-                                       build_date=today()).date
-
-        dataset, results = load(data_dir, as_of=as_of, threshold=threshold, snapshot=snapshot,
-                                resolve=resolve)
+        dataset, results = load_overview(data_dir, as_of=as_of, region=region or None,
+                                         threshold=threshold, snapshot=snapshot)
         return cls(dataset, results, region or None)
 
     @property
@@ -721,8 +763,10 @@ class OverviewReport:
             return f"{_count(int(per.sum()), what)} (" + ", ".join(
                 f"{names.get(a, a)} {n}" for a, n in per.items()) + ")" if len(per) else f"no {what}s"
 
-        head = (f"{_count(len(areas), 'area')} as of {long_date(r.as_of)}"
-                + (f", in {names.get(self.region, self.region)}" if self.region else "") + ".")
+        head = (_count(len(areas), 'area')
+                + (f" in {names.get(self.region, self.region)}" if self.region else "") + ", "
+                + asof.own_dates_sentence({a: r.area_dates.get(a, r.as_of) for a in areas["area_id"]},
+                                          names) + ".")
         lines = [text(head), ""]
         if strands.empty:
             lines.append("- **Action plans:** no area in this report has one.")
@@ -780,9 +824,11 @@ class OverviewReport:
         areas = self.dataset.table("areas")
         frame = areas.loc[areas["area_id"].isin(self.area_ids), ["area_id", "name"]]
         strands = r.strands_summary
-        plan = (strands.assign(behind=strands["rag"].isin(["red", "amber"]))
-                .groupby("area_id").agg(strands=("strand_id", "count"), behind=("behind", "sum"))
-                if not strands.empty else pd.DataFrame(columns=["strands", "behind"]))
+        plan = (strands.assign(behind=strands["rag"].isin(["red", "amber"]),
+                               unreported=strands["rag"] == NOT_REPORTED)
+                .groupby("area_id").agg(strands=("strand_id", "count"), behind=("behind", "sum"),
+                                        not_reported=("unreported", "sum"))
+                if not strands.empty else pd.DataFrame(columns=["strands", "behind", "not_reported"]))
         ms = r.milestones_status
         overdue = ms[ms["state"] == "overdue"].groupby("area_id").size()
         overall = r.inspection_sections[r.inspection_sections["section"] == "overall"].merge(
@@ -799,12 +845,14 @@ class OverviewReport:
         out = frame.assign(
             strands=frame["area_id"].map(plan["strands"]),
             behind=frame["area_id"].map(plan["behind"]),
+            not_reported=frame["area_id"].map(plan["not_reported"]),
             overdue_milestones=frame["area_id"].map(overdue),
             overall_score=frame["area_id"].map(latest),
             recommendations=frame["area_id"].map(rec_counts["recommendations"]),
             unanswered=frame["area_id"].map(rec_counts["unanswered"]),
             late=frame["area_id"].map(rec_counts["late"]),
         )
+        out["as_of"] = [r.area_dates.get(area_id, r.as_of) for area_id in out["area_id"]]
         # Each table split by area once, not filtered once per area (2 s at 500 areas).
         by_area = [(dict(tuple(table.groupby("area_id", sort=False))), table.iloc[0:0])
                    for table in reoffending]
@@ -886,7 +934,7 @@ class OverviewReport:
         return [Block("markdown", parameters_note(
             data_dir=self.dataset.source, as_of=self.results.as_of,
             threshold=self.results.threshold, region=self.region or "",
-            region_name=self.region_name))]
+            region_name=self.region_name, area_dates=bool(self.results.area_dates)))]
 
     def glossary(self) -> list[Block]:
         """The terms of the field (shipped list and the data's glossary table for the areas

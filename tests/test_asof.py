@@ -306,3 +306,16 @@ def test_reports_resolve_an_empty_as_of_from_the_data_and_say_where_it_came_from
     given = AreaReport.build(EXAMPLE, "derby", "2010-03-31")
     assert _plain(given.data_ages()[0].content.body).startswith(
         "This report is as of 31 March 2010, the date it was asked to report for.")
+
+
+def test_an_overview_names_each_date_and_the_areas_as_of_it():
+    names = {"glos": "Gloucestershire", "em": "East Midlands", "derby": "Derby", "plym": "Plymouth"}
+    same = {"glos": date(2014, 9, 30), "plym": date(2014, 9, 30)}
+    assert asof.own_dates_sentence(same, names) == "as of 30 September 2014"
+    mixed = {"glos": date(2005, 12, 31), "em": date(2009, 9, 30), "derby": date(2009, 9, 30),
+             "plym": date(2014, 9, 30)}
+    assert asof.own_dates_sentence(mixed, names) == (
+        "each as of its own report's date: 30 September 2014 for Plymouth; 30 September 2009 for "
+        "Derby and East Midlands; 31 December 2005 for Gloucestershire")
+    assert asof.own_dates_sentence(mixed, names, listed=1).endswith(
+        "30 September 2009 for Derby and 1 other; 31 December 2005 for Gloucestershire")

@@ -561,8 +561,9 @@ def test_a_snapshot_gives_the_same_tables_and_refuses_other_parameters(tmp_path:
 
     dataset = load_dataset(VALID)
     later = date(2025, 9, 30)
-    path = build_module._write_snapshot(tmp_path / "snapshot.pkl", VALID.resolve(), dataset, {
-        when: analyse(dataset, as_of=when, threshold=10) for when in (AS_OF, later)})
+    by_date = {when: analyse(dataset, as_of=when, threshold=10) for when in (AS_OF, later)}
+    path = build_module._write_snapshot(tmp_path / "snapshot.pkl", VALID.resolve(), dataset, by_date,
+                                        by_date[AS_OF])
     for when in (AS_OF, later):  # each notebook gets the results for its own date
         fresh, snap = load(VALID, as_of=when.isoformat()), load(VALID, as_of=when.isoformat(), snapshot=path)
         assert snap[1].as_of == when
@@ -576,6 +577,12 @@ def test_a_snapshot_gives_the_same_tables_and_refuses_other_parameters(tmp_path:
         pd.testing.assert_frame_equal(table, snap[0].tables[name], check_exact=True)
     assert AreaReport.build(VALID, "area-a", "2025-03-31", snapshot=str(path)).area["name"] == "Area A"
     assert OverviewReport.build(VALID, "2025-03-31", snapshot=path).area_ids == list(AREAS)
+    assert OverviewReport.build(VALID, "", snapshot=path).results is not None  # the build's overview
+    with pytest.raises(ValueError, match="no overview as of 2025-09-30"):
+        OverviewReport.build(VALID, "2025-09-30", snapshot=path)
+    without = build_module._write_snapshot(tmp_path / "areas-only.pkl", VALID.resolve(), dataset, by_date)
+    with pytest.raises(ValueError, match="no overview"):
+        OverviewReport.build(VALID, "", snapshot=without)
     with pytest.raises(ValueError, match="as_of"):
         load(VALID, as_of="2025-06-30", snapshot=path)
     with pytest.raises(ValueError, match="threshold"):
@@ -608,3 +615,8 @@ def test_the_example_reports_are_built_as_of_their_documents_dates(tmp_path_fact
     index = (result.out_dir / "index.html").read_text(encoding="utf-8")
     assert "<td>30 September 2009</td>" in index
     assert "All areas side by side, as of 30 September 2014" in index
+    # The overview counts each area as its own report does: Gloucestershire's 7 strands not
+    # reported as of 31 December 2005, not the 2005/06 plan judged in 2014.
+    overview = (result.out_dir / "overview" / "overview.html").read_text(encoding="utf-8")
+    assert "Gloucestershire Probation Area 7)" in overview
+    assert "31 December 2005 for Gloucestershire Probation Area" in overview

@@ -1,6 +1,7 @@
 import csv
 from datetime import date
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -184,3 +185,40 @@ def test_a_funnel_compares_areas_of_one_kind(valid_copy, tmp_path):
     assert sorted(funnel["area_id"]) == ["la-1", "la-2", "la-3"]
     assert set(funnel["area_type"]) == {"local_authority"}
     assert funnel["target"].iloc[0] == pytest.approx(100 * 180 / 600)  # the authorities' pooled rate
+
+
+def test_an_overview_counts_each_area_as_of_its_own_reports_date():
+    # Gloucestershire's plan reports to 31 December 2005, East Midlands' to 30 September 2009
+    # and Plymouth's to 30 September 2014. As of its own date Gloucestershire has 7 strands whose
+    # only problem is milestones past due with no return (as its committed notebook shows); as of
+    # 2014 every one of its 2005/06 milestones would be past due.
+    from analysis.pipeline import analyse_at_own_dates, at_own_dates
+
+    dataset = load_dataset(EXAMPLE)
+    glos, em, latest = date(2005, 12, 31), date(2009, 9, 30), date(2014, 9, 30)
+    analysed = {when: analyse(dataset, as_of=when) for when in (glos, em, latest)}
+    dates = {"gloucestershire": glos, "east-midlands": em, "derby": em, "plymouth": latest}
+    combined = at_own_dates(analysed, dates, latest)
+    assert combined.as_of == latest
+    assert combined.area_dates == {"gloucestershire": glos, "east-midlands": em, "derby": em}
+
+    def not_reported(results, area_id):
+        strands = results.strands_summary
+        return int(((strands["area_id"] == area_id) & (strands["rag"] == "not reported")).sum())
+
+    assert not_reported(combined, "gloucestershire") == 7
+    assert not_reported(analysed[latest], "gloucestershire") > 7
+    for name, table in combined.tables().items():  # each area's rows are its own report's rows
+        if "area_id" not in table:
+            continue
+        for area_id, when in (("gloucestershire", glos), ("east-midlands", em), ("plymouth", latest)):
+            own = analysed[when].tables()[name]
+            pd.testing.assert_frame_equal(
+                table[table["area_id"] == area_id].reset_index(drop=True),
+                own[own["area_id"] == area_id].reset_index(drop=True), obj=f"{name} of {area_id}")
+        order = analysed[latest].tables()[name]["area_id"]
+        assert list(pd.unique(table["area_id"])) == list(pd.unique(order))
+    # Every area on one date: the results as of it, unchanged.
+    assert at_own_dates(analysed, {"gloucestershire": latest}, latest) is analysed[latest]
+    again = analyse_at_own_dates(dataset, dates, latest, analysed={glos: analysed[glos]})
+    pd.testing.assert_frame_equal(again.strands_summary, combined.strands_summary)
