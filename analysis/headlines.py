@@ -13,12 +13,13 @@ __all__ = ["indicator_headline", "inspection_headline", "plan_headline"]
 
 def plan_headline(strands: pd.DataFrame, ms: pd.DataFrame, gaps: pd.DataFrame) -> str:
     """Strands by RAG (not reported counted apart, by RAG_RULE), milestones by state (past due
-    with no return apart from overdue and missed), and the pathways without a strand."""
+    with no return apart from overdue and missed), the pathways without a strand, and the
+    strands with no named lead."""
     rag = strands["rag"].value_counts()
     no_rag = int(strands["rag"].isna().sum())
     if no_rag == len(strands):
         return (f"{_count(len(strands), 'strand')}, none with milestones or a progress return "
-                "to rate it by.")
+                "to rate it by." + _unowned(strands))
     sentence = (f"{_count(len(strands), 'strand')}: {rag.get('red', 0)} red, "
                 f"{rag.get('amber', 0)} amber, {rag.get('green', 0)} green and "
                 f"{rag.get(NOT_REPORTED, 0)} not reported"
@@ -34,7 +35,17 @@ def plan_headline(strands: pd.DataFrame, ms: pd.DataFrame, gaps: pd.DataFrame) -
     missing = [PATHWAY_NAMES[c] for g in gaps["pathway_gaps"] for c in g.split(";") if c]
     sentence += (f" No strand for {', '.join(missing)}." if missing else
                  " Each of the seven pathways has a strand.")
-    return sentence
+    return sentence + _unowned(strands)
+
+
+def _unowned(strands: pd.DataFrame) -> str:
+    """' 5 of 8 strands have no named lead.': a strand nobody owns is a board's question."""
+    if "lead" not in strands:
+        return ""
+    blank = int(strands["lead"].map(lambda v: not (isinstance(v, str) and v.strip())).sum())
+    if not blank:
+        return ""
+    return f" {blank} of {_count(len(strands), 'strand')} {'has' if blank == 1 else 'have'} no named lead."
 
 
 def inspection_headline(sections: pd.DataFrame, inspections: pd.DataFrame) -> str | None:

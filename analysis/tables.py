@@ -130,8 +130,10 @@ def _build(
     """
     gt = GT(body, id=table_id(title), groupname_col=group)
     gt = gt.tab_header(title=title, subtitle=subtitle) if subtitle else gt.tab_header(title=title)
-    for heading, columns in (spanners or {}).items():
-        gt = gt.tab_spanner(label=heading, columns=list(columns)).cols_label(**columns)
+    for heading, spanned in (spanners or {}).items():
+        columns = {column: label for column, label in spanned.items() if column in body.columns}
+        if columns:
+            gt = gt.tab_spanner(label=heading, columns=list(columns)).cols_label(**columns)
     right = [c for c in right if c in body.columns]
     if right:
         gt = gt.cols_align("right", columns=right)
@@ -853,18 +855,24 @@ def inspection_responses_table(inspection_responses: pd.DataFrame,
 def glance_table(glance: pd.DataFrame, *,
                  source: str = "Source: area action plans, HMI Probation inspection reports and Ministry "
                                "of Justice proven reoffending data; workbook analysis.") -> GT | None:
-    """Each area in one row: strands and how many are behind, overdue milestones, latest overall
-    inspection score, recommendations unanswered or late, and reoffending in brief. Takes
-    OverviewReport.glance()."""
+    """Each area in one row: its as-of date (when the areas' differ), strands and how many are
+    red or amber and not reported, latest overall inspection score, recommendations unanswered
+    or late, and reoffending in brief. Takes OverviewReport.glance(). Overdue milestones are
+    left to the area reports: a strand with one is amber, so counting both says it twice."""
     if _empty(glance):
         return None
     frame = glance.reset_index(drop=True)
+    # Each area's own date, shown when the areas are not all as of the same one.
+    dated = "as_of" in frame and frame["as_of"].nunique() > 1
     body = _labelled(frame, {
         # Each name links to the area's report (escaped here: fmt output is written as HTML).
         "Area": lambda f: [report_link(a, _text(v)) for a, v in zip(f["area_id"], f["name"], strict=True)],
+        # One line each (no-break spaces): a date broken over three lines reads as three things.
+        **({"As of": lambda f: [short_date(v).replace(" ", "\u00a0") for v in f["as_of"]]} if dated else {}),
         "Strands": lambda f: [_number(v, 0) for v in f["strands"]],
         "Strands red or amber": lambda f: [_number(v, 0) for v in f["behind"]],
-        "Milestones overdue": lambda f: [_number(v, 0) for v in f["overdue_milestones"]],
+        **({"Strands not reported": lambda f: [_number(v, 0) for v in f["not_reported"]]}
+           if "not_reported" in frame else {}),
         "Latest inspection score (%)": lambda f: [_number(v, 0) for v in f["overall_score"]],
         "Recommendations": lambda f: [_number(v, 0) for v in f["recommendations"]],
         "Recommendations without a strand": lambda f: [_number(v, 0) for v in f["unanswered"]],
@@ -872,16 +880,19 @@ def glance_table(glance: pd.DataFrame, *,
         "Reoffending": lambda f: [_text(v) or MISSING for v in f["reoffending"]],
     })
     return _build(body, title="Areas at a glance", subtitle=None, source=source,
-                  right=[c for c in body.columns if c not in ("Area", "Reoffending")],
+                  right=[c for c in body.columns if c not in ("Area", "As of", "Reoffending")],
                   spanners={"Action plan": {"Strands": "Strands", "Strands red or amber": "Red or amber",
-                                            "Milestones overdue": "Milestones overdue"},
+                                            "Strands not reported": "Not reported"},
                             "Recommendations": {"Recommendations": "Total",
                                                 "Recommendations without a strand": "Without a strand",
                                                 "Recommendations past due": "Past due"}},
                   notes=[f"{MISSING} = the area has no action plan, no scored inspection, no "
                          "recorded recommendations or no published reoffending figures.",
                          "Reoffending: the latest cohort's proven reoffending rate, else the NI 18 "
-                         "target rate; and any NI 30 target."]).fmt(lambda cell: cell, columns="Area")
+                         "target rate; and any NI 30 target.",
+                         *(["As of: each area is counted as of its own report's date (the date its "
+                            "action plan's progress speaks for), as its own report counts it."]
+                           if dated else [])]).fmt(lambda cell: cell, columns="Area")
 
 
 # --------------------------------------------------------------------------- page one

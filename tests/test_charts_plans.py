@@ -81,13 +81,15 @@ def test_overlapping_milestones_are_stacked() -> None:
     t = prepare_timeline(STACKED, date(2005, 12, 31), PLANS)
     levels = dict(zip(t.points["milestone_id"], t.points["level"], strict=True))
     assert levels == {"m1": 0, "m2": 1, "m3": 2, "m4": 0, "m5": 0}
-    # Bands bottom-up, the first pathway on top: ETE 0..1.5 (1 level + 1.5 padding), then
-    # accommodation 1.5..5.0 (3 levels); its points at 1.5 + 0.75 + level.
+    # Bands bottom-up, the first pathway on top: ETE 0..2.0 (1 level + 1.5 padding is under the
+    # 2.0 a two-line name needs), then accommodation 2.0..5.5 (3 levels + 1.5). Levels are
+    # centred in their band: ETE's one at 1.0; accommodation's centre is 3.75, its levels at
+    # 2.75, 3.75 and 4.75.
     bands = t.bands.set_index("pathway")
-    assert (bands.loc["ETE", "base"], bands.loc["ETE", "top"]) == (0.0, 1.5)
-    assert (bands.loc["ACCM", "base"], bands.loc["ACCM", "top"]) == (1.5, 5.0)
+    assert (bands.loc["ETE", "base"], bands.loc["ETE", "top"]) == (0.0, 2.0)
+    assert (bands.loc["ACCM", "base"], bands.loc["ACCM", "top"]) == (2.0, 5.5)
     y = dict(zip(t.points["milestone_id"], t.points["y"], strict=True))
-    assert (y["m1"], y["m2"], y["m3"], y["m4"], y["m5"]) == (2.25, 3.25, 4.25, 2.25, 0.75)
+    assert (y["m1"], y["m2"], y["m3"], y["m4"], y["m5"]) == (2.75, 3.75, 4.75, 2.75, 1.0)
     assert "stacked one above the other" in describe_timeline(t).caption
     chart = charts.milestone_timeline(STACKED, date(2005, 12, 31), plans=PLANS)
     offsets = [tuple(p) for c in chart.figure.axes[0].collections for p in c.get_offsets()]
@@ -103,8 +105,10 @@ def test_timeline_names_pathways_as_the_tables_do(example: Results) -> None:
     printed = set(re.findall(r"<td[^>]*>([^<]*)</td>", html))
     assert labels and set(labels) <= printed
     assert "Mental and physical health" in labels and "Health" not in labels
-    # The undated list names its pathway too, never its code.
-    assert "Drugs and alcohol: Performance reports (due 'Monthly')" in chart.caption
+    # 11 milestones have no single due date: 4 due 'Monthly'/'monthly', 5 'quarterly' or
+    # 'Quarterly', and '3 Sept' and 'To be confirmed' (the example's milestones.csv).
+    assert ("Not shown: 11 milestones with no single due date (4 monthly, 5 quarterly, 2 other), "
+            "listed in the milestones table.") in chart.caption
     assert "1 April 2005 to 31 March 2006" in chart.alt
 
 

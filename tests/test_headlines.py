@@ -27,6 +27,18 @@ def test_plan_headline_when_nothing_can_be_rated():
         "2 strands, none with milestones or a progress return to rate it by.")
 
 
+def test_plan_headline_names_the_strands_nobody_leads():
+    # Plymouth's briefing paper names a lead for 3 of its 8 strands (the example's strands.csv).
+    strands = pd.DataFrame({"rag": [None] * 8, "lead": ["Safer Plymouth", "CRC", None, "YOS", "", " ",
+                                                        None, None]})
+    assert plan_headline(strands, pd.DataFrame({"state": []}), NONE) == (
+        "8 strands, none with milestones or a progress return to rate it by. 5 of 8 strands have "
+        "no named lead.")
+    one = pd.DataFrame({"rag": ["green", "green"], "lead": ["Probation", None]})
+    assert plan_headline(one, pd.DataFrame({"state": []}), NONE).endswith(
+        "Each of the seven pathways has a strand. 1 of 2 strands has no named lead.")
+
+
 def test_inspection_headline_names_the_latest_by_title_and_month():
     sections = pd.DataFrame({"inspection_id": ["old", "new", "new"], "section": ["overall"] * 2 + ["B"],
                              "score": [55.0, 68.1, 61.0]})

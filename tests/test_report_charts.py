@@ -23,7 +23,11 @@ def test_inspection_section_compares_and_leaves_the_check_to_the_appendix(glos):
     assert all(c.figure.axes[0].get_xlim() == (0.0, 100.0) for c in charts)
     check = [b.content for b in glos.inspection_check()]
     # one check per inspection: the full inspection and its accommodation thematic
-    assert [c.title for c in check] == ["Analyst's check: recalculated and printed section scores"] * 2
+    assert [c.title for c in check] == ["Analyst's check: recalculated and printed section scores, "
+                                        "Gloucestershire (inspection published January 2005)"] * 2
+    # both published in January 2005: each caption names its inspection by its printed title
+    assert "Inspection: Effective Supervision Inspection of the National" in check[0].caption
+    assert "Inspection: Effective Supervision Inspection thematic element" in check[1].caption
     assert "4 of 4 agree within rounding" in check[0].alt and "3 of 3 agree" in check[1].alt
 
 

@@ -19,7 +19,7 @@ from ..figures import figure_bundle
 from ..labels import cell_text as _text
 from .words import Words
 
-__all__ = ["DPI", "HEIGHT", "MIN_FONT_PT", "TEXT_WIDTH_MM", "WIDTH", "Chart", "show", "to_png"]
+__all__ = ["DPI", "HEIGHT", "MAX_HEIGHT", "MIN_FONT_PT", "TEXT_WIDTH_MM", "WIDTH", "Chart", "show", "to_png"]
 
 # Analysis Function categorical palette (colour-blind safe in this order) and the focus grey.
 DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE, DARK_GREY, PURPLE = get_af_colours("categorical")
@@ -31,6 +31,9 @@ SEQUENTIAL = get_af_colours("sequential", number_of_colours=5)
 TEXT_WIDTH_MM = 170.0
 WIDTH = TEXT_WIDTH_MM / 25.4  # inches
 HEIGHT = 4.0
+#: The tallest chart: with its title, caption and source it fits on a page below a heading and
+#: a long introduction (a page's text is 250 mm, 9.8 in, high), so the three stay together.
+MAX_HEIGHT = 6.2
 DPI = 150
 #: The smallest text a chart may print (at the PDF's text width).
 MIN_FONT_PT = 8.0
@@ -70,9 +73,9 @@ def style() -> Iterator[None]:
 
 
 def figure(height: float = HEIGHT, width: float = WIDTH) -> Figure:
-    """A bare Figure, the PDF's text width wide."""
+    """A bare Figure, the PDF's text width wide and at most MAX_HEIGHT high."""
     # A bare Figure is not registered with pyplot: nothing to close, no inline auto-display.
-    return Figure(figsize=(width, height), layout="constrained")
+    return Figure(figsize=(width, min(height, MAX_HEIGHT)), layout="constrained")
 
 
 def finish(fig: Figure, words: Words, source: str) -> Chart:

@@ -46,7 +46,7 @@ def draw_indicators(d: Indicators) -> Figure:
     """Bars of % of target on one axis from 0, the target line at 100, status in words at the right."""
     t = d.targeted
     ypos = np.arange(len(t))[::-1]
-    fig = figure(max(2.8, 0.55 * len(t) + 1.5))
+    fig = figure(max(2.8, 0.34 * len(t) + 1.5))
     ax = fig.add_subplot()
     limit = _axis_limit(t)
     met = (t["status"] == "met").to_numpy()
@@ -63,7 +63,7 @@ def draw_indicators(d: Indicators) -> Figure:
     ax.axvline(100, color="black", linewidth=1.5, zorder=3)
     ax.set_xlim(0, limit)
     ax.set_ylim(-0.6, len(t) - 0.4)
-    ax.set_yticks(ypos, [wrap(i, 32, 3) for i in t["indicator"]])
+    ax.set_yticks(ypos, [wrap(i, 42, 2) for i in t["indicator"]])
     ax.set_xlabel("Value as a percentage of the target (100 = target)")
     grid_x(ax)
     right = ax.twinx()  # status in words as right-hand tick labels, so the layout makes room for them

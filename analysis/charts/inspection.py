@@ -39,9 +39,10 @@ def _score_axis(ax, label: str = _SCORE_AXIS) -> None:
     grid_x(ax)
 
 
-def _bar_value(ax, x: float, y: float, text: str, bold: bool = False) -> None:
-    """A value printed inside the end of its bar (white on the bar), or after a short bar."""
-    inside = x >= 12
+def _bar_value(ax, x: float, y: float, text: str, bold: bool = False, *, outside: bool = False) -> None:
+    """A value printed inside the end of its bar (white on the bar), or after a short bar or,
+    with ``outside``, after any bar (white would not read on a hatched one)."""
+    inside = x >= 12 and not outside
     ax.text(x - 1.5 if inside else x + 1, y, text, va="center", ha="right" if inside else "left",
             fontsize=NOTE_PT, color="white" if inside else "black", fontweight="bold" if bold else "normal")
 
@@ -165,7 +166,7 @@ def draw_check(c: Check) -> Figure:
         note = fmt(b, 0) if not np.isnan(b) else "not printed"
         if ok is False:
             note = f"\u2260 {note}, differs by {fmt(abs(a - b))}"
-        _bar_value(ax, 0 if np.isnan(b) else b, yv - 0.18, note, bold=ok is False)
+        _bar_value(ax, 0 if np.isnan(b) else b, yv - 0.18, note, bold=ok is False, outside=True)
     ax.set_yticks(ypos, [wrap(label, 30, 2) for label in s["label"]])
     _score_axis(ax, "Score out of 100")
     fig.legend(loc="outside lower center", ncols=2)
@@ -173,6 +174,7 @@ def draw_check(c: Check) -> Figure:
 
 
 def section_scores_chart(inspection_sections: pd.DataFrame, *, inspection_id: str | None = None,
+                         inspections: pd.DataFrame | None = None,
                          source: str = SOURCE_INSPECTION) -> Chart | None:
     """The analyst's check: recalculated section scores beside the printed ones, on 0-100.
 
@@ -181,7 +183,7 @@ def section_scores_chart(inspection_sections: pd.DataFrame, *, inspection_id: st
     beyond rounding is flagged "≠ … differs". For an appendix, not the board's reading. None
     for empty input.
     """
-    c = prepare_check(inspection_sections, inspection_id)
+    c = prepare_check(inspection_sections, inspection_id, inspections)
     if c is None:
         return None
     with style():

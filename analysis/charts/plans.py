@@ -20,6 +20,7 @@ from .base import (
     DARK_PINK,
     GREY,
     HEIGHT,
+    MAX_HEIGHT,
     NOTE_PT,
     ORANGE,
     PURPLE,
@@ -52,9 +53,6 @@ __all__ = ["coverage_heatmap", "lead_load_chart", "milestone_timeline"]
 _COLOURS = {"dark blue": DARK_BLUE, "orange": ORANGE, "dark pink": DARK_PINK, "turquoise": TURQUOISE,
             "dark grey": DARK_GREY, "purple": PURPLE}
 _LEVEL_IN = 0.17  # inches per stack level of the timeline
-# The tallest chart that fits an A4 page with its title, caption and source (East Midlands'
-# timeline, 9 in, ran over the footer): taller ones are drawn this tall, their rows closer.
-_MAX_HEIGHT_IN = 7.5
 
 
 def _state_style(state: str) -> tuple[str, str, str, bool]:
@@ -84,7 +82,7 @@ def _markers(ax, t: Timeline) -> list[Line2D]:
 def draw_timeline(t: Timeline) -> Figure:
     """Markers on the plan period, one band per pathway (names as the tables print them)."""
     top = float(t.bands["top"].max())
-    fig = figure(min(_MAX_HEIGHT_IN, max(HEIGHT, _LEVEL_IN * top + 1.7)))
+    fig = figure(min(MAX_HEIGHT, max(HEIGHT, _LEVEL_IN * top + 1.7)))
     ax = fig.add_subplot()
     handles = _markers(ax, t)
     for edge in t.bands["top"].iloc[:-1]:
@@ -130,7 +128,7 @@ def milestone_timeline(milestones_status: pd.DataFrame, as_of: date, *, plans: p
 def draw_lead_load(d: LeadLoad) -> Figure:
     """Bars of strands per lead, labelled with the share and overdue milestones."""
     shown = d.shown
-    fig = figure(min(_MAX_HEIGHT_IN, max(2.6, 0.36 * len(shown) + 1.2)))
+    fig = figure(min(MAX_HEIGHT, max(2.6, 0.36 * len(shown) + 1.2)))
     ax = fig.add_subplot()
     ypos = np.arange(len(shown))[::-1]
     colours = [GREY if lead == "(no lead)" else DARK_BLUE for lead in shown["lead"]]

@@ -225,13 +225,16 @@ class Check:
 
     sections: pd.DataFrame  # section, label, score, published, agrees
     area: str
+    published: str = ""  # "published January 2005", when the inspections table is given
+    inspection: str = ""  # the inspection's title, as printed
 
 
-def prepare_check(inspection_sections: pd.DataFrame, inspection_id: str | None = None) -> Check | None:
+def prepare_check(inspection_sections: pd.DataFrame, inspection_id: str | None = None,
+                  inspections: pd.DataFrame | None = None) -> Check | None:
     """One inspection's recalculated and printed section scores. None when neither exists."""
     if empty(inspection_sections):
         return None
-    sec, _insp = pick(inspection_sections, "inspection_id", inspection_id, "section_scores_chart")
+    sec, insp = pick(inspection_sections, "inspection_id", inspection_id, "section_scores_chart")
     sec = sec[sec["score"].notna() | sec["published"].notna()].reset_index(drop=True)
     if sec.empty:
         return None
@@ -242,7 +245,8 @@ def prepare_check(inspection_sections: pd.DataFrame, inspection_id: str | None =
                         "score": pd.to_numeric(sec["score"]), "published": pd.to_numeric(sec["published"]),
                         "agrees": [None if pd.isna(a) else bool(a) for a in agrees]})
     area = area_name(sec, str(sec["area_id"].iloc[0])) if "area_id" in sec else ""
-    return Check(sections=out, area=area)
+    title, published = _inspection_words(inspections, insp)
+    return Check(sections=out, area=area, published=published, inspection=title)
 
 
 def describe_check(c: Check) -> Words:
@@ -263,7 +267,10 @@ def describe_check(c: Check) -> Words:
                "score printed on the inspection's sheet.")
     if differ:
         caption += f" Sections marked \u2260 differ from the printed score: {join(differ)}."
-    return Words("Analyst's check: recalculated and printed section scores", caption, alt)
+    if c.inspection:  # an area inspected twice has two checks: each names its inspection
+        caption += f" Inspection: {c.inspection}."
+    title = f"Analyst's check: recalculated and printed section scores{', ' + c.area if c.area else ''}"
+    return Words(title + (f" (inspection {c.published})" if c.published else ""), caption, alt)
 
 
 # --------------------------------------------------------------------------- family groups

@@ -29,7 +29,10 @@ STATE_STYLE = {
 STACK_SLOTS = 40
 #: A pathway band's height is its stack levels plus this padding (y units: one per level).
 BAND_PADDING = 1.5
-_UNDATED_LISTED = 8
+#: and at least this high, so a pathway name on two lines has room beside a band of one level.
+MIN_BAND = 2.0
+_RECURRING = ("weekly", "monthly", "quarterly", "annually")
+_UNDATED_LISTED = 3  # more than this are counted, not listed: the caption stays short
 
 
 @dataclass(frozen=True)
@@ -72,17 +75,18 @@ def _period(plans: pd.DataFrame | None, plan_ids: set[str]) -> tuple[pd.Timestam
 
 
 def _bands(points: pd.DataFrame, order: list[str]) -> tuple[pd.DataFrame, pd.Series]:
-    """Bands bottom-up in reverse pathway order (the first pathway at the top); y of each point."""
+    """Bands bottom-up in reverse pathway order (the first pathway at the top); y of each point,
+    its levels centred in its band."""
     rows, base = [], 0.0
     for code in reversed(order):
         levels = int(points.loc[points["pathway"] == code, "level"].max()) + 1
-        top = base + levels - 1 + BAND_PADDING
+        top = base + max(levels - 1 + BAND_PADDING, MIN_BAND)
         rows.append({"pathway": code, "pathway_name": pathway_name(code), "levels": levels,
                      "base": base, "top": top, "centre": (base + top) / 2})
         base = top
-    bands = pd.DataFrame(rows)
-    start = points["pathway"].map(bands.set_index("pathway")["base"])
-    return bands, start + BAND_PADDING / 2 + points["level"]
+    bands = pd.DataFrame(rows).set_index("pathway")
+    first = bands["centre"] - (bands["levels"] - 1) / 2  # the lowest level's y in each band
+    return bands.reset_index(), points["pathway"].map(first) + points["level"]
 
 
 def prepare_timeline(milestones_status: pd.DataFrame, as_of: date,
@@ -138,6 +142,16 @@ def _as_of_words(t: Timeline) -> str:
     return " (the dashed line)"
 
 
+def _recurring(due: pd.Series) -> str:
+    """' (4 monthly, 5 quarterly, 2 other)': undated milestones by how often they recur."""
+    words = due.map(cell_text).str.strip().str.casefold()
+    kinds = words.where(words.isin(_RECURRING), "other").value_counts()
+    if "other" in kinds.index and len(kinds) == 1:
+        return ""
+    order = [k for k in _RECURRING if k in kinds.index] + (["other"] if "other" in kinds.index else [])
+    return " (" + ", ".join(f"{kinds[k]} {k}" for k in order) + ")"
+
+
 def describe_timeline(t: Timeline) -> Words:
     """Title, caption (period, as-of date, stacking, undated milestones listed) and alt text."""
     points = t.points
@@ -158,14 +172,14 @@ def describe_timeline(t: Timeline) -> Words:
                f"state as of {long_date(t.as_of)}{_as_of_words(t)}.")
     if (points["level"] > 0).any():
         caption += " Milestones due close together in one pathway are stacked one above the other."
-    if len(t.undated):
+    if len(t.undated) > _UNDATED_LISTED:
+        caption += (f" Not shown: {plural(len(t.undated), 'milestone')} with no single due date"
+                    f"{_recurring(t.undated['due'])}, listed in the milestones table.")
+    elif len(t.undated):
         listed = [f"{r.pathway_name}: {cell_text(r.description)} "
                   + (f"(due '{cell_text(r.due)}')" if cell_text(r.due) else "(no due date)")
-                  for r in t.undated.head(_UNDATED_LISTED).itertuples()]
-        more = (f"; and {len(t.undated) - _UNDATED_LISTED} more (see the milestones table)"
-                if len(t.undated) > _UNDATED_LISTED else "")
-        caption += (f" Not shown, no readable due date ({len(t.undated)}): " + "; ".join(listed)
-                    + more + ".")
+                  for r in t.undated.itertuples()]
+        caption += f" Not shown, no readable due date ({len(t.undated)}): " + "; ".join(listed) + "."
     title = f"Milestones by pathway, {t.area}" if t.area else "Milestones by pathway"
     return Words(title, caption, alt)
 

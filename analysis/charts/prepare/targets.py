@@ -66,10 +66,9 @@ def describe_ni18(d: Ni18) -> Words:
                 f"{fmt(-most['change'])}% ({most['area']}); ")
     first = f.iloc[0]
     alt += f"e.g. {first['area']} predicted {fmt(first['predicted'])}%, target {fmt(first['target'])}%."
+    # The formula is the analyst's: it is in the table's note, not in the board's caption.
     caption = ("The target is the largest reoffending rate that would be a statistically significant fall "
-               "below the predicted rate.")
-    if d.method:
-        caption += f" Method: {d.method}."
+               "below the predicted rate (at 95%); the table below says how it is worked out.")
     if d.withheld:
         caption += f" {plural(d.withheld, 'area')} not shown: {MARKER}, withheld to protect confidentiality."
     return Words("NI 18 targets: predicted against target rate", caption, alt)
