@@ -52,7 +52,7 @@ from .index import AreaStates, area_states, index_page
 from .labels import long_date
 from .loader import DataInvalid, Dataset, load_dataset
 from .pipeline import Results, analyse, analyse_at_own_dates
-from .report import SNAPSHOT_FORMAT
+from .snapshot import SNAPSHOT_FORMAT
 from .summary import area_column
 
 __all__ = [

@@ -16,7 +16,7 @@ __all__ = ["COLUMNS", "shipped_terms", "terms_for", "terms_used", "texts_of"]
 
 COLUMNS = ["term", "meaning", "source"]
 
-# Markdown as analysis.report.text() escapes it: a backslash before punctuation, HTML entities.
+# Markdown as analysis.blocks.text() escapes it: a backslash before punctuation, HTML entities.
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~>$])")
 # A link's target is not read: only its words are.
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")

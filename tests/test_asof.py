@@ -27,7 +27,8 @@ import pytest
 from analysis import asof, cli
 from analysis.asof import ABOVE, BELOW, BUILD, GIVEN, OVERVIEW, OWN, AsOf
 from analysis.loader import load_dataset
-from analysis.report import AreaReport, OverviewReport
+from analysis.overview import OverviewReport
+from analysis.report import AreaReport
 
 from .conftest import DATA, EXAMPLE, ROOT
 

@@ -556,8 +556,9 @@ def test_notebooks_taking_a_snapshot_get_one_and_it_is_removed_after(tmp_path: P
 
 def test_a_snapshot_gives_the_same_tables_and_refuses_other_parameters(tmp_path: Path) -> None:
     from analysis.loader import load_dataset
+    from analysis.overview import OverviewReport
     from analysis.pipeline import analyse
-    from analysis.report import AreaReport, OverviewReport, load
+    from analysis.report import AreaReport, load
 
     dataset = load_dataset(VALID)
     later = date(2025, 9, 30)

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from analysis.glossary import shipped_terms, terms_used, texts_of
+from analysis.overview import OverviewReport
 from analysis.pathways import PATHWAYS, resolve_pathways
-from analysis.report import AreaReport, Block, OverviewReport, load, parameters_note
+from analysis.report import AreaReport, Block, load, parameters_note
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "example"
 

@@ -7,7 +7,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from analysis.report import AreaReport, OverviewReport
+from analysis.overview import OverviewReport
+from analysis.report import AreaReport
 
 from .conftest import EXAMPLE
 from .report_builds import EXAMPLE_AS_OF, example_build

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.report import AreaReport, OverviewReport
+from analysis.overview import OverviewReport
+from analysis.report import AreaReport
 
 from .conftest import EXAMPLE
 from .report_builds import EXAMPLE_AS_OF

@@ -1,0 +1,278 @@
+"""The overview: every area (or one region's) side by side, each as of its own report's date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from . import asof
+from .blocks import (
+    Block,
+    Markdown,
+    ages_blocks,
+    area_names,
+    glossary_blocks,
+    parameters_note,
+    section,
+    text,
+    texts,
+)
+from .disclosure import DEFAULT_THRESHOLD
+from .glossary import terms_for
+from .labels import plural as _count
+from .loader import Dataset
+from .periods import cohort_sort_key
+from .pipeline import Results
+from .progress import NO_RETURN, NOT_REPORTED
+from .report import ni18_block, reoffending_facts
+from .snapshot import load_overview
+
+__all__ = ["OverviewReport"]
+
+
+@dataclass
+class OverviewReport:
+    """All areas (or one region's) side by side."""
+
+    dataset: Dataset
+    results: Results
+    region: str | None = None
+    # The text of every section shown so far, for the glossary (see `section`).
+    shown: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
+
+    @classmethod
+    def build(cls, data_dir: str | Path, as_of: str | date | None = None, region: str | None = None,
+              threshold: int = DEFAULT_THRESHOLD, snapshot: str | Path = "") -> OverviewReport:
+        """Load the data (from a build's snapshot when given) for every area or one region's.
+
+        ``as_of`` "" or None: the overview's own date (analysis.asof.overview_as_of), as
+        `workbook build` dates it when no --as-of is given.
+        """
+        dataset, results = load_overview(data_dir, as_of=as_of, region=region or None,
+                                         threshold=threshold, snapshot=snapshot)
+        return cls(dataset, results, region or None)
+
+    @property
+    def area_ids(self) -> list[str]:
+        areas = self.dataset.table("areas")
+        if not self.region:
+            return list(areas["area_id"])
+        return list(areas.loc[(areas["parent_id"] == self.region) | (areas["area_id"] == self.region),
+                              "area_id"])
+
+    def _cut(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["area_id"].isin(self.area_ids)] if "area_id" in frame else frame
+
+    def record(self, blocks: list[Block | Markdown]) -> None:
+        """Record the text these blocks show a reader, for the glossary."""
+        self.shown.extend(texts(blocks))
+
+    @property
+    def region_name(self) -> str:
+        """The region's name as the data gives it ('' for the overview of every area)."""
+        areas = self.dataset.table("areas")
+        names = areas.loc[areas["area_id"] == self.region, "name"]
+        return str(names.iloc[0]) if self.region and len(names) else ""
+
+    @section
+    def summary(self) -> list[Block]:
+        """What is off track across the areas, in plain English: strands red, amber and not
+        reported (milestones past due with no return), recommendations without a strand or
+        past due, reoffending significantly above its prediction, indicators not met; each
+        naming the areas, most first. Then the glance table."""
+        from . import tables
+
+        areas = self.dataset.table("areas")
+        areas = areas[areas["area_id"].isin(self.area_ids)]
+        names = dict(zip(areas["area_id"], areas["name"], strict=False))
+        r = self.results
+        strands, ms = self._cut(r.strands_summary), self._cut(r.milestones_status)
+        recs, rates = self._cut(r.recommendations_status), self._cut(r.reoffending_rates)
+        ind = self._cut(r.indicators_status)
+
+        def where(flags: pd.DataFrame, what: str) -> str:
+            """'12 (East Midlands 7, Gloucestershire 5)': a count and the areas holding it."""
+            per = flags.groupby("area_id").size().sort_values(ascending=False, kind="stable")
+            return f"{_count(int(per.sum()), what)} (" + ", ".join(
+                f"{names.get(a, a)} {n}" for a, n in per.items()) + ")" if len(per) else f"no {what}s"
+
+        head = (_count(len(areas), 'area')
+                + (f" in {names.get(self.region, self.region)}" if self.region else "") + ", "
+                + asof.own_dates_sentence({a: r.area_dates.get(a, r.as_of) for a in areas["area_id"]},
+                                          names) + ".")
+        lines = [text(head), ""]
+        if strands.empty:
+            lines.append("- **Action plans:** no area in this report has one.")
+        else:
+            planned = strands["area_id"].nunique()
+            lines.append(f"- **Action plans:** {_count(planned, 'area')} with a plan, "
+                         f"{_count(len(strands), 'strand')} in all. Red: "
+                         + text(where(strands[strands["rag"] == "red"], "strand")) + ". Amber: "
+                         + text(where(strands[strands["rag"] == "amber"], "strand")) + ".")
+            lines.append("- **Not reported:** " + text(
+                where(strands[strands["rag"] == NOT_REPORTED], "strand")) + ", with "
+                + text(where(ms[ms["state"] == NO_RETURN], "milestone"))
+                + " past due with no return: the returns are missing, which is not failed delivery.")
+        if recs.empty:
+            lines.append("- **Inspection recommendations:** none recorded.")
+        else:
+            lines.append("- **Inspection recommendations:** " + text(
+                f"of {_count(len(recs), 'recommendation')}, "
+                + where(recs[recs["state"] == "not answered"], "recommendation")
+                + " without a strand of an action plan; "
+                + where(recs[recs["late"].astype(bool)], "recommendation") + " past due."))
+        hidden = rates["suppressed"].fillna("").str.contains("significant") \
+            if "suppressed" in rates else pd.Series(False, index=rates.index)
+        tested = rates[rates["significant"].notna() & ~hidden]
+        above = tested[tested["significant"].astype(bool) & (tested["difference"] > 0)]
+        lines.append("- **Reoffending:** " + (
+            "no cohort has the counts needed to test actual against predicted reoffending."
+            if tested.empty else text(
+                f"of {_count(len(tested), 'cohort')} tested against its prediction, "
+                + where(above, "cohort") + " significantly above it.")))
+        targeted = ind[ind["status"] != "no target"]
+        lines.append("- **Indicators:** " + (
+            "none with a target." if targeted.empty else text(
+                f"of {_count(len(targeted), 'target')}, " + where(
+                    targeted[targeted["status"] == "not met"], "target") + " not met.")))
+        return [Block("markdown", Markdown("\n".join(lines))),
+                Block("table", tables.glance_table(self.glance()))]
+
+    @section
+    def data_ages(self, stale_after_years: int = asof.STALE_AFTER_YEARS) -> list[Block]:
+        """The overview's date and how old the latest figure of each kind across its areas is,
+        flagging those more than ``stale_after_years`` older than that date."""
+        r, ds = self.results, self.dataset
+        ages = asof.data_ages(self._cut(ds.table("plans")), self._cut(ds.table("inspections")),
+                              self._cut(r.reoffending_rates), self._cut(r.indicators_status),
+                              as_of=r.as_of, stale_after_years=stale_after_years)
+        found = asof.overview_as_of(ds.table("areas"), ds.table("plans"), self.region,
+                                    build_date=r.as_of)
+        return ages_blocks(ages, found, r.as_of, area_names(ds), stale_after_years)
+
+    def glance(self) -> pd.DataFrame:
+        """One row per area: its plan's state, latest inspection score, recommendations and
+        what its reoffending figures say (the summary's sentence, briefly)."""
+        r = self.results
+        areas = self.dataset.table("areas")
+        frame = areas.loc[areas["area_id"].isin(self.area_ids), ["area_id", "name"]]
+        strands = r.strands_summary
+        plan = (strands.assign(behind=strands["rag"].isin(["red", "amber"]),
+                               unreported=strands["rag"] == NOT_REPORTED)
+                .groupby("area_id").agg(strands=("strand_id", "count"), behind=("behind", "sum"),
+                                        not_reported=("unreported", "sum"))
+                if not strands.empty else pd.DataFrame(columns=["strands", "behind", "not_reported"]))
+        ms = r.milestones_status
+        overdue = ms[ms["state"] == "overdue"].groupby("area_id").size()
+        overall = r.inspection_sections[r.inspection_sections["section"] == "overall"].merge(
+            self.dataset.table("inspections")[["inspection_id", "published"]]
+            .rename(columns={"published": "published_on"}), on="inspection_id")
+        latest = overall.sort_values("published_on").groupby("area_id")["score"].last()
+        reoffending = (r.reoffending_rates, r.ni18_targets, r.ni30_progress)
+        recs = r.recommendations_status
+        rec_counts = (recs.assign(unanswered=recs["state"] == "not answered")
+                      .groupby("area_id").agg(recommendations=("recommendation_id", "count"),
+                                              unanswered=("unanswered", "sum"), late=("late", "sum"))
+                      if not recs.empty else pd.DataFrame(columns=["recommendations", "unanswered",
+                                                                   "late"]))
+        out = frame.assign(
+            strands=frame["area_id"].map(plan["strands"]),
+            behind=frame["area_id"].map(plan["behind"]),
+            not_reported=frame["area_id"].map(plan["not_reported"]),
+            overdue_milestones=frame["area_id"].map(overdue),
+            overall_score=frame["area_id"].map(latest),
+            recommendations=frame["area_id"].map(rec_counts["recommendations"]),
+            unanswered=frame["area_id"].map(rec_counts["unanswered"]),
+            late=frame["area_id"].map(rec_counts["late"]),
+        )
+        out["as_of"] = [r.area_dates.get(area_id, r.as_of) for area_id in out["area_id"]]
+        # Each table split by area once, not filtered once per area (2 s at 500 areas).
+        by_area = [(dict(tuple(table.groupby("area_id", sort=False))), table.iloc[0:0])
+                   for table in reoffending]
+        out["reoffending"] = [
+            "; ".join(brief for *_, brief in reoffending_facts(*(groups.get(area_id, none)
+                                                            for groups, none in by_area)))
+            or None for area_id in out["area_id"]]
+        has_plan = out["strands"].notna()
+        out.loc[has_plan, "overdue_milestones"] = out.loc[has_plan, "overdue_milestones"].fillna(0)
+        return out.reset_index(drop=True)
+
+    @section
+    def coverage(self) -> list[Block]:
+        from . import charts
+
+        cov = self._cut(self.results.pathway_coverage)
+        if cov.empty:
+            return [Block("markdown", Markdown("**No action plans** in these areas: coverage of "
+                                               "the pathways cannot be compared."))]
+        return [Block("chart", charts.coverage_heatmap(cov))]
+
+    @section
+    def inspections(self) -> list[Block]:
+        from . import charts, tables
+
+        family = self._cut(self.results.inspection_family)
+        if family.empty:
+            blocks = [Block("markdown", Markdown("**No scored inspections**: areas cannot be "
+                                                 "compared with their family groups."))]
+        else:
+            chart = charts.family_chart(family)  # None for one area: nothing to compare or rank
+            blocks = [Block("table", tables.family_table(family)),
+                      Block("chart", chart) if chart is not None
+                      else Block("markdown", Markdown(text(charts.family_sentence(family))))]
+        responses = self._cut(self.results.inspection_responses)
+        if not responses.empty:
+            blocks.append(Block("table", tables.inspection_responses_table(
+                responses, self.dataset.table("inspections"))))
+        return blocks
+
+    @section
+    def funnels(self) -> list[Block]:
+        from . import charts
+
+        funnel = self._cut(self.results.funnel)
+        if funnel.empty:
+            return [Block("markdown", Markdown(
+                "**No funnel plot:** it needs counted cohorts (offenders and reoffenders) for at "
+                "least three areas in the same measure and cohort."))]
+        blocks = []
+        for (measure, cohort, kind), rows in funnel.groupby(["measure", "cohort", "area_type"]):
+            peers = funnel[(funnel["measure"] == measure) & (funnel["area_type"] == kind)]
+            if cohort == max(peers["cohort"], key=cohort_sort_key):
+                blocks.append(Block("chart", charts.funnel_plot(rows, None)))  # no area singled out
+        return blocks
+
+    @section
+    def targets(self) -> list[Block]:
+        from . import charts, tables
+
+        blocks = []
+        threshold = self.results.threshold
+        ni18 = self._cut(self.results.ni18_targets)
+        if not ni18.empty:
+            blocks += [ni18_block(ni18), Block("table", tables.ni18_table(ni18, threshold=threshold))]
+        ni30 = self._cut(self.results.ni30_progress)
+        if not ni30.empty:
+            blocks += [Block("chart", charts.ni30_chart(ni30)),
+                       Block("table", tables.ni30_table(ni30, threshold=threshold))]
+        ind = self._cut(self.results.indicators_status)
+        if not ind.empty:
+            blocks.append(Block("table", tables.indicator_summary_table(ind)))
+        return blocks or [Block("markdown", Markdown("**No targets or indicators** in these areas."))]
+
+    @section
+    def about(self) -> list[Block]:
+        """How the overview was made, in words: as-of date, the areas it covers, threshold,
+        data folder, version."""
+        return [Block("markdown", parameters_note(
+            data_dir=self.dataset.source, as_of=self.results.as_of,
+            threshold=self.results.threshold, region=self.region or "",
+            region_name=self.region_name, area_dates=bool(self.results.area_dates)))]
+
+    def glossary(self) -> list[Block]:
+        """The terms of the field (shipped list and the data's glossary table for the areas
+        covered) used as whole words in the sections shown before it."""
+        return glossary_blocks(self.shown, terms_for(self.dataset.table("glossary"), self.area_ids))

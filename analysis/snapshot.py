@@ -1,0 +1,113 @@
+"""A report's data: the folder loaded, validated and analysed, or read from a build's snapshot."""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from . import asof
+from .contract import today
+from .disclosure import DEFAULT_THRESHOLD
+from .loader import DataInvalid, Dataset, load_dataset
+from .pipeline import Results, analyse, analyse_at_own_dates
+
+__all__ = ["SNAPSHOT_FORMAT", "load", "load_overview", "read_snapshot"]
+
+# What analysis.build writes once per build and the notebooks read (pickled dict: format, data_dir,
+# dataset, results: {as-of date: Results}). Bump when the content changes so an old snapshot is
+# refused, not misread.
+SNAPSHOT_FORMAT = "reoffending-workbook-snapshot/3"  # 2: recommendations in Results; 3: results by as-of date
+
+def load(data_dir: str | Path, *, as_of: str | date | None = None, threshold: int = DEFAULT_THRESHOLD,
+         snapshot: str | Path = "", resolve: Callable[[Dataset], date] | None = None,
+         ) -> tuple[Dataset, Results]:
+    """Load, validate and analyse a data folder for a report; DataInvalid on any problem.
+
+    An ``as_of`` of "" or None means the date ``resolve`` finds in the validated data (the
+    report's own date, see analysis.asof), or today without ``resolve``.
+    With ``snapshot`` (the file `workbook build` writes once per build, see analysis.build) the
+    validated tables and results are read from it instead, so a notebook run by the build neither
+    re-validates nor re-analyses the whole dataset. The snapshot must be for the same data folder
+    and threshold and hold results as of the date (ValueError otherwise), so parameters and
+    figures cannot disagree.
+    """
+    when = date.fromisoformat(as_of) if isinstance(as_of, str) and as_of else as_of or None
+    if snapshot:
+        return _from_snapshot(Path(snapshot), data_dir, when, threshold, resolve)
+    dataset = load_dataset(Path(data_dir))
+    if dataset.errors:
+        raise DataInvalid(dataset.errors)
+    if when is None and resolve is not None:
+        when = resolve(dataset)
+    return dataset, analyse(dataset, as_of=when, threshold=threshold)
+
+
+def read_snapshot(path: Path, data_dir: str | Path, threshold: int) -> dict:
+    """A build's snapshot, checked against the notebook's data folder and threshold.
+
+    The snapshot holds one Results per as-of date the build's reports need, and the overview's
+    (each area as of its own date). It is a pickle, which runs code when read: only ever pass the
+    path a build wrote itself (in its private working folder in the temp dir, see
+    analysis.workspace), never a file from elsewhere.
+    """
+    with open(path, "rb") as file:
+        content = pickle.load(file)  # trusted: written by this package's build, see above
+    if not isinstance(content, dict) or content.get("format") != SNAPSHOT_FORMAT:
+        raise ValueError(f"{path} is not a snapshot in format {SNAPSHOT_FORMAT}")
+    wanted = {"data_dir": str(Path(data_dir).resolve()), "threshold": int(threshold)}
+    held = {"data_dir": content["data_dir"], "threshold": content["threshold"]}
+    differ = [f"{k} {held[k]} (snapshot) vs {wanted[k]}" for k in wanted if held[k] != wanted[k]]
+    if differ:
+        raise ValueError(f"snapshot {path} does not match the parameters: {'; '.join(differ)}")
+    return content
+
+
+def _from_snapshot(path: Path, data_dir: str | Path, as_of: date | None, threshold: int,
+                   resolve: Callable[[Dataset], date] | None = None) -> tuple[Dataset, Results]:
+    """The dataset and the results as of the report's date from a build's snapshot."""
+    content = read_snapshot(path, data_dir, threshold)
+    dataset: Dataset = content["dataset"]
+    by_date: dict[date, Results] = content["results"]
+    if as_of is None and resolve is not None:
+        as_of = resolve(dataset)
+    if as_of is None and len(by_date) == 1:
+        as_of = next(iter(by_date))
+    results = by_date.get(as_of)
+    if results is None:
+        held = ", ".join(when.isoformat() for when in sorted(by_date))
+        raise ValueError(f"snapshot {path} does not match the parameters: it holds results as_of "
+                         f"{held}, not {as_of}")
+    return dataset, results
+
+
+def load_overview(data_dir: str | Path, *, as_of: str | date | None = None, region: str | None = None,
+                  threshold: int = DEFAULT_THRESHOLD, snapshot: str | Path = "") -> tuple[Dataset, Results]:
+    """Load, validate and analyse a data folder for an overview; DataInvalid on any problem.
+
+    With ``as_of`` every area is as of that date (--as-of). With "" or None the overview is as
+    of its own date (analysis.asof.overview_as_of) and each area in it as of its own report's
+    date (`pipeline.at_own_dates`), so the overview counts what the area reports count. With
+    ``snapshot`` the overview's results are the build's (which it made by the same rule) and
+    must be as of ``as_of`` when one is given.
+    """
+    when = date.fromisoformat(as_of) if isinstance(as_of, str) and as_of else as_of or None
+    if snapshot:
+        content = read_snapshot(Path(snapshot), data_dir, threshold)
+        results = content.get("overview")
+        if results is None or (when is not None and results.as_of != when):
+            raise ValueError(f"snapshot {snapshot} holds no overview as of {when or 'its own date'}")
+        return content["dataset"], results
+    dataset = load_dataset(Path(data_dir))
+    if dataset.errors:
+        raise DataInvalid(dataset.errors)
+    if when is not None:
+        return dataset, analyse(dataset, as_of=when, threshold=threshold)
+    areas, plans = dataset.table("areas"), dataset.table("plans")
+    own = asof.overview_as_of(areas, plans, region or None, build_date=today()).date
+    dates = {key: found.date for key, found in asof.report_dates(
+        areas, plans, [str(a) for a in areas["area_id"]], build_date=today()).items()}
+    return dataset, analyse_at_own_dates(dataset, dates, own, threshold=threshold)
+
+
