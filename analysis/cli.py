@@ -122,20 +122,32 @@ def _load_or_exit(data_dir: Path):
 def export(
     data_dir: Annotated[Path, typer.Argument(help="Folder of CSV files or an Excel workbook.")],
     out: Annotated[Path, typer.Option("--out", help="Folder to write the derived CSVs to.")],
-    as_of: Annotated[str | None, typer.Option(help="Report date YYYY-MM-DD (default today).")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        help="Report date YYYY-MM-DD for every area (default: each area's own, as `workbook build` "
+             "dates its report).")] = None,
     threshold: Annotated[int, typer.Option(
         min=1, help="Withhold counts of people below this, and what would reveal them.")] = 10,
 ) -> None:
     """Write the derived tables (milestone states, scores, rates, targets...) as CSV."""
-    from .pipeline import analyse
+    from . import asof
+    from .contract import today
+    from .pipeline import analyse, analyse_at_own_dates
     from .pipeline import export as write_tables
 
     when = _as_of(as_of)
     dataset = _load_or_exit(data_dir)
-    results = analyse(dataset, as_of=when, threshold=threshold)
+    if when is not None:
+        results = analyse(dataset, as_of=when, threshold=threshold)
+        dated = f"as of {results.as_of}"
+    else:  # each area as its own report counts it, not a 2005 plan judged today
+        areas, plans = dataset.table("areas"), dataset.table("plans")
+        dates = {key: found.date for key, found in asof.report_dates(
+            areas, plans, [str(a) for a in areas["area_id"]], build_date=today()).items()}
+        whole = asof.overview_as_of(areas, plans, build_date=today()).date
+        results = analyse_at_own_dates(dataset, dates, whole, threshold=threshold)
+        dated = f"each area as of its own date: {asof.dates_summary(dates).replace('report', 'area')}"
     written = write_tables(results, out)
-    table = RichTable(title=_plain(f"Derived tables as of {results.as_of} in {out}"),
-                      title_justify="left")
+    table = RichTable(title=_plain(f"Derived tables in {out}, {dated}"), title_justify="left")
     table.add_column("file")
     table.add_column("rows", justify="right")
     for path in written:

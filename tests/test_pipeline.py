@@ -222,3 +222,16 @@ def test_an_overview_counts_each_area_as_of_its_own_reports_date():
     assert at_own_dates(analysed, {"gloucestershire": latest}, latest) is analysed[latest]
     again = analyse_at_own_dates(dataset, dates, latest, analysed={glos: analysed[glos]})
     pd.testing.assert_frame_equal(again.strands_summary, combined.strands_summary)
+
+
+def test_the_export_without_a_date_gives_each_area_its_own(tmp_path):
+    # No --as-of: Gloucestershire as of 31 December 2005 (its plan's reporting date), East
+    # Midlands as of 30 September 2009, as their reports are built.
+    result = CliRunner().invoke(app, ["export", str(EXAMPLE), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "each area as of its own date" in " ".join(result.output.split())
+    states = {r["milestone_id"]: r for r in _read(tmp_path / "milestones_status.csv")}
+    # "31/10/05" is 61 days before Gloucestershire's 31/12/05 (not 3,000-odd days before today).
+    assert states["glos-accm-03-m1"]["days_overdue"] == "61"
+    strands = [r for r in _read(tmp_path / "strands_summary.csv") if r["area_id"] == "gloucestershire"]
+    assert sum(r["rag"] == "not reported" for r in strands) == 7
