@@ -281,6 +281,14 @@ class AreaReport:
                  f"{_count(no_return, 'milestone')} past due with no "
                  "return (the return is missing, which is not failed delivery)."
                  if len(found) else f"No exceptions as of {long_date(as_of)}.")
+        # An amber strand none of whose milestones is an exception is amber because no milestone
+        # has a readable date (RAG_RULE): say so, or the summary's amber count goes unexplained.
+        amber = strands[(strands["rag"] == "amber") & ~strands["strand_id"].isin(found["strand_id"])]
+        if len(amber):
+            one = len(amber) == 1
+            count += (f" {_count(len(amber), 'amber strand')} {'is' if one else 'are'} not listed: "
+                      f"none of {'its' if one else 'their'} milestones has a readable due date "
+                      "(such as 'quarterly'), which is amber by the rule in Pathway progress.")
         # Sub-headings, not bold lead-ins: a heading is kept with what follows it in the PDF,
         # and a bold "What changed" line was left alone at the foot of page one.
         blocks.append(Block("markdown", Markdown(f"### Exceptions\n\n{text(count)}")))

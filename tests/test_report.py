@@ -38,6 +38,12 @@ def test_page_one_counts_milestones_past_due_with_no_return_apart(glos):
     assert blocks[1].content.body.startswith(
         "### Exceptions\n\n17 exceptions: 0 red, 10 overdue, behind target, late or unanswered, "
         "and 7 milestones past due with no return")
+    # The 5 amber strands (ETE 1, drugs and alcohol 2, children and families 1 and 2, attitudes
+    # 1) have only milestones due 'Monthly', 'quarterly' or 'To be confirmed': amber, and not
+    # exceptions, which the sentence says.
+    assert ("5 amber strands are not listed: none of their milestones has a readable due date "
+            "\\(such as 'quarterly'\\), which is amber by the rule in Pathway progress\\."
+            ) in blocks[1].content.body
     assert blocks[3].content.body.startswith("### What changed since 30 September 2005\n\n")
     assert "7 strands moved green \u2192 not reported" in blocks[3].content.body
 
