@@ -47,6 +47,11 @@ __all__ = ["SNAPSHOT_FORMAT", "AreaReport", "Block", "Markdown", "headline", "lo
 log = logging.getLogger(__name__)
 
 
+def _sentence_case(words: str) -> str:
+    """The first letter upper case, the rest as written (str.capitalize lowers 'SMART')."""
+    return words[:1].upper() + words[1:]
+
+
 def _pct(value: float) -> str:
     return "no figure" if pd.isna(value) else f"{value:.1f}%"
 
@@ -235,7 +240,7 @@ class AreaReport:
     def missing(self, table: str) -> Markdown:
         """The sentence a section shows when its data is missing: what, and what it prevents."""
         return Markdown(f"**No {table} data for {text(self.area['name'])}.** "
-                        f"{CONSEQUENCES[table].capitalize()}.")
+                        f"{_sentence_case(CONSEQUENCES[table])}.")
 
     # -- Summary ---------------------------------------------------------------------------
     @section
@@ -335,8 +340,9 @@ class AreaReport:
         ms = t["milestones_status"]
         # The rules follow the chart: ahead of it they would push it to the next page.
         blocks = [Block("markdown", Markdown(
-            f"Where each strand of the plan stands as of {long_date(self.results.as_of)}, and its "
-            "milestones along the plan period; how each state is decided follows the chart."))]
+            f"Where each strand of the plan stands as of {long_date(self.results.as_of)}"
+            + (", and its milestones along the plan period; how each state is decided follows "
+               "the chart." if not ms.empty else ".")))]
         if ms.empty:
             blocks.append(Block("markdown", self.missing("milestones")))
         else:
