@@ -233,3 +233,22 @@ def test_pathways_and_measures_are_named_in_tables(example) -> None:
     assert rates._heading.subtitle == ("Gloucestershire: two-year reconviction rate for "
                                        "community orders")
     plt.close("all")
+
+
+def test_no_printed_page_shows_an_id_or_a_parameter_name(tmp_path_factory):
+    # What pdftotext reads off the example PDFs (four areas and the overview, as `make reports`
+    # builds them), tables, captions, contents and footers included.
+    import pypdf
+
+    from analysis.loader import load_dataset
+
+    from .report_builds import EXAMPLE_AREAS, example_build
+
+    built = example_build(tmp_path_factory)
+    forbidden = _forbidden(load_dataset(EXAMPLE))
+    for report in [*EXAMPLE_AREAS, "overview"]:
+        pdf = built.out_dir / report / f"{report}.pdf"
+        words = "\n".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
+        assert len(words) > 1000, report  # the text layer is there to read
+        assert [value for value, pattern in forbidden if pattern.search(words)] == [], report
+        assert PARAMETERS.findall(words) == [], report
