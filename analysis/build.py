@@ -267,7 +267,10 @@ def build(
     analysed = {when: analyse(dataset, as_of=when, threshold=threshold)
                 for when in sorted(set(dates.values()))}
     overview = None
-    if OVERVIEW in dates:  # every area in it as of its own report's date, as the area reports are
+    parents = {str(p) for p in dataset.table("areas")["parent_id"].dropna()}
+    # The overview, and a region's or nation's roll-up of the areas within it, count every area
+    # as of its own report's date, as the area reports do.
+    if OVERVIEW in dates or parents & set(dates):
         area_dates = {key: when.date for key, when in asof.report_dates(
             dataset.table("areas"), dataset.table("plans"), list(names), build_date=contract.today(),
             given=as_of).items()}
@@ -666,6 +669,7 @@ def _fingerprints(dataset: Dataset, analysed: dict[date, Results], overview: Res
     raw = [_Rows(name, tables[name], area_column(dataset, name)) for name in sorted(tables)]
     views = {when: _derived_rows(results) for when, results in analysed.items()}
     overview_rows = _derived_rows(overview)[0] if overview is not None else {}
+    within = _descendants(dataset.table("areas")) if overview is not None else {}
     code, environment = _code_digest(), _environment_digest()
     notebooks: dict[Path, str] = {}
     out: dict[str, dict[str, str]] = {}
@@ -684,6 +688,9 @@ def _fingerprints(dataset: Dataset, analysed: dict[date, Results], overview: Res
                     data.update(digests[group])
             if key in answering:
                 data.update(derived["strands_summary"].digest(answering[key]))
+            for below in within.get(key, ()):  # its roll-up: each area within it at its own date
+                for rows in (*raw, *overview_rows.values()):
+                    data.update(rows.area(below))
         params = {**settings[OVERVIEW if key == OVERVIEW else "area"], "as_of": found.date.isoformat()}
         if found.area_id is not None and found.area_id != key:
             params["as_of_from"] = names.get(found.area_id, found.area_id)
@@ -698,6 +705,25 @@ def _fingerprints(dataset: Dataset, analysed: dict[date, Results], overview: Res
                  "parameters": hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()}
         whole = json.dumps({"scheme": FINGERPRINT_SCHEME, "report": key, **parts}, sort_keys=True)
         out[key] = {"fingerprint": hashlib.sha256(whole.encode()).hexdigest(), **parts}
+    return out
+
+
+def _descendants(areas: pd.DataFrame) -> dict[str, list[str]]:
+    """Each area with areas below it -> all of them (the contract refuses loops of parents)."""
+    children: dict[str, list[str]] = {}
+    for child, parent in zip(areas["area_id"].astype(str), areas["parent_id"], strict=True):
+        if isinstance(parent, str) and parent and parent != child:
+            children.setdefault(parent, []).append(child)
+    out: dict[str, list[str]] = {}
+    for top in children:
+        found, stack, seen = [], list(children[top]), {top}
+        while stack:
+            area = stack.pop()
+            if area not in seen:
+                seen.add(area)
+                found.append(area)
+                stack.extend(children.get(area, []))
+        out[top] = sorted(found)
     return out
 
 

@@ -27,7 +27,7 @@ from .loader import Dataset
 from .periods import cohort_sort_key
 from .pipeline import Results
 from .progress import NO_RETURN, NOT_REPORTED
-from .report import ni18_block, reoffending_facts
+from .report import glance, ni18_block
 from .snapshot import load_overview
 
 __all__ = ["OverviewReport"]
@@ -155,50 +155,8 @@ class OverviewReport:
 
     def glance(self) -> pd.DataFrame:
         """One row per area: its plan's state, latest inspection score, recommendations and
-        what its reoffending figures say (the summary's sentence, briefly)."""
-        r = self.results
-        areas = self.dataset.table("areas")
-        frame = areas.loc[areas["area_id"].isin(self.area_ids), ["area_id", "name"]]
-        strands = r.strands_summary
-        plan = (strands.assign(behind=strands["rag"].isin(["red", "amber"]),
-                               unreported=strands["rag"] == NOT_REPORTED)
-                .groupby("area_id").agg(strands=("strand_id", "count"), behind=("behind", "sum"),
-                                        not_reported=("unreported", "sum"))
-                if not strands.empty else pd.DataFrame(columns=["strands", "behind", "not_reported"]))
-        ms = r.milestones_status
-        overdue = ms[ms["state"] == "overdue"].groupby("area_id").size()
-        overall = r.inspection_sections[r.inspection_sections["section"] == "overall"].merge(
-            self.dataset.table("inspections")[["inspection_id", "published"]]
-            .rename(columns={"published": "published_on"}), on="inspection_id")
-        latest = overall.sort_values("published_on").groupby("area_id")["score"].last()
-        reoffending = (r.reoffending_rates, r.ni18_targets, r.ni30_progress)
-        recs = r.recommendations_status
-        rec_counts = (recs.assign(unanswered=recs["state"] == "not answered")
-                      .groupby("area_id").agg(recommendations=("recommendation_id", "count"),
-                                              unanswered=("unanswered", "sum"), late=("late", "sum"))
-                      if not recs.empty else pd.DataFrame(columns=["recommendations", "unanswered",
-                                                                   "late"]))
-        out = frame.assign(
-            strands=frame["area_id"].map(plan["strands"]),
-            behind=frame["area_id"].map(plan["behind"]),
-            not_reported=frame["area_id"].map(plan["not_reported"]),
-            overdue_milestones=frame["area_id"].map(overdue),
-            overall_score=frame["area_id"].map(latest),
-            recommendations=frame["area_id"].map(rec_counts["recommendations"]),
-            unanswered=frame["area_id"].map(rec_counts["unanswered"]),
-            late=frame["area_id"].map(rec_counts["late"]),
-        )
-        out["as_of"] = [r.area_dates.get(area_id, r.as_of) for area_id in out["area_id"]]
-        # Each table split by area once, not filtered once per area (2 s at 500 areas).
-        by_area = [(dict(tuple(table.groupby("area_id", sort=False))), table.iloc[0:0])
-                   for table in reoffending]
-        out["reoffending"] = [
-            "; ".join(brief for *_, brief in reoffending_facts(*(groups.get(area_id, none)
-                                                            for groups, none in by_area)))
-            or None for area_id in out["area_id"]]
-        has_plan = out["strands"].notna()
-        out.loc[has_plan, "overdue_milestones"] = out.loc[has_plan, "overdue_milestones"].fillna(0)
-        return out.reset_index(drop=True)
+        what its reoffending figures say (`report.glance`)."""
+        return glance(self.results, self.dataset, self.area_ids)
 
     @section
     def coverage(self) -> list[Block]:

@@ -37,11 +37,11 @@ from .loader import Dataset
 from .pathways import PATHWAY_NAMES, SEVEN_PATHWAYS
 from .periods import cohort_sort_key
 from .pipeline import Results
-from .progress import DUE_SOON_DAYS, NO_RETURN, RAG_RULE
-from .snapshot import SNAPSHOT_FORMAT, load
+from .progress import DUE_SOON_DAYS, NO_RETURN, NOT_REPORTED, RAG_RULE
+from .snapshot import SNAPSHOT_FORMAT, load, load_own_dates
 
 # Notebooks and tests import these from here: the report's public API.
-__all__ = ["SNAPSHOT_FORMAT", "AreaReport", "Block", "Markdown", "headline", "load", "ni18_block",
+__all__ = ["SNAPSHOT_FORMAT", "AreaReport", "Block", "Markdown", "glance", "headline", "load", "ni18_block",
            "parameters_note", "reoffending_facts", "show", "text"]
 
 log = logging.getLogger(__name__)
@@ -171,6 +171,77 @@ def _with_commentary(section: str):
     return wrap
 
 
+def _within(areas: pd.DataFrame, area_id: str) -> list[str]:
+    """Every area below this one (its children, theirs, ...), each straight after its parent,
+    siblings in the areas table's order: a nation's regions, each followed by its areas."""
+    children: dict[str, list[str]] = {}
+    for child, parent in zip(areas["area_id"].astype(str), areas["parent_id"], strict=True):
+        if isinstance(parent, str) and parent and parent != child:
+            children.setdefault(parent, []).append(child)
+    order: list[str] = []
+    seen = {area_id}
+    stack = list(reversed(children.get(area_id, [])))
+    while stack:  # the contract refuses loops of parents; `seen` guards all the same
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        order.append(current)
+        stack.extend(reversed(children.get(current, [])))
+    return order
+
+
+def glance(results: Results, dataset: Dataset, area_ids: list[str]) -> pd.DataFrame:
+    """One row per area, in the areas table's order: its as-of date, its plan's strands (red or
+    amber, not reported), latest overall inspection score, recommendations (without a strand,
+    late) and what its reoffending figures say (`reoffending_facts`, briefly). Counts are None
+    where the area has nothing to count. The overview's glance and a region's roll-up."""
+    r = results
+    areas = dataset.table("areas")
+    frame = areas.loc[areas["area_id"].isin(area_ids), ["area_id", "name"]]
+    strands = r.strands_summary
+    plan = (strands.assign(behind=strands["rag"].isin(["red", "amber"]),
+                           unreported=strands["rag"] == NOT_REPORTED)
+            .groupby("area_id").agg(strands=("strand_id", "count"), behind=("behind", "sum"),
+                                    not_reported=("unreported", "sum"))
+            if not strands.empty else pd.DataFrame(columns=["strands", "behind", "not_reported"]))
+    ms = r.milestones_status
+    overdue = ms[ms["state"] == "overdue"].groupby("area_id").size()
+    overall = r.inspection_sections[r.inspection_sections["section"] == "overall"].merge(
+        dataset.table("inspections")[["inspection_id", "published"]]
+        .rename(columns={"published": "published_on"}), on="inspection_id")
+    latest = overall.sort_values("published_on").groupby("area_id")["score"].last()
+    reoffending = (r.reoffending_rates, r.ni18_targets, r.ni30_progress)
+    recs = r.recommendations_status
+    rec_counts = (recs.assign(unanswered=recs["state"] == "not answered")
+                  .groupby("area_id").agg(recommendations=("recommendation_id", "count"),
+                                          unanswered=("unanswered", "sum"), late=("late", "sum"))
+                  if not recs.empty else pd.DataFrame(columns=["recommendations", "unanswered",
+                                                               "late"]))
+    out = frame.assign(
+        strands=frame["area_id"].map(plan["strands"]),
+        behind=frame["area_id"].map(plan["behind"]),
+        not_reported=frame["area_id"].map(plan["not_reported"]),
+        overdue_milestones=frame["area_id"].map(overdue),
+        overall_score=frame["area_id"].map(latest),
+        recommendations=frame["area_id"].map(rec_counts["recommendations"]),
+        unanswered=frame["area_id"].map(rec_counts["unanswered"]),
+        late=frame["area_id"].map(rec_counts["late"]),
+    )
+    out["as_of"] = [r.area_dates.get(area_id, r.as_of) for area_id in out["area_id"]]
+    # Each table split by area once, not filtered once per area (2 s at 500 areas).
+    by_area = [(dict(tuple(table.groupby("area_id", sort=False))), table.iloc[0:0])
+               for table in reoffending]
+    out["reoffending"] = [
+        "; ".join(brief for *_, brief in reoffending_facts(*(groups.get(area_id, none)
+                                                        for groups, none in by_area)))
+        or None for area_id in out["area_id"]]
+    has_plan = out["strands"].notna()
+    out.loc[has_plan, "overdue_milestones"] = out.loc[has_plan, "overdue_milestones"].fillna(0)
+    return out.reset_index(drop=True)
+
+
+
 @dataclass
 class AreaReport:
     """One area's report: the derived tables cut to the area, and the sections built from them."""
@@ -181,6 +252,9 @@ class AreaReport:
     # The text of every section shown so far, for the glossary (see `section`).
     shown: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
     since: date | None = None  # previous reporting date; None: the quarter end before as_of
+    # Every area as of its own date (snapshot.load_own_dates), for the roll-up of the areas
+    # within this one; None for an area with none.
+    within: Results | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def build(cls, data_dir: str | Path, area_id: str, as_of: str | date | None = None,
@@ -203,7 +277,10 @@ class AreaReport:
         if area_id not in set(dataset.table("areas")["area_id"]):
             raise ValueError(f"area_id {area_id!r} is not in areas.csv")
         when = date.fromisoformat(since) if isinstance(since, str) and since else since or None
-        return cls(dataset, results, area_id, when)
+        within = None
+        if _within(dataset.table("areas"), area_id):
+            within = load_own_dates(data_dir, as_of=as_of, threshold=threshold, snapshot=snapshot)
+        return cls(dataset, results, area_id, when, within)
 
     @property
     def previous(self) -> date:
@@ -273,6 +350,9 @@ class AreaReport:
         ind = t["indicators_status"]
         lines.append("- **Indicators:** " + (text(indicator_headline(ind)) if not ind.empty else
                                              "none recorded."))
+        if (found := self._within()) is not None:
+            lines.append(f"- **Areas within {text(self.area['name'])}:** "
+                         + text(self._within_sentence(*found)))
         blocks = [Block("markdown", Markdown("\n".join(lines)))]
 
         names = ("plans", "strands", "milestones", "progress", "inspections", "recommendations")
@@ -315,6 +395,46 @@ class AreaReport:
         return blocks + self.commentary("summary")
 
     # -- How old the figures are ------------------------------------------------------------
+    def _within(self) -> tuple[list[str], pd.DataFrame] | None:
+        """The areas within this one and their glance rows, each as of its own date."""
+        children = _within(self.dataset.table("areas"), self.area_id)
+        if not children or self.within is None:
+            return None
+        rows = glance(self.within, self.dataset, children).set_index("area_id").loc[children]
+        return children, rows.reset_index()
+
+    def _within_sentence(self, children: list[str], rows: pd.DataFrame) -> str:
+        """'9 areas: none with an action plan of its own, 6 with an NI 18 target and 2 with an
+        NI 30 target.' and, where they have plans, their strands red or amber and not reported."""
+        w = self.within
+        planned = int(rows["strands"].notna().sum())
+        ni18 = len(set(w.ni18_targets["area_id"]) & set(children))
+        ni30 = len(set(w.ni30_progress["area_id"]) & set(children))
+        sentence = (f"{_count(len(children), 'area')}: {planned or 'none'} with an action plan of "
+                    f"{'their' if planned > 1 else 'its'} own, {ni18} with an NI 18 target and "
+                    f"{ni30} with an NI 30 target.")
+        if planned:
+            sentence += (f" Across their plans, {int(rows['behind'].sum())} strands are red or amber "
+                         f"and {int(rows['not_reported'].sum())} not reported.")
+        return sentence
+
+    @section
+    def areas_within(self) -> list[Block]:
+        """The roll-up of the areas within this one (a region's authorities; the nation's
+        regions, each followed by its areas): one row each, as of its own report's date
+        (`glance`), so each reads as its own report does; nothing for an area with none."""
+        from . import tables
+
+        found = self._within()
+        if found is None:
+            return []
+        children, rows = found
+        name = text(self.area["name"])
+        return [Block("markdown", Markdown(
+                    f"## Areas within {name}\n\n{text(self._within_sentence(children, rows))} Each "
+                    "is counted as of its own report's date, as its own report counts it.")),
+                Block("table", tables.glance_table(rows))]
+
     @section
     def data_ages(self, stale_after_years: int = asof.STALE_AFTER_YEARS) -> list[Block]:
         """Where the report's date comes from, how old each kind of figure is, and which figures

@@ -13,7 +13,7 @@ from .disclosure import DEFAULT_THRESHOLD
 from .loader import DataInvalid, Dataset, load_dataset
 from .pipeline import Results, analyse, analyse_at_own_dates
 
-__all__ = ["SNAPSHOT_FORMAT", "load", "load_overview", "read_snapshot"]
+__all__ = ["SNAPSHOT_FORMAT", "load", "load_own_dates", "load_overview", "read_snapshot"]
 
 # What analysis.build writes once per build and the notebooks read (pickled dict: format, data_dir,
 # dataset, results: {as-of date: Results}). Bump when the content changes so an old snapshot is
@@ -111,3 +111,17 @@ def load_overview(data_dir: str | Path, *, as_of: str | date | None = None, regi
     return dataset, analyse_at_own_dates(dataset, dates, own, threshold=threshold)
 
 
+
+
+def load_own_dates(data_dir: str | Path, *, as_of: str | date | None = None,
+                   threshold: int = DEFAULT_THRESHOLD, snapshot: str | Path = "") -> Results:
+    """Every area as of its own report's date (`pipeline.at_own_dates`), for a region's roll-up
+    of the areas within it: from a build's snapshot, the build's (made by the same rule, or at
+    its --as-of); else, with ``as_of`` given, every area as of it; else each at its own date."""
+    if snapshot:
+        content = read_snapshot(Path(snapshot), data_dir, threshold)
+        if content.get("overview") is None:
+            raise ValueError(f"snapshot {snapshot} holds no results by each area's own date")
+        return content["overview"]
+    when = date.fromisoformat(as_of) if isinstance(as_of, str) and as_of else as_of or None
+    return load_overview(data_dir, as_of=when, threshold=threshold)[1]

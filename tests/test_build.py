@@ -621,3 +621,6 @@ def test_the_example_reports_are_built_as_of_their_documents_dates(tmp_path_fact
     overview = (result.out_dir / "overview" / "overview.html").read_text(encoding="utf-8")
     assert "Gloucestershire Probation Area 7)" in overview
     assert "31 December 2005 for Gloucestershire Probation Area" in overview
+    # East Midlands rolls up the authorities within it: the NI 18 and NI 30 targets its plan set.
+    em = (result.out_dir / "east-midlands" / "east-midlands.html").read_text(encoding="utf-8")
+    assert "Areas within East Midlands" in em and "NI 30 target 280 re-offences" in em

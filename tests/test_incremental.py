@@ -16,7 +16,7 @@ from analysis import build as build_module
 from analysis.asof import GIVEN, AsOf
 from analysis.build import BuildResult, build
 from analysis.loader import load_dataset
-from analysis.pipeline import analyse
+from analysis.pipeline import analyse, at_own_dates
 
 from .conftest import DATA
 
@@ -98,14 +98,16 @@ def test_unchanged_inputs_skip_every_report_and_missing_outputs_or_force_rebuild
     assert set(_statuses(forced).values()) == {"built"} and _rebuilt(before, out) == set(REPORTS)
 
 
-def test_one_areas_milestone_rebuilds_that_area_and_the_overview_and_as_of_rebuilds_all(setup) -> None:
+def test_one_areas_milestone_rebuilds_that_area_those_above_it_and_the_overview_and_as_of_rebuilds_all(
+        setup) -> None:
     data, notebooks, out = setup
     _build(data, notebooks, out)
     _edit_csv(data / "milestones.csv", "Q3 2005/06,,,50,40", "Q3 2005/06,,,50,45")  # area-a's plan
     before = _stamps(out)
     result = _build(data, notebooks, out)
-    assert _rebuilt(before, out) == {"area-a", "overview"}
-    assert _statuses(result) == {"nation": "unchanged", "region-a": "unchanged", "area-a": "built",
+    # region-a and the nation roll area-a up (its strands in their table of the areas within).
+    assert _rebuilt(before, out) == {"area-a", "region-a", "nation", "overview"}
+    assert _statuses(result) == {"nation": "built", "region-a": "built", "area-a": "built",
                                  "area-b": "unchanged", "overview": "built"}
 
     before = _stamps(out)
@@ -181,7 +183,8 @@ def _fingerprints(data: Path) -> dict[str, str]:
     settings = {kind: {"notebook": TOY / f"{kind}.ipynb"} for kind in ("area", "overview")}
     dates = dict.fromkeys([*dataset.table("areas")["area_id"], "overview"], AsOf(AS_OF, GIVEN))
     return {key: value["fingerprint"]
-            for key, value in build_module._fingerprints(dataset, {AS_OF: results}, dates, settings).items()}
+            for key, value in build_module._fingerprints(dataset, {AS_OF: results}, results, dates,
+                                                         settings).items()}
 
 
 def test_another_areas_counts_in_a_funnel_change_the_areas_in_that_funnel(valid_copy: Path) -> None:
@@ -197,8 +200,9 @@ def test_another_areas_counts_in_a_funnel_change_the_areas_in_that_funnel(valid_
               "area-d,2005-Q1,adult-proven-1yr,300,120")
     after = _fingerprints(valid_copy)
     changed = {key for key in before if before[key] != after[key]}
-    # area-b and area-c show the funnel area-d is in; area-a, region-a and nation are in none.
-    assert changed == {"area-b", "area-c", "area-d", "overview"}
+    # area-b and area-c show the funnel area-d is in; area-a is in none; region-a and the
+    # nation list area-d's reoffending figures in their roll-up of the areas within them.
+    assert changed == {"area-b", "area-c", "area-d", "region-a", "nation", "overview"}
 
 
 def test_row_positions_and_unrelated_areas_do_not_change_a_fingerprint(valid_copy: Path) -> None:
@@ -207,7 +211,9 @@ def test_row_positions_and_unrelated_areas_do_not_change_a_fingerprint(valid_cop
     _edit_csv(valid_copy / "indicators.csv", "better\n",
               "better\narea-b,2003/04,PSR timeliness,50,90,65,England and Wales average,percent,higher\n")
     after = _fingerprints(valid_copy)
-    assert {key for key in before if before[key] != after[key]} == {"area-b", "overview"}
+    # region-a and the nation roll area-b up: their reports hold its rows.
+    assert {key for key in before if before[key] != after[key]} == {"area-b", "region-a", "nation",
+                                                                    "overview"}
 
 
 def test_a_regions_strand_answering_an_areas_recommendation_is_part_of_that_areas_report(
@@ -220,8 +226,10 @@ def test_a_regions_strand_answering_an_areas_recommendation_is_part_of_that_area
     before = _fingerprints(valid_copy)
     _edit_csv(valid_copy / "strands.csv", "Regional housing gateway", "Regional accommodation gateway")
     after = _fingerprints(valid_copy)
-    # area-a's recommendations table shows the regional strand's title.
-    assert {key for key in before if before[key] != after[key]} == {"region-a", "area-a", "overview"}
+    # area-a's recommendations table shows the regional strand's title; the nation rolls
+    # region-a up.
+    assert {key for key in before if before[key] != after[key]} == {"region-a", "area-a", "nation",
+                                                                    "overview"}
 
 
 def test_the_area_whose_plan_dates_a_report_is_part_of_that_reports_fingerprint(valid_copy: Path) -> None:
@@ -233,9 +241,10 @@ def test_the_area_whose_plan_dates_a_report_is_part_of_that_reports_fingerprint(
         keys = [*dataset.table("areas")["area_id"], "overview"]
         found = asof.report_dates(dataset.table("areas"), dataset.table("plans"), keys, build_date=AS_OF)
         analysed = {when: analyse(dataset, as_of=when) for when in {f.date for f in found.values()}}
+        own = at_own_dates(analysed, {k: f.date for k, f in found.items()}, found["overview"].date)
         settings = {kind: {"notebook": TOY / f"{kind}.ipynb"} for kind in ("area", "overview")}
-        return {key: value["fingerprint"]
-                for key, value in build_module._fingerprints(dataset, analysed, found, settings).items()}
+        return {key: value["fingerprint"] for key, value in
+                build_module._fingerprints(dataset, analysed, own, found, settings).items()}
 
     before = prints()
     _edit_csv(valid_copy / "areas.csv", "area-a,Area A,", "area-a,Area A Probation,")

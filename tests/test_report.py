@@ -166,3 +166,29 @@ def test_a_chart_whose_every_figure_is_withheld_says_so(valid_copy):
     texts = [b.content.body for b in report.reoffending() if b.kind == "markdown"]
     assert any("No NI 18 target can be drawn" in t and "withheld" in t for t in texts)
     assert not [b for b in report.reoffending() if b.content is None]  # no "no data" placeholder
+
+
+def test_a_region_rolls_up_the_areas_within_it_each_at_its_own_date():
+    # The East Midlands plan sets NI 18 targets for Derby, Derbyshire, Leicester,
+    # Leicestershire, Nottingham and Nottinghamshire, and NI 30 targets for Lincolnshire and
+    # Northamptonshire; Rutland has neither. None of the nine has a plan of its own.
+    em = AreaReport.build(EXAMPLE, "east-midlands", "")
+    blocks = em.areas_within()
+    assert blocks[0].content.body.startswith(
+        "## Areas within East Midlands\n\n9 areas: none with an action plan of its own, 6 with an "
+        "NI 18 target and 2 with an NI 30 target\\.")
+    rows = em._within()[1].set_index("name")["reoffending"]
+    assert rows["Nottingham"] == "NI 18 target 11.4% (predicted 12.2%)"
+    assert rows["Northamptonshire"] == "NI 30 target 719 re-offences (baseline 858)"
+    assert rows.isna().sum() == 1  # Rutland
+    # South West: Gloucestershire as of 31 December 2005 (5 amber, 7 not reported, as its own
+    # report) and Plymouth as of 30 September 2014 (8 strands, none rated).
+    sw = AreaReport.build(EXAMPLE, "south-west", "")
+    assert sw.results.as_of == date(2014, 9, 30)
+    within = sw._within()[1].set_index("area_id")
+    assert list(within.index) == ["gloucestershire", "plymouth"]
+    assert within.loc["gloucestershire", "as_of"] == date(2005, 12, 31)
+    assert (within.loc["gloucestershire", "behind"], within.loc["gloucestershire", "not_reported"]) == (5, 7)
+    assert "- **Areas within South West:** 2 areas: 2 with an action plan of their own" in (
+        sw.summary()[0].content.body)
+    assert AreaReport.build(EXAMPLE, "derby", "").areas_within() == []  # nothing within Derby
