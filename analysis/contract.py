@@ -10,6 +10,7 @@ from datetime import date
 import pandera.pandas as pa
 
 from .dates import EARLIEST, LATEST, in_range, parse_iso_date
+from .organisations import ORGANISATION, SPLIT_RULE
 from .pathways import PATHWAYS, resolve_pathways
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -27,6 +28,8 @@ UNITS = ("percent", "count", "days", "ratio", "rate")
 COMMENTARY_SECTIONS = ("summary", "pathways", "inspection", "recommendations", "reoffending",
                        "indicators", "completeness")
 BETTER = ("higher", "lower")
+# Kinds of name the aliases table maps; geographies are to follow.
+ALIAS_KINDS = (ORGANISATION,)
 
 
 # Ids become file and folder names. Windows reserves its device names; the build writes its own
@@ -276,12 +279,18 @@ TABLES: dict[str, Table] = {
                 _opt("aim", "the aim or outcome"),
                 _opt("measure", "measure of success"),
                 _opt("actions", "planned actions"),
-                _opt("lead", "lead officer's role or lead agency (a strand without one is flagged)"),
+                _opt("lead", "lead officer's role or lead agency, joint leads separated by ; (a "
+                     "strand without one is flagged); counted per organisation, see aliases"),
                 _opt("partners", "partner organisations, separated by ;"),
             ),
             cross_rules=(_exists("plans", "plan_id"),),
             warning_rules=(Rule("no-lead", "a strand names no lead: it is counted as '(no lead)' "
-                                "and fails the owned check of the SMART audit"),),
+                                "and fails the owned check of the SMART audit"),
+                           Rule("near-duplicate", "two lead or partner names that look like one "
+                                "organisation (the same letters ignoring case, spaces and "
+                                "punctuation; the words of one beginning the other; or one the "
+                                "initials of the other) but resolve to two: add an aliases row if "
+                                "they are one")),
         ),
         Table(
             "milestones",
@@ -443,6 +452,22 @@ TABLES: dict[str, Table] = {
             ),
             key=("term", "area_id"),
             cross_rules=(_exists("areas", "area_id"),),
+        ),
+        Table(
+            "aliases",
+            "Other spellings, acronyms and sub-units of one name, mapped to the name reports show. "
+            "Lead and partner names are matched ignoring case, spacing, dashes, '&' for 'and' and "
+            "spaces by brackets ('NOMS(Probation)' is 'NOMS ( Probation )'); a canonical name is "
+            "also a spelling of itself; a name no row maps is its own organisation. "
+            f"{SPLIT_RULE} Lead load counts a strand once for each organisation of its lead.",
+            (
+                Col("kind", "what the name is", (_enum(ALIAS_KINDS),)),
+                _text("spelling", "a spelling as the data writes it, e.g. NOMS (DOM Office)"),
+                _text("canonical", "the organisation it belongs to, as reports name it, e.g. "
+                      "National Offender Management Service"),
+            ),
+            cross_rules=(Rule("one-canonical", "no spelling of a kind (matched as above) maps to "
+                              "two canonical names"),),
         ),
         Table(
             "commentary",

@@ -15,6 +15,7 @@ from . import contract
 from .contract import TABLES, Table, to_int, to_number
 from .dates import EARLIEST, LATEST, parse_due
 from .frameworks import available, canonical_rating, load_framework
+from .organisations import near_duplicates, normalise
 from .pathways import resolve_pathways
 from .problems import Problem
 from .reading import Raw as _Raw
@@ -366,6 +367,26 @@ def _check_frameworks(raws: dict[str, _Raw], problems: list[Problem]) -> None:
                                     + ", ".join(available()), table="inspections"))
 
 
+def _check_aliases(raw: _Raw, problems: list[Problem]) -> None:
+    """One canonical name per spelling and kind, spellings compared as organisations.normalise."""
+    frame = raw.frame
+    if not {"kind", "spelling", "canonical"} <= set(frame):
+        return
+    first: dict[tuple[str, str], tuple[int, str]] = {}
+    for row, rec in frame.iterrows():
+        kind, spelling, canonical = (_get(rec, c) for c in ("kind", "spelling", "canonical"))
+        if kind is None or spelling is None or canonical is None:
+            continue  # the column rules report it
+        key = (kind.strip().lower(), normalise(spelling))
+        if key not in first:
+            first[key] = (row, canonical.strip())
+        elif normalise(first[key][1]) != normalise(canonical):
+            earlier, name = first[key]
+            problems.append(Problem(raw.file, row, "canonical", canonical, "one-canonical",
+                                    f"{spelling!r} is already mapped to {name!r} (row {earlier}); "
+                                    "a spelling maps to one canonical name", table="aliases"))
+
+
 def _cross_table(raws: dict[str, _Raw], problems: list[Problem], today: date) -> None:
     if "areas" in raws:
         _check_exists(raws, problems, "areas", "parent_id", "areas", "area_id")
@@ -388,6 +409,25 @@ def _cross_table(raws: dict[str, _Raw], problems: list[Problem], today: date) ->
     _check_scores(raws, problems)
     if "reoffending" in raws:
         _check_reoffending(raws["reoffending"], problems, today)
+    if "aliases" in raws:
+        _check_aliases(raws["aliases"], problems)
+
+
+def _near_duplicates(raws: dict[str, _Raw], problems: list[Problem]) -> None:
+    """Warn of lead and partner names that look like one organisation but resolve to two."""
+    raw = raws["strands"]
+    columns = [c for c in ("lead", "partners") if c in raw.frame]
+    if not columns:
+        return
+    cells = pd.concat([raw.frame[c].rename(c) for c in columns], keys=columns)
+    aliases = raws["aliases"].frame if "aliases" in raws else None
+    for found in near_duplicates(cells, aliases).itertuples(index=False):
+        column, row = found.index
+        problems.append(Problem(
+            raw.file, row, column, found.spelling, "near-duplicate",
+            f"{found.spelling!r} looks like {found.other_spelling!r} ({found.reason}) but is "
+            f"counted as another organisation; add an aliases row if they are one",
+            severity="warning", table="strands"))
 
 
 def _warnings(raws: dict[str, _Raw], problems: list[Problem]) -> None:
@@ -403,6 +443,8 @@ def _warnings(raws: dict[str, _Raw], problems: list[Problem]) -> None:
         problems.append(Problem(raw.file, 1, "lead", "", "no-lead",
                                 "no strand has a lead (the file has no lead column)",
                                 severity="warning", table="strands"))
+    if "strands" in raws:
+        _near_duplicates(raws, problems)
     if "milestones" in raws and "due" in raws["milestones"].frame:
         raw = raws["milestones"]
         for row, text in raw.frame["due"].items():

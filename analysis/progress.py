@@ -7,9 +7,14 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from .organisations import resolve
 from .pathways import CROSS_CUTTING, PATHWAY_NAMES, PATHWAYS, SEVEN_PATHWAYS
 
 DUE_SOON_DAYS = 90
+NO_LEAD = "(no lead)"
+# Printed beside lead load where a plan has joint leads: it must say how they are counted.
+JOINT_LEADS = ("Leads are counted as organisations: a strand led jointly counts once for each of "
+               "its lead organisations, so shares add up to more than 100%.")
 
 # "past due, no return": its due date has passed and no return says whether it was done. Missing
 # reporting is not failed delivery, so it is a state of its own, never counted as overdue.
@@ -270,18 +275,24 @@ def plan_gaps(coverage: pd.DataFrame) -> pd.DataFrame:
             .reset_index())
 
 
-def lead_load(strand_summary_frame: pd.DataFrame) -> pd.DataFrame:
-    """Strands and open milestones per lead within each area's plans, heaviest first.
+def lead_load(strand_summary_frame: pd.DataFrame, aliases: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Strands and open milestones per lead organisation within each area's plans, heaviest first.
 
-    share = the lead's strands / the plan's strands; a strand with no lead is counted under
-    '(no lead)' so the gap stays visible.
+    Each lead is resolved to organisations (organisations.resolve: normalised spellings, joint
+    leads split, aliases), and a strand is counted once for each organisation of its lead, so a
+    joint lead counts for each. share = the organisation's strands / the plan's strands (shares
+    add up to more than 100 when a plan has joint leads); plan_strands is that denominator. A
+    strand with no lead is counted under '(no lead)' so the gap stays visible.
     """
-    s = strand_summary_frame.assign(lead=strand_summary_frame["lead"].fillna("(no lead)"),
-                                    open_milestones=lambda f: f["milestones"] - f["complete"] - f["dropped"])
+    s = strand_summary_frame.assign(
+        lead=resolve(strand_summary_frame["lead"], aliases).map(lambda orgs: orgs or (NO_LEAD,)),
+        open_milestones=lambda f: f["milestones"] - f["complete"] - f["dropped"])
+    s = s.explode("lead")
     load = (s.groupby(["area_id", "plan_id", "lead"], as_index=False)
-            .agg(strands=("strand_id", "count"), open_milestones=("open_milestones", "sum"),
+            .agg(strands=("strand_id", "nunique"), open_milestones=("open_milestones", "sum"),
                  overdue=("overdue", "sum")))
-    totals = s.groupby("plan_id")["strand_id"].count()
-    load["share"] = (load["strands"] / load["plan_id"].map(totals) * 100).round(1)
-    return load.sort_values(["area_id", "plan_id", "strands"], ascending=[True, True, False],
-                            ignore_index=True)
+    totals = strand_summary_frame.groupby("plan_id")["strand_id"].nunique()
+    load["plan_strands"] = load["plan_id"].map(totals).astype(int)
+    load["share"] = (load["strands"] / load["plan_strands"] * 100).round(1)
+    return load.sort_values(["area_id", "plan_id", "strands", "lead"],
+                            ascending=[True, True, False, True], ignore_index=True)

@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["half_up", "largest_remainder"]
+__all__ = ["half_up", "largest_remainder", "whole_shares"]
 
 
 def half_up(value: float, decimals: int = 0) -> float:
@@ -43,3 +43,19 @@ def largest_remainder(parts: Sequence[float], total: int = 100) -> list[int]:
     for i in order[:missing]:
         floors[i] += 1
     return floors
+
+
+def whole_shares(parts: Sequence[float], whole: float) -> list[int]:
+    """Whole-percent shares of ``whole``: by largest remainder when ``parts`` make up the whole.
+
+    When the parts add up to the whole (each strand counted once) they are shares of one whole
+    and are printed to add up to 100 (largest_remainder). When they do not (a strand led jointly
+    is counted for each of its leads, so the parts add up to more) each share is its own
+    proportion, part / whole × 100, rounded half up. A whole of 0 gives zeros.
+    """
+    values = [float(p) for p in parts]
+    if not whole:
+        return [0] * len(values)
+    if math.isclose(sum(values), whole):
+        return largest_remainder(values)
+    return [int(half_up(v / whole * 100)) for v in values]

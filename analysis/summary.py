@@ -14,11 +14,16 @@ _AREA_OF = {
     "inspection_scores": ("inspections", "inspection_id"),
     "recommendations": ("inspections", "inspection_id"),
 }
+# Tables of names, not of an area's work: their rows belong to no area (what they change shows in
+# the derived tables, e.g. lead load through aliases).
+_NO_AREA = {"aliases"}
 
 
 def area_column(dataset, name: str) -> pd.Series:
     """The area_id of each row of a loaded table, following references up to the area."""
     frame = dataset.table(name)
+    if name in _NO_AREA:
+        return pd.Series(pd.NA, index=frame.index, dtype=object)
     if "area_id" in frame:
         return frame["area_id"]
     parent, key = _AREA_OF[name]
@@ -43,7 +48,7 @@ def rows_by_area(dataset) -> pd.DataFrame:
     areas = dataset.table("areas")
     frame = pd.DataFrame({"area_id": areas["area_id"], "name": areas["name"]})
     for name in TABLES:
-        if name == "areas" or name not in dataset.tables:
+        if name == "areas" or name in _NO_AREA or name not in dataset.tables:
             continue
         counts = area_column(dataset, name).value_counts()
         frame[name] = frame["area_id"].map(counts).fillna(0).astype(int)

@@ -18,8 +18,8 @@ from .labels import cell_text as _text
 from .labels import measure_label, short_date
 from .links import report_link
 from .pathways import pathway_label
-from .progress import RAG_RULE
-from .rounding import largest_remainder
+from .progress import JOINT_LEADS, RAG_RULE
+from .rounding import whole_shares
 
 __all__ = [
     "completeness_table",
@@ -292,14 +292,28 @@ def smart_audit_table(strands_summary: pd.DataFrame, *, source: str = _SOURCE_PL
 
 
 def _whole_shares(lead_load: pd.DataFrame) -> pd.Series:
-    """Each lead's share of its plan's strands in whole percent, by largest remainder
-    (analysis.rounding), so a plan's shares add up to 100."""
-    return lead_load.groupby("plan_id")["strands"].transform(
-        lambda s: pd.Series(largest_remainder(s.tolist()), index=s.index))
+    """Each lead's share of its plan's strands in whole percent (analysis.rounding.whole_shares):
+    by largest remainder, adding up to 100, unless joint leads count a strand more than once."""
+    # A table without plan_strands (from before leads were organisations) counts each strand once.
+    whole = (lead_load["plan_strands"] if "plan_strands" in lead_load
+             else lead_load.groupby("plan_id")["strands"].transform("sum"))
+    return lead_load.groupby("plan_id")["strands"].transform(lambda s: pd.Series(
+        whole_shares(s.tolist(), float(whole[s.index].iloc[0])), index=s.index))
+
+
+def _joint(lead_load: pd.DataFrame) -> bool:
+    """Whether some plan's organisations count a strand more than once (joint leads)."""
+    if "plan_strands" not in lead_load or lead_load.empty:
+        return False
+    per = lead_load.groupby("plan_id").agg(strands=("strands", "sum"), plan=("plan_strands", "first"))
+    return bool((per["strands"] > per["plan"]).any())
 
 
 def lead_load_table(lead_load: pd.DataFrame, *, source: str = _SOURCE_PLAN) -> GT | None:
-    """Strands, share, open and overdue milestones per lead. Takes Results.lead_load. None if empty."""
+    """Strands, share, open and overdue milestones per lead organisation. Takes Results.lead_load.
+
+    A strand led jointly counts for each of its organisations (the note says so). None if empty.
+    """
     if _empty(lead_load):
         return None
     frame = lead_load.reset_index(drop=True)
@@ -313,12 +327,14 @@ def lead_load_table(lead_load: pd.DataFrame, *, source: str = _SOURCE_PLAN) -> G
             "Overdue milestones": lambda f: [_number(v, 0) for v in f["overdue"]],
         },
     )
+    notes = [JOINT_LEADS] if _joint(frame) else []
     return _build(
         body,
         title="Strands per lead",
         subtitle=_area_subtitle(frame),
         source=source,
         right=["Strands", "Share of strands (%)", "Open milestones", "Overdue milestones"],
+        notes=notes,
     )
 
 

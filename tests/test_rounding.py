@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from analysis.rounding import half_up, largest_remainder
+from analysis.rounding import half_up, largest_remainder, whole_shares
 
 
 @pytest.mark.parametrize(("value", "decimals", "expected"), [
@@ -61,3 +61,15 @@ def test_largest_remainder_where_half_up_adds_to_101() -> None:
 def test_largest_remainder_refuses_negative_parts() -> None:
     with pytest.raises(ValueError):
         largest_remainder([3, -1])
+
+
+def test_whole_shares_add_up_to_100_only_when_the_parts_make_up_the_whole():
+    # 2, 1, 1 of 4 strands: 50, 25, 25 exactly. 1, 1, 1 of 3: 33.3 each, the spare point by
+    # largest remainder to the first.
+    assert whole_shares([2, 1, 1], 4) == [50, 25, 25]
+    assert whole_shares([1, 1, 1], 3) == [34, 33, 33]
+    # Joint leads: 3, 2, 1 of 4 strands (6 counted): 75, 50, 25 each, not shares of 6.
+    assert whole_shares([3, 2, 1], 4) == [75, 50, 25]
+    # 1 of 8 = 12.5 rounds half up to 13 when each share stands alone.
+    assert whole_shares([3, 1, 1, 1, 1, 1, 1, 2], 8) == [38, 13, 13, 13, 13, 13, 13, 25]
+    assert whole_shares([1], 0) == [0]

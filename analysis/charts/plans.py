@@ -148,7 +148,8 @@ def draw_lead_load(d: LeadLoad) -> Figure:
 
 
 def lead_load_chart(lead_load: pd.DataFrame, *, top: int = 15, source: str = SOURCE_PLAN) -> Chart | None:
-    """Horizontal bars of strands per lead, most first, labelled with share and overdue milestones.
+    """Horizontal bars of strands per lead organisation, most first, labelled with share and
+    overdue milestones; a strand led jointly counts for each of its organisations.
 
     Takes Results.lead_load (one area's; several plans are added up per lead). Shows the
     ``top`` leads; the caption counts the rest. None for empty input.

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ...labels import cell_text, long_date, plural
 from ...pathways import CROSS_CUTTING
-from ...rounding import largest_remainder
+from ...rounding import whole_shares
 from ..words import Words, area_name, empty, join, pathway_name, pathway_order
 
 #: Milestone states in legend order: (label, colour name, marker, filled). Colours are named
@@ -189,19 +189,22 @@ def describe_timeline(t: Timeline) -> Words:
 
 @dataclass(frozen=True)
 class LeadLoad:
-    """Strands per lead, most first, with whole-number shares that add up to 100."""
+    """Strands per lead organisation, most first, with whole-number shares of the strands."""
 
     shown: pd.DataFrame  # lead, strands, open_milestones, overdue, share
     rest: pd.DataFrame
     leads: int
-    total: int
+    total: int  # strands in the plans (a strand led jointly once)
+    joint: bool  # some strand counts for more than one lead, so shares add up to more than 100
 
 
 def prepare_lead_load(lead_load: pd.DataFrame, top: int = 15) -> LeadLoad | None:
-    """Strands per lead over the area's plans, most first (ties by name); None when no strand.
+    """Strands per lead organisation over the area's plans, most first (ties by name); None when
+    no strand.
 
-    share = the lead's strands as a whole-number percentage of all strands, by largest remainder
-    (analysis.rounding), so the shares printed add up to 100.
+    share = the lead's strands as a whole-number percentage of the plans' strands
+    (analysis.rounding.whole_shares): by largest remainder, adding up to 100, when each strand
+    has one lead; each rounded half up when joint leads count a strand for each organisation.
     """
     if empty(lead_load):
         return None
@@ -209,11 +212,15 @@ def prepare_lead_load(lead_load: pd.DataFrame, top: int = 15) -> LeadLoad | None
     per = (frame.groupby("lead", as_index=False)[["strands", "open_milestones", "overdue"]].sum()
            .sort_values(["strands", "lead"], ascending=[False, True], kind="stable")
            .reset_index(drop=True))
-    total = int(per["strands"].sum())
+    counted = int(per["strands"].sum())
+    # A table without plan_strands (from before leads were organisations) counts each strand once.
+    total = (int(frame.groupby("plan_id")["plan_strands"].first().sum())
+             if "plan_strands" in frame else counted)
     if total == 0:
         return None
-    per["share"] = largest_remainder(per["strands"].tolist())
-    return LeadLoad(shown=per.head(top), rest=per.iloc[top:], leads=len(per), total=total)
+    per["share"] = whole_shares(per["strands"].tolist(), total)
+    return LeadLoad(shown=per.head(top), rest=per.iloc[top:], leads=len(per), total=total,
+                    joint=counted > total)
 
 
 def describe_lead_load(d: LeadLoad) -> Words:
@@ -225,8 +232,13 @@ def describe_lead_load(d: LeadLoad) -> Words:
     if len(d.shown) > 1:
         alt += "; then " + join([f"{r.lead} {int(r.strands)}" for r in d.shown.iloc[1:5].itertuples()])
     alt += "."
-    caption = ("Bars count the strands each lead owns; labels give the share of all strands (whole "
-               "percentages adding up to 100) and the lead's overdue milestones.")
+    if d.joint:
+        caption = ("Bars count the strands each lead organisation leads or co-leads (a strand led "
+                   "jointly counts for each); labels give the share of all strands (so shares add "
+                   "up to more than 100) and the lead's overdue milestones.")
+    else:
+        caption = ("Bars count the strands each lead owns; labels give the share of all strands "
+                   "(whole percentages adding up to 100) and the lead's overdue milestones.")
     if len(d.rest):
         caption += (f" {plural(len(d.rest), 'further lead')} with "
                     f"{plural(int(d.rest['strands'].sum()), 'strand')} not shown.")
