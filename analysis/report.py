@@ -79,13 +79,13 @@ def reoffending_facts(rates: pd.DataFrame, ni18: pd.DataFrame,
     elif not ni18.empty:
         row = ni18.iloc[0]
         agreed = row.get("target_source") == AGREED
-        whose = "as agreed" if agreed else "by the workbook's calculation (no agreed target given)"
+        whose = "" if agreed else " by the workbook's calculation (no agreed target is given)"
         change = f"{row['change_pct']:+.2f}".replace("-", "\u2212")
         facts.append(("NI 18 agreed target" if agreed else "NI 18 target",
                       f"at most {row['target_reoffenders']:,} re-offenders "
                       f"({row['target_rate']:.2f}%, {change}% on the predicted "
-                      f"{row['predicted_rate']:.2f}%) {whose}, from a cohort of "
-                      f"{int(row['offenders']):,}; cohort {text(_printed(row, 'cohort'))}",
+                      f"{row['predicted_rate']:.2f}%){whose}, from a cohort of "
+                      f"{int(row['offenders']):,} offenders \u2014 {text(_printed(row, 'cohort'))}",
                       f"{'Agreed ' if agreed else ''}NI 18 target {row['target_rate']:.2f}% "
                       f"(predicted {row['predicted_rate']:.2f}%)"))
     for row in ni30[ni30["target_reoffences"].notna()].itertuples():

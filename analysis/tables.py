@@ -475,7 +475,8 @@ def rates_table(reoffending_rates: pd.DataFrame, *, threshold: int,
         columns["Area"] = lambda f: [_area_label(a) for a in f["area_id"]]
     columns.update(
         {
-            "Cohort": lambda f: [_text(c) for c in f["cohort"]],
+            # As the source prints it ("1st 4 cohorts (baseline)"); the key only orders rows.
+            "Cohort": lambda f: _as_printed(f, "cohort_as_printed", "cohort"),
             "Offenders": cells("offenders", lambda v: _number(v, 0)),
             "Reoffenders": cells("reoffenders", lambda v: _number(v, 0)),
             "Rate (%)": cells("rate", lambda v: _number(v, 1)),

@@ -179,3 +179,19 @@ def test_ni30_stretch_and_ratio_are_withheld_with_a_small_baseline() -> None:
     # 8 x (1 - 25%) = 6: the stretch gives the baseline back with the target.
     assert pd.isna(out["improvement_target_pct"]) and pd.isna(out["ratio_target"])
     assert out["months_on_scheme"] == 20.5
+
+
+def test_the_rates_table_prints_the_baseline_as_the_plan_does(example: Results) -> None:
+    derby = example.for_area("derby")["reoffending_rates"]
+    cells = _cells(tables.rates_table(derby, threshold=10))
+    assert cells[0] == "1st 4 cohorts (baseline)" and "2007-Q4" not in cells
+
+
+def test_a_calculated_target_is_called_the_workbook_s_in_the_summary() -> None:
+    targets = ni18_targets(_cohort())
+    empty = pd.DataFrame({"rate": pd.Series(dtype="float64"), "cohort": pd.Series(dtype=str)})
+    label, sentence, brief = reoffending_facts(empty, targets.assign(suppressed=""),
+                                               ni30_progress(_cohort()))[0]
+    assert label == "NI 18 target" and brief == "NI 18 target 8.10% (predicted 10.00%)"
+    assert "at most 81 re-offenders (8.10%, \u221219.00% on the predicted 10.00%) by the " \
+           "workbook's calculation" in sentence
