@@ -647,11 +647,11 @@ def ni30_table(ni30_progress: pd.DataFrame, *, threshold: int,
         {
             "Area": lambda f: [_area_label(a) for a in f["area_id"]],
             "Baseline": lambda f: _as_printed(f, "baseline_as_printed", "baseline_cohort"),
-            "PPOs in cohort": count("offenders"),
+            "PPOs": count("offenders"),
             "Months on scheme": lambda f: [_number(v, 1) for v in _column(f, "months_on_scheme")],
-            "Improvement target (stretch, %)": _shown(
+            "Stretch target (%)": _shown(
                 withheld, "improvement_target_pct", _as_given),
-            "Ratio target (2 years)": _shown(withheld, "ratio_target", lambda v: _number(v, 2)),
+            "Ratio target": _shown(withheld, "ratio_target", lambda v: _number(v, 2)),
             "Baseline re-offences": count("baseline_reoffences"),
             "Ceiling": count("ceiling_reoffences"),
             "Target": count("target_reoffences"),
@@ -667,11 +667,14 @@ def ni30_table(ni30_progress: pd.DataFrame, *, threshold: int,
         title="NI 30 progress",
         subtitle=None,
         source=source,
+        notes=["PPOs: prolific and other priority offenders in the cohort; months on scheme: "
+               "their average time on the scheme; stretch target: the improvement target's fall "
+               "from the baseline; ratio target: the plan's proposed two-year ratio."],
         right=[
-            "PPOs in cohort",
+            "PPOs",
             "Months on scheme",
-            "Improvement target (stretch, %)",
-            "Ratio target (2 years)",
+            "Stretch target (%)",
+            "Ratio target",
             "Baseline re-offences",
             "Ceiling",
             "Target",
