@@ -426,6 +426,30 @@ TABLES: dict[str, Table] = {
                 _opt("reoffences", "proven re-offences", NON_NEGATIVE),
                 _opt("predicted_rate", "predicted rate, percent", PERCENT),
                 _opt("serious_reoffences", "serious proven re-offences", NON_NEGATIVE),
+                _opt("cohort_as_printed", "the cohort or baseline period as the source prints it, "
+                     "e.g. 1st 4 cohorts (baseline) or Oct 07 - Sept 08; reports print it, the "
+                     "cohort key only orders the rows"),
+                _opt("expected_reoffenders", "NI 18: expected number of re-offenders as printed "
+                     "(offenders times predicted rate); shown as published, the workbook's own "
+                     "n times p is kept for the check", NUMBER),
+                _opt("target_reoffenders", "NI 18: the agreed target number of re-offenders, as "
+                     "the plan prints it; reports show it in place of the workbook's calculation",
+                     NON_NEGATIVE),
+                _opt("target_rate", "NI 18: the agreed rate of re-offending needed, percent, as "
+                     "printed; blank: the agreed count over offenders", PERCENT),
+                _opt("target_change_pct", "NI 18: the agreed % change from the predicted rate, as "
+                     "printed (negative is a fall); blank: worked out from the target rate", NUMBER),
+                _opt("months_on_scheme", "NI 30: average months the cohort's prolific and priority "
+                     "offenders have been on the scheme, as printed", NUMBER),
+                _opt("improvement_target_pct", "NI 30: improvement target (stretch), percent fall "
+                     "in proven re-offences from the baseline, as printed", NUMBER),
+                _opt("ratio_target", "NI 30: proposed ratio target over two years, as printed",
+                     NUMBER),
+                _opt("ceiling_reoffences", "NI 30: performance ceiling target end point, proven "
+                     "re-offences, on the baseline row", NON_NEGATIVE),
+                _opt("target_reoffences", "NI 30: improvement target end point, proven "
+                     "re-offences, on the baseline row (its reoffences is the baseline count)",
+                     NON_NEGATIVE),
             ),
             key=("area_id", "measure", "cohort"),
             cross_rules=(

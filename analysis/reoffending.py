@@ -11,6 +11,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analysis.agreed import with_agreed
 from analysis.periods import cohort_sort_key
 
 __all__ = [
@@ -398,7 +399,9 @@ def ni18_targets(reoffending: pd.DataFrame) -> pd.DataFrame:
     Plan) to within 0.4%. The target is <NA> when even 0 re-offenders would not be significant.
 
     A printed ``expected_reoffenders`` input column is kept as published_expected_reoffenders;
-    the computation always uses n·p. Input not modified.
+    the computation always uses n·p. Where the data gives the agreed target
+    (``target_reoffenders``), target_* show it and this calculation is kept as computed_* for
+    the analyst's check (analysis.agreed.with_agreed). Input not modified.
     """
     frame = _normalise_columns(reoffending)
     n = _num(frame, "offenders")
@@ -434,7 +437,7 @@ def ni18_targets(reoffending: pd.DataFrame) -> pd.DataFrame:
     )
     if "expected_reoffenders" in frame.columns:
         out["published_expected_reoffenders"] = _num(frame, "expected_reoffenders")
-    return _sort_frame(out)
+    return _sort_frame(with_agreed(out, frame))
 
 
 def ni30_progress(reoffending: pd.DataFrame) -> pd.DataFrame:
@@ -463,7 +466,8 @@ def ni30_progress(reoffending: pd.DataFrame) -> pd.DataFrame:
         "area_id", "measure", "baseline_cohort", "offenders", "baseline_reoffences",
         "ceiling_reoffences", "target_reoffences", "change_needed", "change_needed_pct",
         "ceiling_change", "ceiling_change_pct", "latest_cohort", "latest_reoffences",
-        "change_so_far", "change_so_far_pct", "status",
+        "change_so_far", "change_so_far_pct", "status", "baseline_as_printed",
+        "months_on_scheme", "improvement_target_pct", "ratio_target",
     ]
     rows = []
     for (area, meas), group in frame.groupby(["area_id", "measure"], sort=False, dropna=False):
@@ -516,13 +520,24 @@ def ni30_progress(reoffending: pd.DataFrame) -> pd.DataFrame:
                 "change_so_far": latest - baseline,
                 "change_so_far_pct": _pct(latest - baseline),
                 "status": status,
+                "baseline_as_printed": _as_printed(group, base),
+                "months_on_scheme": _num(group, "months_on_scheme")[base],
+                "improvement_target_pct": _num(group, "improvement_target_pct")[base],
+                "ratio_target": _num(group, "ratio_target")[base],
             }
         )
     out = pd.DataFrame(rows, columns=columns)
     for column in ("offenders", "baseline_reoffences", "latest_reoffences"):
         out[column] = _count_series(out[column].to_numpy(dtype="float64"), out.index)
-    out["status"] = out["status"].astype("string")
+    for column in ("status", "baseline_as_printed"):
+        out[column] = out[column].astype("string")
     return out
+
+
+def _as_printed(group: pd.DataFrame, row: int) -> str | None:
+    """The row's cohort as its source prints it (cohort_as_printed), None when not given."""
+    value = group["cohort_as_printed"].iloc[row] if "cohort_as_printed" in group else None
+    return str(value).strip() or None if isinstance(value, str) else None
 
 
 # --------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ the section record, display) and analysis.snapshot (loading a folder or a build'
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import asof
+from .agreed import AGREED
 from .blocks import (
     Block,
     Markdown,
@@ -76,20 +78,33 @@ def reoffending_facts(rates: pd.DataFrame, ni18: pd.DataFrame,
                       f"{latest['rate']:.1f}%{versus} ({cell_text(latest['cohort'])})"))
     elif not ni18.empty:
         row = ni18.iloc[0]
-        facts.append(("NI 18 target", f"at most {row['target_reoffenders']} re-offenders "
-                      f"({row['target_rate']:.2f}%) from a cohort of {int(row['offenders']):,} "
-                      f"predicted at {row['predicted_rate']:.2f}%",
-                      f"NI 18 target {row['target_rate']:.1f}% (predicted {row['predicted_rate']:.1f}%)"))
+        agreed = row.get("target_source") == AGREED
+        whose = "" if agreed else " by the workbook's calculation (no agreed target is given)"
+        change = f"{row['change_pct']:+.2f}".replace("-", "\u2212")
+        facts.append(("NI 18 agreed target" if agreed else "NI 18 target",
+                      f"at most {row['target_reoffenders']:,} re-offenders "
+                      f"({row['target_rate']:.2f}%, {change}% on the predicted "
+                      f"{row['predicted_rate']:.2f}%){whose}, from a cohort of "
+                      f"{int(row['offenders']):,} offenders \u2014 {text(_printed(row, 'cohort'))}",
+                      f"{'Agreed ' if agreed else ''}NI 18 target {row['target_rate']:.2f}% "
+                      f"(predicted {row['predicted_rate']:.2f}%)"))
     for row in ni30[ni30["target_reoffences"].notna()].itertuples():
         latest = (f"; latest {row.latest_reoffences:,.0f} ({text(row.latest_cohort)}): {row.status}"
                   if pd.notna(row.latest_reoffences) else "")
         ceiling = (f", ceiling {row.ceiling_reoffences:,.0f}" if pd.notna(row.ceiling_reoffences) else "")
         facts.append(("NI 30 target", f"at most {row.target_reoffences:,.0f} re-offences by the "
                       f"prolific and other priority offender cohort{ceiling}, from a baseline of "
-                      f"{row.baseline_reoffences:,.0f} ({text(row.baseline_cohort)}){latest}",
+                      f"{row.baseline_reoffences:,.0f} "
+                      f"({text(_printed(row._asdict(), 'baseline_cohort'))}){latest}",
                       f"NI 30 target {row.target_reoffences:,.0f} re-offences (baseline "
                       f"{row.baseline_reoffences:,.0f})"))
     return facts
+
+
+def _printed(row: Mapping[str, object], key: str) -> str:
+    """A cohort as its source prints it, else its key (baseline_cohort: baseline_as_printed)."""
+    printed = row.get("baseline_as_printed" if key == "baseline_cohort" else "cohort_as_printed")
+    return printed if isinstance(printed, str) and printed.strip() else str(row.get(key))
 
 
 def headline(recommendation_status_frame: pd.DataFrame) -> str:
@@ -539,6 +554,31 @@ class AreaReport:
         return [Block("chart", charts.section_scores_chart(
                     sections, inspection_id=str(i), inspections=self.dataset.table("inspections")))
                 for i in pd.unique(sections["inspection_id"])]
+
+    @section
+    def ni18_check(self) -> list[Block]:
+        """The analyst's appendix: the workbook's calculation of each agreed NI 18 target beside
+        it (a check of the data and the method; the reports show the agreed target)."""
+        from . import tables
+
+        ni18 = self.t["ni18_targets"]
+        agreed = (ni18[ni18["target_source"] == AGREED].dropna(
+                      subset=["target_reoffenders", "computed_target_reoffenders"])
+                  if "target_source" in ni18 else ni18.iloc[0:0])
+        if agreed.empty:
+            return [Block("markdown", Markdown("No agreed NI 18 target to check."))]
+        names = area_names(self.dataset)
+        said = [f"{text(names.get(r.area_id, r.area_id))}: our method gives "
+                f"{r.computed_target_reoffenders:,}; agreed {r.target_reoffenders:,}"
+                for r in agreed.itertuples()]
+        apart = ((agreed["computed_target_reoffenders"] - agreed["target_reoffenders"]).abs()
+                 / agreed["target_reoffenders"] * 100).astype("float64")
+        widest = agreed["area_id"].iloc[int(apart.to_numpy().argmax())]
+        said_gap = (f"The widest gap is {apart.max():.1f}% of the agreed count "
+                    f"({text(names.get(widest, widest))})." if apart.max() > 0 else
+                    "Our method gives every agreed count.")
+        return [Block("markdown", Markdown("; ".join(said) + ". " + said_gap)),
+                Block("table", tables.ni18_check_table(ni18))]
 
     # -- Recommendations ---------------------------------------------------------------------
     @section

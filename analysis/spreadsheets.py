@@ -100,8 +100,10 @@ _NOTES: tuple[tuple[str, str], ...] = (
     ("recommendations", STATE_RULE),
     ("rates", "Proven reoffending rate = reoffenders / offenders; 95% Wilson score interval; actual "
               "against predicted by a two-sided one-sample z-test at 5%."),
-    ("ni18", "NI 18 target reoffenders = floor(E - 1.96 x sqrt(n x p x (1 - p))), where E is the "
-             "expected number of reoffenders and p the predicted rate."),
+    ("ni18", "NI 18 target: the agreed target as the plan printed it where the data gives one "
+             "(Target set by: agreed), else the workbook's calculation, floor(E - 1.96 x "
+             "sqrt(n x p x (1 - p))), where E is the expected number of reoffenders and p the "
+             "predicted rate; the calculation is in the Calculated columns for every row."),
     ("ni30", "NI 30: re-offences by prolific and other priority offenders against the baseline "
              "cohort's count, its ceiling and its target."),
     ("funnel", "Funnel limits after Spiegelhalter (2005), arcsine transform, 95% and 99.8% limits "
@@ -414,18 +416,28 @@ SHEETS: tuple[_Spec, ...] = (
     _Spec("ni18_targets", "NI18_targets", "NI 18 reoffending targets$$ni18$$$$c$$$$units$$$$x$$",
           _SOURCE_REOFFENDING, (
               _Col("measure", "Measure"), _Col("cohort", "Cohort"),
+              _Col("cohort_as_printed", "Cohort as printed"),
               _Col("offenders", "Offenders", decimals=0),
               _Col("predicted_rate", "Predicted rate (%)", decimals=2),
               _Col("expected_reoffenders", "Expected reoffenders", decimals=1),
               _Col("published_expected_reoffenders", "Published expected reoffenders", decimals=0),
               _Col("target_reoffenders", "Target reoffenders", decimals=0),
               _Col("target_rate", "Target rate (%)", decimals=2),
-              _Col("change_pct", "Change needed (%)", decimals=1), _Col("method", "Method")),
+              _Col("change_pct", "Change needed (%)", decimals=2),
+              _Col("target_source", "Target set by"),
+              _Col("computed_target_reoffenders", "Calculated target reoffenders", decimals=0),
+              _Col("computed_target_rate", "Calculated target rate (%)", decimals=2),
+              _Col("computed_change_pct", "Calculated change (%)", decimals=2),
+              _Col("method", "Method of calculation")),
           prepare=marked),
     _Spec("ni30_progress", "NI30_progress", "NI 30 progress$$ni30$$$$c$$$$units$$$$x$$",
           _SOURCE_REOFFENDING, (
         _Col("measure", "Measure"), _Col("baseline_cohort", "Baseline cohort"),
+        _Col("baseline_as_printed", "Baseline as printed"),
         _Col("offenders", "Offenders", decimals=0),
+        _Col("months_on_scheme", "Average months on scheme", decimals=1),
+        _Col("improvement_target_pct", "Improvement target (stretch, %)", decimals=0),
+        _Col("ratio_target", "Ratio target (2 years)", decimals=2),
         _Col("baseline_reoffences", "Baseline re-offences", decimals=0),
         _Col("ceiling_reoffences", "Ceiling re-offences", decimals=0),
         _Col("target_reoffences", "Target re-offences", decimals=0),

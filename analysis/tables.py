@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from great_tables import GT, loc, style
 
+from .agreed import AGREED, CALCULATED
 from .disclosure import MARKER
 from .disclosure import note as withheld_note
 from .labels import area_label as _area_label
@@ -490,7 +491,8 @@ def rates_table(reoffending_rates: pd.DataFrame, *, threshold: int,
         columns["Area"] = lambda f: [_area_label(a) for a in f["area_id"]]
     columns.update(
         {
-            "Cohort": lambda f: [_text(c) for c in f["cohort"]],
+            # As the source prints it ("1st 4 cohorts (baseline)"); the key only orders rows.
+            "Cohort": lambda f: _as_printed(f, "cohort_as_printed", "cohort"),
             "Offenders": cells("offenders", lambda v: _number(v, 0)),
             "Reoffenders": cells("reoffenders", lambda v: _number(v, 0)),
             "Rate (%)": cells("rate", lambda v: _number(v, 1)),
@@ -531,12 +533,34 @@ def rates_table(reoffending_rates: pd.DataFrame, *, threshold: int,
     return gt
 
 
+def _as_printed(frame: pd.DataFrame, printed: str, key: str) -> list[str]:
+    """Each row's cohort as its source prints it, else the cohort key (which only orders rows)."""
+    return [_text(p) or _text(k) or MISSING
+            for p, k in zip(_column(frame, printed), _column(frame, key), strict=True)]
+
+
+def _expected(frame: pd.DataFrame, withheld: list[set[str]]) -> list[str]:
+    """The expected re-offenders as published where given, else offenders times predicted rate."""
+    published = _column(frame, "published_expected_reoffenders")
+    return [MARKER if "expected_reoffenders" in h else
+            _number(p, 0) if pd.notna(p) else _number(e, 1)
+            for p, e, h in zip(published, frame["expected_reoffenders"], withheld, strict=True)]
+
+
+def _as_given(value: object) -> str:
+    """A whole number without decimals (a 15% stretch), else to one decimal."""
+    whole = pd.notna(value) and float(value) == round(float(value))  # type: ignore[arg-type]
+    return _number(value, 0 if whole else 1)
+
+
 def ni18_table(ni18_targets: pd.DataFrame, *, threshold: int,
                source: str = _SOURCE_REOFFENDING) -> GT | None:
-    """NI 18 targets per area and cohort: offenders, expected and target reoffenders and rates.
+    """NI 18 targets per area as the plan prints them: cohort, expected re-offenders, predicted
+    rate, target re-offenders, rate needed and % change (rates to two decimals, as printed).
 
-    Takes Results.ni18_targets (disclosure control applied) and the build's `threshold`; the
-    published expected count is shown when present and the test method is a note. None if empty.
+    Takes Results.ni18_targets (disclosure control applied) and the build's `threshold`. The
+    target shown is the agreed one where the data gives it, else the workbook's calculation,
+    and the Target column says which; the calculation's method is a note. None if empty.
     """
     if _empty(ni18_targets):
         return None
@@ -546,39 +570,79 @@ def ni18_table(ni18_targets: pd.DataFrame, *, threshold: int,
     def hidden(fmt: Callable[[object], str], column: str) -> Callable[[pd.DataFrame], list[str]]:
         return _shown(withheld, column, fmt)
 
-    columns: dict[str, Callable[[pd.DataFrame], Sequence[object]]] = {
+    sources = [_text(s) for s in _column(frame, "target_source")]
+    body = _labelled(frame, {
         "Area": lambda f: [_area_label(a) for a in f["area_id"]],
-        "Cohort": lambda f: [_text(c) for c in f["cohort"]],
+        "Cohort": lambda f: _as_printed(f, "cohort_as_printed", "cohort"),
         "Offenders": hidden(lambda v: _number(v, 0), "offenders"),
-        "Predicted rate (%)": lambda f: [_number(v, 1) for v in f["predicted_rate"]],
-        "Expected reoffenders": hidden(lambda v: _number(v, 1), "expected_reoffenders"),
-    }
-    if "published_expected_reoffenders" in frame:
-        columns["Published expected"] = hidden(lambda v: _number(v, 0), "published_expected_reoffenders")
-    columns.update(
-        {
-            "Target reoffenders": hidden(lambda v: _number(v, 0), "target_reoffenders"),
-            "Target rate (%)": hidden(lambda v: _number(v, 1), "target_rate"),
-            "Change needed (%)": hidden(lambda v: _number(v, 1, signed=True), "change_pct"),
-        }
-    )
-    body = _labelled(frame, columns)
-    methods = [m for m in pd.unique(_column(frame, "method").dropna()) if _text(m)]
-    notes = [f"Target: {_text(m)}." for m in methods]
+        "Expected re-offenders": lambda f: _expected(f, withheld),
+        "Predicted rate (%)": lambda f: [_number(v, 2) for v in f["predicted_rate"]],
+        "Target re-offenders": hidden(lambda v: _number(v, 0), "target_reoffenders"),
+        "Rate needed (%)": hidden(lambda v: _number(v, 2), "target_rate"),
+        "Change (%)": hidden(lambda v: _number(v, 2, signed=True), "change_pct"),
+        "Target": lambda f: [s.capitalize() or MISSING for s in sources],
+    })
+    notes = []
+    if AGREED in sources:
+        notes.append("Agreed: the target as the plan printed it; the workbook's own calculation "
+                     "of it is an analyst's check in the appendix.")
+    if CALCULATED in sources:
+        methods = pd.unique(frame.loc[[s != AGREED for s in sources], "method"].dropna()) \
+            if "method" in frame else []
+        notes += [f"Workbook calculation: {_text(m)}." for m in methods if _text(m)]
     gt = _build(
         body,
         title="NI 18 reoffending targets",
         subtitle=None,
         source=source,
         notes=notes,
-        right=[c for c in body.columns if c not in ("Area", "Cohort")],
+        right=[c for c in body.columns if c not in ("Area", "Cohort", "Target")],
     )
     return gt.tab_footnote(withheld_note(threshold)) if any(withheld) else gt
 
 
+def ni18_check_table(ni18_targets: pd.DataFrame) -> GT | None:
+    """The analyst's check of the agreed NI 18 targets: the workbook's calculation beside each.
+
+    Takes Results.ni18_targets (disclosure control applied): rows with an agreed target only;
+    difference = (calculated − agreed) / agreed · 100 for the count. None when no row has one.
+    """
+    if _empty(ni18_targets) or "target_source" not in ni18_targets:
+        return None
+    frame = ni18_targets[ni18_targets["target_source"] == AGREED].reset_index(drop=True)
+    if frame.empty:
+        return None
+    withheld = _hidden(frame)
+    agreed = frame["target_reoffenders"].astype("Float64")
+    ours = frame["computed_target_reoffenders"].astype("Float64")
+    gap = ((ours - agreed) / agreed * 100).astype("float64")
+
+    def hidden(fmt: Callable[[object], str], column: str) -> Callable[[pd.DataFrame], list[str]]:
+        return _shown(withheld, column, fmt)
+
+    body = _labelled(frame, {
+        "Area": lambda f: [_area_label(a) for a in f["area_id"]],
+        "Agreed re-offenders": hidden(lambda v: _number(v, 0), "target_reoffenders"),
+        "Our method": hidden(lambda v: _number(v, 0), "computed_target_reoffenders"),
+        "Difference (%)": lambda f: [MARKER if "computed_target_reoffenders" in h else
+                                     _number(g, 1, signed=True)
+                                     for g, h in zip(gap, withheld, strict=True)],
+        "Agreed rate (%)": hidden(lambda v: _number(v, 2), "target_rate"),
+        "Our rate (%)": hidden(lambda v: _number(v, 2), "computed_target_rate"),
+        "Agreed change (%)": hidden(lambda v: _number(v, 2, signed=True), "change_pct"),
+        "Our change (%)": hidden(lambda v: _number(v, 2, signed=True), "computed_change_pct"),
+    })
+    methods = [_text(m) for m in pd.unique(_column(frame, "method").dropna()) if _text(m)]
+    return _build(body, title="NI 18 targets: agreed and recalculated", subtitle=None,
+                  source="Source: agreed targets as printed in the plan; workbook analysis.",
+                  notes=[f"Our method: {m}." for m in methods],
+                  right=[c for c in body.columns if c != "Area"])
+
+
 def ni30_table(ni30_progress: pd.DataFrame, *, threshold: int,
                source: str = _SOURCE_REOFFENDING) -> GT | None:
-    """NI 30 per area: baseline, ceiling and target re-offences, change needed and progress so far.
+    """NI 30 per area as the plan prints it (PPOs, months on scheme, stretch %, ratio target,
+    baseline, ceiling and target re-offences), with the change needed and progress so far.
 
     Takes Results.ni30_progress (disclosure control applied) and the build's `threshold`:
     withheld cells show "[c]" with the note. None if empty.
@@ -598,8 +662,12 @@ def ni30_table(ni30_progress: pd.DataFrame, *, threshold: int,
         frame,
         {
             "Area": lambda f: [_area_label(a) for a in f["area_id"]],
-            "Baseline cohort": lambda f: [_text(c) for c in f["baseline_cohort"]],
-            "Offenders": count("offenders"),
+            "Baseline": lambda f: _as_printed(f, "baseline_as_printed", "baseline_cohort"),
+            "PPOs": count("offenders"),
+            "Months on scheme": lambda f: [_number(v, 1) for v in _column(f, "months_on_scheme")],
+            "Stretch target (%)": _shown(
+                withheld, "improvement_target_pct", _as_given),
+            "Ratio target": _shown(withheld, "ratio_target", lambda v: _number(v, 2)),
             "Baseline re-offences": count("baseline_reoffences"),
             "Ceiling": count("ceiling_reoffences"),
             "Target": count("target_reoffences"),
@@ -615,8 +683,14 @@ def ni30_table(ni30_progress: pd.DataFrame, *, threshold: int,
         title="NI 30 progress",
         subtitle=None,
         source=source,
+        notes=["PPOs: prolific and other priority offenders in the cohort; months on scheme: "
+               "their average time on the scheme; stretch target: the improvement target's fall "
+               "from the baseline; ratio target: the plan's proposed two-year ratio."],
         right=[
-            "Offenders",
+            "PPOs",
+            "Months on scheme",
+            "Stretch target (%)",
+            "Ratio target",
             "Baseline re-offences",
             "Ceiling",
             "Target",

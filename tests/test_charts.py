@@ -315,7 +315,10 @@ def test_ni18_and_ni30_charts(example: Results) -> None:
     chart = _check(charts.ni18_chart(example.ni18_targets))
     ax = chart.figure.axes[0]
     assert len([ln for ln in ax.lines if ln.get_label() == "Predicted rate"][0].get_xdata()) == 6
-    assert "Derby predicted 7.6%, target 6.7%" in chart.alt
+    # The agreed targets, to two decimals as the East Midlands plan prints them.
+    assert "Derby predicted 7.57%, target 6.73%" in chart.alt
+    assert "falls from 6.45% (Nottinghamshire) to 11.06% (Derby)" in chart.alt
+    assert any(ln.get_label() == "Agreed target rate" for ln in ax.lines)
     assert any(ln.get_label() == "Published expected rate" for ln in ax.lines)
     chart = _check(charts.ni30_chart(example.ni30_progress))
     assert len(_bars(chart)) == 6
@@ -449,7 +452,9 @@ def test_ni18_chart_draws_the_latest_cohort_with_a_target_it_may_show() -> None:
                             "predicted_rate": [7.57, 10.0]})
     published = withhold(ni18_targets(cohorts), protect(cohorts, None, threshold=10), NI18)
     chart = _check(charts.ni18_chart(published))
-    assert "cohort 2007-Q4" in chart.alt and "6.7%" in chart.alt  # 261 of 3,884 (East Midlands plan)
+    # No agreed target in these rows: the workbook's 261 of 3,884 is 6.72% (the plan prints 6.73%).
+    assert "cohort 2007-Q4" in chart.alt and "target 6.72%" in chart.alt
+    assert "workbook's calculation" in chart.caption
 
 
 def test_no_identifier_in_any_chart_text(example: Results) -> None:

@@ -18,7 +18,7 @@ from analysis.report import AreaReport, Block, load, parameters_note
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "example"
 
 AREA_SECTIONS = ("summary", "progress", "inspection", "recommendations", "reoffending",
-                 "indicators", "completeness", "about")
+                 "indicators", "completeness", "ni18_check", "about")
 OVERVIEW_SECTIONS = ("summary", "coverage", "inspections", "funnels", "targets", "about")
 
 # The data's identifiers and codes, by table: the values a reader must never see.

@@ -83,11 +83,11 @@ def test_overview_glance_gives_each_area_its_recommendations():
 def test_overview_glance_says_what_each_areas_reoffending_figures_are():
     # As printed: the Gloucestershire ESI report (54.8% against 53.5% predicted, 1999 cohort), the
     # East Midlands delivery plan's NI 18 table (Derby 7.57% predicted, target 261 re-offenders,
-    # printed as 6.73%; 261 of 3,884 is 6.72%, 6.7% either way) and its NI 30 table
+    # printed as 6.73%, agreed and shown as printed; 261 of 3,884 is 6.72%) and its NI 30 table
     # (Northamptonshire 858 offences at baseline, ceiling 732, target 719).
     glance = OverviewReport.build(EXAMPLE, EXAMPLE_AS_OF).glance().set_index("area_id")["reoffending"]
     assert glance["gloucestershire"] == "54.8% against 53.5% predicted (1999-Q1)"
-    assert glance["derby"] == "NI 18 target 6.7% (predicted 7.6%)"
+    assert glance["derby"] == "Agreed NI 18 target 6.73% (predicted 7.57%)"
     assert glance["northamptonshire"] == "NI 30 target 719 re-offences (baseline 858)"
     assert glance.isna().sum() == 4  # South West, East Midlands, Plymouth, Rutland hold none
 
@@ -95,7 +95,8 @@ def test_overview_glance_says_what_each_areas_reoffending_figures_are():
 def test_summary_quotes_an_ni30_target_rather_than_no_figures():
     summary = AreaReport.build(EXAMPLE, "northamptonshire", EXAMPLE_AS_OF).summary()[0].content.body
     assert ("- **Reoffending:** NI 30 target: at most 719 re-offences by the prolific and other "
-            "priority offender cohort, ceiling 732, from a baseline of 858 (2007\\-Q4).") in summary
+            "priority offender cohort, ceiling 732, from a baseline of 858 (Oct 07 \\- Sept 08).") \
+        in summary  # the baseline as the plan prints it, not the cohort key 2007-Q4
     assert "no figures" not in summary
 
 

@@ -185,9 +185,12 @@ def test_other_tables_on_example(example: Results) -> None:
     assert leads[:3] == ["ACO Interventions", "15", "83"]
     assert leads[5:8] == ["ACO Offender Management", "3", "17"]
     ni18 = _cells(_html(tables.ni18_table(example.ni18_targets, threshold=10)))
-    assert ni18[:9] == ["Derby", "2007-Q4", "3,884", "7.6", "294.0", "294", "261", "6.7", "\u221211.2"]
+    # As the East Midlands plan prints them: the agreed target, rates to two decimals.
+    assert ni18[:9] == ["Derby", "1st 4 cohorts (baseline)", "3,884", "294", "7.57", "261", "6.73",
+                        "\u221211.06", "Agreed"]
     ni30 = _cells(_html(tables.ni30_table(example.ni30_progress, threshold=10)))
-    assert ni30[:7] == ["Lincolnshire", "2007-Q4", "101", "330", "284", "280", "\u221215.2"]
+    assert ni30[:10] == ["Lincolnshire", "Oct 07 - Sept 08", "101", "30.9", "15", "1.09", "330",
+                         "284", "280", "\u221215.2"]
     ind = _cells(_html(tables.indicators_table(glos["indicators_status"])))
     assert "40.0%" in ind and "\u2717 Not met" in ind and "10.4 days" in ind
     comp = _cells(_html(tables.completeness_table(glos["completeness"])))

@@ -25,7 +25,8 @@ def draw_ni18(d: Ni18) -> Figure:
     ax.hlines(ypos, np.fmin(predicted, target), np.fmax(predicted, target), color=GREY, linewidth=3)
     ax.plot(predicted, ypos, "o", color=DARK_BLUE, markersize=8, label="Predicted rate", zorder=3)
     ax.plot(target, ypos, "D", color=ORANGE, markersize=7, markeredgecolor="black", markeredgewidth=0.6,
-            label="Target rate (significant fall)", zorder=4)
+            label="Agreed target rate" if d.agreed == len(f) else "Target rate (significant fall)",
+            zorder=4)
     if not np.isnan(published).all():
         ax.plot(published, ypos, "o", markerfacecolor="none", markeredgecolor="black", markersize=12,
                 markeredgewidth=1, label="Published expected rate", zorder=5)
@@ -33,7 +34,8 @@ def draw_ni18(d: Ni18) -> Figure:
     hi, lo = float(np.nanmax(values)), float(np.nanmin(values))
     span = max(hi - lo, 1.0)
     for yv, p, t, c in zip(ypos, predicted, target, f["change"], strict=True):
-        ax.text(hi + 0.06 * span, yv, f"{fmt(p)}% \u2192 {fmt(t)}% ({signed(c)}%)", va="center",
+        # Two decimals, as the plan prints its targets (Derby 7.57% -> 6.73%, -11.06%).
+        ax.text(hi + 0.06 * span, yv, f"{fmt(p, 2)}% \u2192 {fmt(t, 2)}% ({signed(c, 2)}%)", va="center",
                 fontsize=NOTE_PT)
     ax.set_xlim(max(0.0, lo - 0.1 * span), hi + 0.75 * span)
     ax.set_yticks(ypos, f["area"].tolist())

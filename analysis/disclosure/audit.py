@@ -53,9 +53,13 @@ def audit(cohorts: pd.DataFrame, areas: pd.DataFrame | None, tables: dict[str, p
         found += _sums(cohorts, areas, rates, threshold)
     ni18 = tables.get("ni18_targets")
     if ni18 is not None and not ni18.empty:
-        for i in np.flatnonzero(ni18["offenders"].isna().to_numpy()
-                                & ni18["expected_reoffenders"].notna().to_numpy()):
-            found.append(f"ni18_targets row {i}: expected reoffenders published beside a withheld cohort")
+        withheld = ni18["offenders"].isna().to_numpy()
+        # Any target, agreed or the workbook's, gives the cohort size back (count / rate).
+        for column in ("expected_reoffenders", "target_reoffenders", "computed_target_reoffenders"):
+            if column in ni18:
+                for i in np.flatnonzero(withheld & ni18[column].notna().to_numpy()):
+                    found.append(f"ni18_targets row {i}: {column.replace('_', ' ')} published "
+                                 "beside a withheld cohort")
     return found
 
 

@@ -65,23 +65,32 @@ RATES = Published("reoffending_rates", {
                      "source_row"}))
 
 # Every NI 18 figure is computed from the cohort's size and its predicted rate, which is public.
+# An agreed target was set the same way (a count of people, a rate over the cohort), so it gives
+# the cohort's size away just as the workbook's calculation does and is withheld with it.
 NI18 = Published("ni18_targets", {
     c: _r("offenders") for c in ("offenders", "expected_reoffenders", "published_expected_reoffenders",
-                                 "target_reoffenders", "target_rate", "change_pct")
-}, public=frozenset({"area_id", "measure", "cohort", "predicted_rate", "method"}))
+                                 "target_reoffenders", "target_rate", "change_pct",
+                                 "computed_target_reoffenders", "computed_target_rate",
+                                 "computed_change_pct")
+}, public=frozenset({"area_id", "measure", "cohort", "predicted_rate", "method", "target_source",
+                     "cohort_as_printed"}))
 
 # NI 30 targets are set as a fall from the baseline count (Lincolnshire 330 -> 280, -15%), so
 # they give the baseline back with it; the change so far reveals the baseline and the latest.
 _BASE, _LATEST = "baseline_cohort", "latest_cohort"
 NI30 = Published("ni30_progress", {
     "offenders": _r("offenders", via=_BASE),
+    # The stretch % and the ratio are set from the baseline count, as the end points are.
     **{c: _r("reoffences", via=_BASE) for c in (
         "baseline_reoffences", "ceiling_reoffences", "target_reoffences", "change_needed",
-        "change_needed_pct", "ceiling_change", "ceiling_change_pct")},
+        "change_needed_pct", "ceiling_change", "ceiling_change_pct", "improvement_target_pct",
+        "ratio_target")},
     "latest_reoffences": _r("reoffences", via=_LATEST),
     **{c: _r("reoffences", via=_BASE) + _r("reoffences", via=_LATEST)
        for c in ("change_so_far", "change_so_far_pct")},
-}, public=frozenset({"area_id", "measure", "baseline_cohort", "latest_cohort", "status"}))
+    # Months on scheme (public) is an average over the cohort's members: it reveals no count.
+}, public=frozenset({"area_id", "measure", "baseline_cohort", "latest_cohort", "status",
+                     "baseline_as_printed", "months_on_scheme"}))
 
 
 def _withheld(table: pd.DataFrame, protection: pd.DataFrame, via: str) -> dict[str, np.ndarray]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ...agreed import AGREED
 from ...disclosure import MARKER
 from ...labels import cell_text, plural
 from ...periods import cohort_sort_key
@@ -21,6 +22,7 @@ class Ni18:
     cohort: str | None
     withheld: int
     method: str
+    agreed: int = 0  # areas whose target is the agreed one (the rest: the workbook's calculation)
 
 
 def prepare_ni18(ni18_targets: pd.DataFrame, cohort: str | None = None) -> Ni18 | None:
@@ -47,12 +49,18 @@ def prepare_ni18(ni18_targets: pd.DataFrame, cohort: str | None = None) -> Ni18 
     offenders = num(frame["offenders"])
     published = (num(frame["published_expected_reoffenders"]) / offenders * 100
                  if "published_expected_reoffenders" in frame else np.full(len(frame), np.nan))
-    out = pd.DataFrame({"area": [area_name(frame, a) for a in frame["area_id"]],
+    agreed = (frame["target_source"] == AGREED).to_numpy(dtype=bool) \
+        if "target_source" in frame else np.zeros(len(frame), dtype=bool)
+    # With some targets agreed, the others are marked as the workbook's own calculation.
+    names = [area_name(frame, a) + (" (calculated)" if agreed.any() and not own else "")
+             for a, own in zip(frame["area_id"], agreed, strict=True)]
+    out = pd.DataFrame({"area": names,
                         "predicted": num(frame["predicted_rate"]), "target": num(frame["target_rate"]),
                         "published": published, "change": num(frame["change_pct"])})
     out = out.sort_values("area", kind="stable").reset_index(drop=True)
     method = cell_text(frame["method"].iloc[0]) if "method" in frame else ""
-    return Ni18(frame=out, cohort=cohort, withheld=int(withheld.sum()), method=method)
+    return Ni18(frame=out, cohort=cohort, withheld=int(withheld.sum()), method=method,
+                agreed=int(agreed.sum()))
 
 
 def describe_ni18(d: Ni18) -> Words:
@@ -62,13 +70,24 @@ def describe_ni18(d: Ni18) -> Words:
            f"{', cohort ' + d.cohort if d.cohort else ''}. ")
     if f["change"].notna().any():  # no target (too small a cohort for a significant fall) anywhere
         least, most = f.loc[f["change"].idxmax()], f.loc[f["change"].idxmin()]
-        alt += (f"Targets need falls from {fmt(-least['change'])}% ({least['area']}) to "
-                f"{fmt(-most['change'])}% ({most['area']}); ")
+        alt += (f"Targets need falls from {fmt(-least['change'], 2)}% ({least['area']}) to "
+                f"{fmt(-most['change'], 2)}% ({most['area']}); ")
     first = f.iloc[0]
-    alt += f"e.g. {first['area']} predicted {fmt(first['predicted'])}%, target {fmt(first['target'])}%."
+    alt += (f"e.g. {first['area']} predicted {fmt(first['predicted'], 2)}%, target "
+            f"{fmt(first['target'], 2)}%.")
     # The formula is the analyst's: it is in the table's note, not in the board's caption.
-    caption = ("The target is the largest reoffending rate that would be a statistically significant fall "
-               "below the predicted rate (at 95%); the table below says how it is worked out.")
+    if d.agreed == len(f):
+        caption = ("Each target is the one agreed in the plan, as printed: a statistically "
+                   "significant fall below the predicted rate; the workbook's own calculation "
+                   "of it is checked in the appendix.")
+    elif d.agreed:
+        caption = ("Targets are the agreed ones, as printed; those marked calculated are the "
+                   "workbook's own: the largest rate that would be a statistically significant "
+                   "fall below the predicted rate (at 95%), worked out as the table below says.")
+    else:
+        caption = ("The target is the workbook's calculation: the largest reoffending rate that "
+                   "would be a statistically significant fall below the predicted rate (at "
+                   "95%); the table below says how it is worked out.")
     if d.withheld:
         caption += f" {plural(d.withheld, 'area')} not shown: {MARKER}, withheld to protect confidentiality."
     return Words("NI 18 targets: predicted against target rate", caption, alt)
