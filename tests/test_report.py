@@ -179,7 +179,7 @@ def test_a_region_rolls_up_the_areas_within_it_each_at_its_own_date():
         "## Areas within East Midlands\n\n9 areas: none with an action plan of its own, 6 with an "
         "NI 18 target and 2 with an NI 30 target\\.")
     rows = em._within()[1].set_index("name")["reoffending"]
-    assert rows["Nottingham"] == "NI 18 target 11.4% (predicted 12.2%)"
+    assert rows["Nottingham"] == "Agreed NI 18 target 11.41% (predicted 12.22%)"  # as the plan prints
     assert rows["Northamptonshire"] == "NI 30 target 719 re-offences (baseline 858)"
     assert rows.isna().sum() == 1  # Rutland
     # South West: Gloucestershire as of 31 December 2005 (5 amber, 7 not reported, as its own
