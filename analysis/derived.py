@@ -218,8 +218,6 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
         _i("serious_reoffences", "serious re-offences"),
         _n("severity", "serious re-offences per 100 offenders"),
         Column("predicted_variance", NUMBER, "sum of p(1-p) from record-level data", required=False),
-        Column("source_row", NUMBER, "row of the input file (blank for record-level cohorts); never "
-               "exported", required=False),
         _SUPPRESSED,
     ), passes_through="reoffending"),
     Derived("reoffending_trend", "Change against the baseline cohort (reoffending.trend).", (
