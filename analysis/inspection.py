@@ -33,8 +33,8 @@ def criterion_scores(scores: pd.DataFrame, inspections: pd.DataFrame) -> pd.Data
         frames.append(crit)
     if not frames:
         return pd.DataFrame(columns=["inspection_id", "area_id", "framework", "criterion",
-                                     "section", "title", "scoring", "importance", "weight",
-                                     "score", "rating", "rating_rank"])
+                                     "section", "section_title", "title", "scoring", "importance",
+                                     "weight", "score", "rating", "rating_rank"])
     out = pd.concat(frames, ignore_index=True)
     out.loc[out["scoring"] == "rated", "score"] = float("nan")
     out.loc[out["scoring"] == "scored", "rating"] = None

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import completeness as completeness_mod
-from . import disclosure, indicators, inspection, progress, recommendations, reoffending
+from . import derived, disclosure, indicators, inspection, progress, recommendations, reoffending
 from .csvout import write_csv
 from .funnel import funnel_limits
 from .loader import Dataset
@@ -87,6 +87,8 @@ def at_own_dates(analysed: Mapping[date, Results], dates: Mapping[str, date], as
         for day in sorted(set(when.values())):
             other = analysed[day].tables()[name]
             parts.append(other[other["area_id"].map(when).eq(day)])
+        # An empty part would turn the typed columns of the others into object in the concat.
+        parts = [part for part in parts if len(part)] or parts[:1]
         rank = {area: i for i, area in enumerate(pd.unique(frame["area_id"]))}
         whole = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
         order = whole["area_id"].map(rank).fillna(len(rank)).sort_values(kind="stable").index
@@ -136,9 +138,7 @@ def _funnels(rates: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
         if group["area_id"].nunique() >= 3:
             peers = rates[rates["area_type"] == kind]
             frames.append(funnel_limits(peers, measure=measure, cohort=cohort).assign(area_type=kind))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["area_id", "measure", "cohort", "offenders", "reoffenders", "rate", "target",
-                 "z", "lower95", "upper95", "lower998", "upper998", "position", "area_type"])
+    return pd.concat(frames, ignore_index=True) if frames else derived.empty("funnel")
 
 
 def _spc(rates: pd.DataFrame) -> pd.DataFrame:
@@ -153,9 +153,7 @@ def _spc(rates: pd.DataFrame) -> pd.DataFrame:
         chart.insert(0, "area_id", area_id)
         chart.insert(1, "measure", measure)
         frames.append(chart)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["area_id", "measure", "cohort", "rate", "centre", "lower", "upper",
-                 "special_cause", "rules", "variation", "trial_limits"])
+    return pd.concat(frames, ignore_index=True) if frames else derived.empty("spc")
 
 
 def analyse(dataset: Dataset, *, as_of: date | None = None,
@@ -207,6 +205,8 @@ def analyse(dataset: Dataset, *, as_of: date | None = None,
         indicators_status=indicators.indicator_status(t("indicators")),
         completeness=completeness_mod.completeness(dataset, ms),
     )
+    # Every table against its declared columns (analysis.derived), all problems at once.
+    derived.check(results.tables(), derived.passed_through(dataset))
     _check(results, cohorts, t("areas"))
     return results
 

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from . import asof
+import pandas as pd
+
+from . import asof, derived
 from .contract import today
 from .disclosure import DEFAULT_THRESHOLD
 from .loader import DataInvalid, Dataset, load_dataset
@@ -61,7 +63,22 @@ def read_snapshot(path: Path, data_dir: str | Path, threshold: int) -> dict:
     differ = [f"{k} {held[k]} (snapshot) vs {wanted[k]}" for k in wanted if held[k] != wanted[k]]
     if differ:
         raise ValueError(f"snapshot {path} does not match the parameters: {'; '.join(differ)}")
+    _check_tables(path, content)
     return content
+
+
+def _check_tables(path: Path, content: dict) -> None:
+    """Refuse a snapshot whose derived tables are not the declared ones (another code version)."""
+    passed = derived.passed_through(content["dataset"])
+    held = [*content["results"].values(), *([content["overview"]] if content.get("overview") else [])]
+    for results in held:
+        # The pickled instance's own tables: one from another version may lack a field.
+        tables = {k: v for k, v in vars(results).items() if isinstance(v, pd.DataFrame)}
+        found = derived.problems(tables, passed)
+        if found:
+            raise ValueError(f"snapshot {path} was written by another version of the workbook: its "
+                             f"tables as of {results.as_of} differ from analysis/derived.py: "
+                             + "; ".join(found) + ". Rebuild with this version.")
 
 
 def _from_snapshot(path: Path, data_dir: str | Path, as_of: date | None, threshold: int,
