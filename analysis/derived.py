@@ -141,11 +141,13 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
         _AREA, _PLAN, _t("pathway_gaps", "pathway codes with no strand, separated by ;"),
         _t("theme_gaps", "cross-cutting theme codes with no strand, separated by ;"),
     )),
-    Derived("lead_load", "Strands and open milestones per lead of each plan (progress.lead_load).", (
-        _AREA, _PLAN, _key("lead", "lead ('(no lead)' for strands without one)"),
+    Derived("lead_load", "Strands and open milestones per organisation leading them in each plan "
+            "(progress.lead_load).", (
+        _AREA, _PLAN, _key("lead", "organisation, as aliases name it ('(no lead)' for strands without one)"),
         _count("strands", "strands led"),
         _count("open_milestones", "milestones neither complete nor dropped"),
         _count("overdue", "milestones missed or overdue"), _n("share", "percentage of the plan's strands"),
+        _count("plan_strands", "strands in the plan: share's denominator (a joint lead counts for each)"),
     )),
     Derived("inspection_criteria", "Every criterion of each inspection (inspection.criterion_scores).", (
         _key("inspection_id", "inspection"), _AREA, _key("framework", "framework"),
@@ -229,14 +231,21 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
         _n("z", "two-proportion z"), _n("p_value", "two-sided p value"), _f("significant", "p < 0.05"),
         _t("test_method", "the test used"), _SUPPRESSED,
     )),
-    Derived("ni18_targets", "NI 18 targets by the workbook's method (reoffending.ni18_targets).", (
+    Derived("ni18_targets", "NI 18 targets: agreed as printed, else by the workbook's method "
+            "(reoffending.ni18_targets).", (
         _AREA, _MEASURE, _COHORT, _i("offenders", "offenders"),
         _n("expected_reoffenders", "n x predicted"), _n("predicted_rate", "predicted rate"),
         _i("target_reoffenders", "largest count that is a significant fall"),
         _n("target_rate", "target / offenders x 100"), _n("change_pct", "target against predicted, %"),
+        _t("target_source", "'agreed' where the data gives the printed target, else the workbook's "
+                            "calculation (agreed.py)"),
+        _i("computed_target_reoffenders", "the workbook's target: largest significant fall"),
+        _n("computed_target_rate", "the workbook's target / offenders x 100"),
+        _n("computed_change_pct", "the workbook's target against predicted, %"),
         _t("method", "the method"),
         Column("published_expected_reoffenders", NUMBER, "expected re-offenders as printed",
                required=False),
+        Column("cohort_as_printed", TEXT, "the baseline as the plan printed it", required=False),
         _SUPPRESSED,
     )),
     Derived("ni30_progress", "NI 30 baseline, targets and progress (reoffending.ni30_progress).", (
@@ -247,6 +256,11 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
         _n("ceiling_change_pct", "as % of baseline"), _t("latest_cohort", "latest cohort after the baseline"),
         _i("latest_reoffences", "its re-offences"), _n("change_so_far", "latest - baseline"),
         _n("change_so_far_pct", "as % of baseline"), _t("status", "against target and ceiling"),
+        Column("baseline_as_printed", TEXT, "the baseline as the plan printed it", required=False),
+        Column("months_on_scheme", NUMBER, "months on the scheme, as printed", required=False),
+        Column("improvement_target_pct", NUMBER, "stretch: the target's fall, %, as printed",
+               required=False),
+        Column("ratio_target", NUMBER, "target ratio, as printed", required=False),
         _SUPPRESSED,
     )),
     Derived("funnel", "Funnel limits per measure, cohort and kind of area (funnel.funnel_limits).", (
