@@ -426,6 +426,9 @@ TABLES: dict[str, Table] = {
                 _opt("reoffences", "proven re-offences", NON_NEGATIVE),
                 _opt("predicted_rate", "predicted rate, percent", PERCENT),
                 _opt("serious_reoffences", "serious proven re-offences", NON_NEGATIVE),
+                _opt("verdict_as_printed", "actual against predicted in the source's own words, for "
+                     "a rate printed without counts to test, e.g. statistically slightly higher than "
+                     "predicted; reports show it as the source's"),
                 _opt("cohort_as_printed", "the cohort or baseline period as the source prints it, "
                      "e.g. 1st 4 cohorts (baseline) or Oct 07 - Sept 08; reports print it, the "
                      "cohort key only orders the rows"),

@@ -220,6 +220,11 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
         _i("serious_reoffences", "serious re-offences"),
         _n("severity", "serious re-offences per 100 offenders"),
         Column("predicted_variance", NUMBER, "sum of p(1-p) from record-level data", required=False),
+        _t("verdict", "actual against predicted in words (verdicts.with_verdicts)"),
+        _t("verdict_source", "'test' (from the counts) or 'as printed' (the source's words)"),
+        _t("comparator_area_id", "nearest area above with a rate for the measure and cohort"),
+        _n("comparator_rate", "its rate, percent"),
+        _n("comparator_predicted_rate", "its predicted rate, percent"),
         _SUPPRESSED,
     ), passes_through="reoffending"),
     Derived("reoffending_trend", "Change against the baseline cohort (reoffending.trend).", (

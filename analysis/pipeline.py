@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import completeness as completeness_mod
-from . import derived, disclosure, indicators, inspection, progress, recommendations, reoffending
+from . import derived, disclosure, indicators, inspection, progress, recommendations, reoffending, verdicts
 from .csvout import write_csv
 from .funnel import funnel_limits
 from .loader import Dataset
@@ -180,6 +180,8 @@ def analyse(dataset: Dataset, *, as_of: date | None = None,
     cohorts = cohort_table(dataset)
     protection = disclosure.protect(cohorts, t("areas"), threshold=threshold)
     rates = disclosure.withhold(reoffending.reoffending_rates(cohorts), protection, disclosure.RATES)
+    # In words and beside the area above, from the published figures only.
+    rates = verdicts.with_comparators(verdicts.with_verdicts(rates), t("areas"))
     results = Results(
         as_of=as_of,
         threshold=threshold,

@@ -58,12 +58,14 @@ def _pct(value: float) -> str:
     return "no figure" if pd.isna(value) else f"{value:.1f}%"
 
 
-def reoffending_facts(rates: pd.DataFrame, ni18: pd.DataFrame,
-                 ni30: pd.DataFrame) -> list[tuple[str, str, str]]:
+def reoffending_facts(rates: pd.DataFrame, ni18: pd.DataFrame, ni30: pd.DataFrame,
+                      names: Mapping[str, str] | None = None) -> list[tuple[str, str, str]]:
     """What an area's reoffending figures say: (label, sentence, brief) for the latest cohort rate
     (else the NI 18 target) and for the NI 30 target. The sentence is Markdown, the brief plain
-    text for a table cell. Only published figures are quoted: small cohorts are already withheld
-    from the rates and targets tables."""
+    text for a table cell. A rate's verdict against its prediction is said in words
+    (analysis.verdicts; the source's own words marked as the source's) and the rate of the area
+    above it (``names`` names that area) follows. Only published figures are quoted: small
+    cohorts are already withheld from the rates and targets tables."""
     facts = []
     with_rate = rates[rates["rate"].notna()]
     ni18 = ni18.dropna(subset=["offenders", "target_reoffenders"])
@@ -73,9 +75,19 @@ def reoffending_facts(rates: pd.DataFrame, ni18: pd.DataFrame,
         predicted = latest["predicted_rate"]
         versus = f" against {predicted:.1f}% predicted" if pd.notna(predicted) else ""
         measure = text(measure_label(latest["measure"]))
+        verdict = cell_text(latest.get("verdict"))
+        printed = cell_text(latest.get("verdict_source")) == "as printed"
+        whose = ", as the source printed it" if printed else ""
+        said = f": {verdict}{whose}" if verdict else ""
+        beside = ""
+        if pd.notna(latest.get("comparator_rate")):
+            above = cell_text(latest["comparator_area_id"])
+            beside = (f"; {(names or {}).get(above, above)} {latest['comparator_rate']:.1f}%"
+                      + (f" against {latest['comparator_predicted_rate']:.1f}% predicted"
+                         if pd.notna(latest.get("comparator_predicted_rate")) else ""))
         facts.append(("Reoffending", f"{latest['rate']:.1f}% ({measure}, cohort "
-                      f"{text(latest['cohort'])}){versus}",
-                      f"{latest['rate']:.1f}%{versus} ({cell_text(latest['cohort'])})"))
+                      f"{text(latest['cohort'])}){versus}{text(said)}{text(beside)}",
+                      f"{latest['rate']:.1f}%{versus}{said} ({cell_text(latest['cohort'])})"))
     elif not ni18.empty:
         row = ni18.iloc[0]
         agreed = row.get("target_source") == AGREED
@@ -357,7 +369,8 @@ class AreaReport:
         recs = t["recommendations_status"]
         lines.append("- **Recommendations:** " + (text(headline(recs)) if not recs.empty else
                                                   "no inspection recommendations are recorded."))
-        facts = reoffending_facts(t["reoffending_rates"], t["ni18_targets"], t["ni30_progress"])
+        facts = reoffending_facts(t["reoffending_rates"], t["ni18_targets"], t["ni30_progress"],
+                                  area_names(self.dataset))
         said = [sentence if label == "Reoffending" else f"{label}: {sentence}"
                 for label, sentence, _ in facts]
         lines.append("- **Reoffending:** " + ("; ".join(said) + "." if said else

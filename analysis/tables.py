@@ -21,6 +21,7 @@ from .links import report_link
 from .pathways import pathway_label
 from .progress import JOINT_LEADS, RAG_RULE
 from .rounding import whole_shares
+from .verdicts import VERDICT_TEST
 
 __all__ = [
     "completeness_table",
@@ -482,6 +483,20 @@ def rates_table(reoffending_rates: pd.DataFrame, *, threshold: int,
     def significant(v: object) -> str:
         return MISSING if v is None or pd.isna(v) else ("Yes" if bool(v) else "No")
 
+    def verdict(f: pd.DataFrame) -> list[str]:
+        """Actual against predicted in words; the source's own words marked as printed."""
+        out = []
+        for words, whose, h in zip(_column(f, "verdict"), _column(f, "verdict_source"), hidden, strict=True):
+            if "significant" in h:
+                out.append(MARKER)
+            elif words is None or pd.isna(words):
+                out.append(MISSING)
+            else:
+                out.append(_text(words) + (" (as printed)" if _text(whose) == "as printed" else ""))
+        return out
+
+    in_words = "verdict" in frame
+
     several_areas = frame["area_id"].nunique() > 1 if "area_id" in frame else False
     several_measures = frame["measure"].nunique() > 1 if "measure" in frame else False
     columns: dict[str, Callable[[pd.DataFrame], Sequence[object]]] = {}
@@ -499,13 +514,16 @@ def rates_table(reoffending_rates: pd.DataFrame, *, threshold: int,
             "95% confidence interval": interval,
             "Predicted rate (%)": cells("predicted_rate", lambda v: _number(v, 1)),
             "Actual minus predicted (points)": cells("difference", lambda v: _number(v, 1, signed=True)),
-            "Significant (5%)": cells("significant", significant),
+            **({"Against predicted": verdict} if in_words else
+               {"Significant (5%)": cells("significant", significant)}),
         }
     )
     body = _labelled(frame, columns)
     notes = [
         "Rates are the percentage of the cohort proven to reoffend; the interval is the 95% Wilson "
         "interval; significance is a two-sided z-test of actual against predicted."
+        + (f" Against predicted: {VERDICT_TEST}; where a rate is printed without counts, the "
+           "source's own words, marked (as printed)." if in_words else "")
     ]
     subtitle = _area_subtitle(frame)
     if not several_measures and "measure" in frame and len(frame):

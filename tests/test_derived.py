@@ -115,20 +115,21 @@ def test_every_problem_is_reported_at_once(example):
 def test_analyse_refuses_a_table_built_with_a_renamed_column(dataset, monkeypatch):
     built = progress.lead_load
     monkeypatch.setattr(progress, "lead_load",
-                        lambda frame: built(frame).rename(columns={"open_milestones": "open"}))
+                        lambda *args: built(*args).rename(columns={"open_milestones": "open"}))
     with pytest.raises(DerivedTableError, match="lead_load: column open_milestones missing"):
         analyse(dataset, as_of=AS_OF)
 
 
 def test_an_analysts_extra_reoffending_column_passes_through_but_no_other_table_may_add_one(
         example, dataset):
-    # data/example's reoffending.csv carries columns the contract does not declare (cohort_as_printed).
-    assert "cohort_as_printed" in example.reoffending_rates
-    assert "cohort_as_printed" not in {c.name for c in DERIVED["reoffending_rates"].columns}
+    # data/example's reoffending.csv carries input columns the rates pass through as they are
+    # (verdict_as_printed, the inspectorate's own words), which the derived table does not declare.
+    assert "verdict_as_printed" in example.reoffending_rates
+    assert "verdict_as_printed" not in {c.name for c in DERIVED["reoffending_rates"].columns}
     assert problems(example.tables(), passed_through(dataset)) == []
-    extra = example.ni18_targets.assign(cohort_as_printed="x")
+    extra = example.ni18_targets.assign(verdict_as_printed="x")
     assert problems(dataclasses.replace(example, ni18_targets=extra).tables(), passed_through(dataset)) == [
-        "ni18_targets: column cohort_as_printed is not declared (declare it in analysis/derived.py)"]
+        "ni18_targets: column verdict_as_printed is not declared (declare it in analysis/derived.py)"]
 
 
 def test_tables_cut_to_an_area_and_combined_at_own_dates_stay_valid(example, dataset, passed):
