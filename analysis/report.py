@@ -669,7 +669,9 @@ class AreaReport:
         first = (Block("chart", chart) if chart is not None
                  else Block("markdown", Markdown(text(charts.indicator_sentence(ind)
                                                       or "No indicator has a value to show."))))
-        return [first, Block("table", tables.indicators_table(ind))]
+        # The table first: it can run over a page break, so a short section before it does not
+        # leave a page two-thirds empty, as the unbreakable chart did (Gloucestershire p12).
+        return [Block("table", tables.indicators_table(ind)), first]
 
     @section
     @_with_commentary("completeness")

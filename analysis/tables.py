@@ -21,7 +21,6 @@ from .links import report_link
 from .pathways import pathway_label
 from .progress import JOINT_LEADS, RAG_RULE
 from .rounding import whole_shares
-from .verdicts import VERDICT_TEST
 
 __all__ = [
     "completeness_table",
@@ -522,8 +521,8 @@ def rates_table(reoffending_rates: pd.DataFrame, *, threshold: int,
     notes = [
         "Rates are the percentage of the cohort proven to reoffend; the interval is the 95% Wilson "
         "interval; significance is a two-sided z-test of actual against predicted."
-        + (f" Against predicted: {VERDICT_TEST}; where a rate is printed without counts, the "
-           "source's own words, marked (as printed)." if in_words else "")
+        + (" Against predicted: by that test at 5%; (as printed): the source's own words, for a "
+           "rate printed without counts." if in_words else "")
     ]
     subtitle = _area_subtitle(frame)
     if not several_measures and "measure" in frame and len(frame):

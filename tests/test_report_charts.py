@@ -34,14 +34,14 @@ def test_inspection_section_compares_and_leaves_the_check_to_the_appendix(glos):
 
 def test_an_indicator_without_a_target_is_a_sentence():
     nation = AreaReport.build(EXAMPLE, "england-and-wales", EXAMPLE_AS_OF)
-    first, table = nation.indicators()
+    table, first = nation.indicators()
     assert (first.kind, table.kind) == ("markdown", "table")
     assert first.content.body.startswith("England and Wales, 2004 \\(no target set\\): ")
     assert first.content.body.endswith(", 5\\.8%\\.")
 
 
 def test_indicators_with_targets_are_charted(glos):
-    chart, _table = glos.indicators()
+    _table, chart = glos.indicators()
     assert chart.kind == "chart" and chart.content.title == "Performance indicators against target, 2003/04"
 
 

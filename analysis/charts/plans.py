@@ -211,7 +211,7 @@ def draw_coverage(c: Coverage) -> Figure:
     vmax = max(float(np.nanmax(strands)), 1.0)
     across = len(c.plans) <= _PLANS_AS_COLUMNS
     rows = len(c.pathways) if across else len(c.plans)
-    fig = figure(max(3.2, 0.36 * rows + 1.2) if across else max(3.2, 0.45 * rows + 2.8))
+    fig = figure(max(3.2, 0.32 * rows + 1.2) if across else max(3.2, 0.45 * rows + 2.8))
     ax = fig.add_subplot()
     ax.grid(False)
     ax.spines[:].set_visible(False)
