@@ -274,7 +274,9 @@ def build(
         area_dates = {key: when.date for key, when in asof.report_dates(
             dataset.table("areas"), dataset.table("plans"), list(names), build_date=contract.today(),
             given=as_of).items()}
-        overview = analyse_at_own_dates(dataset, area_dates, dates[OVERVIEW], threshold=threshold,
+        whole = dates.get(OVERVIEW) or asof.overview_as_of(
+            dataset.table("areas"), dataset.table("plans"), build_date=contract.today(), given=as_of).date
+        overview = analyse_at_own_dates(dataset, area_dates, whole, threshold=threshold,
                                         analysed=analysed)
     extra = {kind: {name: value for name, value in (("threshold", threshold),
                                                     ("stale_after_years", stale_after_years))
