@@ -18,6 +18,12 @@ TOY = Path(__file__).parent / "data" / "build"
 
 
 def main() -> None:
+    import signal
+
+    # As a build started at a terminal has it: Ctrl-C raises KeyboardInterrupt. A test run started
+    # in the background by a non-interactive shell (`make test &`) inherits SIGINT ignored, and
+    # the SIGINT test would then wait on a build that never hears it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from analysis import build as build_module
 
     notebook, mode, *rest = sys.argv[1:]
