@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Each checkout keeps its own matplotlib font cache: a shared one written by another checkout's
+# venv, since deleted, lost matplotlib's own fonts (STIX) and every chart warned into the notebooks.
+export MPLCONFIGDIR := $(CURDIR)/$(VENV)/matplotlib
 
 .PHONY: setup test reports bench lint clean
 
