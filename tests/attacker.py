@@ -427,11 +427,15 @@ NI30_HEADINGS = {"offenders": ("baseline cohort", "offenders"),
                  "latest re-offences": ("latest cohort", "reoffences")}
 
 
+# The NI 30 table's short headings (explained in its note), read as the longer ones they stand for.
+_SHORT_HEADINGS = {"baseline": "baseline cohort", "ppos": "offenders"}
+
+
 def heading(text: object) -> str:
     """A column heading, normalised: lower case, single spaces, no note references."""
     text = re.sub(r"\[note \d+\]", "", str(text or ""))
-    text = re.sub(r"-\s+", "-", " ".join(text.split()))
-    return text.strip().lower()
+    text = re.sub(r"-\s+", "-", " ".join(text.split())).strip().lower()
+    return _SHORT_HEADINGS.get(text, text)
 
 
 def table_observations(headers: Sequence[str], rows: Iterable[tuple[str | None, Sequence[object]]], *,
@@ -718,13 +722,15 @@ def alt_observations(alt: str, ctx: Context, file: str, area: str | None) -> lis
 PDF_HEADINGS = sorted(
     ["area id", "area", "measure", "cohort", "baseline cohort", "latest cohort", "offenders", "reoffenders",
      "rate (%)", "95% confidence interval", "predicted rate (%)", "actual minus predicted (points)",
-     "significant (5%)", "expected reoffenders", "published expected", "target reoffenders",
+     "significant (5%)", "against predicted", "expected reoffenders", "published expected",
+     "target reoffenders",
      "target rate (%)", "change needed (%)", "baseline re-offences", "ceiling", "target",
      "latest re-offences", "change so far (%)", "status", "re-offences", "re-offences per 100 offenders",
-     "serious re-offences"], key=len, reverse=True)
+     "serious re-offences", "baseline", "ppos", "months on scheme", "stretch target (%)",
+     "ratio target", "agreed or calculated", "target change (%)"], key=len, reverse=True)
 _PDF_HEADER_START = re.compile(r"^(?:Area |Measure )*(?:Cohort|Baseline)\b")
 _FIGURE = re.compile(r"^(?:[-+\u2212]?[\d,]+(?:\.\d+)?|\[c\]|\u2013|\[x\])$")
-_TEXT_COLUMNS = {"significant (5%)", "status"}
+_TEXT_COLUMNS = {"significant (5%)", "against predicted", "status"}
 
 
 @functools.lru_cache(maxsize=512)
@@ -744,7 +750,7 @@ def _pdf_headings(text: str) -> list[str] | None:
     while text:
         for h in PDF_HEADINGS:
             if text.startswith(h) and (len(text) == len(h) or text[len(h)] == " "):
-                found.append(h)
+                found.append(_SHORT_HEADINGS.get(h, h))
                 text = text[len(h):].strip()
                 break
         else:
@@ -768,7 +774,7 @@ def _pdf_row(tokens: list[str], heads: list[str]) -> list[str] | None:
     for h in heads[first:]:
         if start >= len(tokens):
             return None
-        if h == "status":
+        if h in ("status", "against predicted"):  # words, to the end of the line
             cells.append(" ".join(tokens[start:]))
             start = len(tokens)
             continue
