@@ -711,22 +711,11 @@ def _fingerprints(dataset: Dataset, analysed: dict[date, Results], overview: Res
 
 
 def _descendants(areas: pd.DataFrame) -> dict[str, list[str]]:
-    """Each area with areas below it -> all of them (the contract refuses loops of parents)."""
-    children: dict[str, list[str]] = {}
-    for child, parent in zip(areas["area_id"].astype(str), areas["parent_id"], strict=True):
-        if isinstance(parent, str) and parent and parent != child:
-            children.setdefault(parent, []).append(child)
-    out: dict[str, list[str]] = {}
-    for top in children:
-        found, stack, seen = [], list(children[top]), {top}
-        while stack:
-            area = stack.pop()
-            if area not in seen:
-                seen.add(area)
-                found.append(area)
-                stack.extend(children.get(area, []))
-        out[top] = sorted(found)
-    return out
+    """Each area with areas below it -> all of them, sorted (report.areas_below)."""
+    from .report import areas_below
+
+    parents = {str(p) for p in areas["parent_id"].dropna() if str(p)}
+    return {top: sorted(found) for top in parents if (found := areas_below(areas, top))}
 
 
 def _derived_rows(results: Results) -> tuple[dict[str, _Rows], list, dict[str, np.ndarray]]:

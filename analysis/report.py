@@ -43,7 +43,8 @@ from .progress import DUE_SOON_DAYS, NO_RETURN, NOT_REPORTED, RAG_RULE
 from .snapshot import SNAPSHOT_FORMAT, load, load_own_dates
 
 # Notebooks and tests import these from here: the report's public API.
-__all__ = ["SNAPSHOT_FORMAT", "AreaReport", "Block", "Markdown", "glance", "headline", "load", "ni18_block",
+__all__ = ["SNAPSHOT_FORMAT", "AreaReport", "Block", "Markdown", "areas_below", "glance",
+           "headline", "load", "ni18_block",
            "parameters_note", "reoffending_facts", "show", "text"]
 
 log = logging.getLogger(__name__)
@@ -198,7 +199,7 @@ def _with_commentary(section: str):
     return wrap
 
 
-def _within(areas: pd.DataFrame, area_id: str) -> list[str]:
+def areas_below(areas: pd.DataFrame, area_id: str) -> list[str]:
     """Every area below this one (its children, theirs, ...), each straight after its parent,
     siblings in the areas table's order: a nation's regions, each followed by its areas."""
     children: dict[str, list[str]] = {}
@@ -305,7 +306,7 @@ class AreaReport:
             raise ValueError(f"area_id {area_id!r} is not in areas.csv")
         when = date.fromisoformat(since) if isinstance(since, str) and since else since or None
         within = None
-        if _within(dataset.table("areas"), area_id):
+        if areas_below(dataset.table("areas"), area_id):
             within = load_own_dates(data_dir, as_of=as_of, threshold=threshold, snapshot=snapshot)
         return cls(dataset, results, area_id, when, within)
 
@@ -425,7 +426,7 @@ class AreaReport:
     # -- How old the figures are ------------------------------------------------------------
     def _within(self) -> tuple[list[str], pd.DataFrame] | None:
         """The areas within this one and their glance rows, each as of its own date."""
-        children = _within(self.dataset.table("areas"), self.area_id)
+        children = areas_below(self.dataset.table("areas"), self.area_id)
         if not children or self.within is None:
             return None
         rows = glance(self.within, self.dataset, children).set_index("area_id").loc[children]
