@@ -141,6 +141,8 @@ class Truth:
     values: dict[Cell, dict[str, float]]
     parents: dict[str, str]
     names: dict[str, str]
+    # A cohort as its source prints it ("1st 4 cohorts (baseline)"): (area, label) -> cohort.
+    printed: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def measures(self) -> set[str]:
@@ -208,10 +210,13 @@ def load_truth(data_dir: Path) -> Truth:
     parents = {a.strip(): p.strip() for a, p in zip(areas["area_id"], parent_ids, strict=True) if p.strip()}
     names = {a.strip(): n.strip() for a, n in zip(areas["area_id"], areas["name"], strict=True)}
     values: dict[Cell, dict[str, float]] = {}
+    printed: dict[tuple[str, str], str] = {}
     if (data_dir / "reoffending.csv").exists():
         table = _read_table(data_dir / "reoffending.csv")
         for row in table.to_dict("records"):
             cell = Cell(row["area_id"].strip(), row["measure"].strip(), row["cohort"].strip())
+            if str(row.get("cohort_as_printed") or "").strip():
+                printed[(cell.area, " ".join(str(row["cohort_as_printed"]).split()))] = cell.cohort
             found = {q: _number(row.get(q, "")) for q in ("offenders", "reoffenders", "reoffences",
                                                            "serious_reoffences", "predicted_rate")}
             values[cell] = {q: v for q, v in found.items() if v is not None}
@@ -235,7 +240,7 @@ def load_truth(data_dir: Path) -> Truth:
     for found in values.values():
         if "offenders" in found and "reoffenders" in found:
             found["non_reoffenders"] = found["offenders"] - found["reoffenders"]
-    return Truth(values, parents, names)
+    return Truth(values, parents, names, printed)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -305,6 +310,7 @@ class Context:
         self._cells: dict[tuple[str, str], list[str]] = defaultdict(list)
         for cell in truth.values:
             self._cells[(cell.area, cell.cohort)].append(cell.measure)
+        self._printed = {(area, key(label)): cohort for (area, label), cohort in truth.printed.items()}
         self.unresolved: list[str] = []
 
     def area(self, label: object) -> str | None:
@@ -314,16 +320,28 @@ class Context:
         return self._measures.get(key(label)) if label else None
 
     def measure_in(self, text: str) -> str | None:
-        """A measure named at the end of a subtitle ('Tiny, adult proven 1yr')."""
-        for part in reversed(re.split(r",\s*", text)):
-            if (found := self.measure(part)) is not None:
+        """A measure named at the end of a subtitle ('Tiny, adult proven 1yr'); its name may
+        itself hold a comma ('Derby: NI 18, adult reoffending under probation supervision')."""
+        parts = re.split(r",\s*|:\s+", text)
+        for n in range(len(parts) - 1, -1, -1):
+            if (found := self.measure(", ".join(parts[n:]))) is not None:
                 return found
         return None
+
+    def printed_cohorts(self) -> dict[str, str]:
+        """Printed cohort labels that stand for one cohort in every area: label -> cohort."""
+        seen: dict[str, set[str]] = defaultdict(set)
+        for (_, label), cohort in self.truth.printed.items():
+            if months(label) is None:
+                seen[label].add(cohort)
+        return {label: next(iter(v)) for label, v in seen.items() if len(v) == 1}
 
     def cell(self, area: str | None, cohort: object, measure: str | None = None,
              predicted: tuple[float, float] | None = None, where: str = "") -> Cell | None:
         """The data's cell for a published row; None (and noted) when it cannot be told."""
         cohort = str(cohort).strip() if cohort is not None else ""
+        if area is not None and months(cohort) is None:  # a cohort as its source printed it
+            cohort = self._printed.get((area, key(cohort)), cohort)
         if area is None or months(cohort) is None:
             return None
         candidates = sorted(self._cells.get((area, cohort), []))
@@ -421,6 +439,9 @@ HEADINGS = {
     "serious re-offences": "serious_reoffences", "expected reoffenders": "expected_reoffenders",
     "published expected": "published_expected", "published expected reoffenders": "published_expected",
     "target reoffenders": "target_reoffenders", "target rate (%)": "target_rate",
+    # The NI 18 table as the plan prints it (issue 13): re-offenders, the rate needed to meet it.
+    "expected re-offenders": "expected_reoffenders", "target re-offenders": "target_reoffenders",
+    "rate needed (%)": "target_rate",
 }
 NI30_HEADINGS = {"offenders": ("baseline cohort", "offenders"),
                  "baseline re-offences": ("baseline cohort", "reoffences"),
@@ -451,6 +472,8 @@ def table_observations(headers: Sequence[str], rows: Iterable[tuple[str | None, 
     mapped = {h: q for h, q in HEADINGS.items() if h in col}
     if "target rate (%)" in col and "change needed (%)" in col:
         mapped["change needed (%)"] = "change_pct"
+    if "rate needed (%)" in col and "change (%)" in col:
+        mapped["change (%)"] = "change_pct"
     if ni30:
         mapped = {}
     if not mapped and not ni30:
@@ -727,7 +750,8 @@ PDF_HEADINGS = sorted(
      "target rate (%)", "change needed (%)", "baseline re-offences", "ceiling", "target",
      "latest re-offences", "change so far (%)", "status", "re-offences", "re-offences per 100 offenders",
      "serious re-offences", "baseline", "ppos", "months on scheme", "stretch target (%)",
-     "ratio target", "agreed or calculated", "target change (%)"], key=len, reverse=True)
+     "ratio target", "agreed or calculated", "target change (%)", "expected re-offenders",
+     "target re-offenders", "rate needed (%)", "change (%)"], key=len, reverse=True)
 _PDF_HEADER_START = re.compile(r"^(?:Area |Measure )*(?:Cohort|Baseline)\b")
 _FIGURE = re.compile(r"^(?:[-+\u2212]?[\d,]+(?:\.\d+)?|\[c\]|\u2013|\[x\])$")
 _TEXT_COLUMNS = {"significant (5%)", "against predicted", "status"}
@@ -744,14 +768,19 @@ def pdf_text(path: Path) -> str:
 
 
 def _pdf_headings(text: str) -> list[str] | None:
-    """Split a table's heading text into known column headings; None if a word is not one."""
-    text = heading(text)
+    """Split a table's heading text into known column headings; None if a word is not one.
+
+    Hyphens are ignored in the match: a narrow heading may be hyphenated where it wraps
+    ("re-of-" / "fences"), and a hyphen the heading has may end a line ("re-" / "offenders").
+    """
+    text = heading(text).replace("-", "")
     found = []
     while text:
         for h in PDF_HEADINGS:
-            if text.startswith(h) and (len(text) == len(h) or text[len(h)] == " "):
+            bare = h.replace("-", "")
+            if text.startswith(bare) and (len(text) == len(bare) or text[len(bare)] == " "):
                 found.append(_SHORT_HEADINGS.get(h, h))
-                text = text[len(h):].strip()
+                text = text[len(bare):].strip()
                 break
         else:
             return None
@@ -761,6 +790,7 @@ def _pdf_headings(text: str) -> list[str] | None:
 def _pdf_row(tokens: list[str], heads: list[str]) -> list[str] | None:
     """The cells of a PDF table row from its words, or None if the words do not fit the headings."""
     start = 0
+    ni18 = "predicted rate (%)" in heads  # its Target column says agreed or calculated, in words
     first = heads.index("cohort") if "cohort" in heads else heads.index("baseline cohort")
     k = next((i for i, t in enumerate(tokens) if COHORT.fullmatch(t)), None)
     if k is None:
@@ -774,7 +804,7 @@ def _pdf_row(tokens: list[str], heads: list[str]) -> list[str] | None:
     for h in heads[first:]:
         if start >= len(tokens):
             return None
-        if h in ("status", "against predicted"):  # words, to the end of the line
+        if h in ("status", "against predicted") or (h == "target" and ni18):  # words, to the end
             cells.append(" ".join(tokens[start:]))
             start = len(tokens)
             continue
@@ -793,17 +823,71 @@ def _pdf_row(tokens: list[str], heads: list[str]) -> list[str] | None:
     return cells if start == len(tokens) else None
 
 
+def _join_hyphenated_areas(lines: list[str], ctx: Context) -> list[str]:
+    """Lines with an area's name hyphenated over two ("Northampton-" / "shire") joined again."""
+    out: list[str] = []
+    for line in lines:
+        if out and out[-1].endswith("-") and line:
+            words, first = out[-1].split(), line.split()[0]
+            if ctx.area(words[-1][:-1] + first) is not None:
+                out[-1] = f"{out[-1][:-1]}{line}"
+                continue
+        out.append(line)
+    return out
+
+
+def _starts_row(tokens: list[str], heads: list[str], ctx: Context) -> bool:
+    """Whether the words begin a table row: its cohort first, or an area's name then its cohort."""
+    k = next((i for i, t in enumerate(tokens) if COHORT.fullmatch(t)), None)
+    if k is None:
+        return False
+    return k == 0 if heads[0] in ("cohort", "baseline cohort") else \
+        k > 0 and ctx.area(" ".join(tokens[:k])) is not None
+
+
+def _pdf_wrapped_row(lines: list[str], i: int, heads: list[str], ctx: Context,
+                     most: int = 8) -> tuple[list[str] | None, int]:
+    """The cells of the row at line i, and how many lines it takes.
+
+    A cell too long for its column wraps, and the text then holds the row's words over several
+    lines in cell order ("... 2015-" / "Q3" / "[c] [c] Ceiling" / "target" / "met"). A row that
+    does not fit the headings on its own line takes the lines after it, one at a time, until it
+    fits; a line that ends in a hyphen joins the next without a space.
+    """
+    joined = lines[i]
+    cells = _pdf_row(joined.split(), heads)
+    # A row starts with its cohort, or its area and cohort, or its area alone (the area's
+    # name wraps, so the cohort comes on the next line).
+    alone = heads[0] in ("area", "area id") and ctx.area(joined) is not None
+    if cells is not None or not (alone or _starts_row(joined.split(), heads, ctx)):
+        return cells, 1
+    for j in range(i + 1, min(i + most, len(lines))):
+        nxt = lines[j]
+        if nxt.startswith("Source:") or _PDF_HEADER_START.match(nxt) or \
+                (ctx.measure(nxt) is not None and not COHORT.search(nxt)):
+            break
+        joined = joined + nxt if joined.endswith("-") else f"{joined} {nxt}"
+        cells = _pdf_row(joined.split(), heads)
+        if cells is not None:
+            return cells, j - i + 1
+    return None, 1
+
+
 def _pdf_table_name(heads: list[str]) -> str:
     if "baseline cohort" in heads:
         return "PDF NI 30 progress"
-    if "target reoffenders" in heads or "target rate (%)" in heads:
+    if {"target reoffenders", "target re-offenders", "target rate (%)", "rate needed (%)"} & set(heads):
         return "PDF NI 18 targets"
     return "PDF reoffending rates"
 
 
 def pdf_observations(text: str, ctx: Context, file: str, area: str | None) -> list[Observation]:
     """Best effort: table rows of a PDF's text (a heading line, then rows starting with a cohort label)."""
-    lines = [" ".join(line.split()) for line in text.splitlines()]
+    # A cohort printed in words is several words, perhaps over lines ("1st 4 cohorts" /
+    # "(baseline)"); read it as the one cohort it stands for.
+    for label, cohort in sorted(ctx.printed_cohorts().items(), key=lambda lc: -len(lc[0])):
+        text = re.sub(r"\s+".join(map(re.escape, label.split())), cohort, text)
+    lines = _join_hyphenated_areas([" ".join(line.split()) for line in text.splitlines()], ctx)
     out: list[Observation] = []
     heads: list[str] | None = None
     hint: str | None = None
@@ -850,10 +934,10 @@ def pdf_observations(text: str, ctx: Context, file: str, area: str | None) -> li
             group = line
             i += 1
             continue
-        cells = _pdf_row(line.split(), heads)
+        cells, used = _pdf_wrapped_row(lines, i, heads, ctx)
         if cells is not None:
             rows.append((group, cells))
-        i += 1
+        i += used
     flush()
     out += sentence_observations(" ".join(lines), ctx, file, area)
     return out

@@ -457,6 +457,39 @@ def test_ni18_chart_draws_the_latest_cohort_with_a_target_it_may_show() -> None:
     assert "workbook's calculation" in chart.caption
 
 
+def test_ni18_chart_skips_a_later_cohort_too_small_for_any_target() -> None:
+    # 2008-Q4 is 8 people at a predicted 30%: E = 2.4, sd = sqrt(8 x 0.3 x 0.7) = 1.30, and
+    # 2.4 - 1.96 x 1.30 < 0, so no count is a significant fall and there is no target. The
+    # chart showed "30.00% -> n/a% (n/a%)"; it must show 2007-Q4, whose target exists.
+    from analysis.disclosure import NI18
+    from analysis.reoffending import ni18_targets
+
+    cohorts = pd.DataFrame({"area_id": ["derby", "derby"], "measure": "ni18",
+                            "cohort": ["2007-Q4", "2008-Q4"], "offenders": [3884, 8],
+                            "predicted_rate": [7.57, 30.0]})
+    published = withhold(ni18_targets(cohorts), protect(cohorts, None, threshold=5), NI18)
+    chart = _check(charts.ni18_chart(published))
+    assert "cohort 2007-Q4" in chart.alt and "target 6.72%" in chart.alt
+    labels = [t.get_text() for t in chart.figure.findobj(matplotlib.text.Text)]
+    assert not any("n/a" in label for label in labels), labels
+
+
+def test_ni18_chart_says_when_an_area_can_have_no_target() -> None:
+    # The same cohort for two areas: Derby's 3,884 at 7.57% has a target, Tiny's 8 at 30% none.
+    from analysis.disclosure import NI18
+    from analysis.reoffending import ni18_targets
+
+    cohorts = pd.DataFrame({"area_id": ["derby", "tiny"], "measure": "ni18",
+                            "cohort": ["2007-Q4", "2007-Q4"], "offenders": [3884, 8],
+                            "predicted_rate": [7.57, 30.0]})
+    published = withhold(ni18_targets(cohorts), protect(cohorts, None, threshold=5), NI18)
+    chart = _check(charts.ni18_chart(published))
+    labels = [t.get_text() for t in chart.figure.findobj(matplotlib.text.Text)]
+    assert "30.00%: no target, too few people for a significant fall" in labels, labels
+    assert not any("n/a" in label for label in labels)
+    assert "n/a" not in chart.alt
+
+
 def test_no_identifier_in_any_chart_text(example: Results) -> None:
     """No id from the data's id columns nor a measure code in a title, caption, alt text or label."""
     data = load_dataset(EXAMPLE)

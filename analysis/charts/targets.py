@@ -35,8 +35,9 @@ def draw_ni18(d: Ni18) -> Figure:
     span = max(hi - lo, 1.0)
     for yv, p, t, c in zip(ypos, predicted, target, f["change"], strict=True):
         # Two decimals, as the plan prints its targets (Derby 7.57% -> 6.73%, -11.06%).
-        ax.text(hi + 0.06 * span, yv, f"{fmt(p, 2)}% \u2192 {fmt(t, 2)}% ({signed(c, 2)}%)", va="center",
-                fontsize=NOTE_PT)
+        label = (f"{fmt(p, 2)}% \u2192 {fmt(t, 2)}% ({signed(c, 2)}%)" if not np.isnan(t) else
+                 f"{fmt(p, 2)}%: no target, too few people for a significant fall")
+        ax.text(hi + 0.06 * span, yv, label, va="center", fontsize=NOTE_PT)
     ax.set_xlim(max(0.0, lo - 0.1 * span), hi + 0.75 * span)
     ax.set_yticks(ypos, f["area"].tolist())
     ax.set_xlabel("Reoffending rate (%)")

@@ -36,7 +36,8 @@ def prepare_ni18(ni18_targets: pd.DataFrame, cohort: str | None = None) -> Ni18 
     if empty(ni18_targets):
         return None
     frame = ni18_targets[ni18_targets["predicted_rate"].notna()]
-    shown = frame[~suppressed(frame, "target_rate")]
+    # A cohort too small for any significant fall has no target at all: it is not the one to draw.
+    shown = frame[~suppressed(frame, "target_rate") & frame["target_rate"].notna()]
     if cohort is None and "cohort" in frame and shown["cohort"].notna().any():
         cohort = str(max(shown["cohort"].dropna().astype(str), key=cohort_sort_key))
     if cohort is not None and "cohort" in frame:
@@ -72,9 +73,14 @@ def describe_ni18(d: Ni18) -> Words:
         least, most = f.loc[f["change"].idxmax()], f.loc[f["change"].idxmin()]
         alt += (f"Targets need falls from {fmt(-least['change'], 2)}% ({least['area']}) to "
                 f"{fmt(-most['change'], 2)}% ({most['area']}); ")
-    first = f.iloc[0]
+    with_target = f[f["target"].notna()]
+    first = with_target.iloc[0] if not with_target.empty else f.iloc[0]
     alt += (f"e.g. {first['area']} predicted {fmt(first['predicted'], 2)}%, target "
-            f"{fmt(first['target'], 2)}%.")
+            f"{fmt(first['target'], 2)}%." if pd.notna(first["target"]) else
+            f"e.g. {first['area']} predicted {fmt(first['predicted'], 2)}%, no target.")
+    if len(with_target) < len(f):
+        alt += (f" {plural(len(f) - len(with_target), 'area')} can have no target: too few people "
+                "for a significant fall.")
     # The formula is the analyst's: it is in the table's note, not in the board's caption.
     if d.agreed == len(f):
         caption = ("Each target is the one agreed in the plan, as printed: a statistically "
