@@ -27,7 +27,7 @@ from .loader import Dataset
 from .periods import cohort_sort_key
 from .pipeline import Results
 from .progress import NO_RETURN, NOT_REPORTED
-from .report import glance, ni18_block
+from .report import glance, ni18_block, ni30_blocks
 from .snapshot import load_overview
 
 __all__ = ["OverviewReport"]
@@ -205,7 +205,7 @@ class OverviewReport:
 
     @section
     def targets(self) -> list[Block]:
-        from . import charts, tables
+        from . import tables
 
         blocks = []
         threshold = self.results.threshold
@@ -214,8 +214,7 @@ class OverviewReport:
             blocks += [ni18_block(ni18), Block("table", tables.ni18_table(ni18, threshold=threshold))]
         ni30 = self._cut(self.results.ni30_progress)
         if not ni30.empty:
-            blocks += [Block("chart", charts.ni30_chart(ni30)),
-                       Block("table", tables.ni30_table(ni30, threshold=threshold))]
+            blocks += ni30_blocks(ni30, threshold)
         ind = self._cut(self.results.indicators_status)
         if not ind.empty:
             blocks.append(Block("table", tables.indicator_summary_table(ind)))

@@ -167,6 +167,23 @@ def ni18_block(ni18: pd.DataFrame) -> Block:
     return Block("chart", chart)
 
 
+def ni30_blocks(ni30: pd.DataFrame, threshold: int) -> list[Block]:
+    """The NI 30 chart, the targets table, and the progress table or why there is none."""
+    from . import charts, tables
+
+    chart = charts.ni30_chart(ni30)
+    if chart is None and ni30["suppressed"].fillna("").str.contains("reoffences").any():
+        blocks = [Block("markdown", Markdown(
+            f"No NI 30 chart can be drawn: its re-offence counts are withheld ({text(MARKER)}) "
+            "to protect confidentiality."))]
+    else:
+        blocks = [Block("chart", chart)]
+    blocks.append(Block("table", tables.ni30_table(ni30, threshold=threshold)))
+    if (none_yet := tables.ni30_no_progress(ni30)) is not None:
+        return blocks + [Block("markdown", Markdown(none_yet))]
+    return blocks + [Block("table", tables.ni30_progress_table(ni30, threshold=threshold))]
+
+
 def _as_printed(strands_summary: pd.DataFrame, strands: pd.DataFrame) -> pd.DataFrame:
     """The strands summary with each strand's pathway as its plan prints it (a new frame)."""
     if "pathway_as_printed" not in strands or strands_summary.empty:
@@ -653,8 +670,7 @@ class AreaReport:
             blocks.append(ni18_block(t["ni18_targets"]))
             blocks.append(Block("table", tables.ni18_table(t["ni18_targets"], threshold=threshold)))
         if not t["ni30_progress"].empty:
-            blocks.append(Block("chart", charts.ni30_chart(t["ni30_progress"])))
-            blocks.append(Block("table", tables.ni30_table(t["ni30_progress"], threshold=threshold)))
+            blocks += ni30_blocks(t["ni30_progress"], threshold)
         return blocks
 
     # -- Indicators and completeness ---------------------------------------------------------

@@ -31,6 +31,8 @@ __all__ = [
     "inspection_responses_table",
     "lead_load_table",
     "ni18_table",
+    "ni30_no_progress",
+    "ni30_progress_table",
     "ni30_table",
     "rates_table",
     "recommendations_table",
@@ -656,17 +658,7 @@ def ni18_check_table(ni18_targets: pd.DataFrame) -> GT | None:
                   right=[c for c in body.columns if c != "Area"])
 
 
-def ni30_table(ni30_progress: pd.DataFrame, *, threshold: int,
-               source: str = _SOURCE_REOFFENDING) -> GT | None:
-    """NI 30 per area as the plan prints it (PPOs, months on scheme, stretch %, ratio target,
-    baseline, ceiling and target re-offences), with the change needed and progress so far.
-
-    Takes Results.ni30_progress (disclosure control applied) and the build's `threshold`:
-    withheld cells show "[c]" with the note. None if empty.
-    """
-    if _empty(ni30_progress):
-        return None
-    frame = ni30_progress.reset_index(drop=True)
+def _ni30_helpers(frame: pd.DataFrame) -> tuple[list[set[str]], Callable, Callable]:
     withheld = _hidden(frame)
 
     def count(column: str) -> Callable[[pd.DataFrame], list[str]]:
@@ -675,6 +667,22 @@ def ni30_table(ni30_progress: pd.DataFrame, *, threshold: int,
     def change(column: str) -> Callable[[pd.DataFrame], list[str]]:
         return _shown(withheld, column, lambda v: _number(v, 1, signed=True))
 
+    return withheld, count, change
+
+
+def ni30_table(ni30_progress: pd.DataFrame, *, threshold: int,
+               source: str = _SOURCE_REOFFENDING) -> GT | None:
+    """NI 30 targets per area as the plan prints them: baseline cohort, PPOs, months on scheme,
+    stretch %, ratio target, baseline, ceiling and target re-offences, and the change needed.
+
+    Takes Results.ni30_progress (disclosure control applied) and the build's `threshold`:
+    withheld cells show "[c]" with the note. Progress since the baseline is its own table
+    (ni30_progress_table), so that each fits an A4 page without hyphenating names. None if empty.
+    """
+    if _empty(ni30_progress):
+        return None
+    frame = ni30_progress.reset_index(drop=True)
+    withheld, count, change = _ni30_helpers(frame)
     body = _labelled(
         frame,
         {
@@ -682,41 +690,66 @@ def ni30_table(ni30_progress: pd.DataFrame, *, threshold: int,
             "Baseline": lambda f: _as_printed(f, "baseline_as_printed", "baseline_cohort"),
             "PPOs": count("offenders"),
             "Months on scheme": lambda f: [_number(v, 1) for v in _column(f, "months_on_scheme")],
-            "Stretch target (%)": _shown(
-                withheld, "improvement_target_pct", _as_given),
+            "Stretch target (%)": _shown(withheld, "improvement_target_pct", _as_given),
             "Ratio target": _shown(withheld, "ratio_target", lambda v: _number(v, 2)),
             "Baseline re-offences": count("baseline_reoffences"),
             "Ceiling": count("ceiling_reoffences"),
             "Target": count("target_reoffences"),
             "Change needed (%)": change("change_needed_pct"),
+        },
+    )
+    gt = _build(
+        body,
+        title="NI 30 targets",
+        subtitle=None,
+        source=source,
+        notes=["PPOs: prolific and other priority offenders in the cohort; months on scheme: "
+               "their average time on the scheme; stretch target: the improvement target's fall "
+               "from the baseline; ratio target: the plan's proposed two-year ratio; change "
+               "needed: from the baseline re-offences to the target."],
+        right=[c for c in body.columns if c not in ("Area", "Baseline")],
+    )
+    return gt.tab_footnote(withheld_note(threshold)) if any(withheld) else gt
+
+
+def ni30_progress_table(ni30_progress: pd.DataFrame, *, threshold: int,
+                        source: str = _SOURCE_REOFFENDING) -> GT | None:
+    """NI 30 progress per area: the latest cohort after the baseline against the target.
+
+    Takes Results.ni30_progress (disclosure control applied) and the build's `threshold`;
+    change so far = (latest − baseline) / baseline · 100 re-offences, and the status as
+    analysis.reoffending.ni30_progress decides it. None if empty or if no area has a cohort
+    after its baseline yet (there is no progress to show; see ni30_no_progress).
+    """
+    if _empty(ni30_progress) or not _column(ni30_progress, "latest_cohort").notna().any():
+        return None
+    frame = ni30_progress.reset_index(drop=True)
+    withheld, count, change = _ni30_helpers(frame)
+    body = _labelled(
+        frame,
+        {
+            "Area": lambda f: [_area_label(a) for a in f["area_id"]],
+            "Baseline": lambda f: _as_printed(f, "baseline_as_printed", "baseline_cohort"),
+            "Baseline re-offences": count("baseline_reoffences"),
+            "Target": count("target_reoffences"),
             "Latest cohort": lambda f: [_text(c) or MISSING for c in _column(f, "latest_cohort")],
             "Latest re-offences": count("latest_reoffences"),
             "Change so far (%)": change("change_so_far_pct"),
             "Status": lambda f: [_text(s).capitalize() or MISSING for s in _column(f, "status")],
         },
     )
-    gt = _build(
-        body,
-        title="NI 30 progress",
-        subtitle=None,
-        source=source,
-        notes=["PPOs: prolific and other priority offenders in the cohort; months on scheme: "
-               "their average time on the scheme; stretch target: the improvement target's fall "
-               "from the baseline; ratio target: the plan's proposed two-year ratio."],
-        right=[
-            "PPOs",
-            "Months on scheme",
-            "Stretch target (%)",
-            "Ratio target",
-            "Baseline re-offences",
-            "Ceiling",
-            "Target",
-            "Change needed (%)",
-            "Latest re-offences",
-            "Change so far (%)",
-        ],
-    )
+    gt = _build(body, title="NI 30 progress", subtitle=None, source=source,
+                right=["Baseline re-offences", "Target", "Latest re-offences", "Change so far (%)"])
     return gt.tab_footnote(withheld_note(threshold)) if any(withheld) else gt
+
+
+def ni30_no_progress(ni30_progress: pd.DataFrame) -> str | None:
+    """The sentence that stands for the progress table when no area has a cohort after its
+    baseline: what is missing and what it stops the report from saying. None otherwise."""
+    if _empty(ni30_progress) or _column(ni30_progress, "latest_cohort").notna().any():
+        return None
+    return ("No NI 30 progress yet: the data have no cohort after the baseline, so re-offences "
+            "cannot yet be set against the targets.")
 
 
 # --------------------------------------------------------------------------- indicators and data

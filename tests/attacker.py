@@ -913,7 +913,7 @@ def pdf_observations(text: str, ctx: Context, file: str, area: str | None) -> li
                     and ctx.measure(lines[j]) is None and not lines[j].startswith("Source:"):
                 header, j = header + " " + lines[j], j + 1
             parsed = _pdf_headings(header)
-            if parsed and ("offenders" in parsed or "rate (%)" in parsed):
+            if parsed and {"offenders", "rate (%)", "latest re-offences"} & set(parsed):
                 if parsed != heads:
                     group = None
                     hint = ctx.measure_in(previous)

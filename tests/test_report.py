@@ -172,6 +172,20 @@ def test_a_chart_whose_every_figure_is_withheld_says_so(valid_copy):
     assert not [b for b in report.reoffending() if b.content is None]  # no "no data" placeholder
 
 
+def test_an_ni30_chart_whose_every_count_is_withheld_says_so(valid_copy):
+    # area-a's NI 30 baseline is 4 PPOs with 9 re-offences: at threshold 10 the 4 is withheld,
+    # and so is every re-offence count beside it, so the chart has nothing it may draw.
+    (valid_copy / "reoffending.csv").write_text(
+        "area_id,cohort,measure,offenders,reoffenders,rate,reoffences,predicted_rate,serious_reoffences,"
+        "ceiling_reoffences,target_reoffences\n"
+        "area-a,2007-Q4,ni30,4,,,9,,,8,7\n", encoding="utf-8")
+    report = AreaReport.build(valid_copy, "area-a", "2008-12-31", threshold=10)
+    texts = [b.content.body for b in report.reoffending() if b.kind == "markdown"]
+    assert any("No NI 30 chart can be drawn" in t and "withheld" in t for t in texts), texts
+    assert any("No NI 30 progress yet" in t for t in texts)
+    assert not [b for b in report.reoffending() if b.content is None]  # no "no data" placeholder
+
+
 def test_a_region_rolls_up_the_areas_within_it_each_at_its_own_date():
     # The East Midlands plan sets NI 18 targets for Derby, Derbyshire, Leicester,
     # Leicestershire, Nottingham and Nottinghamshire, and NI 30 targets for Lincolnshire and

@@ -197,6 +197,36 @@ def test_other_tables_on_example(example: Results) -> None:
     assert "Missing" in comp and "Partial" in comp
 
 
+def test_ni30_targets_and_progress_are_two_tables_that_fit_a_page(example: Results) -> None:
+    # The plan's NI 30 table and the progress since it were one table of 14 columns: on A4 it
+    # hyphenated "Northampton-shire" and "re-of-fences". Targets: 10 columns, progress: 8.
+    targets = _cells(_html(tables.ni30_table(example.ni30_progress, threshold=10)))
+    assert targets[:10] == ["Lincolnshire", "Oct 07 - Sept 08", "101", "30.9", "15", "1.09", "330",
+                            "284", "280", "\u221215.2"]  # (280 - 330) / 330 = -15.2%
+    # The example has no cohort after the baseline: no progress table, a sentence instead.
+    assert tables.ni30_progress_table(example.ni30_progress, threshold=10) is None
+    assert "no cohort after the baseline" in tables.ni30_no_progress(example.ni30_progress)
+
+
+def test_ni30_progress_table_sets_the_latest_cohort_against_the_target() -> None:
+    from analysis.disclosure import NI30
+    from analysis.reoffending import ni30_progress
+
+    cohorts = pd.read_csv(Path(__file__).parent / "data" / "reoffending" / "ni30_east_midlands.csv")
+    later = pd.DataFrame({"area_id": ["lincolnshire"], "cohort": ["2009/10"], "measure": "ni30",
+                          "offenders": [98], "reoffences": [300]})
+    cohorts = pd.concat([cohorts, later], ignore_index=True)
+    published = withhold(ni30_progress(cohorts), protect(cohorts, None, threshold=10), NI30)
+    cells = _cells(_html(tables.ni30_progress_table(published, threshold=10)))
+    # Lincolnshire: 330 at the baseline, 300 in 2009/10: (300 - 330) / 330 = -9.1%; 300 is above
+    # the ceiling of 284, so the ceiling target is not met. Northamptonshire has no later cohort.
+    assert cells[:8] == ["Lincolnshire", "2007/08", "330", "280", "2009/10", "300",
+                         "\u22129.1", "Ceiling target not met"]
+    assert cells[8:16] == ["Northamptonshire", "2007/08", "858", "719", "\u2013", "\u2013",
+                           "\u2013", "No later data"]
+    assert tables.ni30_no_progress(published) is None
+
+
 ALL: list[Callable[[Results], GT | None]] = [
     lambda r: tables.strands_table(r.strands_summary),
     lambda r: tables.smart_audit_table(r.strands_summary),
