@@ -453,6 +453,10 @@ TABLES: dict[str, Table] = {
                 _opt("target_reoffences", "NI 30: improvement target end point, proven "
                      "re-offences, on the baseline row (its reoffences is the baseline count)",
                      NON_NEGATIVE),
+                _opt("target_by", "NI 18 and NI 30: the period by whose end the agreed target is "
+                     "to be met, on the baseline row, as the plan says it (e.g. 2011 for the East "
+                     "Midlands NI 18 targets); later cohorts are then read against a straight "
+                     "line from the baseline to the target at that date", COHORT_RULE),
             ),
             key=("area_id", "measure", "cohort"),
             cross_rules=(

@@ -266,6 +266,24 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
         Column("improvement_target_pct", NUMBER, "stretch: the target's fall, %, as printed",
                required=False),
         Column("ratio_target", NUMBER, "target ratio, as printed", required=False),
+        _t("target_by", "the period by whose end the target is to be met"),
+        _n("trajectory_reoffences", "the straight line from baseline to target, at the latest cohort "
+                                    "(trajectory.with_ni30_trajectory)"),
+        Column("on_track", FLAG, "latest re-offences at or below the trajectory"),
+        _SUPPRESSED,
+    )),
+    Derived("ni18_progress", "NI 18 against the agreed target, each cohort after the baseline "
+            "(trajectory.ni18_progress).", (
+        _AREA, _MEASURE, _t("baseline_cohort", "the agreed target's baseline cohort"),
+        _t("target_by", "the period by whose end the target is to be met"),
+        _n("target_change_pct", "the agreed change from predicted, %"), _COHORT,
+        _n("rate", "actual rate, percent"), _n("predicted_rate", "predicted rate, percent"),
+        _n("actual_change_pct", "(rate - predicted) / predicted x 100"),
+        _n("trajectory_change_pct", "agreed change x share of the time to the target date"),
+        Column("on_track", FLAG, "actual change at or below the trajectory"),
+        Column("target_met", FLAG, "actual change at or below the agreed change"),
+        _t("status", "target met, on track, off track, target missed or no target date"),
+        _t("cohort_as_printed", "the baseline as the plan printed it"),
         _SUPPRESSED,
     )),
     Derived("funnel", "Funnel limits per measure, cohort and kind of area (funnel.funnel_limits).", (

@@ -60,8 +60,12 @@ def inspection_headline(sections: pd.DataFrame, inspections: pd.DataFrame) -> st
     row = overall.sort_values("published_on").iloc[-1]
     title = row["inspection_title"]
     title = title if isinstance(title, str) and title.strip() else "the inspection"
-    return (f"Overall score {row['score']:.0f}% in {title}, published "
-            f"{pd.Timestamp(row['published_on']):%B %Y}.")
+    published = f"{pd.Timestamp(row['published_on']):%B %Y}"
+    if pd.isna(row["score"]):
+        # The overall score weighs every section: one unscored section leaves it unknown.
+        return (f"No overall score for {title}, published {published}: not every section it "
+                "weighs has a score.")
+    return f"Overall score {row['score']:.0f}% in {title}, published {published}."
 
 
 def indicator_headline(ind: pd.DataFrame) -> str:

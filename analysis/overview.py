@@ -27,7 +27,7 @@ from .loader import Dataset
 from .periods import cohort_sort_key
 from .pipeline import Results
 from .progress import NO_RETURN, NOT_REPORTED
-from .report import glance, ni18_block, ni30_blocks
+from .report import glance, ni18_block, ni18_progress_blocks, ni30_blocks
 from .snapshot import load_overview
 
 __all__ = ["OverviewReport"]
@@ -211,7 +211,8 @@ class OverviewReport:
         threshold = self.results.threshold
         ni18 = self._cut(self.results.ni18_targets)
         if not ni18.empty:
-            blocks += [ni18_block(ni18), Block("table", tables.ni18_table(ni18, threshold=threshold))]
+            blocks += [ni18_block(ni18), Block("table", tables.ni18_table(ni18, threshold=threshold)),
+                       *ni18_progress_blocks(ni18, self._cut(self.results.ni18_progress), threshold)]
         ni30 = self._cut(self.results.ni30_progress)
         if not ni30.empty:
             blocks += ni30_blocks(ni30, threshold)

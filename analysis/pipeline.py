@@ -12,7 +12,17 @@ from pathlib import Path
 import pandas as pd
 
 from . import completeness as completeness_mod
-from . import derived, disclosure, indicators, inspection, progress, recommendations, reoffending, verdicts
+from . import (
+    derived,
+    disclosure,
+    indicators,
+    inspection,
+    progress,
+    recommendations,
+    reoffending,
+    trajectory,
+    verdicts,
+)
 from .csvout import write_csv
 from .funnel import funnel_limits
 from .loader import Dataset
@@ -43,6 +53,7 @@ class Results:
     reoffending_trend: pd.DataFrame
     ni18_targets: pd.DataFrame
     ni30_progress: pd.DataFrame
+    ni18_progress: pd.DataFrame
     funnel: pd.DataFrame
     spc: pd.DataFrame
     indicators_status: pd.DataFrame
@@ -163,7 +174,8 @@ def analyse(dataset: Dataset, *, as_of: date | None = None,
     Stages: pathway progress (milestones → strands → coverage → leads); inspection scores
     (criteria → sections → family → change); recommendations against the strands' progress
     (each recommendation → each inspection); reoffending (cohort table → rates → disclosure
-    control → trend, funnel, SPC, NI 18, NI 30); indicators; completeness. Disclosure control
+    control → trend, funnel, SPC, NI 18, NI 30, progress against the agreed targets);
+    indicators; completeness. Disclosure control
     decides once which counts are withheld (`disclosure.protect`, at ``threshold``); the rates,
     NI 18 and NI 30 tables apply it, and trend, funnel and SPC are computed from the rates as
     published, so nothing withheld reaches them.
@@ -200,8 +212,10 @@ def analyse(dataset: Dataset, *, as_of: date | None = None,
         reoffending_trend=_published_from(_trend(rates), rates),
         ni18_targets=disclosure.withhold(reoffending.ni18_targets(cohorts), protection,
                                          disclosure.NI18),
-        ni30_progress=disclosure.withhold(reoffending.ni30_progress(cohorts), protection,
-                                          disclosure.NI30),
+        ni30_progress=disclosure.withhold(trajectory.with_ni30_trajectory(reoffending.ni30_progress(cohorts)),
+                                          protection, disclosure.NI30),
+        ni18_progress=disclosure.withhold(trajectory.ni18_progress(cohorts), protection,
+                                          disclosure.NI18_PROGRESS),
         funnel=_published_from(_funnels(rates, t("areas")), rates),
         spc=_published_from(_spc(rates), rates),
         indicators_status=indicators.indicator_status(t("indicators")),
@@ -265,6 +279,8 @@ EXPORTS = {
     "inspection_family": ["area_id", "family_group", "section", "score", "family_mean"],
     "inspection_change": ["area_id", "section", "previous_score", "score", "change"],
     "ni30_progress": ["area_id", "measure", "baseline_reoffences", "target_reoffences"],
+    "ni18_progress": ["area_id", "measure", "baseline_cohort", "target_by", "cohort", "rate",
+                      "predicted_rate", "actual_change_pct", "trajectory_change_pct", "status"],
     "reoffending_trend": ["area_id", "measure", "cohort", "rate", "change"],
     "recommendations_status": ["recommendation_id", "inspection_id", "area_id", "state",
                                "addressed_by", "due", "days_late"],

@@ -453,7 +453,8 @@ def ni30_progress(reoffending: pd.DataFrame) -> pd.DataFrame:
     'ceiling target not met', 'improvement target not met', 'no later data' or 'no target'.
     Source: NI 30 definition (National Indicator Set, 2008; PPO proven offences count
     against the local improvement target); targets as printed in the East Midlands
-    Reducing Re-offending Delivery Plan. Input not modified.
+    Reducing Re-offending Delivery Plan. ``target_by`` (the period the target is for) is passed
+    through from the baseline row for the trajectory (analysis.trajectory). Input not modified.
     """
     frame = _normalise_columns(reoffending)
     target = _num(frame, "target_reoffences")
@@ -467,7 +468,7 @@ def ni30_progress(reoffending: pd.DataFrame) -> pd.DataFrame:
         "ceiling_reoffences", "target_reoffences", "change_needed", "change_needed_pct",
         "ceiling_change", "ceiling_change_pct", "latest_cohort", "latest_reoffences",
         "change_so_far", "change_so_far_pct", "status", "baseline_as_printed",
-        "months_on_scheme", "improvement_target_pct", "ratio_target",
+        "months_on_scheme", "improvement_target_pct", "ratio_target", "target_by",
     ]
     rows = []
     for (area, meas), group in frame.groupby(["area_id", "measure"], sort=False, dropna=False):
@@ -524,14 +525,21 @@ def ni30_progress(reoffending: pd.DataFrame) -> pd.DataFrame:
                 "months_on_scheme": _num(group, "months_on_scheme")[base],
                 "improvement_target_pct": _num(group, "improvement_target_pct")[base],
                 "ratio_target": _num(group, "ratio_target")[base],
+                "target_by": _text_at(group, "target_by", base),
             }
         )
     out = pd.DataFrame(rows, columns=columns)
     for column in ("offenders", "baseline_reoffences", "latest_reoffences"):
         out[column] = _count_series(out[column].to_numpy(dtype="float64"), out.index)
-    for column in ("status", "baseline_as_printed"):
+    for column in ("status", "baseline_as_printed", "target_by"):
         out[column] = out[column].astype("string")
     return out
+
+
+def _text_at(group: pd.DataFrame, column: str, row: int) -> str | None:
+    """A text cell of an optional input column, stripped; None when absent or blank."""
+    value = group[column].iloc[row] if column in group else None
+    return str(value).strip() or None if isinstance(value, str) else None
 
 
 def _as_printed(group: pd.DataFrame, row: int) -> str | None:

@@ -60,13 +60,15 @@ def _pct(value: float) -> str:
 
 
 def reoffending_facts(rates: pd.DataFrame, ni18: pd.DataFrame, ni30: pd.DataFrame,
-                      names: Mapping[str, str] | None = None) -> list[tuple[str, str, str]]:
+                      names: Mapping[str, str] | None = None,
+                      ni18_progress: pd.DataFrame | None = None) -> list[tuple[str, str, str]]:
     """What an area's reoffending figures say: (label, sentence, brief) for the latest cohort rate
     (else the NI 18 target) and for the NI 30 target. The sentence is Markdown, the brief plain
     text for a table cell. A rate's verdict against its prediction is said in words
     (analysis.verdicts; the source's own words marked as the source's) and the rate of the area
-    above it (``names`` names that area) follows. Only published figures are quoted: small
-    cohorts are already withheld from the rates and targets tables."""
+    above it (``names`` names that area) follows; with ``ni18_progress``, the latest cohort's
+    verdict against the line to the agreed NI 18 target (analysis.trajectory). Only published
+    figures are quoted: small cohorts are already withheld from the rates and targets tables."""
     facts = []
     with_rate = rates[rates["rate"].notna()]
     ni18 = ni18.dropna(subset=["offenders", "target_reoffenders"])
@@ -101,9 +103,13 @@ def reoffending_facts(rates: pd.DataFrame, ni18: pd.DataFrame, ni30: pd.DataFram
                       f"{int(row['offenders']):,} offenders \u2014 {text(_printed(row, 'cohort'))}",
                       f"{'Agreed ' if agreed else ''}NI 18 target {row['target_rate']:.2f}% "
                       f"(predicted {row['predicted_rate']:.2f}%)"))
+    facts += _ni18_progress_facts(ni18_progress)
     for row in ni30[ni30["target_reoffences"].notna()].itertuples():
-        latest = (f"; latest {row.latest_reoffences:,.0f} ({text(row.latest_cohort)}): {row.status}"
-                  if pd.notna(row.latest_reoffences) else "")
+        line = (f" (the line to the target by {text(row.target_by)} is at "
+                f"{row.trajectory_reoffences:,.1f})"
+                if pd.notna(getattr(row, "trajectory_reoffences", None)) else "")
+        latest = (f"; latest {row.latest_reoffences:,.0f} ({text(row.latest_cohort)}): "
+                  f"{text(row.status)}{line}" if pd.notna(row.latest_reoffences) else "")
         ceiling = (f", ceiling {row.ceiling_reoffences:,.0f}" if pd.notna(row.ceiling_reoffences) else "")
         facts.append(("NI 30 target", f"at most {row.target_reoffences:,.0f} re-offences by the "
                       f"prolific and other priority offender cohort{ceiling}, from a baseline of "
@@ -111,6 +117,27 @@ def reoffending_facts(rates: pd.DataFrame, ni18: pd.DataFrame, ni30: pd.DataFram
                       f"({text(_printed(row._asdict(), 'baseline_cohort'))}){latest}",
                       f"NI 30 target {row.target_reoffences:,.0f} re-offences (baseline "
                       f"{row.baseline_reoffences:,.0f})"))
+    return facts
+
+
+def _ni18_progress_facts(progress: pd.DataFrame | None) -> list[tuple[str, str, str]]:
+    """Each area's latest cohort against the line to its agreed NI 18 target, in words."""
+    if progress is None or progress.empty:
+        return []
+    facts = []
+    for _, rows in progress.groupby(["area_id", "measure"], sort=False):
+        row = max((r for _, r in rows.iterrows()), key=lambda r: cohort_sort_key(r["cohort"]))
+        if pd.isna(row["status"]):
+            continue  # withheld with the cohort's counts
+        change = f"{row['actual_change_pct']:+.2f}".replace("-", "\u2212")
+        agreed = f"{row['target_change_pct']:+.2f}".replace("-", "\u2212")
+        line = (f", against {row['trajectory_change_pct']:+.2f}% on the line to it".replace("-", "\u2212")
+                if pd.notna(row["trajectory_change_pct"]) else "")
+        by = f" by {text(row['target_by'])}" if pd.notna(row["target_by"]) else ""
+        facts.append(("NI 18 progress",
+                      f"{text(row['status'])}: {change}% on the predicted rate in "
+                      f"{text(row['cohort'])}{line}, for an agreed {agreed}%{by}",
+                      f"NI 18 {row['status']} ({row['cohort']})"))
     return facts
 
 
@@ -165,6 +192,19 @@ def ni18_block(ni18: pd.DataFrame) -> Block:
             f"No NI 18 target can be drawn: each one here is withheld ({text(MARKER)}) to protect "
             "confidentiality."))
     return Block("chart", chart)
+
+
+def ni18_progress_blocks(ni18: pd.DataFrame, progress: pd.DataFrame, threshold: int) -> list[Block]:
+    """NI 18 progress against the agreed targets, or why there is none where targets are agreed."""
+    from . import tables
+
+    if not progress.empty:
+        return [Block("table", tables.ni18_progress_table(progress, threshold=threshold))]
+    if "target_source" in ni18 and (ni18["target_source"] == AGREED).any():
+        return [Block("markdown", Markdown(
+            "No NI 18 progress yet: the data have no cohort after the agreed baseline, so the "
+            "actual rate cannot yet be set against the agreed targets."))]
+    return []
 
 
 def ni30_blocks(ni30: pd.DataFrame, threshold: int) -> list[Block]:
@@ -388,7 +428,7 @@ class AreaReport:
         lines.append("- **Recommendations:** " + (text(headline(recs)) if not recs.empty else
                                                   "no inspection recommendations are recorded."))
         facts = reoffending_facts(t["reoffending_rates"], t["ni18_targets"], t["ni30_progress"],
-                                  area_names(self.dataset))
+                                  area_names(self.dataset), t["ni18_progress"])
         said = [sentence if label == "Reoffending" else f"{label}: {sentence}"
                 for label, sentence, _ in facts]
         lines.append("- **Reoffending:** " + ("; ".join(said) + "." if said else
@@ -669,6 +709,7 @@ class AreaReport:
         if not t["ni18_targets"].empty:
             blocks.append(ni18_block(t["ni18_targets"]))
             blocks.append(Block("table", tables.ni18_table(t["ni18_targets"], threshold=threshold)))
+            blocks += ni18_progress_blocks(t["ni18_targets"], t["ni18_progress"], threshold)
         if not t["ni30_progress"].empty:
             blocks += ni30_blocks(t["ni30_progress"], threshold)
         return blocks

@@ -46,6 +46,7 @@ from .pathways import PATHWAY_NAMES
 from .pipeline import Results
 from .progress import DUE_SOON_DAYS
 from .recommendations import STATE_RULE
+from .trajectory import ON_TRACK_RULE
 
 __all__ = [
     "MISSING",
@@ -106,6 +107,8 @@ _NOTES: tuple[tuple[str, str], ...] = (
              "predicted rate; the calculation is in the Calculated columns for every row."),
     ("ni30", "NI 30: re-offences by prolific and other priority offenders against the baseline "
              "cohort's count, its ceiling and its target."),
+    ("trajectory", f"Trajectory: {ON_TRACK_RULE}. NI 18 change = (actual rate - predicted rate) / "
+                   "predicted rate x 100, a fall negative; NI 30: fewer re-offences is better."),
     ("funnel", "Funnel limits after Spiegelhalter (2005), arcsine transform, 95% and 99.8% limits "
                "around the pooled rate, with overdispersion where present."),
     ("spc", "XmR control chart limits = mean +/- 2.66 x mean moving range, with the NHS Making Data "
@@ -444,8 +447,25 @@ SHEETS: tuple[_Spec, ...] = (
         _Col("change_needed_pct", "Change needed (%)", decimals=1),
         _Col("latest_cohort", "Latest cohort"),
         _Col("latest_reoffences", "Latest re-offences", decimals=0),
-        _Col("change_so_far_pct", "Change so far (%)", decimals=1), _Col("status", "Status")),
+        _Col("change_so_far_pct", "Change so far (%)", decimals=1),
+        _Col("target_by", "Target by"),
+        _Col("trajectory_reoffences", "Trajectory re-offences", decimals=1),
+        _Col("on_track", "On track", show=_yes_no), _Col("status", "Status")),
         prepare=marked),
+    _Spec("ni18_progress", "NI18_progress",
+          "NI 18 progress against the agreed targets$$trajectory$$$$c$$$$units$$$$x$$",
+          _SOURCE_REOFFENDING, (
+              _Col("measure", "Measure"), _Col("baseline_cohort", "Baseline cohort"),
+              _Col("cohort_as_printed", "Baseline as printed"),
+              _Col("target_change_pct", "Agreed change (%)", decimals=2),
+              _Col("target_by", "Target by"), _Col("cohort", "Cohort"),
+              _Col("rate", "Rate (%)", decimals=2),
+              _Col("predicted_rate", "Predicted rate (%)", decimals=2),
+              _Col("actual_change_pct", "Change (%)", decimals=2),
+              _Col("trajectory_change_pct", "Trajectory (%)", decimals=2),
+              _Col("on_track", "On track", show=_yes_no),
+              _Col("target_met", "Target met", show=_yes_no), _Col("status", "Status")),
+          prepare=marked),
     _Spec("funnel", "Funnel", "Funnel plot of reoffending rates$$funnel$$$$units$$$$x$$",
           _SOURCE_REOFFENDING, (
         _Col("area_name", "Area"), _Col("area_id", "Area ID"), _Col("measure", "Measure"),

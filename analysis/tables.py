@@ -21,6 +21,7 @@ from .links import report_link
 from .pathways import pathway_label
 from .progress import JOINT_LEADS, RAG_RULE
 from .rounding import whole_shares
+from .trajectory import ON_TRACK_RULE
 
 __all__ = [
     "completeness_table",
@@ -31,6 +32,7 @@ __all__ = [
     "inspection_responses_table",
     "lead_load_table",
     "ni18_table",
+    "ni18_progress_table",
     "ni30_no_progress",
     "ni30_progress_table",
     "ni30_table",
@@ -717,29 +719,76 @@ def ni30_progress_table(ni30_progress: pd.DataFrame, *, threshold: int,
     """NI 30 progress per area: the latest cohort after the baseline against the target.
 
     Takes Results.ni30_progress (disclosure control applied) and the build's `threshold`;
-    change so far = (latest − baseline) / baseline · 100 re-offences, and the status as
-    analysis.reoffending.ni30_progress decides it. None if empty or if no area has a cohort
-    after its baseline yet (there is no progress to show; see ni30_no_progress).
+    change so far = (latest − baseline) / baseline · 100 re-offences; where the plan gives the
+    target's date, the trajectory (analysis.trajectory.with_ni30_trajectory) and the status
+    against it, with the rule in a note. None if empty or if no area has a cohort after its
+    baseline yet (there is no progress to show; see ni30_no_progress).
     """
     if _empty(ni30_progress) or not _column(ni30_progress, "latest_cohort").notna().any():
         return None
     frame = ni30_progress.reset_index(drop=True)
     withheld, count, change = _ni30_helpers(frame)
-    body = _labelled(
-        frame,
-        {
-            "Area": lambda f: [_area_label(a) for a in f["area_id"]],
-            "Baseline": lambda f: _as_printed(f, "baseline_as_printed", "baseline_cohort"),
-            "Baseline re-offences": count("baseline_reoffences"),
-            "Target": count("target_reoffences"),
-            "Latest cohort": lambda f: [_text(c) or MISSING for c in _column(f, "latest_cohort")],
-            "Latest re-offences": count("latest_reoffences"),
-            "Change so far (%)": change("change_so_far_pct"),
-            "Status": lambda f: [_text(s).capitalize() or MISSING for s in _column(f, "status")],
-        },
-    )
-    gt = _build(body, title="NI 30 progress", subtitle=None, source=source,
-                right=["Baseline re-offences", "Target", "Latest re-offences", "Change so far (%)"])
+    dated = _column(frame, "target_by").notna().any()
+    columns: dict[str, Callable[[pd.DataFrame], Sequence[object]]] = {
+        "Area": lambda f: [_area_label(a) for a in f["area_id"]],
+        "Baseline": lambda f: _as_printed(f, "baseline_as_printed", "baseline_cohort"),
+        "Baseline re-offences": count("baseline_reoffences"),
+        "Target": count("target_reoffences"),
+    }
+    if dated:
+        columns["Target by"] = lambda f: [_text(b) or MISSING for b in _column(f, "target_by")]
+    columns |= {
+        "Latest cohort": lambda f: [_text(c) or MISSING for c in _column(f, "latest_cohort")],
+        "Latest re-offences": count("latest_reoffences"),
+    }
+    if dated:
+        columns["Trajectory"] = _shown(withheld, "trajectory_reoffences", lambda v: _number(v, 1))
+    columns |= {
+        "Change so far (%)": change("change_so_far_pct"),
+        "Status": _shown(withheld, "status", lambda s: _text(s).capitalize() or MISSING),
+    }
+    body = _labelled(frame, columns)
+    notes = [f"Trajectory: {ON_TRACK_RULE}; fewer re-offences is better."] if dated else []
+    gt = _build(body, title="NI 30 progress", subtitle=None, source=source, notes=notes,
+                right=["Baseline re-offences", "Target", "Latest re-offences", "Trajectory",
+                       "Change so far (%)"])
+    return gt.tab_footnote(withheld_note(threshold)) if any(withheld) else gt
+
+
+def ni18_progress_table(ni18_progress: pd.DataFrame, *, threshold: int,
+                        source: str = _SOURCE_REOFFENDING) -> GT | None:
+    """NI 18 against the agreed target: each cohort after the baseline, its change from the
+    predicted rate against the agreed change and the straight line to it.
+
+    Takes Results.ni18_progress (analysis.trajectory.ni18_progress, disclosure control
+    applied) and the build's `threshold`; the rule in a note. None if empty.
+    """
+    if _empty(ni18_progress):
+        return None
+    frame = ni18_progress.reset_index(drop=True)
+    withheld = _hidden(frame)
+
+    def signed(column: str) -> Callable[[pd.DataFrame], list[str]]:
+        return _shown(withheld, column, lambda v: _number(v, 2, signed=True))
+
+    body = _labelled(frame, {
+        "Area": lambda f: [_area_label(a) for a in f["area_id"]],
+        "Baseline": lambda f: _as_printed(f, "cohort_as_printed", "baseline_cohort"),
+        "Agreed change (%)": signed("target_change_pct"),
+        "Target by": lambda f: [_text(b) or MISSING for b in _column(f, "target_by")],
+        "Cohort": lambda f: [_text(c) for c in f["cohort"]],
+        "Rate (%)": _shown(withheld, "rate", lambda v: _number(v, 2)),
+        "Predicted rate (%)": lambda f: [_number(v, 2) for v in f["predicted_rate"]],
+        "Change (%)": signed("actual_change_pct"),
+        "Trajectory (%)": signed("trajectory_change_pct"),
+        "Status": _shown(withheld, "status", lambda s: _text(s).capitalize() or MISSING),
+    })
+    notes = ["Change: the actual rate against the predicted rate, (actual − predicted) / "
+             f"predicted × 100; a fall is negative. Trajectory: {ON_TRACK_RULE}."]
+    gt = _build(body, title="NI 18 progress against the agreed targets", subtitle=None,
+                source=source, notes=notes,
+                right=["Agreed change (%)", "Rate (%)", "Predicted rate (%)", "Change (%)",
+                       "Trajectory (%)"])
     return gt.tab_footnote(withheld_note(threshold)) if any(withheld) else gt
 
 

@@ -49,6 +49,17 @@ def test_inspection_headline_names_the_latest_by_title_and_month():
     assert inspection_headline(sections.iloc[0:0], inspections) is None
 
 
+def test_an_inspection_without_an_overall_score_says_so():
+    # Only section B was scored: the weighted overall score is unknown, and page one said "nan%".
+    sections = pd.DataFrame({"inspection_id": ["a", "a"], "section": ["B", "overall"],
+                             "score": [61.0, float("nan")]})
+    inspections = pd.DataFrame({"inspection_id": ["a"], "title": ["ESI of Area A"],
+                                "published": pd.to_datetime(["2005-01-01"])})
+    assert inspection_headline(sections, inspections) == (
+        "No overall score for ESI of Area A, published January 2005: not every section it weighs "
+        "has a score.")
+
+
 def test_indicator_headline():
     ind = pd.DataFrame({"status": ["met", "not met", "not met", "no target"]})
     assert indicator_headline(ind) == "1 of 3 targets met; 2 not met."

@@ -11,7 +11,7 @@ chart) see only published figures. Nothing else decides what is withheld.
 
 from .audit import DisclosureError, audit
 from .cells import protect
-from .publish import NI18, NI30, RATES, Published, Reveals, marked, withhold
+from .publish import NI18, NI18_PROGRESS, NI30, RATES, Published, Reveals, marked, withhold
 from .relations import Relation, relations
 from .rules import COUNTS, DEFAULT_THRESHOLD, MARKER, METHOD, check_threshold, note, small, withheld_words
 
@@ -21,6 +21,7 @@ __all__ = [
     "MARKER",
     "METHOD",
     "NI18",
+    "NI18_PROGRESS",
     "NI30",
     "RATES",
     "DisclosureError",

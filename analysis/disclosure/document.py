@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from .publish import NI18, NI30, RATES, Published
+from .publish import NI18, NI18_PROGRESS, NI30, RATES, Published
 from .rules import COUNTS, DEFAULT_THRESHOLD, MARKER, withheld_words
 
 __all__ = ["markdown"]
@@ -81,7 +81,7 @@ def markdown() -> str:
         "an NI 18 target rate its cohort's size, an NI 30 target its baseline.",
         "",
     ]
-    for published in (RATES, NI18, NI30):
+    for published in (RATES, NI18, NI30, NI18_PROGRESS):
         lines += _table(published)
     lines += ["These tables are computed from the reoffending rates as published, so they hold no "
               "withheld figure: " + "; ".join(f"`{n}` ({what})" for n, what in _DERIVED) + ".", ""]

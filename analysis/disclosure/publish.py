@@ -9,7 +9,7 @@ import pandas as pd
 
 from .rules import COUNTS, MARKER
 
-__all__ = ["NI18", "NI30", "RATES", "Published", "Reveals", "marked", "withhold"]
+__all__ = ["NI18", "NI18_PROGRESS", "NI30", "RATES", "Published", "Reveals", "marked", "withhold"]
 
 _KEY = ("area_id", "measure")
 
@@ -86,11 +86,25 @@ NI30 = Published("ni30_progress", {
         "change_needed_pct", "ceiling_change", "ceiling_change_pct", "improvement_target_pct",
         "ratio_target")},
     "latest_reoffences": _r("reoffences", via=_LATEST),
+    # The trajectory is a point on the line from the baseline count: it gives the baseline back.
+    "trajectory_reoffences": _r("reoffences", via=_BASE),
     **{c: _r("reoffences", via=_BASE) + _r("reoffences", via=_LATEST)
-       for c in ("change_so_far", "change_so_far_pct")},
+       for c in ("change_so_far", "change_so_far_pct", "on_track")},
+    # Met, not met, on or off track: a statement about the latest count, withheld with it.
+    "status": _r("reoffences", via=_LATEST),
     # Months on scheme (public) is an average over the cohort's members: it reveals no count.
-}, public=frozenset({"area_id", "measure", "baseline_cohort", "latest_cohort", "status",
-                     "baseline_as_printed", "months_on_scheme"}))
+}, public=frozenset({"area_id", "measure", "baseline_cohort", "latest_cohort",
+                     "baseline_as_printed", "months_on_scheme", "target_by"}))
+
+# NI 18 progress: a later cohort's rate gives both its counts away (as in RATES); the agreed
+# change and the trajectory to it were set from the baseline cohort's size (as in NI18), and a
+# verdict compares the two, so it is withheld with either.
+NI18_PROGRESS = Published("ni18_progress", {
+    **{c: _r(*_BOTH) for c in ("rate", "actual_change_pct")},
+    **{c: _r("offenders", via="baseline_cohort") for c in ("target_change_pct", "trajectory_change_pct")},
+    **{c: _r(*_BOTH) + _r("offenders", via="baseline_cohort") for c in ("on_track", "target_met", "status")},
+}, public=frozenset({"area_id", "measure", "cohort", "baseline_cohort", "target_by", "predicted_rate",
+                     "cohort_as_printed"}))
 
 
 def _withheld(table: pd.DataFrame, protection: pd.DataFrame, via: str) -> dict[str, np.ndarray]:
