@@ -431,8 +431,12 @@ class AreaReport:
                                   area_names(self.dataset), t["ni18_progress"])
         said = [sentence if label == "Reoffending" else f"{label}: {sentence}"
                 for label, sentence, _ in facts]
-        lines.append("- **Reoffending:** " + ("; ".join(said) + "." if said else
-                                              "no published figures."))
+        within = self._within()
+        lines.append("- **Reoffending:** " + (
+            "; ".join(said) + "." if said else
+            f"no figures for {text(area['name'])} itself; the areas within it have their own (below)."
+            if within is not None and self._within_reoffending(within[0]) else
+            "no published figures."))
         ind = t["indicators_status"]
         lines.append("- **Indicators:** " + (text(indicator_headline(ind)) if not ind.empty else
                                              "none recorded."))
@@ -488,6 +492,19 @@ class AreaReport:
             return None
         rows = glance(self.within, self.dataset, children).set_index("area_id").loc[children]
         return children, rows.reset_index()
+
+    def _within_reoffending(self, children: list[str]) -> bool:
+        """Whether any area within this one has a published rate or an NI 18 or NI 30 target."""
+        w = self.within
+        return any(set(frame["area_id"]) & set(children) for frame in (
+            w.reoffending_rates[w.reoffending_rates["rate"].notna()], w.ni18_targets, w.ni30_progress))
+
+    def _within_ni18(self) -> pd.DataFrame:
+        """The NI 18 targets of the areas within this one (empty when none)."""
+        if (found := self._within()) is None:
+            return self.t["ni18_targets"].iloc[0:0]
+        theirs = self.within.ni18_targets
+        return theirs[theirs["area_id"].isin(found[0])]
 
     def _within_sentence(self, children: list[str], rows: pd.DataFrame) -> str:
         """'9 areas: none with an action plan of its own, 6 with an NI 18 target and 2 with an
@@ -632,7 +649,10 @@ class AreaReport:
         it (a check of the data and the method; the reports show the agreed target)."""
         from . import tables
 
-        ni18 = self.t["ni18_targets"]
+        # A region's plan agrees the targets of the areas within it (East Midlands: six NI 18).
+        ni18 = pd.concat([frame for frame in (self.t["ni18_targets"], self._within_ni18())
+                          if not frame.empty], ignore_index=True) \
+            if not self._within_ni18().empty else self.t["ni18_targets"]
         agreed = (ni18[ni18["target_source"] == AGREED].dropna(
                       subset=["target_reoffenders", "computed_target_reoffenders"])
                   if "target_source" in ni18 else ni18.iloc[0:0])

@@ -210,3 +210,15 @@ def test_a_region_rolls_up_the_areas_within_it_each_at_its_own_date():
     assert "- **Areas within South West:** 2 areas: 2 with an action plan of their own" in (
         sw.summary()[0].content.body)
     assert AreaReport.build(EXAMPLE, "derby", "").areas_within() == []  # nothing within Derby
+
+
+def test_a_region_s_appendix_checks_the_targets_its_plan_agreed_for_the_areas_within():
+    # The East Midlands plan agreed six NI 18 targets, one per authority within the region; the
+    # workbook's calculation gives Nottingham 786 (agreed 784) and Nottinghamshire 835 (832).
+    report = AreaReport.build(EXAMPLE, "east-midlands")
+    said = report.ni18_check()[0].content.body
+    assert "Nottingham: our method gives 786; agreed 784" in said
+    assert "Nottinghamshire: our method gives 835; agreed 832" in said
+    assert "No agreed NI 18 target" not in said
+    page_one = report.summary()[0].content.body
+    assert "no figures for East Midlands itself; the areas within it have their own" in page_one
