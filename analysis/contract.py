@@ -261,6 +261,8 @@ TABLES: dict[str, Table] = {
                      "the reports of its area and of the areas below it that have none of their "
                      "own; blank, they take the date from the area above, or the build's date",
                      ISO_DATE),
+                _opt("published_as_printed", "when the plan was published, as it prints it (e.g. "
+                     "July 2009); reports name the plan with it"),
             ),
             cross_rules=(
                 _exists("areas", "area_id"),
@@ -282,6 +284,14 @@ TABLES: dict[str, Table] = {
                 _opt("lead", "lead officer's role or lead agency, joint leads separated by ; (a "
                      "strand without one is flagged); counted per organisation, see aliases"),
                 _opt("partners", "partner organisations, separated by ;"),
+                _opt("pathway_as_printed", "the pathway or pathway code as the plan prints it "
+                     "(e.g. ATB, E&D); reports print it beside the pathway"),
+                _opt("priority_no", "the plan's number of the priority the strand serves, as "
+                     "printed (e.g. 2.7)"),
+                _opt("objective_no", "the plan's number of the strand itself, as printed (e.g. "
+                     "2.7.2)"),
+                _opt("performance_data", "what performance data the strand has or lacks, in the "
+                     "source's words (e.g. a partnership's gap analysis)"),
             ),
             cross_rules=(_exists("plans", "plan_id"),),
             warning_rules=(Rule("no-lead", "a strand names no lead: it is counted as '(no lead)' "
@@ -347,6 +357,7 @@ TABLES: dict[str, Table] = {
                 Col("published", "date the report was published", (ISO_DATE, DATE_RANGE)),
                 Col("kind", "full, follow-up or thematic", (_enum(INSPECTION_KINDS),)),
                 _opt("title", "the report's title"),
+                _opt("published_as_printed", "when the report was published, as it prints it"),
             ),
             cross_rules=(
                 _exists("areas", "area_id"),
@@ -409,6 +420,10 @@ TABLES: dict[str, Table] = {
                 _opt("comparator_label", "what the comparator is"),
                 Col("unit", "unit of value, target and comparator", (_enum(UNITS),)),
                 Col("better", "whether higher or lower is better", (_enum(BETTER),)),
+                _opt("target_note", "what the target is, in the source's words (e.g. target for "
+                     "the South-West Region)"),
+                _opt("baseline_period", "the period a change is measured from, for an indicator "
+                     "that is a change (e.g. 2000 for a reduction since 2000)", PERIOD_RULE),
             ),
             key=("area_id", "period", "indicator"),
             cross_rules=(_exists("areas", "area_id"),),
