@@ -579,6 +579,8 @@ class AreaReport:
         blocks.append(Block("table", tables.strands_table(
             _as_printed(t["strands_summary"], self.dataset.table("strands")))))
         blocks.append(Block("table", tables.smart_audit_table(t["strands_summary"])))
+        if (figures := tables.quantitative_table(ms, t["strands_summary"])) is not None:
+            blocks.append(Block("table", figures))
         gaps = t["plan_gaps"]
         plans = self.dataset.table("plans")
         titles = dict(zip(plans["plan_id"], plans["title"], strict=True))

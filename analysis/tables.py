@@ -36,6 +36,7 @@ __all__ = [
     "ni30_no_progress",
     "ni30_progress_table",
     "ni30_table",
+    "quantitative_table",
     "rates_table",
     "recommendations_table",
     "sections_table",
@@ -253,6 +254,47 @@ def strands_table(strands_summary: pd.DataFrame, *, source: str = _SOURCE_PLAN) 
         notes=[f"RAG rule: {RAG_RULE}"],
     )
     return _style_rag(gt, list(frame["rag"]), "RAG")
+
+
+_QUANTITY = {"met": "Met", "behind": "Behind", "no return": "Past due, no return",
+             "in progress": "Not yet past due"}
+
+
+def quantitative_table(milestones_status: pd.DataFrame, strands_summary: pd.DataFrame, *,
+                       source: str = _SOURCE_PLAN) -> GT | None:
+    """The milestones that set a figure (the plan's cumulative quarterly targets, such as
+    189 / 454 / 827 / 1,181 completions) against the figure returned, strand by strand.
+
+    Takes Results.milestones_status (its `quantity` state: met when actual ≥ target, behind
+    when a figure short of it is returned after the due date, past due with no return, else
+    not yet due; analysis.progress.milestone_status) and Results.strands_summary for the
+    strands' titles. Rows in the plan's order of strands, then by due date. None when no
+    milestone sets a figure.
+    """
+    if _empty(milestones_status) or "target" not in milestones_status:
+        return None
+    frame = milestones_status[milestones_status["target"].notna()]
+    if frame.empty:
+        return None
+    order = {s: i for i, s in enumerate(strands_summary["strand_id"])} if not _empty(strands_summary) else {}
+    titles = dict(zip(strands_summary["strand_id"], strands_summary["title"], strict=True)) \
+        if not _empty(strands_summary) else {}
+    frame = frame.assign(_order=frame["strand_id"].map(order)).sort_values(
+        ["_order", "due_date"], kind="stable", na_position="last").reset_index(drop=True)
+    body = _labelled(frame, {
+        "Strand": lambda f: [_text(titles.get(s)) or MISSING for s in f["strand_id"]],
+        "Milestone": lambda f: [_text(d) for d in f["description"]],
+        "Due": lambda f: [_text(d) or MISSING for d in f["due"]],
+        "Target": lambda f: [_number(v, 0) for v in f["target"]],
+        "Returned": lambda f: [_number(v, 0) for v in f["actual"]],
+        "State": lambda f: [_QUANTITY.get(_text(q), _text(q).capitalize() or MISSING) for q in f["quantity"]],
+    })
+    return _build(body, title="Milestones with a figure to reach", subtitle=None, source=source,
+                  right=["Target", "Returned"], group=None,
+                  notes=["Met: the figure returned reaches the target. Behind: a figure short of it "
+                         "was returned after the due date. Past due, no return: the due date has "
+                         "passed and no figure was returned, which is a missing return, not a "
+                         "missed target."])
 
 
 def _smart_parts(met: str, missing: str) -> dict[str, str]:

@@ -327,3 +327,19 @@ def test_recommendations_table_escapes_text_and_counts_days_late() -> None:
     page = _html(tables.recommendations_table(status))
     assert "<script>" not in page and HOSTILE in _cells(page)
     assert "1,234" in _cells(page) and "1 Jan 2006" in _cells(page)
+
+
+def test_milestones_with_a_figure_show_the_plan_s_cumulative_targets():
+    # The East Midlands plan's community OBP completions, cumulative by quarter of 2009/10:
+    # Q1 189, Q2 454, Q3 827, Q4 1,181. As of 30 September 2009 Q1 (due 30 June) is past due
+    # and no figure was returned; Q2 is due that day, so not yet past due.
+    em = analyse(load_dataset(EXAMPLE), as_of=date(2009, 9, 30)).for_area("east-midlands")
+    cells = _cells(_html(tables.quantitative_table(em["milestones_status"], em["strands_summary"])))
+    first = cells.index("Community OBP: cumulative completions by end of Q1")
+    assert cells[first - 1:first + 5] == [
+        "Deliver the agreed accredited programmes in prisons and probation",
+        "Community OBP: cumulative completions by end of Q1", "Q1 2009/10", "189", "\u2013",
+        "Past due, no return"]
+    q4 = cells.index("Community OBP: cumulative completions by end of Q4")
+    assert cells[q4 + 1:q4 + 5] == ["Q4 2009/10", "1,181", "\u2013", "Not yet past due"]
+    assert tables.quantitative_table(em["milestones_status"].iloc[0:0], em["strands_summary"]) is None
