@@ -290,7 +290,7 @@ def quantitative_table(milestones_status: pd.DataFrame, strands_summary: pd.Data
         "State": lambda f: [_QUANTITY.get(_text(q), _text(q).capitalize() or MISSING) for q in f["quantity"]],
     })
     return _build(body, title="Milestones with a figure to reach", subtitle=None, source=source,
-                  right=["Target", "Returned"], group=None,
+                  right=["Target", "Returned"], group="Strand",
                   notes=["Met: the figure returned reaches the target. Behind: a figure short of it "
                          "was returned after the due date. Past due, no return: the due date has "
                          "passed and no figure was returned, which is a missing return, not a "
