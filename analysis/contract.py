@@ -223,6 +223,30 @@ def _opt(name: str, what: str, *rules: Rule) -> Col:
     return Col(name, what, tuple(rules), required=False, nullable=True)
 
 
+# Where a row's figures come from: the one definition every table that carries figures from a
+# published document reuses (reoffending, indicators, inspections; importers to follow).
+SOURCE_COLUMNS = ("source_publisher", "source_title", "source_date")
+
+
+def source_columns() -> tuple[Col, Col, Col]:
+    """The three optional columns naming a row's source document: publisher, title, date.
+
+    The date is text as the document prints it ("2005", "January 2005"): sources print a year
+    or a month far more often than a day, and a date read into a day would claim a precision
+    the document does not give. Blank when the document prints none; reports then cite the
+    publisher and title alone. A row naming none is reported as naming no source.
+    """
+    publisher, title, when = SOURCE_COLUMNS
+    return (
+        _opt(publisher, "who published the document the row's figures come from, e.g. HM "
+             "Inspectorate of Probation; tables and charts name it as the row's source (a row "
+             "naming no source is shown as not named, never as anyone's)"),
+        _opt(title, "the title of that document, as it prints it"),
+        _opt(when, "its publication date as it prints it, e.g. 2005 or January 2005 (text, not "
+             "read as a date); blank when the document prints none"),
+    )
+
+
 def _exists(table: str, column: str, target: str | None = None) -> Rule:
     if target is None:
         return Rule("exists", f"must be the {column} of a row in {table}")
@@ -347,6 +371,7 @@ TABLES: dict[str, Table] = {
                 Col("published", "date the report was published", (ISO_DATE, DATE_RANGE)),
                 Col("kind", "full, follow-up or thematic", (_enum(INSPECTION_KINDS),)),
                 _opt("title", "the report's title"),
+                *source_columns(),
             ),
             cross_rules=(
                 _exists("areas", "area_id"),
@@ -409,6 +434,7 @@ TABLES: dict[str, Table] = {
                 _opt("comparator_label", "what the comparator is"),
                 Col("unit", "unit of value, target and comparator", (_enum(UNITS),)),
                 Col("better", "whether higher or lower is better", (_enum(BETTER),)),
+                *source_columns(),
             ),
             key=("area_id", "period", "indicator"),
             cross_rules=(_exists("areas", "area_id"),),
@@ -453,6 +479,7 @@ TABLES: dict[str, Table] = {
                 _opt("target_reoffences", "NI 30: improvement target end point, proven "
                      "re-offences, on the baseline row (its reoffences is the baseline count)",
                      NON_NEGATIVE),
+                *source_columns(),
             ),
             key=("area_id", "measure", "cohort"),
             cross_rules=(
