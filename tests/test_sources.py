@@ -165,3 +165,16 @@ def test_markup_in_a_source_is_escaped_in_the_html_table():
     raw = tables.rates_table(rates, threshold=10).as_raw_html()
     assert "&lt;b&gt;x&lt;/b&gt; &amp; *y*, Title (2020)" in raw
     assert "<b>x</b>" not in raw
+
+
+def test_derived_tables_carry_the_source_of_the_rows_they_come_from(example):
+    rates = example.reoffending_rates.set_index("area_id")
+    assert rates.loc["gloucestershire", "source_publisher"] == HMIP
+    assert rates.loc["derby", "source_title"] == "East Midlands Reducing Re-offending Delivery Plan 2009-10"
+    assert set(example.ni18_targets["source_publisher"]) == {"NOMS East Midlands"}
+    assert set(example.ni30_progress["source_publisher"]) == {"NOMS East Midlands"}
+    assert example.ni30_progress["source_date"].isna().all()  # the plan prints no date
+    for frame in (example.inspection_sections, example.inspection_criteria):
+        assert set(frame["source_date"]) == {"January 2005"}
+    nation = example.indicators_status.set_index("area_id").loc["england-and-wales"]
+    assert nation["source_publisher"] == "Ministry of Justice"
