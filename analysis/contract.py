@@ -223,6 +223,30 @@ def _opt(name: str, what: str, *rules: Rule) -> Col:
     return Col(name, what, tuple(rules), required=False, nullable=True)
 
 
+# Where a row's figures come from: the one definition every table that carries figures from a
+# published document reuses (reoffending, indicators, inspections; importers to follow).
+SOURCE_COLUMNS = ("source_publisher", "source_title", "source_date")
+
+
+def source_columns() -> tuple[Col, Col, Col]:
+    """The three optional columns naming a row's source document: publisher, title, date.
+
+    The date is text as the document prints it ("2005", "January 2005"): sources print a year
+    or a month far more often than a day, and a date read into a day would claim a precision
+    the document does not give. Blank when the document prints none; reports then cite the
+    publisher and title alone. A row naming none is reported as naming no source.
+    """
+    publisher, title, when = SOURCE_COLUMNS
+    return (
+        _opt(publisher, "who published the document the row's figures come from, e.g. HM "
+             "Inspectorate of Probation; tables and charts name it as the row's source (a row "
+             "naming no source is shown as not named, never as anyone's)"),
+        _opt(title, "the title of that document, as it prints it"),
+        _opt(when, "its publication date as it prints it, e.g. 2005 or January 2005 (text, not "
+             "read as a date); blank when the document prints none"),
+    )
+
+
 def _exists(table: str, column: str, target: str | None = None) -> Rule:
     if target is None:
         return Rule("exists", f"must be the {column} of a row in {table}")
@@ -358,6 +382,7 @@ TABLES: dict[str, Table] = {
                 Col("kind", "full, follow-up or thematic", (_enum(INSPECTION_KINDS),)),
                 _opt("title", "the report's title"),
                 _opt("published_as_printed", "when the report was published, as it prints it"),
+                *source_columns(),
             ),
             cross_rules=(
                 _exists("areas", "area_id"),
@@ -424,6 +449,7 @@ TABLES: dict[str, Table] = {
                      "the South-West Region)"),
                 _opt("baseline_period", "the period a change is measured from, for an indicator "
                      "that is a change (e.g. 2000 for a reduction since 2000)", PERIOD_RULE),
+                *source_columns(),
             ),
             key=("area_id", "period", "indicator"),
             cross_rules=(_exists("areas", "area_id"),),
@@ -472,6 +498,7 @@ TABLES: dict[str, Table] = {
                      "to be met, on the baseline row, as the plan says it (e.g. 2011 for the East "
                      "Midlands NI 18 targets); later cohorts are then read against a straight "
                      "line from the baseline to the target at that date", COHORT_RULE),
+                *source_columns(),
             ),
             key=("area_id", "measure", "cohort"),
             cross_rules=(

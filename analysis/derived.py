@@ -105,6 +105,10 @@ _PLAN = _key("plan_id", "plan")
 _MEASURE = _key("measure", "reoffending measure")
 _COHORT = _key("cohort", "cohort (YYYY-Qn, YYYY or YYYY/YY)")
 _SUPPRESSED = _t("suppressed", "columns withheld on this row by disclosure control, separated by ;")
+# The source the row's input names (contract.source_columns), carried through so that each
+# table and chart cites what its own rows name (analysis.sources).
+_SOURCES = (_t("source_publisher", "publisher of the source document the row's input names"),
+            _t("source_title", "its title"), _t("source_date", "its date as printed"))
 
 DERIVED: dict[str, Derived] = {d.name: d for d in (
     Derived("milestones_status", "Each milestone's state as of the date (progress.milestone_status).", (
@@ -156,6 +160,7 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
         _t("scoring", "scored or rated"), _t("importance", "critical or important"),
         _n("weight", "weight in its section score"), _n("score", "percentage (scored criteria)"),
         _t("rating", "rating (rated criteria)"), _i("rating_rank", "1 = very well met ... 6 = poor"),
+        *_SOURCES,
     )),
     Derived("inspection_sections", "Section and overall scores beside the printed ones "
             "(inspection.section_scores).", (
@@ -164,7 +169,7 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
         _n("score", "score to one decimal"), _n("score_exact", "score unrounded"),
         _n("published", "score as printed"), _f("agrees", "our rounding agrees with the printed score"),
         _count("criteria_scored", "criteria with a score"), _count("criteria_expected", "criteria scored"),
-        _f("complete", "every criterion has a score", nullable=False),
+        _f("complete", "every criterion has a score", nullable=False), *_SOURCES,
     )),
     Derived("inspection_family", "Latest full inspection beside its family group "
             "(inspection.family_comparison).", (
@@ -172,7 +177,7 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
         _key("framework", "framework"), _key("section", "section"), _n("score", "score"),
         _n("family_mean", "mean score of the family group"), _count("family_size", "areas in the mean"),
         _i("rank_in_family", "rank in the family, 1 = highest"), _n("vs_family", "score - family mean"),
-        _n("all_mean", "mean of all areas"), _count("all_size", "areas in that mean"),
+        _n("all_mean", "mean of all areas"), _count("all_size", "areas in that mean"), *_SOURCES,
     )),
     Derived("inspection_change", "Change in section scores between consecutive inspections "
             "(inspection.inspection_change).", (
@@ -225,7 +230,7 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
         _t("comparator_area_id", "nearest area above with a rate for the measure and cohort"),
         _n("comparator_rate", "its rate, percent"),
         _n("comparator_predicted_rate", "its predicted rate, percent"),
-        _SUPPRESSED,
+        *_SOURCES, _SUPPRESSED,
     ), passes_through="reoffending"),
     Derived("reoffending_trend", "Change against the baseline cohort (reoffending.trend).", (
         _AREA, _MEASURE, _COHORT, _t("baseline_cohort", "baseline cohort"),
@@ -234,7 +239,7 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
         _n("change_pct", "change / baseline x 100"), _n("predicted_rate", "predicted rate"),
         _n("difference", "rate - predicted"), _n("difference_change", "change in the difference"),
         _n("z", "two-proportion z"), _n("p_value", "two-sided p value"), _f("significant", "p < 0.05"),
-        _t("test_method", "the test used"), _SUPPRESSED,
+        _t("test_method", "the test used"), *_SOURCES, _SUPPRESSED,
     )),
     Derived("ni18_targets", "NI 18 targets: agreed as printed, else by the workbook's method "
             "(reoffending.ni18_targets).", (
@@ -251,7 +256,7 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
         Column("published_expected_reoffenders", NUMBER, "expected re-offenders as printed",
                required=False),
         Column("cohort_as_printed", TEXT, "the baseline as the plan printed it", required=False),
-        _SUPPRESSED,
+        *_SOURCES, _SUPPRESSED,
     )),
     Derived("ni30_progress", "NI 30 baseline, targets and progress (reoffending.ni30_progress).", (
         _AREA, _MEASURE, _t("baseline_cohort", "baseline cohort"), _i("offenders", "offenders"),
@@ -270,7 +275,7 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
         _n("trajectory_reoffences", "the straight line from baseline to target, at the latest cohort "
                                     "(trajectory.with_ni30_trajectory)"),
         Column("on_track", FLAG, "latest re-offences at or below the trajectory"),
-        _SUPPRESSED,
+        *_SOURCES, _SUPPRESSED,
     )),
     Derived("ni18_progress", "NI 18 against the agreed target, each cohort after the baseline "
             "(trajectory.ni18_progress).", (
@@ -284,7 +289,7 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
         Column("target_met", FLAG, "actual change at or below the agreed change"),
         _t("status", "target met, on track, off track, target missed or no target date"),
         _t("cohort_as_printed", "the baseline as the plan printed it"),
-        _SUPPRESSED,
+        *_SOURCES, _SUPPRESSED,
     )),
     Derived("funnel", "Funnel limits per measure, cohort and kind of area (funnel.funnel_limits).", (
         _AREA, _MEASURE, _COHORT, _i("offenders", "offenders"), _i("reoffenders", "reoffenders"),
@@ -293,14 +298,14 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
         _n("lower998", "99.8% lower limit"), _n("upper998", "99.8% upper limit"),
         _t("position", "where the area falls"), _n("phi", "overdispersion factor"),
         _n("tau2", "random-effects variance"), _t("method", "the method"),
-        _t("area_type", "kind of area compared"), _SUPPRESSED,
+        _t("area_type", "kind of area compared"), *_SOURCES, _SUPPRESSED,
     )),
     Derived("spc", "XmR control chart of quarterly rates (spc.xmr).", (
         _AREA, _MEASURE, _COHORT, _n("rate", "rate, percent"), _n("moving_range", "moving range"),
         _n("centre", "centre line"), _n("lower", "lower process limit"), _n("upper", "upper process limit"),
         _f("special_cause", "a rule fires"), _t("rules", "rules firing, separated by ;"),
         _t("variation", "improvement, concern or common cause"),
-        _f("trial_limits", "fewer than 12 points", nullable=False), _SUPPRESSED,
+        _f("trial_limits", "fewer than 12 points", nullable=False), *_SOURCES, _SUPPRESSED,
     )),
     Derived("indicators_status", "Indicators against targets and comparators "
             "(indicators.indicator_status).", (
@@ -308,6 +313,7 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
         _n("target", "target"), _n("comparator", "comparator"), _t("comparator_label", "what it is"),
         _t("unit", "unit"), _t("better", "higher or lower"), _key("status", "met, not met or no target"),
         _n("gap", "value - target"), _key("vs_comparator", "better, worse, same or no comparator"),
+        *_SOURCES,
     )),
     Derived("completeness", "What each area's data has and lacks (completeness.completeness).", (
         _AREA, _key("item", "what is checked"), _key("status", "present, partial or missing"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .sources import carry_sources
+
 
 def indicator_status(indicators: pd.DataFrame) -> pd.DataFrame:
     """Status of each indicator value against its target and comparator.
@@ -31,4 +33,5 @@ def indicator_status(indicators: pd.DataFrame) -> pd.DataFrame:
     )
     columns = ["area_id", "period", "indicator", "value", "target", "comparator",
                "comparator_label", "unit", "better", "status", "gap", "vs_comparator"]
-    return out[columns].reset_index(drop=True)
+    # Each indicator keeps the source its row names.
+    return carry_sources(out[columns].reset_index(drop=True), indicators.reset_index(drop=True))

@@ -7,6 +7,7 @@ import math
 import pandas as pd
 
 from .frameworks import RATING_SCALE, load_framework
+from .sources import SOURCE_COLUMNS, sources_by
 
 
 def round_half_up(value: float) -> int:
@@ -34,13 +35,15 @@ def criterion_scores(scores: pd.DataFrame, inspections: pd.DataFrame) -> pd.Data
     if not frames:
         return pd.DataFrame(columns=["inspection_id", "area_id", "framework", "criterion",
                                      "section", "section_title", "title", "scoring", "importance",
-                                     "weight", "score", "rating", "rating_rank"])
+                                     "weight", "score", "rating", "rating_rank",
+                                     *SOURCE_COLUMNS])
     out = pd.concat(frames, ignore_index=True)
     out.loc[out["scoring"] == "rated", "score"] = float("nan")
     out.loc[out["scoring"] == "scored", "rating"] = None
     out["rating_rank"] = out["rating"].map({r: i + 1 for i, r in enumerate(RATING_SCALE)})
     out["rating_rank"] = out["rating_rank"].astype("Int64")
-    return out.drop(columns=["value"])
+    # Each criterion cites the document of its inspection.
+    return sources_by(out.drop(columns=["value"]), inspections, "inspection_id")
 
 
 def section_scores(scores: pd.DataFrame, inspections: pd.DataFrame) -> pd.DataFrame:
@@ -84,9 +87,10 @@ def section_scores(scores: pd.DataFrame, inspections: pd.DataFrame) -> pd.DataFr
             records.append(_row(inspection_id, area_id, framework_id, "overall",
                                 "Overall score (weighted sections)", value, printed, n_have,
                                 n_all))
-    return pd.DataFrame(records, columns=[
+    return sources_by(pd.DataFrame(records, columns=[
         "inspection_id", "area_id", "framework", "section", "title", "score", "score_exact",
-        "published", "agrees", "criteria_scored", "criteria_expected", "complete"])
+        "published", "agrees", "criteria_scored", "criteria_expected", "complete"]),
+        inspections, "inspection_id")
 
 
 def _row(inspection_id, area_id, framework_id, section, title, value, printed, n_have, n_all):
@@ -126,9 +130,10 @@ def family_comparison(sections: pd.DataFrame, inspections: pd.DataFrame,
     latest["rank_in_family"] = latest.groupby(["framework", "section", "family_group"])[
         "score"].rank(ascending=False, method="min").astype("Int64")
     latest["vs_family"] = (latest["score"] - latest["family_mean"]).round(1)
-    return latest[["area_id", "family_group", "inspection_id", "framework", "section", "score",
-                   "family_mean", "family_size", "rank_in_family", "vs_family", "all_mean",
-                   "all_size"]]
+    columns = ["area_id", "family_group", "inspection_id", "framework", "section", "score",
+               "family_mean", "family_size", "rank_in_family", "vs_family", "all_mean", "all_size"]
+    # Each area's scores cite the document of its own latest inspection.
+    return sources_by(latest[columns].reset_index(drop=True), inspections, "inspection_id")
 
 
 def inspection_change(sections: pd.DataFrame, inspections: pd.DataFrame) -> pd.DataFrame:

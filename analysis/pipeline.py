@@ -27,6 +27,7 @@ from .csvout import write_csv
 from .funnel import funnel_limits
 from .loader import Dataset
 from .periods import cohort_sort_key
+from .sources import SOURCE_COLUMNS, carry_sources
 from .spc import xmr
 
 log = logging.getLogger(__name__)
@@ -230,14 +231,17 @@ def analyse(dataset: Dataset, *, as_of: date | None = None,
 def _published_from(derived: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:
     """A table computed from the published rates, with their withheld cells listed in `suppressed`.
 
-    It holds only published figures already; the list lets its tables mark them "[c]".
+    It holds only published figures already; the list lets its tables mark them "[c]". Each
+    row also keeps the source its cohort's row names (analysis.sources).
     """
     key = ["area_id", "measure", "cohort"]
-    listed = derived[key].merge(rates[key + ["suppressed"]], on=key, how="left")["suppressed"]
+    named = [c for c in SOURCE_COLUMNS if c in rates]
+    matched = derived[key].merge(rates[key + ["suppressed", *named]], on=key, how="left")
+    listed = matched["suppressed"]
     columns = set(derived.columns)
-    return derived.assign(suppressed=[
+    return carry_sources(derived.assign(suppressed=[
         ";".join(c for c in str(s).split(";") if c in columns) if isinstance(s, str) else ""
-        for s in listed])
+        for s in listed]), matched)
 
 
 def _trend(rates: pd.DataFrame) -> pd.DataFrame:

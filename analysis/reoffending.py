@@ -13,6 +13,7 @@ import pandas as pd
 
 from analysis.agreed import with_agreed
 from analysis.periods import cohort_sort_key
+from analysis.sources import SOURCE_COLUMNS, carry_sources
 
 __all__ = [
     "Z95",
@@ -282,6 +283,7 @@ def reoffending_rates(reoffending: pd.DataFrame) -> pd.DataFrame:
             "severity": _divide(serious, n) * 100.0,
         }
     )
+    out = carry_sources(out, frame)  # each cohort keeps the source its row names
     extras = [c for c in frame.columns if c not in CONTRACT_COLUMNS and c not in out.columns]
     for column in extras:
         out[column] = frame[column].to_numpy()
@@ -437,7 +439,7 @@ def ni18_targets(reoffending: pd.DataFrame) -> pd.DataFrame:
     )
     if "expected_reoffenders" in frame.columns:
         out["published_expected_reoffenders"] = _num(frame, "expected_reoffenders")
-    return _sort_frame(with_agreed(out, frame))
+    return _sort_frame(carry_sources(with_agreed(out, frame), frame))
 
 
 def ni30_progress(reoffending: pd.DataFrame) -> pd.DataFrame:
@@ -526,9 +528,11 @@ def ni30_progress(reoffending: pd.DataFrame) -> pd.DataFrame:
                 "improvement_target_pct": _num(group, "improvement_target_pct")[base],
                 "ratio_target": _num(group, "ratio_target")[base],
                 "target_by": _text_at(group, "target_by", base),
+                # The source of the baseline row, which carries the targets and the baseline.
+                **carry_sources(group.iloc[[base]][[]], group.iloc[[base]]).iloc[0].to_dict(),
             }
         )
-    out = pd.DataFrame(rows, columns=columns)
+    out = pd.DataFrame(rows, columns=[*columns, *SOURCE_COLUMNS])
     for column in ("offenders", "baseline_reoffences", "latest_reoffences"):
         out[column] = _count_series(out[column].to_numpy(dtype="float64"), out.index)
     for column in ("status", "baseline_as_printed", "target_by"):

@@ -46,6 +46,7 @@ from .pathways import PATHWAY_NAMES
 from .pipeline import Results
 from .progress import DUE_SOON_DAYS
 from .recommendations import STATE_RULE
+from .sources import SOURCE_COLUMNS, rows_named, source_line
 from .trajectory import ON_TRACK_RULE
 
 __all__ = [
@@ -75,9 +76,6 @@ WORKBOOK_OPTIONS = {
 _MAX_COLUMN_PIXELS = 500  # long text wraps inside a column this wide instead of widening it
 
 _SOURCE_PLAN = "Source: area reducing reoffending action plan; workbook analysis."
-_SOURCE_INSPECTION = "Source: HMI Probation inspection report; workbook analysis."
-_SOURCE_REOFFENDING = "Source: Ministry of Justice proven reoffending data; workbook analysis."
-_SOURCE_INDICATORS = "Source: area performance indicators; workbook analysis."
 _SOURCE_COMPLETENESS = "Source: workbook data checks."
 
 # Notes sheet: (reference, text). Tables cite them as $$reference$$ in their titles; the first,
@@ -309,7 +307,7 @@ class _Spec:
     key: str  # the Results table
     sheet: str  # worksheet name (at most 31 characters)
     title: str  # with $$note$$ references
-    source: str
+    source: str | None  # None: the sources the sheet's rows name
     columns: tuple[_Col, ...]
     prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None
     overview_only: bool = False
@@ -353,7 +351,7 @@ SHEETS: tuple[_Spec, ...] = (
         _Col("share", "Share of strands (%)", decimals=1),
         _Col("open_milestones", "Open milestones"), _Col("overdue", "Overdue milestones"))),
     _Spec("inspection_criteria", "Inspection_criteria", "Inspection criteria$$inspection$$$$units$$$$x$$",
-          _SOURCE_INSPECTION, (
+          None, (
               _Col("inspection_id", "Inspection ID"), _Col("framework", "Framework"),
               _Col("section", "Section"), _Col("section_title", "Section title"),
               _Col("criterion", "Criterion"), _Col("title", "Criterion title"),
@@ -361,7 +359,7 @@ SHEETS: tuple[_Spec, ...] = (
               _Col("weight", "Weight"), _Col("score", "Score (%)", decimals=1),
               _Col("rating", "Rating"))),
     _Spec("inspection_sections", "Inspection_sections",
-          "Inspection section scores$$inspection$$$$units$$$$x$$", _SOURCE_INSPECTION, (
+          "Inspection section scores$$inspection$$$$units$$$$x$$", None, (
               _Col("inspection_id", "Inspection ID"), _Col("framework", "Framework"),
               _Col("section", "Section"), _Col("title", "Section title"),
               _Col("score", "Workbook score (%)", decimals=1),
@@ -370,13 +368,13 @@ SHEETS: tuple[_Spec, ...] = (
               _Col("criteria_scored", "Criteria scored"),
               _Col("criteria_expected", "Criteria expected"))),
     _Spec("inspection_change", "Inspection_change", "Change between inspections$$inspection$$$$units$$$$x$$",
-          _SOURCE_INSPECTION, (
+          None, (
               _Col("section", "Section"), _Col("previous_inspection", "Earlier inspection"),
               _Col("previous_score", "Earlier score (%)", decimals=1),
               _Col("inspection_id", "Later inspection"), _Col("score", "Later score (%)", decimals=1),
               _Col("change", "Change (points)", decimals=1))),
     _Spec("inspection_family", "Inspection_family",
-          "Inspection scores by family group$$inspection$$$$units$$$$x$$", _SOURCE_INSPECTION, (
+          "Inspection scores by family group$$inspection$$$$units$$$$x$$", None, (
               _Col("family_group", "Family group"), _Col("inspection_id", "Inspection ID"),
               _Col("section", "Section"), _Col("score", "Score (%)", decimals=1),
               _Col("family_mean", "Family mean (%)", decimals=1),
@@ -384,7 +382,7 @@ SHEETS: tuple[_Spec, ...] = (
               _Col("all_mean", "All areas mean (%)", decimals=1)), overview_only=True),
     _Spec("recommendations_status", "Recommendations",
           "Inspection recommendations against the action plan$$recommendations$$$$units$$$$x$$",
-          _SOURCE_INSPECTION, (
+          None, (
               _Col("inspection_id", "Inspection ID"), _Col("recommendation_id", "Recommendation ID"),
               _Col("number", "Number"), _Col("text", "Recommendation"),
               _Col("state", "State", show=_capitalised),
@@ -396,7 +394,7 @@ SHEETS: tuple[_Spec, ...] = (
               _Col("days_late", "Days late", decimals=0),
               _Col("response_overdue", "Unanswered past the response date", show=_yes_no))),
     _Spec("inspection_responses", "Recommendations_by_inspection",
-          "Inspection recommendations by inspection$$recommendations$$$$units$$", _SOURCE_INSPECTION, (
+          "Inspection recommendations by inspection$$recommendations$$$$units$$", None, (
               _Col("inspection_id", "Inspection ID"), _Col("published", "Published"),
               _Col("response_due", "Response due"), _Col("recommendations", "Recommendations"),
               _Col("not_answered", "Not answered"), _Col("behind", "Answered but behind"),
@@ -405,7 +403,7 @@ SHEETS: tuple[_Spec, ...] = (
               _Col("response_overdue", "Unanswered past the response date"),
               _Col("unanswered_or_late", "Unanswered or late"))),
     _Spec("reoffending_rates", "Reoffending_rates",
-          "Proven reoffending by cohort$$rates$$$$c$$$$units$$$$x$$", _SOURCE_REOFFENDING, (
+          "Proven reoffending by cohort$$rates$$$$c$$$$units$$$$x$$", None, (
               _Col("measure", "Measure"), _Col("cohort", "Cohort"),
               _Col("offenders", "Offenders", decimals=0), _Col("reoffenders", "Reoffenders", decimals=0),
               _Col("rate", "Rate (%)", decimals=1), _Col("ci_low", "95% CI lower (%)", decimals=1),
@@ -417,7 +415,7 @@ SHEETS: tuple[_Spec, ...] = (
               _Col("frequency", "Re-offences per 100 offenders", decimals=1)),
           prepare=marked),
     _Spec("ni18_targets", "NI18_targets", "NI 18 reoffending targets$$ni18$$$$c$$$$units$$$$x$$",
-          _SOURCE_REOFFENDING, (
+          None, (
               _Col("measure", "Measure"), _Col("cohort", "Cohort"),
               _Col("cohort_as_printed", "Cohort as printed"),
               _Col("offenders", "Offenders", decimals=0),
@@ -434,7 +432,7 @@ SHEETS: tuple[_Spec, ...] = (
               _Col("method", "Method of calculation")),
           prepare=marked),
     _Spec("ni30_progress", "NI30_progress", "NI 30 progress$$ni30$$$$c$$$$units$$$$x$$",
-          _SOURCE_REOFFENDING, (
+          None, (
         _Col("measure", "Measure"), _Col("baseline_cohort", "Baseline cohort"),
         _Col("baseline_as_printed", "Baseline as printed"),
         _Col("offenders", "Offenders", decimals=0),
@@ -454,7 +452,7 @@ SHEETS: tuple[_Spec, ...] = (
         prepare=marked),
     _Spec("ni18_progress", "NI18_progress",
           "NI 18 progress against the agreed targets$$trajectory$$$$c$$$$units$$$$x$$",
-          _SOURCE_REOFFENDING, (
+          None, (
               _Col("measure", "Measure"), _Col("baseline_cohort", "Baseline cohort"),
               _Col("cohort_as_printed", "Baseline as printed"),
               _Col("target_change_pct", "Agreed change (%)", decimals=2),
@@ -467,7 +465,7 @@ SHEETS: tuple[_Spec, ...] = (
               _Col("target_met", "Target met", show=_yes_no), _Col("status", "Status")),
           prepare=marked),
     _Spec("funnel", "Funnel", "Funnel plot of reoffending rates$$funnel$$$$units$$$$x$$",
-          _SOURCE_REOFFENDING, (
+          None, (
         _Col("area_name", "Area"), _Col("area_id", "Area ID"), _Col("measure", "Measure"),
         _Col("cohort", "Cohort"), _Col("offenders", "Offenders", decimals=0),
         _Col("reoffenders", "Reoffenders", decimals=0), _Col("rate", "Rate (%)", decimals=1),
@@ -478,14 +476,14 @@ SHEETS: tuple[_Spec, ...] = (
         _Col("upper998", "99.8% upper limit (%)", decimals=2),
         _Col("position", "Position", show=_label)), prepare=marked),
     _Spec("spc", "SPC", "Control chart of quarterly reoffending rates$$spc$$$$units$$$$x$$",
-          _SOURCE_REOFFENDING, (
+          None, (
         _Col("measure", "Measure"), _Col("cohort", "Cohort"), _Col("rate", "Rate (%)", decimals=1),
         _Col("centre", "Mean (%)", decimals=2), _Col("lower", "Lower limit (%)", decimals=2),
         _Col("upper", "Upper limit (%)", decimals=2),
         _Col("special_cause", "Special cause", show=_yes_no), _Col("rules", "Rules broken"),
         _Col("variation", "Variation", show=_label))),
     _Spec("indicators_status", "Indicators", "Performance indicators$$indicators$$$$units$$$$x$$",
-          _SOURCE_INDICATORS, (
+          None, (
               _Col("period", "Period"), _Col("indicator", "Indicator"), _Col("unit", "Unit"),
               _Col("value", "Value"), _Col("target", "Target"), _Col("better", "Better when"),
               _Col("status", "Status"), _Col("comparator", "Comparator"),
@@ -518,8 +516,18 @@ def _with_names(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     return out
 
 
+def _row_source(frame: pd.DataFrame, inspections: pd.DataFrame | None) -> str:
+    """The sources a sheet's rows name: their own source columns, else (recommendations and
+    changes between inspections) those of the inspections they name."""
+    if any(c in frame for c in SOURCE_COLUMNS) or "inspection_id" not in frame:
+        return source_line(frame)
+    ids = [*frame.get("previous_inspection", []), *frame["inspection_id"]]
+    return source_line(rows_named(inspections, "inspection_id", ids))
+
+
 def _sheets(results: Results, names: dict[str, str], area_ids: list[str] | None,
-            area_id: str | None) -> tuple[dict[str, GPTable], list[str]]:
+            area_id: str | None, inspections: pd.DataFrame | None = None,
+            ) -> tuple[dict[str, GPTable], list[str]]:
     """The GPTables to write and the titles of tables without data (left out)."""
     tables = results.tables()
     sheets: dict[str, GPTable] = {}
@@ -542,6 +550,7 @@ def _sheets(results: Results, names: dict[str, str], area_ids: list[str] | None,
         if frame.empty:
             empty.append(title)
             continue
+        source = spec.source or _row_source(frame, inspections)
         if spec.prepare is not None:
             frame = spec.prepare(frame)
         columns = list(spec.columns)
@@ -556,7 +565,7 @@ def _sheets(results: Results, names: dict[str, str], area_ids: list[str] | None,
                        f"As of {_as_of_text(results.as_of)}."],
             instructions="This worksheet contains one table. Some cells refer to notes which can "
                          "be found in the notes worksheet.",
-            source=spec.source,
+            source=source,
             index_columns={},
         )
     return sheets, empty
@@ -624,13 +633,13 @@ def write_area_workbook(results: Results, dataset: Dataset, area_id: str, path: 
     if area_id not in names:
         raise ValueError(f"area_id {area_id!r} is not in the areas table")
     target = _target(path, area_workbook_name(area_id))
-    sheets, empty = _sheets(results, names, None, area_id)
+    sheets, empty = _sheets(results, names, None, area_id, dataset.table("inspections"))
     title = f"Reducing reoffending tables: {names[area_id]}"
     intro = [f"Area: {names[area_id]} (area ID {area_id}).",
              f"As of: {_as_of_text(results.as_of)}.",
-             "Source: the area's reducing reoffending action plans, HMI Probation inspection "
-             "scores, Ministry of Justice proven reoffending data and local performance "
-             "indicators, as supplied to the workbook; workbook analysis."]
+             "Source: the area's reducing reoffending action plans, inspection scores, "
+             "reoffending data and performance indicators, as supplied to the workbook, each "
+             "sheet naming the sources its rows give; workbook analysis."]
     return _write(target, sheets=sheets, cover=_cover(title, intro, empty, dataset, results.threshold),
                   as_of=results.as_of, title=title, threshold=results.threshold)
 
@@ -645,12 +654,12 @@ def write_overview_workbook(results: Results, dataset: Dataset, path: str | Path
     if unknown:
         raise ValueError(f"area id(s) not in the areas table: {unknown}")
     target = _target(path, OVERVIEW_FILE)
-    sheets, empty = _sheets(results, names, chosen, None)
+    sheets, empty = _sheets(results, names, chosen, None, dataset.table("inspections"))
     title = "Reducing reoffending tables: all areas"
     intro = [f"Areas: {len(chosen)} ({'; '.join(names[a] for a in chosen)}).",
              f"As of: {_as_of_text(results.as_of)}.",
-             "Source: reducing reoffending action plans, HMI Probation inspection scores, "
-             "Ministry of Justice proven reoffending data and local performance indicators, as "
-             "supplied to the workbook; workbook analysis."]
+             "Source: reducing reoffending action plans, inspection scores, reoffending data "
+             "and performance indicators, as supplied to the workbook, each sheet naming the "
+             "sources its rows give; workbook analysis."]
     return _write(target, sheets=sheets, cover=_cover(title, intro, empty, dataset, results.threshold),
                   as_of=results.as_of, title=title, threshold=results.threshold)

@@ -21,6 +21,7 @@ from .links import report_link
 from .pathways import pathway_label
 from .progress import JOINT_LEADS, RAG_RULE
 from .rounding import whole_shares
+from .sources import rows_named, source_line
 from .trajectory import ON_TRACK_RULE
 
 __all__ = [
@@ -58,9 +59,6 @@ _RAG = {
 _SMART = ("specific", "measurable", "time-bound", "owned", "partnered")
 
 _SOURCE_PLAN = "Source: area reducing reoffending action plan; workbook analysis."
-_SOURCE_INSPECTION = "Source: HMI Probation inspection report; workbook analysis."
-_SOURCE_REOFFENDING = "Source: Ministry of Justice proven reoffending data; workbook analysis."
-_SOURCE_INDICATORS = "Source: area performance indicators; workbook analysis."
 _SOURCE_COMPLETENESS = "Source: workbook data checks."
 
 
@@ -177,6 +175,13 @@ def _inspection_names(inspections: pd.DataFrame | None) -> dict[str, str]:
         kind = _text(getattr(row, "kind", "")).replace("-", " ").capitalize() or "An"
         names[row.inspection_id] = title or f"{kind} inspection" + (f" published {when}" if when else "")
     return names
+
+
+def _inspection_source(inspections: pd.DataFrame | None, *ids: pd.Series) -> str:
+    """The source line of a table of inspections' findings: the documents of the inspections
+    its rows name (their ids, in the order the rows name them), as the inspections table
+    cites them."""
+    return source_line(rows_named(inspections, "inspection_id", [i for s in ids for i in s]))
 
 
 def _named(names: Mapping[str, str], value: object) -> str:
@@ -389,7 +394,7 @@ def lead_load_table(lead_load: pd.DataFrame, *, source: str = _SOURCE_PLAN) -> G
 
 
 def criteria_table(inspection_criteria: pd.DataFrame, inspections: pd.DataFrame | None = None, *,
-                   source: str = _SOURCE_INSPECTION) -> GT | None:
+                   source: str | None = None) -> GT | None:
     """Inspection criteria grouped by section: criterion, title, importance and rating or score.
 
     Takes Results.inspection_criteria (several inspections are grouped separately, by the title
@@ -428,7 +433,7 @@ def criteria_table(inspection_criteria: pd.DataFrame, inspections: pd.DataFrame 
         body,
         title="Inspection criteria",
         subtitle=_area_subtitle(frame),
-        source=source,
+        source=source or source_line(frame),
         group="Section",
         right=["Rating or score (%)"],
         notes=[
@@ -440,7 +445,7 @@ def criteria_table(inspection_criteria: pd.DataFrame, inspections: pd.DataFrame 
 
 
 def sections_table(inspection_sections: pd.DataFrame, inspections: pd.DataFrame | None = None, *,
-                   source: str = _SOURCE_INSPECTION) -> GT | None:
+                   source: str | None = None) -> GT | None:
     """Section scores: the workbook's calculation, the printed score and the difference (flagged).
 
     Takes Results.inspection_sections; ``inspections`` gives the inspections' titles when there
@@ -485,7 +490,7 @@ def sections_table(inspection_sections: pd.DataFrame, inspections: pd.DataFrame 
         body,
         title="Inspection section scores",
         subtitle=_area_subtitle(frame),
-        source=source,
+        source=source or source_line(frame),
         right=["Workbook score", "Printed score", "Difference", "Criteria scored"],
         notes=["Agrees: the workbook score rounds to the printed one. Overall = 30% B + 40% C + 30% D."],
     )
@@ -499,7 +504,7 @@ def sections_table(inspection_sections: pd.DataFrame, inspections: pd.DataFrame 
 
 
 def rates_table(reoffending_rates: pd.DataFrame, *, threshold: int,
-                source: str = _SOURCE_REOFFENDING) -> GT | None:
+                source: str | None = None) -> GT | None:
     """Reoffending by cohort: offenders, reoffenders, rate, 95% CI, predicted, difference, significance.
 
     Takes Results.reoffending_rates (disclosure control applied) and the build's `threshold`.
@@ -578,7 +583,7 @@ def rates_table(reoffending_rates: pd.DataFrame, *, threshold: int,
         body,
         title="Proven reoffending by cohort",
         subtitle=subtitle,
-        source=source,
+        source=source or source_line(frame),
         group="Measure" if several_measures else None,
         notes=notes,
         right=[
@@ -617,7 +622,7 @@ def _as_given(value: object) -> str:
 
 
 def ni18_table(ni18_targets: pd.DataFrame, *, threshold: int,
-               source: str = _SOURCE_REOFFENDING) -> GT | None:
+               source: str | None = None) -> GT | None:
     """NI 18 targets per area as the plan prints them: cohort, expected re-offenders, predicted
     rate, target re-offenders, rate needed and % change (rates to two decimals, as printed).
 
@@ -657,7 +662,7 @@ def ni18_table(ni18_targets: pd.DataFrame, *, threshold: int,
         body,
         title="NI 18 reoffending targets",
         subtitle=None,
-        source=source,
+        source=source or source_line(frame),
         notes=notes,
         right=[c for c in body.columns if c not in ("Area", "Cohort", "Target")],
     )
@@ -697,7 +702,7 @@ def ni18_check_table(ni18_targets: pd.DataFrame) -> GT | None:
     })
     methods = [_text(m) for m in pd.unique(_column(frame, "method").dropna()) if _text(m)]
     return _build(body, title="NI 18 targets: agreed and recalculated", subtitle=None,
-                  source="Source: agreed targets as printed in the plan; workbook analysis.",
+                  source=source_line(frame),
                   notes=[f"Our method: {m}." for m in methods],
                   right=[c for c in body.columns if c != "Area"])
 
@@ -715,7 +720,7 @@ def _ni30_helpers(frame: pd.DataFrame) -> tuple[list[set[str]], Callable, Callab
 
 
 def ni30_table(ni30_progress: pd.DataFrame, *, threshold: int,
-               source: str = _SOURCE_REOFFENDING) -> GT | None:
+               source: str | None = None) -> GT | None:
     """NI 30 targets per area as the plan prints them: baseline cohort, PPOs, months on scheme,
     stretch %, ratio target, baseline, ceiling and target re-offences, and the change needed.
 
@@ -746,7 +751,7 @@ def ni30_table(ni30_progress: pd.DataFrame, *, threshold: int,
         body,
         title="NI 30 targets",
         subtitle=None,
-        source=source,
+        source=source or source_line(frame),
         notes=["PPOs: prolific and other priority offenders in the cohort; months on scheme: "
                "their average time on the scheme; stretch target: the improvement target's fall "
                "from the baseline; ratio target: the plan's proposed two-year ratio; change "
@@ -757,7 +762,7 @@ def ni30_table(ni30_progress: pd.DataFrame, *, threshold: int,
 
 
 def ni30_progress_table(ni30_progress: pd.DataFrame, *, threshold: int,
-                        source: str = _SOURCE_REOFFENDING) -> GT | None:
+                        source: str | None = None) -> GT | None:
     """NI 30 progress per area: the latest cohort after the baseline against the target.
 
     Takes Results.ni30_progress (disclosure control applied) and the build's `threshold`;
@@ -791,14 +796,15 @@ def ni30_progress_table(ni30_progress: pd.DataFrame, *, threshold: int,
     }
     body = _labelled(frame, columns)
     notes = [f"Trajectory: {ON_TRACK_RULE}; fewer re-offences is better."] if dated else []
-    gt = _build(body, title="NI 30 progress", subtitle=None, source=source, notes=notes,
+    gt = _build(body, title="NI 30 progress", subtitle=None, source=source or source_line(frame),
+                notes=notes,
                 right=["Baseline re-offences", "Target", "Latest re-offences", "Trajectory",
                        "Change so far (%)"])
     return gt.tab_footnote(withheld_note(threshold)) if any(withheld) else gt
 
 
 def ni18_progress_table(ni18_progress: pd.DataFrame, *, threshold: int,
-                        source: str = _SOURCE_REOFFENDING) -> GT | None:
+                        source: str | None = None) -> GT | None:
     """NI 18 against the agreed target: each cohort after the baseline, its change from the
     predicted rate against the agreed change and the straight line to it.
 
@@ -828,7 +834,7 @@ def ni18_progress_table(ni18_progress: pd.DataFrame, *, threshold: int,
     notes = ["Change: the actual rate against the predicted rate, (actual − predicted) / "
              f"predicted × 100; a fall is negative. Trajectory: {ON_TRACK_RULE}."]
     gt = _build(body, title="NI 18 progress against the agreed targets", subtitle=None,
-                source=source, notes=notes,
+                source=source or source_line(frame), notes=notes,
                 right=["Agreed change (%)", "Rate (%)", "Predicted rate (%)", "Change (%)",
                        "Trajectory (%)"])
     return gt.tab_footnote(withheld_note(threshold)) if any(withheld) else gt
@@ -849,7 +855,7 @@ def ni30_no_progress(ni30_progress: pd.DataFrame) -> str | None:
 _UNIT_SUFFIX = {"percent": "%", "days": " days", "count": ""}
 
 
-def indicators_table(indicators_status: pd.DataFrame, *, source: str = _SOURCE_INDICATORS) -> GT | None:
+def indicators_table(indicators_status: pd.DataFrame, *, source: str | None = None) -> GT | None:
     """Indicators: value, target, comparator, met or not (✓/✗ in words) and how the area compares.
 
     Takes Results.indicators_status. None if empty.
@@ -887,7 +893,7 @@ def indicators_table(indicators_status: pd.DataFrame, *, source: str = _SOURCE_I
         body,
         title="Performance indicators",
         subtitle=_area_subtitle(frame),
-        source=source,
+        source=source or source_line(frame),
         right=["Value", "Target", "Comparator"],
     )
 
@@ -921,7 +927,7 @@ def completeness_table(completeness: pd.DataFrame, *, source: str = _SOURCE_COMP
 
 
 def change_table(inspection_change: pd.DataFrame, inspections: pd.DataFrame | None = None, *,
-                 source: str = _SOURCE_INSPECTION) -> GT | None:
+                 source: str | None = None) -> GT | None:
     """Section scores between an area's consecutive inspections, each inspection by the title
     ``inspections`` gives it. Takes Results.inspection_change."""
     if _empty(inspection_change):
@@ -937,10 +943,12 @@ def change_table(inspection_change: pd.DataFrame, inspections: pd.DataFrame | No
         "Change (points)": lambda f: [_number(v, 1, signed=True) for v in f["change"]],
     })
     return _build(body, title="Change between inspections", subtitle=_area_subtitle(frame),
-                  source=source, right=["Earlier score (%)", "Later score (%)", "Change (points)"])
+                  source=source or _inspection_source(inspections, frame["previous_inspection"],
+                                                       frame["inspection_id"]),
+                  right=["Earlier score (%)", "Later score (%)", "Change (points)"])
 
 
-def family_table(inspection_family: pd.DataFrame, *, source: str = _SOURCE_INSPECTION) -> GT | None:
+def family_table(inspection_family: pd.DataFrame, *, source: str | None = None) -> GT | None:
     """Each area's latest section scores beside its family group's and all areas' means.
     Takes Results.inspection_family."""
     if _empty(inspection_family):
@@ -959,13 +967,14 @@ def family_table(inspection_family: pd.DataFrame, *, source: str = _SOURCE_INSPE
                                      for v, n in zip(f["rank_in_family"], f["family_size"], strict=True)],
         "All areas mean (%)": lambda f: [_number(v, 1) for v in f["all_mean"]],
     })
-    return _build(body, title="Inspection scores by family group", subtitle=None, source=source,
+    return _build(body, title="Inspection scores by family group", subtitle=None,
+                  source=source or source_line(frame),
                   right=["Score (%)", "Family mean (%)", "Areas in family", "Rank in family",
                          "All areas mean (%)"], group="Family group")
 
 
 def indicator_summary_table(indicators_status: pd.DataFrame, *,
-                            source: str = _SOURCE_INDICATORS) -> GT | None:
+                            source: str | None = None) -> GT | None:
     """Per area and period: indicators met, not met and without a target. Takes
     Results.indicators_status."""
     if _empty(indicators_status):
@@ -982,7 +991,8 @@ def indicator_summary_table(indicators_status: pd.DataFrame, *,
         "Not met": lambda f: [_number(v, 0) for v in f["not met"]],
         "No target": lambda f: [_number(v, 0) for v in f["no target"]],
     })
-    return _build(body, title="Indicators against targets by area", subtitle=None, source=source,
+    return _build(body, title="Indicators against targets by area", subtitle=None,
+                  source=source or source_line(indicators_status),
                   right=["Met", "Not met", "No target"])
 
 
@@ -1017,7 +1027,7 @@ def _answering(frame: pd.DataFrame, strands_summary: pd.DataFrame | None) -> lis
 def recommendations_table(recommendations_status: pd.DataFrame,
                           strands_summary: pd.DataFrame | None = None,
                           inspections: pd.DataFrame | None = None, *,
-                          source: str = _SOURCE_INSPECTION) -> GT | None:
+                          source: str | None = None) -> GT | None:
     """Each recommendation, grouped by inspection, unanswered first: its state (word and colour),
     the strands answering it with their RAG, its due date and days late.
 
@@ -1042,7 +1052,9 @@ def recommendations_table(recommendations_status: pd.DataFrame,
             for d in f["days_late"]],
     })
     gt = _build(body, title="Inspection recommendations against the action plan",
-                subtitle=_area_subtitle(frame), source=source, right=["No.", "Days late"],
+                subtitle=_area_subtitle(frame),
+                source=source or _inspection_source(inspections, frame["inspection_id"]),
+                right=["No.", "Days late"],
                 group="Inspection", notes=[STATE_RULE])
     for state, (fill, ink) in _STATE_FILL.items():
         rows = [i for i, s in enumerate(frame["state"]) if s == state]
@@ -1054,7 +1066,7 @@ def recommendations_table(recommendations_status: pd.DataFrame,
 
 def inspection_responses_table(inspection_responses: pd.DataFrame,
                                inspections: pd.DataFrame | None = None, *,
-                               source: str = _SOURCE_INSPECTION) -> GT | None:
+                               source: str | None = None) -> GT | None:
     """Per inspection (by the title ``inspections`` gives it): recommendations by state and how
     many are unanswered or late.
 
@@ -1078,14 +1090,16 @@ def inspection_responses_table(inspection_responses: pd.DataFrame,
         columns[label] = lambda f, name=name: [_number(v, 0) for v in f[name]]
     body = _labelled(frame, columns)
     return _build(body, title="Inspection recommendations by inspection", subtitle=None,
-                  source=source, right=list(labels), group="Area",
+                  source=source or _inspection_source(inspections, frame["inspection_id"]),
+                  right=list(labels), group="Area",
                   spanners={"Recommendations": {label: "Total" if label == "Recommendations" else label
                                                 for label in labels}})
 
 
 def glance_table(glance: pd.DataFrame, *,
-                 source: str = "Source: area action plans, HMI Probation inspection reports and Ministry "
-                               "of Justice proven reoffending data; workbook analysis.") -> GT | None:
+                 source: str = "Source: each area's action plans, inspection reports and "
+                               "reoffending data, as its own report names them; workbook "
+                               "analysis.") -> GT | None:
     """Each area in one row: its as-of date (when the areas' differ), strands and how many are
     red or amber and not reported, latest overall inspection score, recommendations unanswered
     or late, and reoffending in brief. Takes OverviewReport.glance(). Overdue milestones are

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .agreed import AGREED
+from .contract import SOURCE_COLUMNS
 from .periods import cohort_sort_key, period_bounds
 from .reoffending import ni18_targets, reoffending_rates
 
@@ -56,7 +57,7 @@ def _status(met: bool, on_track: object, past_date: bool, dated: bool) -> str:
 
 _NI18_COLUMNS = ["area_id", "measure", "baseline_cohort", "target_by", "target_change_pct", "cohort",
                  "rate", "predicted_rate", "actual_change_pct", "trajectory_change_pct", "on_track",
-                 "target_met", "status", "cohort_as_printed"]
+                 "target_met", "status", "cohort_as_printed", *SOURCE_COLUMNS]
 
 
 def ni18_progress(reoffending: pd.DataFrame) -> pd.DataFrame:
@@ -71,7 +72,8 @@ def ni18_progress(reoffending: pd.DataFrame) -> pd.DataFrame:
     ON_TRACK_RULE; target_met = actual change ≤ the agreed change. status: 'target met',
     'on track', 'off track', 'target missed' (at or after the target date and not met), or
     'target not met (no target date)'. Agreed targets come from the data (analysis.agreed);
-    rates as reoffending.reoffending_rates gives them. Input not modified.
+    rates as reoffending.reoffending_rates gives them, each row citing its cohort's source
+    (source_publisher, source_title, source_date). Input not modified.
     """
     if reoffending.empty or "target_by" not in reoffending and "target_change_pct" not in reoffending \
             and "target_reoffenders" not in reoffending:
@@ -104,6 +106,8 @@ def ni18_progress(reoffending: pd.DataFrame) -> pd.DataFrame:
                 "trajectory_change_pct": trajectory, "on_track": on_track, "target_met": met,
                 "status": _status(met, on_track, past, not np.isnan(share)),
                 "cohort_as_printed": printed.get(key),
+                # The figure set against the target is the later cohort's: its source is cited.
+                **{c: _named(getattr(row, c, None)) for c in SOURCE_COLUMNS},
             })
     out = pd.DataFrame(rows, columns=_NI18_COLUMNS)
     for column in _NI18_COLUMNS:
@@ -111,7 +115,13 @@ def ni18_progress(reoffending: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _named(value: object) -> str | None:
+    return None if value is None or pd.isna(value) or not str(value).strip() else str(value)
+
+
 def _dtype(column: str) -> str:
+    if column in SOURCE_COLUMNS:
+        return "object"
     if column in ("on_track", "target_met"):
         return "boolean"
     if column in ("target_change_pct", "rate", "predicted_rate", "actual_change_pct",

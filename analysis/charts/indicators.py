@@ -10,7 +10,7 @@ from matplotlib.patches import Patch
 
 from .base import DARK_BLUE, GREY, NOTE_PT, ORANGE, TURQUOISE, Chart, figure, finish, grid_x, style
 from .prepare.indicators import Indicators, describe_indicators, prepare_indicators, status_text
-from .words import SOURCE_INDICATORS, fmt, wrap
+from .words import drawn_source, fmt, wrap
 
 __all__ = ["indicator_chart"]
 
@@ -77,7 +77,7 @@ def draw_indicators(d: Indicators) -> Figure:
 
 
 def indicator_chart(indicators_status: pd.DataFrame, *, period: str | None = None,
-                    source: str = SOURCE_INDICATORS) -> Chart | None:
+                    source: str | None = None) -> Chart | None:
     """Performance indicators on one scale: each value as a percentage of its target.
 
     Takes Results.indicators_status (one area's; ``period`` default the latest). Bars are
@@ -91,4 +91,5 @@ def indicator_chart(indicators_status: pd.DataFrame, *, period: str | None = Non
         return None
     with style():
         fig = draw_indicators(d)
-    return finish(fig, describe_indicators(d), source)
+    return finish(fig, describe_indicators(d),
+                  source or drawn_source(indicators_status, area_id=None, period=d.period))

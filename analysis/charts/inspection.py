@@ -23,7 +23,7 @@ from .prepare.inspection import (
     prepare_criteria,
     prepare_family,
 )
-from .words import SOURCE_INSPECTION, fmt, wrap
+from .words import drawn_source, fmt, wrap
 
 __all__ = ["criterion_scores_chart", "family_chart", "section_comparison_chart",
            "section_scores_chart"]
@@ -71,7 +71,7 @@ def draw_comparison(c: Comparison) -> Figure:
 
 def section_comparison_chart(inspection_sections: pd.DataFrame, inspection_family: pd.DataFrame | None = None,
                              *, inspection_id: str | None = None, inspections: pd.DataFrame | None = None,
-                             source: str = SOURCE_INSPECTION) -> Chart | None:
+                             source: str | None = None) -> Chart | None:
     """Section scores of one inspection on 0-100 against its family group's and all areas' means.
 
     Takes Results.inspection_sections (``inspection_id`` picks one, default the first) and
@@ -83,7 +83,8 @@ def section_comparison_chart(inspection_sections: pd.DataFrame, inspection_famil
         return None
     with style():
         fig = draw_comparison(c)
-    return finish(fig, describe_comparison(c), source)
+    return finish(fig, describe_comparison(c),
+                  source or drawn_source(inspection_sections, inspection_id=inspection_id))
 
 
 def _criteria_legend(fig: Figure, c: Criteria) -> None:
@@ -133,7 +134,7 @@ def draw_criteria(c: Criteria) -> Figure:
 def criterion_scores_chart(inspection_criteria: pd.DataFrame, comparison: pd.DataFrame | None = None, *,
                            inspection_id: str | None = None, comparison_label: str | None = None,
                            inspections: pd.DataFrame | None = None,
-                           source: str = SOURCE_INSPECTION) -> Chart | None:
+                           source: str | None = None) -> Chart | None:
     """Scored criteria of one inspection as horizontal bars on 0-100, grouped by section.
 
     Takes Results.inspection_criteria (one area's; ``inspection_id`` picks the inspection,
@@ -148,7 +149,8 @@ def criterion_scores_chart(inspection_criteria: pd.DataFrame, comparison: pd.Dat
         return None
     with style():
         fig = draw_criteria(c)
-    return finish(fig, describe_criteria(c), source)
+    return finish(fig, describe_criteria(c),
+                  source or drawn_source(inspection_criteria, inspection_id=inspection_id))
 
 
 def draw_check(c: Check) -> Figure:
@@ -175,7 +177,7 @@ def draw_check(c: Check) -> Figure:
 
 def section_scores_chart(inspection_sections: pd.DataFrame, *, inspection_id: str | None = None,
                          inspections: pd.DataFrame | None = None,
-                         source: str = SOURCE_INSPECTION) -> Chart | None:
+                         source: str | None = None) -> Chart | None:
     """The analyst's check: recalculated section scores beside the printed ones, on 0-100.
 
     Takes Results.inspection_sections (``inspection_id`` picks one; default the first). Paired
@@ -188,7 +190,8 @@ def section_scores_chart(inspection_sections: pd.DataFrame, *, inspection_id: st
         return None
     with style():
         fig = draw_check(c)
-    return finish(fig, describe_check(c), source)
+    return finish(fig, describe_check(c),
+                  source or drawn_source(inspection_sections, inspection_id=inspection_id))
 
 
 def draw_family(f: Family) -> Figure:
@@ -209,7 +212,7 @@ def draw_family(f: Family) -> Figure:
 
 
 def family_chart(inspection_family: pd.DataFrame, *, section: str = "overall",
-                 source: str = SOURCE_INSPECTION) -> Chart | None:
+                 source: str | None = None) -> Chart | None:
     """Each area's latest score in one section (default overall) on 0-100, by family group.
 
     Takes Results.inspection_family. A group of three or more areas is ranked and its mean drawn
@@ -221,4 +224,4 @@ def family_chart(inspection_family: pd.DataFrame, *, section: str = "overall",
         return None
     with style():
         fig = draw_family(f)
-    return finish(fig, describe_family(f), source)
+    return finish(fig, describe_family(f), source or drawn_source(inspection_family, section=section))

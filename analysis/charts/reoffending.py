@@ -33,7 +33,7 @@ from .prepare.reoffending import (
     prepare_funnel,
     prepare_spc,
 )
-from .words import SOURCE_REOFFENDING, fmt
+from .words import drawn_source, fmt
 
 __all__ = ["difference_chart", "funnel_plot", "rate_trend", "xmr_chart"]
 
@@ -79,7 +79,7 @@ def draw_trend(c: Cohorts) -> Figure:
 
 
 def rate_trend(reoffending_rates: pd.DataFrame, *, threshold: int, area_id: str | None = None,
-               measure: str | None = None, source: str = SOURCE_REOFFENDING) -> Chart | None:
+               measure: str | None = None, source: str | None = None) -> Chart | None:
     """Reoffending rate by cohort with its 95% Wilson interval as a band and the predicted rate.
 
     Takes Results.reoffending_rates (``area_id``/``measure`` pick one series; default the
@@ -92,7 +92,8 @@ def rate_trend(reoffending_rates: pd.DataFrame, *, threshold: int, area_id: str 
         return None
     with style():
         fig = draw_trend(c)
-    return finish(fig, describe_trend(c), source)
+    return finish(fig, describe_trend(c), source or drawn_source(
+        reoffending_rates, area_id=area_id, measure=measure))
 
 
 def _direction_notes(ax) -> None:
@@ -131,7 +132,7 @@ def draw_difference(c: Cohorts) -> Figure:
 
 
 def difference_chart(reoffending_rates: pd.DataFrame, *, threshold: int, area_id: str | None = None,
-                     measure: str | None = None, source: str = SOURCE_REOFFENDING) -> Chart | None:
+                     measure: str | None = None, source: str | None = None) -> Chart | None:
     """Actual minus predicted reoffending rate by cohort, in percentage points.
 
     Takes Results.reoffending_rates (``area_id``/``measure`` pick one series). Bars below zero
@@ -143,7 +144,8 @@ def difference_chart(reoffending_rates: pd.DataFrame, *, threshold: int, area_id
         return None
     with style():
         fig = draw_difference(c)
-    return finish(fig, describe_difference(c), source)
+    return finish(fig, describe_difference(c), source or drawn_source(
+        reoffending_rates, area_id=area_id, measure=measure))
 
 
 def draw_spc(s: Spc) -> Figure:
@@ -183,7 +185,7 @@ def draw_spc(s: Spc) -> Figure:
 
 
 def xmr_chart(spc: pd.DataFrame, *, area_id: str | None = None, measure: str | None = None,
-              source: str = SOURCE_REOFFENDING) -> Chart | None:
+              source: str | None = None) -> Chart | None:
     """XmR (individuals) chart of the rate by cohort: points, mean, process limits, special causes.
 
     Takes Results.spc (``area_id``/``measure`` pick one series). The mean is a solid line and the
@@ -196,7 +198,7 @@ def xmr_chart(spc: pd.DataFrame, *, area_id: str | None = None, measure: str | N
         return None
     with style():
         fig = draw_spc(s)
-    return finish(fig, describe_spc(s), source)
+    return finish(fig, describe_spc(s), source or drawn_source(spc, area_id=area_id, measure=measure))
 
 
 def _funnel_lines(ax, f: Funnel, curve: pd.DataFrame) -> None:
@@ -239,7 +241,7 @@ def draw_funnel(f: Funnel) -> Figure:
 
 def funnel_plot(funnel: pd.DataFrame, area_id: str | None, *, measure: str | None = None,
                 cohort: str | None = None, label: str | None = None,
-                source: str = SOURCE_REOFFENDING) -> Chart | None:
+                source: str | None = None) -> Chart | None:
     """Funnel plot of areas' reoffending rates against cohort size for one measure and cohort.
 
     Takes Results.funnel (``measure`` default the first, ``cohort`` default the latest with
@@ -253,4 +255,5 @@ def funnel_plot(funnel: pd.DataFrame, area_id: str | None, *, measure: str | Non
         return None
     with style():
         fig = draw_funnel(f)
-    return finish(fig, describe_funnel(f), source)
+    return finish(fig, describe_funnel(f), source or drawn_source(
+        funnel, measure=measure, cohort=f.cohort))

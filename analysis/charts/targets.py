@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 from .base import DARK_BLUE, DARK_PINK, GREY, NOTE_PT, ORANGE, TURQUOISE, Chart, figure, finish, grid_x, style
 from .prepare.targets import NI30_SERIES, Ni18, Ni30, describe_ni18, describe_ni30, prepare_ni18, prepare_ni30
-from .words import SOURCE_REOFFENDING, fmt, signed
+from .words import drawn_source, fmt, signed
 
 __all__ = ["ni18_chart", "ni30_chart"]
 
@@ -47,7 +47,7 @@ def draw_ni18(d: Ni18) -> Figure:
 
 
 def ni18_chart(ni18_targets: pd.DataFrame, *, cohort: str | None = None,
-               source: str = SOURCE_REOFFENDING) -> Chart | None:
+               source: str | None = None) -> Chart | None:
     """NI 18 targets per area: predicted rate (●) and the target rate (◆) a significant fall needs.
 
     Takes Results.ni18_targets (``cohort`` default the latest with a target that may be shown).
@@ -59,7 +59,8 @@ def ni18_chart(ni18_targets: pd.DataFrame, *, cohort: str | None = None,
         return None
     with style():
         fig = draw_ni18(d)
-    return finish(fig, describe_ni18(d), source)
+    chosen = {"cohort": d.cohort} if d.cohort is not None else {}
+    return finish(fig, describe_ni18(d), source or drawn_source(ni18_targets, **chosen))
 
 
 def draw_ni30(d: Ni30) -> Figure:
@@ -89,7 +90,7 @@ def draw_ni30(d: Ni30) -> Figure:
     return fig
 
 
-def ni30_chart(ni30_progress: pd.DataFrame, *, source: str = SOURCE_REOFFENDING) -> Chart | None:
+def ni30_chart(ni30_progress: pd.DataFrame, *, source: str | None = None) -> Chart | None:
     """NI 30 per area: baseline re-offences, the ceiling, the target and (when known) the latest.
 
     Takes Results.ni30_progress. Grouped horizontal bars per area, values printed ([c] where
@@ -100,4 +101,4 @@ def ni30_chart(ni30_progress: pd.DataFrame, *, source: str = SOURCE_REOFFENDING)
         return None
     with style():
         fig = draw_ni30(d)
-    return finish(fig, describe_ni30(d), source)
+    return finish(fig, describe_ni30(d), source or drawn_source(ni30_progress))

@@ -13,13 +13,11 @@ import pandas as pd
 from ..labels import area_label, cell_text
 from ..pathways import PATHWAY_NAMES, PATHWAYS
 from ..rounding import half_up
+from ..sources import source_line
 
 log = logging.getLogger(__name__)
 
 SOURCE_PLAN = "Source: area reducing reoffending action plan; workbook analysis"
-SOURCE_INSPECTION = "Source: HMI Probation inspection report; workbook analysis"
-SOURCE_REOFFENDING = "Source: Ministry of Justice proven reoffending data; workbook analysis"
-SOURCE_INDICATORS = "Source: area performance indicators; workbook analysis"
 
 # Measures of the source documents in words, each a phrase a rate is "of" ("the ... rate"). Any
 # other measure is its code written out ("adult-proven-1yr" -> "adult proven 1yr reoffending").
@@ -142,3 +140,14 @@ def series(rates: pd.DataFrame, area_id: str | None, measure: str | None,
     if "cohort" in frame:
         frame = frame.assign(_order=frame["cohort"].astype(str)).sort_values("_order", kind="stable")
     return frame.reset_index(drop=True), area, meas
+
+
+def drawn_source(frame: pd.DataFrame | None, **chosen: str | None) -> str:
+    """The source line of the rows a chart draws: ``frame`` cut to each chosen value in turn
+    (None: the first present, as the charts pick), citing only what those rows name
+    (analysis.sources.source_line, without its closing full stop, as charts print sources)."""
+    rows = frame
+    for column, value in chosen.items():
+        if rows is not None and len(rows):
+            rows, _ = pick(rows, column, value, "chart source")
+    return source_line(rows).removesuffix(".")
