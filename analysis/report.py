@@ -713,6 +713,8 @@ class AreaReport:
             "figures beside them."))]
         threshold = self.results.threshold
         blocks.append(Block("table", tables.rates_table(rates, threshold=threshold)))
+        if (often := tables.frequency_table(rates, threshold=threshold)) is not None:
+            blocks.append(Block("table", often))
         for _measure, group in rates.groupby("measure"):
             if group["rate"].notna().sum() >= 2:
                 blocks.append(Block("chart", charts.rate_trend(group, threshold=threshold)))

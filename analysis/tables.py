@@ -28,6 +28,7 @@ __all__ = [
     "completeness_table",
     "criteria_table",
     "exceptions_table",
+    "frequency_table",
     "glance_table",
     "indicators_table",
     "inspection_responses_table",
@@ -599,6 +600,60 @@ def rates_table(reoffending_rates: pd.DataFrame, *, threshold: int,
     if any(hidden):
         gt = gt.tab_footnote(withheld_note(threshold))
     return gt
+
+
+def frequency_table(reoffending_rates: pd.DataFrame, *, threshold: int,
+                    source: str | None = None) -> GT | None:
+    """How often and how seriously the cohort re-offended, where the data give re-offences:
+    re-offences per 100 offenders (frequency), per re-offender, and serious re-offences per
+    100 offenders (severity), as the Ministry of Justice publishes them.
+
+    Takes Results.reoffending_rates (disclosure control applied: a withheld count withholds
+    every figure made from it) and the build's `threshold`. Its own table beside the rates,
+    so that each fits an A4 page. None when no row gives re-offences.
+    """
+    if _empty(reoffending_rates):
+        return None
+    frame = reoffending_rates.reset_index(drop=True)
+    # NI 30's re-offence counts are its own tables' (targets and progress), not repeated here.
+    given = (_column(frame, "reoffences").notna()
+             | pd.Series(["reoffences" in h for h in _hidden(frame)], index=frame.index))
+    frame = frame[given & (frame["measure"].astype(str).str.strip().str.lower() != "ni30")]
+    if frame.empty:
+        return None
+    frame = frame.reset_index(drop=True)
+    hidden = _hidden(frame)
+    several_areas = frame["area_id"].nunique() > 1
+    several_measures = frame["measure"].nunique() > 1
+    columns: dict[str, Callable[[pd.DataFrame], Sequence[object]]] = {}
+    if several_measures:
+        columns["Measure"] = lambda f: [_first_upper(measure_label(m)) for m in f["measure"]]
+    if several_areas:
+        columns["Area"] = lambda f: [_area_label(a) for a in f["area_id"]]
+    columns |= {
+        "Cohort": lambda f: _as_printed(f, "cohort_as_printed", "cohort"),
+        "Offenders": _shown(hidden, "offenders", lambda v: _number(v, 0)),
+        "Re-offences": _shown(hidden, "reoffences", lambda v: _number(v, 0)),
+        "Re-offences per 100 offenders": _shown(hidden, "frequency", lambda v: _number(v, 1)),
+        "Re-offences per re-offender": _shown(hidden, "reoffences_per_reoffender", lambda v: _number(v, 2)),
+    }
+    if _column(frame, "serious_reoffences").notna().any() or any("serious_reoffences" in h for h in hidden):
+        columns |= {
+            "Serious re-offences": _shown(hidden, "serious_reoffences", lambda v: _number(v, 0)),
+            "Serious re-offences per 100 offenders": _shown(hidden, "severity", lambda v: _number(v, 1)),
+        }
+    body = _labelled(frame, columns)
+    subtitle = _area_subtitle(frame)
+    if not several_measures and len(frame):
+        measure = measure_label(frame["measure"].iloc[0])
+        subtitle = f"{subtitle}: {measure}" if subtitle else _first_upper(measure)
+    gt = _build(body, title="Frequency and severity of proven re-offending", subtitle=subtitle,
+                source=source or source_line(frame), group="Measure" if several_measures else None,
+                notes=["Frequency: proven re-offences per 100 offenders in the cohort; per "
+                       "re-offender: re-offences over those who re-offended; severity: serious "
+                       "proven re-offences per 100 offenders (Ministry of Justice measures)."],
+                right=[c for c in body.columns if c not in ("Measure", "Area", "Cohort")])
+    return gt.tab_footnote(withheld_note(threshold)) if any(hidden) else gt
 
 
 def _as_printed(frame: pd.DataFrame, printed: str, key: str) -> list[str]:

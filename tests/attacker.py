@@ -442,6 +442,9 @@ HEADINGS = {
     # The NI 18 table as the plan prints it (issue 13): re-offenders, the rate needed to meet it.
     "expected re-offenders": "expected_reoffenders", "target re-offenders": "target_reoffenders",
     "rate needed (%)": "target_rate",
+    # Frequency and severity, beside the rates (issue 13).
+    "re-offences per re-offender": "reoffences_per_reoffender",
+    "serious re-offences per 100 offenders": "severity",
 }
 NI30_HEADINGS = {"offenders": ("baseline cohort", "offenders"),
                  "baseline re-offences": ("baseline cohort", "reoffences"),
@@ -751,7 +754,8 @@ PDF_HEADINGS = sorted(
      "latest re-offences", "change so far (%)", "status", "re-offences", "re-offences per 100 offenders",
      "serious re-offences", "baseline", "ppos", "months on scheme", "stretch target (%)",
      "ratio target", "agreed or calculated", "target change (%)", "expected re-offenders",
-     "target re-offenders", "rate needed (%)", "change (%)"], key=len, reverse=True)
+     "target re-offenders", "rate needed (%)", "change (%)", "re-offences per re-offender",
+     "serious re-offences per 100 offenders"], key=len, reverse=True)
 _PDF_HEADER_START = re.compile(r"^(?:Area |Measure )*(?:Cohort|Baseline)\b")
 _FIGURE = re.compile(r"^(?:[-+\u2212]?[\d,]+(?:\.\d+)?|\[c\]|\u2013|\[x\])$")
 _TEXT_COLUMNS = {"significant (5%)", "against predicted", "status"}

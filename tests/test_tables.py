@@ -345,3 +345,19 @@ def test_milestones_with_a_figure_show_the_plan_s_cumulative_targets():
     q4 = cells.index("Community OBP: cumulative completions by end of Q4")
     assert cells[q4 + 1:q4 + 5] == ["Q4 2009/10", "1,181", "\u2013", "Not yet past due"]
     assert tables.quantitative_table(em["milestones_status"].iloc[0:0], em["strands_summary"]) is None
+
+
+def test_frequency_and_severity_where_the_data_give_re_offences():
+    from analysis.reoffending import reoffending_rates
+
+    # 1,000 offenders, 250 re-offended, 600 re-offences, 90 of them serious: 600 / 1000 x 100 =
+    # 60.0 per 100 offenders; 600 / 250 = 2.40 per re-offender; 90 / 1000 x 100 = 9.0 serious.
+    rows = pd.DataFrame({"area_id": ["a"], "measure": "adult-proven-1yr", "cohort": ["2009-Q1"],
+                         "offenders": [1000], "reoffenders": [250], "reoffences": [600],
+                         "serious_reoffences": [90], "predicted_rate": [26.0]})
+    cells = _cells(_html(tables.frequency_table(reoffending_rates(rows), threshold=10)))
+    assert cells == ["2009-Q1", "1,000", "600", "60.0", "2.40", "90", "9.0"]
+    # No re-offences given: no table. NI 30's counts are in its own tables, not repeated.
+    no_counts = rows.drop(columns=["reoffences", "serious_reoffences"])
+    assert tables.frequency_table(reoffending_rates(no_counts), threshold=10) is None
+    assert tables.frequency_table(reoffending_rates(rows.assign(measure="ni30")), threshold=10) is None
