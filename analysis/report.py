@@ -579,8 +579,6 @@ class AreaReport:
         blocks.append(Block("table", tables.strands_table(
             _as_printed(t["strands_summary"], self.dataset.table("strands")))))
         blocks.append(Block("table", tables.smart_audit_table(t["strands_summary"])))
-        if (figures := tables.quantitative_table(ms, t["strands_summary"])) is not None:
-            blocks.append(Block("table", figures))
         gaps = t["plan_gaps"]
         plans = self.dataset.table("plans")
         titles = dict(zip(plans["plan_id"], plans["title"], strict=True))
@@ -598,6 +596,9 @@ class AreaReport:
             blocks.append(Block("markdown", Markdown(sentence)))
         blocks.append(Block("chart", charts.lead_load_chart(t["lead_load"])))
         blocks.append(Block("table", tables.lead_load_table(t["lead_load"])))
+        # Last: a table runs over a page break, so it fills the page the lead chart leaves.
+        if (figures := tables.quantitative_table(ms, t["strands_summary"])) is not None:
+            blocks.append(Block("table", figures))
         return blocks
 
     # -- Inspection --------------------------------------------------------------------------
