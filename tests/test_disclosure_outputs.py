@@ -200,10 +200,17 @@ def scan_tables(name: str, tables: list[Table], area: str | None,
 
 def scan_pdf_text(name: str, text: str, area: str | None,
                   small: dict[tuple[str, str], set[str]]) -> list[Leak]:
-    """Rules 1 and 2 on a PDF's text: table rows are lines holding a cohort label."""
+    """Rules 1 and 2 on a PDF's text: table rows are lines holding a cohort label.
+
+    Rule 2 reads a row's second figure as its reoffenders, as the rates table has them; under a
+    heading whose second figure is another (frequency: offenders, then re-offences) it does not.
+    """
     leaks = []
+    second_is_reoffenders = True
     for line in text.splitlines():
         tokens = line.split()
+        if re.match(r"(?:Area |Measure )*Cohort Offenders ", line):
+            second_is_reoffenders = line.split("Cohort Offenders ", 1)[1].startswith("Reoffenders")
         for k, token in enumerate(tokens):
             if not COHORT_IN_TEXT.fullmatch(token):
                 continue
@@ -213,7 +220,8 @@ def scan_pdf_text(name: str, text: str, area: str | None,
                 continue  # prose, a chart axis or a caption mentioning the cohort
             if any(_small_count(t) for t in after):
                 leaks.append(Leak(name, "small count", line.strip()))
-            if k == 0 and area is not None and (area, token) in small and after[1] != MARKER:
+            if k == 0 and area is not None and (area, token) in small and after[1] != MARKER \
+                    and second_is_reoffenders:
                 leaks.append(Leak(name, "unsuppressed", line.strip()))
     return leaks
 
