@@ -27,7 +27,7 @@ from .loader import Dataset
 from .periods import cohort_sort_key
 from .pipeline import Results
 from .progress import NO_RETURN, NOT_REPORTED
-from .report import glance, ni18_block, ni18_progress_blocks, ni30_blocks
+from .report import glance, ni18_block, ni18_check_blocks, ni18_progress_blocks, ni30_blocks
 from .snapshot import load_overview
 
 __all__ = ["OverviewReport"]
@@ -220,6 +220,12 @@ class OverviewReport:
         if not ind.empty:
             blocks.append(Block("table", tables.indicator_summary_table(ind)))
         return blocks or [Block("markdown", Markdown("**No targets or indicators** in these areas."))]
+
+    @section
+    def ni18_check(self) -> list[Block]:
+        """The analyst's appendix: the workbook's calculation of each agreed NI 18 target beside
+        it, as in each area's report (the overview's tables show the agreed targets)."""
+        return ni18_check_blocks(self._cut(self.results.ni18_targets), area_names(self.dataset))
 
     @section
     def about(self) -> list[Block]:

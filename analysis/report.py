@@ -95,10 +95,12 @@ def reoffending_facts(rates: pd.DataFrame, ni18: pd.DataFrame, ni30: pd.DataFram
         row = ni18.iloc[0]
         agreed = row.get("target_source") == AGREED
         whose = "" if agreed else " by the workbook's calculation (no agreed target is given)"
-        change = f"{row['change_pct']:+.2f}".replace("-", "\u2212")
+        # "11.06% below the predicted 7.57%": a signed "-11.06% on" read as points to some.
+        change = (f"{abs(row['change_pct']):.2f}% {'below' if row['change_pct'] < 0 else 'above'}"
+                  if pd.notna(row["change_pct"]) else "against")
         facts.append(("NI 18 agreed target" if agreed else "NI 18 target",
                       f"at most {row['target_reoffenders']:,} re-offenders "
-                      f"({row['target_rate']:.2f}%, {change}% on the predicted "
+                      f"({row['target_rate']:.2f}%, {change} the predicted "
                       f"{row['predicted_rate']:.2f}%){whose}, from a cohort of "
                       f"{int(row['offenders']):,} offenders \u2014 {text(_printed(row, 'cohort'))}",
                       f"{'Agreed ' if agreed else ''}NI 18 target {row['target_rate']:.2f}% "
@@ -110,10 +112,12 @@ def reoffending_facts(rates: pd.DataFrame, ni18: pd.DataFrame, ni30: pd.DataFram
                 if pd.notna(getattr(row, "trajectory_reoffences", None)) else "")
         latest = (f"; latest {row.latest_reoffences:,.0f} ({text(row.latest_cohort)}): "
                   f"{text(row.status)}{line}" if pd.notna(row.latest_reoffences) else "")
-        ceiling = (f", ceiling {row.ceiling_reoffences:,.0f}" if pd.notna(row.ceiling_reoffences) else "")
-        facts.append(("NI 30 target", f"at most {row.target_reoffences:,.0f} re-offences by the "
-                      f"prolific and other priority offender cohort{ceiling}, from a baseline of "
-                      f"{row.baseline_reoffences:,.0f} "
+        # The plan's own terms: an improvement target end point and a performance ceiling.
+        ceiling = (f" (performance ceiling {row.ceiling_reoffences:,.0f})"
+                   if pd.notna(row.ceiling_reoffences) else "")
+        facts.append(("NI 30 target", f"improvement target end point {row.target_reoffences:,.0f} "
+                      f"proven re-offences by the prolific and other priority offender "
+                      f"cohort{ceiling}, from a baseline of {row.baseline_reoffences:,.0f} "
                       f"({text(_printed(row._asdict(), 'baseline_cohort'))}){latest}",
                       f"NI 30 target {row.target_reoffences:,.0f} re-offences (baseline "
                       f"{row.baseline_reoffences:,.0f})"))
@@ -205,6 +209,29 @@ def ni18_progress_blocks(ni18: pd.DataFrame, progress: pd.DataFrame, threshold: 
             "No NI 18 progress yet: the data have no cohort after the agreed baseline, so the "
             "actual rate cannot yet be set against the agreed targets."))]
     return []
+
+
+def ni18_check_blocks(ni18: pd.DataFrame, names: Mapping[str, str]) -> list[Block]:
+    """The analyst's check of the agreed NI 18 targets: the workbook's calculation beside each
+    ("Nottingham: our method gives 786; agreed 784"), the widest gap, and the table."""
+    from . import tables
+
+    agreed = (ni18[ni18["target_source"] == AGREED].dropna(
+                  subset=["target_reoffenders", "computed_target_reoffenders"])
+              if "target_source" in ni18 else ni18.iloc[0:0])
+    if agreed.empty:
+        return [Block("markdown", Markdown("No agreed NI 18 target to check."))]
+    said = [f"{text(names.get(r.area_id, r.area_id))}: our method gives "
+            f"{r.computed_target_reoffenders:,}; agreed {r.target_reoffenders:,}"
+            for r in agreed.itertuples()]
+    apart = ((agreed["computed_target_reoffenders"] - agreed["target_reoffenders"]).abs()
+             / agreed["target_reoffenders"] * 100).astype("float64")
+    widest = agreed["area_id"].iloc[int(apart.to_numpy().argmax())]
+    said_gap = (f"The widest gap is {apart.max():.1f}% of the agreed count "
+                f"({text(names.get(widest, widest))})." if apart.max() > 0 else
+                "Our method gives every agreed count.")
+    return [Block("markdown", Markdown("; ".join(said) + ". " + said_gap)),
+            Block("table", tables.ni18_check_table(ni18))]
 
 
 def ni30_blocks(ni30: pd.DataFrame, threshold: int) -> list[Block]:
@@ -650,29 +677,11 @@ class AreaReport:
     def ni18_check(self) -> list[Block]:
         """The analyst's appendix: the workbook's calculation of each agreed NI 18 target beside
         it (a check of the data and the method; the reports show the agreed target)."""
-        from . import tables
-
         # A region's plan agrees the targets of the areas within it (East Midlands: six NI 18).
         ni18 = pd.concat([frame for frame in (self.t["ni18_targets"], self._within_ni18())
                           if not frame.empty], ignore_index=True) \
             if not self._within_ni18().empty else self.t["ni18_targets"]
-        agreed = (ni18[ni18["target_source"] == AGREED].dropna(
-                      subset=["target_reoffenders", "computed_target_reoffenders"])
-                  if "target_source" in ni18 else ni18.iloc[0:0])
-        if agreed.empty:
-            return [Block("markdown", Markdown("No agreed NI 18 target to check."))]
-        names = area_names(self.dataset)
-        said = [f"{text(names.get(r.area_id, r.area_id))}: our method gives "
-                f"{r.computed_target_reoffenders:,}; agreed {r.target_reoffenders:,}"
-                for r in agreed.itertuples()]
-        apart = ((agreed["computed_target_reoffenders"] - agreed["target_reoffenders"]).abs()
-                 / agreed["target_reoffenders"] * 100).astype("float64")
-        widest = agreed["area_id"].iloc[int(apart.to_numpy().argmax())]
-        said_gap = (f"The widest gap is {apart.max():.1f}% of the agreed count "
-                    f"({text(names.get(widest, widest))})." if apart.max() > 0 else
-                    "Our method gives every agreed count.")
-        return [Block("markdown", Markdown("; ".join(said) + ". " + said_gap)),
-                Block("table", tables.ni18_check_table(ni18))]
+        return ni18_check_blocks(ni18, area_names(self.dataset))
 
     # -- Recommendations ---------------------------------------------------------------------
     @section

@@ -193,5 +193,5 @@ def test_a_calculated_target_is_called_the_workbook_s_in_the_summary() -> None:
     label, sentence, brief = reoffending_facts(empty, targets.assign(suppressed=""),
                                                ni30_progress(_cohort()))[0]
     assert label == "NI 18 target" and brief == "NI 18 target 8.10% (predicted 10.00%)"
-    assert "at most 81 re-offenders (8.10%, \u221219.00% on the predicted 10.00%) by the " \
+    assert "at most 81 re-offenders (8.10%, 19.00% below the predicted 10.00%) by the " \
            "workbook's calculation" in sentence

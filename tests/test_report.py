@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
@@ -97,8 +98,10 @@ def test_overview_glance_says_what_each_areas_reoffending_figures_are():
 
 def test_summary_quotes_an_ni30_target_rather_than_no_figures():
     summary = AreaReport.build(EXAMPLE, "northamptonshire", EXAMPLE_AS_OF).summary()[0].content.body
-    assert ("- **Reoffending:** NI 30 target: at most 719 re-offences by the prolific and other "
-            "priority offender cohort, ceiling 732, from a baseline of 858 (Oct 07 \\- Sept 08).") \
+    # The plan's terms: "Improvement Target End Point" 719, "Performance Ceiling Target End Point" 732.
+    assert ("- **Reoffending:** NI 30 target: improvement target end point 719 proven re-offences "
+            "by the prolific and other priority offender cohort (performance ceiling 732), from a "
+            "baseline of 858 (Oct 07 \\- Sept 08).") \
         in summary  # the baseline as the plan prints it, not the cohort key 2007-Q4
     assert "no figures" not in summary
 
@@ -222,3 +225,12 @@ def test_a_region_s_appendix_checks_the_targets_its_plan_agreed_for_the_areas_wi
     assert "No agreed NI 18 target" not in said
     page_one = report.summary()[0].content.body
     assert "no figures for East Midlands itself; the areas within it have their own" in page_one
+
+
+def test_the_overview_has_the_appendix_its_ni18_captions_point_to():
+    # Its NI 18 chart and table say the workbook's own calculation "is checked in the appendix".
+    overview = OverviewReport.build(EXAMPLE)
+    said = overview.ni18_check()[0].content.body
+    assert "Nottingham: our method gives 786; agreed 784" in said
+    notebook = (Path(__file__).parents[1] / "notebooks" / "overview.ipynb").read_text(encoding="utf-8")
+    assert "show(overview.ni18_check())" in notebook

@@ -155,8 +155,9 @@ def describe_ni30(d: Ni30) -> Words:
         parts.append(part)
     alt = (f"Grouped bar chart of NI 30 re-offences for {plural(len(d.areas), 'area')}. "
            + "; ".join(parts) + ".")
-    caption = ("NI 30 counts re-offences by the prolific and other priority offender cohort; the target is "
-               "the count to get below, the ceiling the most the area may reach.")
+    caption = ("NI 30 counts proven re-offences by the prolific and other priority offender cohort. "
+               "The plan sets two end points below the baseline: the performance ceiling, the "
+               "most re-offences it accepts, and the improvement target (the stretch) below it.")
     if f["withheld"].any():
         caption += f" {MARKER}: withheld to protect confidentiality."
     return Words("NI 30: baseline, ceiling and target re-offences", caption, alt)
