@@ -29,6 +29,7 @@ from .pipeline import Results
 from .progress import NO_RETURN, NOT_REPORTED
 from .report import glance, ni18_block, ni18_check_blocks, ni18_progress_blocks, ni30_blocks
 from .snapshot import load_overview
+from .sources import plan_source
 
 __all__ = ["OverviewReport"]
 
@@ -166,7 +167,9 @@ class OverviewReport:
         if cov.empty:
             return [Block("markdown", Markdown("**No action plans** in these areas: coverage of "
                                                "the pathways cannot be compared."))]
-        return [Block("chart", charts.coverage_heatmap(cov))]
+        plans = self.dataset.table("plans")
+        cited = plan_source(plans[plans["plan_id"].isin(cov["plan_id"])])
+        return [Block("chart", charts.coverage_heatmap(cov, source=cited.rstrip(".")))]
 
     @section
     def inspections(self) -> list[Block]:

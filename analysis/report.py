@@ -41,6 +41,7 @@ from .periods import cohort_sort_key
 from .pipeline import Results
 from .progress import DUE_SOON_DAYS, NO_RETURN, NOT_REPORTED, RAG_RULE
 from .snapshot import SNAPSHOT_FORMAT, load, load_own_dates
+from .sources import plan_source
 
 # Notebooks and tests import these from here: the report's public API.
 __all__ = ["SNAPSHOT_FORMAT", "AreaReport", "Block", "Markdown", "areas_below", "glance",
@@ -588,6 +589,9 @@ class AreaReport:
         if t["strands_summary"].empty:
             return [Block("markdown", self.missing("plans"))]
         ms = t["milestones_status"]
+        # Every table and chart here cites the plans its strands come from, by title.
+        every_plan = self.dataset.table("plans")
+        cited = plan_source(every_plan[every_plan["plan_id"].isin(t["strands_summary"]["plan_id"])])
         # The rules follow the chart: ahead of it they would push it to the next page.
         blocks = [Block("markdown", Markdown(
             f"Where each strand of the plan stands as of {long_date(self.results.as_of)}"
@@ -597,15 +601,16 @@ class AreaReport:
             blocks.append(Block("markdown", self.missing("milestones")))
         else:
             blocks.append(Block("chart", charts.milestone_timeline(ms, self.results.as_of,
-                                                                  plans=self.dataset.table("plans"))))
+                                                                  plans=self.dataset.table("plans"),
+                                                                  source=cited.rstrip("."))))
             blocks.append(Block("markdown", Markdown(
                 f"**How the states are decided.** Milestones are *overdue* when their due date has "
                 f"passed and a return records them as not done, *past due, no return* when nothing "
                 f"records whether they were done, and *due soon* within {DUE_SOON_DAYS} days of the "
                 f"as-of date. {RAG_RULE}")))
         blocks.append(Block("table", tables.strands_table(
-            _as_printed(t["strands_summary"], self.dataset.table("strands")))))
-        blocks.append(Block("table", tables.smart_audit_table(t["strands_summary"])))
+            _as_printed(t["strands_summary"], self.dataset.table("strands")), source=cited)))
+        blocks.append(Block("table", tables.smart_audit_table(t["strands_summary"], source=cited)))
         gaps = t["plan_gaps"]
         plans = self.dataset.table("plans")
         titles = dict(zip(plans["plan_id"], plans["title"], strict=True))
@@ -621,10 +626,10 @@ class AreaReport:
             sentence += (f". Cross-cutting themes without a strand: {text(', '.join(themes))}."
                          if themes else ".")
             blocks.append(Block("markdown", Markdown(sentence)))
-        blocks.append(Block("chart", charts.lead_load_chart(t["lead_load"])))
-        blocks.append(Block("table", tables.lead_load_table(t["lead_load"])))
+        blocks.append(Block("chart", charts.lead_load_chart(t["lead_load"], source=cited.rstrip("."))))
+        blocks.append(Block("table", tables.lead_load_table(t["lead_load"], source=cited)))
         # Last: a table runs over a page break, so it fills the page the lead chart leaves.
-        if (figures := tables.quantitative_table(ms, t["strands_summary"])) is not None:
+        if (figures := tables.quantitative_table(ms, t["strands_summary"], source=cited)) is not None:
             blocks.append(Block("table", figures))
         return blocks
 

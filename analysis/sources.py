@@ -7,8 +7,8 @@ import pandas as pd
 from .contract import SOURCE_COLUMNS
 from .labels import cell_text
 
-__all__ = ["NOT_NAMED", "SOURCE_COLUMNS", "carry_sources", "citations", "rows_named", "source_line",
-           "sources_by"]
+__all__ = ["NOT_NAMED", "SOURCE_COLUMNS", "carry_sources", "citations", "plan_source", "rows_named",
+           "source_line", "sources_by"]
 
 NOT_NAMED = "not named in the data"
 ANALYSIS = "workbook analysis"
@@ -56,6 +56,19 @@ def source_line(frame: pd.DataFrame | None) -> str:
     if not parts:  # no rows at all: nothing is attributed either
         parts.append(NOT_NAMED)
     return "Source: " + "; ".join([*parts, ANALYSIS]) + "."
+
+
+def plan_source(plans: pd.DataFrame | None) -> str:
+    """The source line of a table or chart of action plans: each plan by its title and when it
+    was published, as it prints it ("Source: East Midlands Reducing Re-offending Delivery Plan
+    2009-10 (July 2009); workbook analysis."). A plan without a title is not named."""
+    if plans is None or len(plans) == 0 or "title" not in plans:
+        return "Source: " + "; ".join([f"the action plan ({NOT_NAMED})", ANALYSIS]) + "."
+    when = plans["published_as_printed"] if "published_as_printed" in plans else [None] * len(plans)
+    cited = list(dict.fromkeys(
+        c for c in (_cite("", cell_text(t).strip(), cell_text(w).strip())
+                    for t, w in zip(plans["title"], when, strict=True)) if c))
+    return "Source: " + "; ".join([*(cited or [f"the action plan ({NOT_NAMED})"]), ANALYSIS]) + "."
 
 
 def carry_sources(out: pd.DataFrame, rows: pd.DataFrame | None) -> pd.DataFrame:

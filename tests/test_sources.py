@@ -178,3 +178,20 @@ def test_derived_tables_carry_the_source_of_the_rows_they_come_from(example):
         assert set(frame["source_date"]) == {"January 2005"}
     nation = example.indicators_status.set_index("area_id").loc["england-and-wales"]
     assert nation["source_publisher"] == "Ministry of Justice"
+
+
+def test_plan_tables_and_charts_cite_the_plan_by_its_title():
+    # The East Midlands plan prints its title and "July 2009"; the Gloucestershire plan no date.
+    from analysis.report import AreaReport
+    from analysis.sources import plan_source
+
+    plans = pd.read_csv(EXAMPLE / "plans.csv", dtype=str, keep_default_na=False)
+    em = plans[plans["plan_id"] == "em-delivery-2009-10"]
+    assert plan_source(em) == ("Source: East Midlands Reducing Re-offending Delivery Plan 2009-10 "
+                               "(July 2009); workbook analysis.")
+    assert plan_source(plans.iloc[0:0]) == "Source: the action plan (not named in the data); workbook analysis."
+    report = AreaReport.build(EXAMPLE, "east-midlands")
+    shown = [b for b in report.progress() if b.kind in ("table", "chart") and b.content is not None]
+    said = " ".join(b.content.as_raw_html() if b.kind == "table" else b.content.source for b in shown)
+    assert said.count("East Midlands Reducing Re-offending Delivery Plan 2009-10 (July 2009)") >= 5
+    assert "area reducing reoffending action plan" not in said
