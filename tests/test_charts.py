@@ -441,17 +441,22 @@ def test_dollar_signs_print_literally() -> None:
     assert all(not t.get_parse_math() for t in chart.figure.findobj(matplotlib.text.Text))
 
 
-def test_ni18_chart_draws_the_latest_cohort_with_a_target_it_may_show() -> None:
-    # 2008-Q4's only cohort is 6 people: its target is withheld, so the chart shows 2007-Q4
-    # instead of nothing.
+def _ni18_chart(areas: list[str], cohorts: list[str], offenders: list[int], predicted: list[float],
+                threshold: int) -> charts.Chart:
+    """The NI 18 chart of hand-made cohorts, as published at `threshold`."""
     from analysis.disclosure import NI18
     from analysis.reoffending import ni18_targets
 
-    cohorts = pd.DataFrame({"area_id": ["derby", "derby"], "measure": "ni18",
-                            "cohort": ["2007-Q4", "2008-Q4"], "offenders": [3884, 6],
-                            "predicted_rate": [7.57, 10.0]})
-    published = withhold(ni18_targets(cohorts), protect(cohorts, None, threshold=10), NI18)
-    chart = _check(charts.ni18_chart(published))
+    rows = pd.DataFrame({"area_id": areas, "measure": "ni18", "cohort": cohorts,
+                         "offenders": offenders, "predicted_rate": predicted})
+    return _check(charts.ni18_chart(withhold(ni18_targets(rows), protect(rows, None, threshold=threshold),
+                                             NI18)))
+
+
+def test_ni18_chart_draws_the_latest_cohort_with_a_target_it_may_show() -> None:
+    # 2008-Q4's only cohort is 6 people: its target is withheld, so the chart shows 2007-Q4
+    # instead of nothing.
+    chart = _ni18_chart(["derby", "derby"], ["2007-Q4", "2008-Q4"], [3884, 6], [7.57, 10.0], threshold=10)
     # No agreed target in these rows: the workbook's 261 of 3,884 is 6.72% (the plan prints 6.73%).
     assert "cohort 2007-Q4" in chart.alt and "target 6.72%" in chart.alt
     assert "workbook's calculation" in chart.caption
@@ -461,14 +466,7 @@ def test_ni18_chart_skips_a_later_cohort_too_small_for_any_target() -> None:
     # 2008-Q4 is 8 people at a predicted 30%: E = 2.4, sd = sqrt(8 x 0.3 x 0.7) = 1.30, and
     # 2.4 - 1.96 x 1.30 < 0, so no count is a significant fall and there is no target. The
     # chart showed "30.00% -> n/a% (n/a%)"; it must show 2007-Q4, whose target exists.
-    from analysis.disclosure import NI18
-    from analysis.reoffending import ni18_targets
-
-    cohorts = pd.DataFrame({"area_id": ["derby", "derby"], "measure": "ni18",
-                            "cohort": ["2007-Q4", "2008-Q4"], "offenders": [3884, 8],
-                            "predicted_rate": [7.57, 30.0]})
-    published = withhold(ni18_targets(cohorts), protect(cohorts, None, threshold=5), NI18)
-    chart = _check(charts.ni18_chart(published))
+    chart = _ni18_chart(["derby", "derby"], ["2007-Q4", "2008-Q4"], [3884, 8], [7.57, 30.0], threshold=5)
     assert "cohort 2007-Q4" in chart.alt and "target 6.72%" in chart.alt
     labels = [t.get_text() for t in chart.figure.findobj(matplotlib.text.Text)]
     assert not any("n/a" in label for label in labels), labels
@@ -476,14 +474,7 @@ def test_ni18_chart_skips_a_later_cohort_too_small_for_any_target() -> None:
 
 def test_ni18_chart_says_when_an_area_can_have_no_target() -> None:
     # The same cohort for two areas: Derby's 3,884 at 7.57% has a target, Tiny's 8 at 30% none.
-    from analysis.disclosure import NI18
-    from analysis.reoffending import ni18_targets
-
-    cohorts = pd.DataFrame({"area_id": ["derby", "tiny"], "measure": "ni18",
-                            "cohort": ["2007-Q4", "2007-Q4"], "offenders": [3884, 8],
-                            "predicted_rate": [7.57, 30.0]})
-    published = withhold(ni18_targets(cohorts), protect(cohorts, None, threshold=5), NI18)
-    chart = _check(charts.ni18_chart(published))
+    chart = _ni18_chart(["derby", "tiny"], ["2007-Q4", "2007-Q4"], [3884, 8], [7.57, 30.0], threshold=5)
     labels = [t.get_text() for t in chart.figure.findobj(matplotlib.text.Text)]
     assert "30.00%: no target, too few people for a significant fall" in labels, labels
     assert not any("n/a" in label for label in labels)

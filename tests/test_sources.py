@@ -189,7 +189,8 @@ def test_plan_tables_and_charts_cite_the_plan_by_its_title():
     em = plans[plans["plan_id"] == "em-delivery-2009-10"]
     assert plan_source(em) == ("Source: East Midlands Reducing Re-offending Delivery Plan 2009-10 "
                                "(July 2009); workbook analysis.")
-    assert plan_source(plans.iloc[0:0]) == "Source: the action plan (not named in the data); workbook analysis."
+    assert plan_source(plans.iloc[0:0]) == ("Source: the action plan (not named in the data); "
+                                            "workbook analysis.")
     report = AreaReport.build(EXAMPLE, "east-midlands")
     shown = [b for b in report.progress() if b.kind in ("table", "chart") and b.content is not None]
     said = " ".join(b.content.as_raw_html() if b.kind == "table" else b.content.source for b in shown)
