@@ -683,9 +683,9 @@ class AreaReport:
         """The analyst's appendix: the workbook's calculation of each agreed NI 18 target beside
         it (a check of the data and the method; the reports show the agreed target)."""
         # A region's plan agrees the targets of the areas within it (East Midlands: six NI 18).
-        ni18 = pd.concat([frame for frame in (self.t["ni18_targets"], self._within_ni18())
-                          if not frame.empty], ignore_index=True) \
-            if not self._within_ni18().empty else self.t["ni18_targets"]
+        theirs = self._within_ni18()  # one roll-up (it builds the glance rows), not two
+        ni18 = self.t["ni18_targets"] if theirs.empty else pd.concat(
+            [frame for frame in (self.t["ni18_targets"], theirs) if not frame.empty], ignore_index=True)
         return ni18_check_blocks(ni18, area_names(self.dataset))
 
     # -- Recommendations ---------------------------------------------------------------------
