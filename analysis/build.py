@@ -136,6 +136,7 @@ class AreaResult:
     inputs: dict[str, str] = field(default_factory=dict)  # the fingerprint's parts, to say what changed
     made: dict[str, str] = field(default_factory=dict)  # version, commit and time of the build that made it
     as_of: date | None = None  # the date the report is as of (see analysis.asof)
+    warnings: list[str] = field(default_factory=list)  # what the renderer warned of (Quarto's messages)
 
     @property
     def ok(self) -> bool:
@@ -255,6 +256,7 @@ def build(
     if overview_notebook is not None:
         declared["overview"] = _check_notebook(overview_notebook, OVERVIEW_PARAMETERS)
     chosen = _engine_available() if engine == "auto" else engine
+    _report_options()  # a mistake in _quarto.yml stops the build here, not in every report
     version_, commit = _package_version(), _git_commit()
 
     reports = [(area_id, names[area_id], Path(area_notebook), "area") for area_id in selected]
@@ -484,8 +486,15 @@ def _declared_parameters(notebook: Path) -> set[str]:
     return set()
 
 
+def _report_options() -> None:
+    """Check the report options (_quarto.yml) that every render reads (analysis.report_options)."""
+    from .report_options import read_options
+
+    read_options()
+
+
 def _engine_available() -> str:
-    """render.engine_available without importing analysis.render (and nbconvert) in this process."""
+    """quarto.engine_available without importing analysis.quarto (and nbconvert) in this process."""
     return "quarto" if shutil.which("quarto") else "builtin"
 
 
@@ -1151,7 +1160,7 @@ def _run_job(job: _Job, notify: Callable[[str], None] = lambda phase: None) -> A
     try:
         if job.out is not None:
             workspace.refuse_links(job.out, job.outputs.values())
-        _render(job)
+        warnings = _render(job)
     except Exception as exc:  # noqa: BLE001
         log.warning("%s: rendering failed: %s: %s", job.key, type(exc).__name__, exc)
         return _fail(job, NotebookError("render", type(exc).__name__, str(exc)), started)
@@ -1159,7 +1168,7 @@ def _run_job(job: _Job, notify: Callable[[str], None] = lambda phase: None) -> A
         if path not in job.outputs.values():
             path.unlink(missing_ok=True)
     return AreaResult(job.key, job.name, "built", job.engine, time.perf_counter() - started,
-                      outputs=dict(job.outputs), executed=job.executed)
+                      outputs=dict(job.outputs), executed=job.executed, warnings=warnings)
 
 
 def _execute(job: _Job, execute: Callable[..., Any] | None = None) -> None:
@@ -1278,19 +1287,26 @@ def _write_tables(job: _Job) -> None:
         write_area_workbook(results, dataset, job.key, job.outputs["xlsx"])
 
 
-def _render(job: _Job) -> None:
-    from . import render
+def _render(job: _Job) -> list[str]:
+    """Write the job's outputs; return the renderer's warnings (Quarto's, kept for build.json)."""
+    from . import quarto, render
+    from .report_options import read_options
 
-    meta = {"title": job.title, "subtitle": job.subtitle, "stamp": job.stamp}
+    options = read_options()
+    meta = {"title": job.title, "subtitle": job.subtitle, "stamp": job.stamp, "options": options}
+    warnings: list[str] = []
     for fmt, out in job.outputs.items():
         if fmt == "xlsx":
             _write_tables(job)
         elif job.engine == "quarto":
-            render.render_with_quarto(job.executed, out, _QUARTO_FORMAT[fmt], timeout=job.timeout, **meta)
+            done = quarto.render_with_quarto(job.executed, out, _QUARTO_FORMAT[fmt], timeout=job.timeout,
+                                             date=job.parameters.get("as_of"), **meta)
+            warnings += [f"{fmt}: {warning}" for warning in done.warnings]
         elif fmt == "html":
             render.render_html(job.executed, out, **meta)
         else:
             render.render_pdf(job.executed, out, **meta)
+    return warnings
 
 
 def _publish(source: Path, target: Path, root: Path | None = None) -> None:
@@ -1407,6 +1423,7 @@ def _write_manifest(result: BuildResult, *, jobs: int, timeout: float) -> None:
             "inputs": {k: v for k, v in report.inputs.items() if k != "fingerprint"},
             "made": report.made or None,
             "as_of": report.as_of.isoformat() if report.as_of else None,
+            "warnings": report.warnings,
             "error": None if error is None else {
                 "stage": error.stage, "ename": error.ename, "evalue": error.evalue,
                 "cell": error.cell, "execution_count": error.execution_count,

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import copy
 import html
-import json
 import logging
 import re
-import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -23,20 +20,21 @@ from traitlets.config import Config
 
 from .alttext import ALT_KEY, alt_text_metadata
 from .files import atomic_path
-from .workspace import popen_tie
+from .report_options import ReportOptions, read_options
 
 __all__ = [
     "ALT_KEY",
     "IMAGE_MIMETYPES",
-    "QUARTO_FORMATS",
+    "PDF_FILTER",
     "REMOVE_CELL_TAGS",
     "REMOVE_OUTPUT_TAGS",
+    "TYPST_TEMPLATE",
     "alt_text_metadata",
-    "engine_available",
-    "quarto_command",
+    "compile_typst",
+    "external_references",
+    "prepare_notebook",
     "render_html",
     "render_pdf",
-    "render_with_quarto",
 ]
 
 log = logging.getLogger(__name__)
@@ -47,8 +45,7 @@ log = logging.getLogger(__name__)
 IMAGE_MIMETYPES = ("image/png", "image/jpeg", "image/svg+xml")
 # A figure given both ways (analysis.figures) is a PNG in the one-file HTML (drawn as on screen)
 # and an SVG in the PDF (vectors, its text in the body's font).
-_HTML_IMAGE, _PDF_IMAGE = "image/png", "image/svg+xml"
-QUARTO_FORMATS = {"html": ".html", "typst": ".pdf"}
+HTML_IMAGE, PDF_IMAGE = "image/png", "image/svg+xml"
 #: Cell tags that leave a cell, or its outputs, out of the report (as in Jupyter Book/nbconvert).
 REMOVE_CELL_TAGS = ("remove-cell", "remove_cell")
 REMOVE_OUTPUT_TAGS = ("remove-output", "remove_output")
@@ -56,8 +53,9 @@ REMOVE_OUTPUT_TAGS = ("remove-output", "remove_output")
 _TEMPLATES = Path(__file__).parent / "templates"
 _HTML_TEMPLATE = "workbook_html"
 _PANDOC_TEMPLATE = "workbook_pandoc"
-_TYPST_TEMPLATE = _TEMPLATES / "typst" / "workbook.typ"
-_PDF_FILTER = _TEMPLATES / "typst" / "workbook.lua"
+#: The PDF page template and table filter, used by both engines (Quarto: analysis.quarto).
+TYPST_TEMPLATE = _TEMPLATES / "typst" / "workbook.typ"
+PDF_FILTER = _TEMPLATES / "typst" / "workbook.lua"
 _CONTENTS_MARKER = "<!--workbook:contents-->"
 
 _FIG_ALT = re.compile(r"^#\|\s*fig-alt:\s*(.+?)\s*$", re.MULTILINE)
@@ -74,15 +72,18 @@ _EXTERNAL = re.compile(
 )
 
 
-def render_html(notebook: Path, out: Path, *, title: str, subtitle: str, stamp: str) -> Path:
+def render_html(notebook: Path, out: Path, *, title: str, subtitle: str, stamp: str,
+                options: ReportOptions | None = None) -> Path:
     """Render an executed notebook to one self-contained HTML file (no code, no external URL)."""
     started = time.perf_counter()
     notebook, out = Path(notebook), Path(out)
-    nb = _prepare_notebook(_read_notebook(notebook), prefer=_HTML_IMAGE)
+    options = options or read_options()
+    nb = prepare_notebook(_read_notebook(notebook), prefer=HTML_IMAGE)
     exporter = _exporter(_HTML_TEMPLATE)
-    body, _ = exporter.from_notebook_node(nb, resources=_resources(title, subtitle, stamp))
-    page = _finish_html(body, contents=True)
-    for found in _external_references(page):
+    resources = _resources(title, subtitle, stamp, options, toc=options.html_toc)
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    page = _finish_html(body, contents=options.html_toc_depth if options.html_toc else 0)
+    for found in external_references(page):
         log.warning("HTML report %s refers to an external resource: %.120s", out, found)
     with atomic_path(out) as tmp:
         tmp.write_text(page, encoding="utf-8", newline="\n")
@@ -90,11 +91,13 @@ def render_html(notebook: Path, out: Path, *, title: str, subtitle: str, stamp: 
     return out
 
 
-def render_pdf(notebook: Path, out: Path, *, title: str, subtitle: str, stamp: str) -> Path:
+def render_pdf(notebook: Path, out: Path, *, title: str, subtitle: str, stamp: str,
+               options: ReportOptions | None = None) -> Path:
     """Render an executed notebook to an A4 PDF: nbconvert HTML -> pandoc Typst -> typst."""
     started = time.perf_counter()
     notebook, out = Path(notebook), Path(out)
-    nb = _prepare_notebook(_read_notebook(notebook), prefer=_PDF_IMAGE)
+    options = options or read_options()
+    nb = prepare_notebook(_read_notebook(notebook), prefer=PDF_IMAGE)
     with tempfile.TemporaryDirectory(prefix="workbook-render-") as work_dir:
         work = Path(work_dir)
         exporter = _exporter(_PANDOC_TEMPLATE)
@@ -102,7 +105,7 @@ def render_pdf(notebook: Path, out: Path, *, title: str, subtitle: str, stamp: s
             output_filename_template="media/{unique_key}_{cell_index}_{index}{extension}"
         )
         exporter.register_preprocessor(extract, enabled=True)
-        resources = _resources(title, subtitle, stamp)
+        resources = _resources(title, subtitle, stamp, options)
         resources["unique_key"] = "output"
         body, resources = exporter.from_notebook_node(nb, resources=resources)
         for name, data in resources.get("outputs", {}).items():
@@ -110,7 +113,7 @@ def render_pdf(notebook: Path, out: Path, *, title: str, subtitle: str, stamp: s
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data if isinstance(data, bytes) else str(data).encode("utf-8"))
         source_html = work / "report.html"
-        source_html.write_text(_finish_html(body, contents=False), encoding="utf-8")
+        source_html.write_text(_finish_html(body, contents=0), encoding="utf-8")
         source_typ = work / "report.typ"
         pypandoc.convert_file(
             str(source_html),
@@ -119,14 +122,15 @@ def render_pdf(notebook: Path, out: Path, *, title: str, subtitle: str, stamp: s
             outputfile=str(source_typ),
             extra_args=[
                 "--standalone",
-                f"--template={_TYPST_TEMPLATE}",
-                f"--lua-filter={_PDF_FILTER}",
+                f"--template={TYPST_TEMPLATE}",
+                f"--lua-filter={PDF_FILTER}",
                 "--shift-heading-level-by=-1",
                 "--wrap=preserve",
+                *(f"--variable={key}={value}" for key, value in options.pandoc_variables().items()),
             ],
             cworkdir=str(work),
         )
-        pdf = _compile_typst(
+        pdf = compile_typst(
             source_typ, work, {"wb-title": title, "wb-subtitle": subtitle, "wb-stamp": stamp}
         )
         with atomic_path(out) as tmp:
@@ -135,87 +139,7 @@ def render_pdf(notebook: Path, out: Path, *, title: str, subtitle: str, stamp: s
     return out
 
 
-def engine_available() -> str:
-    """Return "quarto" when a quarto executable is on PATH, else "builtin"."""
-    return "quarto" if shutil.which("quarto") else "builtin"
-
-
-def quarto_command(
-    notebook: Path,
-    out_dir: Path,
-    fmt: str,
-    *,
-    metadata_file: Path | None = None,
-    quarto: str = "quarto",
-) -> list[str]:
-    """Build ``quarto render`` for an already-executed notebook (never ``--execute``)."""
-    if fmt not in QUARTO_FORMATS:
-        raise ValueError(f"Quarto format must be one of {sorted(QUARTO_FORMATS)}, not {fmt!r}")
-    command = [quarto, "render", str(notebook), "--to", fmt, "--output-dir", str(out_dir)]
-    if metadata_file is not None:
-        command += ["--metadata-file", str(metadata_file)]
-    return command
-
-
-def render_with_quarto(
-    notebook: Path,
-    out: Path,
-    fmt: str,
-    *,
-    title: str,
-    subtitle: str,
-    stamp: str,
-    timeout: float = 600,
-) -> Path:
-    """Render with the Quarto CLI (fmt "html" or "typst"); raise if Quarto is missing or fails."""
-    started = time.perf_counter()
-    notebook, out = Path(notebook), Path(out)
-    executable = shutil.which("quarto")
-    if executable is None:
-        raise FileNotFoundError("quarto is not on PATH; use render_html/render_pdf instead")
-    if fmt not in QUARTO_FORMATS:
-        raise ValueError(f"Quarto format must be one of {sorted(QUARTO_FORMATS)}, not {fmt!r}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    metadata = {
-        "title": title,
-        "subtitle": subtitle,
-        "date": stamp,
-        "lang": "en-GB",
-        "toc": True,
-        "toc-depth": 2,
-        "embed-resources": fmt == "html",
-        "execute": {"echo": False},
-        "papersize": "a4",
-    }
-    with tempfile.TemporaryDirectory(prefix=".quarto-", dir=out.parent) as work_dir:
-        work = Path(work_dir)
-        metadata_file = work / "metadata.yml"
-        # JSON is YAML: every value stays a quoted string, whatever characters it holds.
-        metadata_file.write_text(json.dumps(metadata, ensure_ascii=False), encoding="utf-8")
-        produced_dir = work / "out"
-        command = quarto_command(
-            notebook, produced_dir, fmt, metadata_file=metadata_file, quarto=executable
-        )
-        log.info("Running %s", " ".join(command))
-        # Tied to this process: a worker killed mid-render takes Quarto with it (Linux).
-        result = subprocess.run(
-            command, capture_output=True, text=True, timeout=timeout, check=False, **popen_tie()
-        )
-        if result.returncode != 0:
-            raise RuntimeError(
-                f"quarto render failed ({result.returncode}) for {notebook}: "
-                f"{result.stderr.strip()[-2000:]}"
-            )
-        produced = produced_dir / (notebook.stem + QUARTO_FORMATS[fmt])
-        if not produced.is_file():
-            raise RuntimeError(f"quarto render reported success but wrote no {produced.name}")
-        with atomic_path(out) as tmp:
-            shutil.copyfile(produced, tmp)
-    log.info("Quarto rendered %s -> %s in %.2f s", notebook, out, time.perf_counter() - started)
-    return out
-
-
-def _compile_typst(source: Path, root: Path, inputs: dict[str, str]) -> bytes:
+def compile_typst(source: Path, root: Path, inputs: dict[str, str]) -> bytes:
     """Compile to PDF (bundled fonts only, fixed timestamp); PDF/UA-1 when the content allows."""
     options: dict[str, Any] = {
         "root": str(root),
@@ -255,11 +179,13 @@ def _exporter(template: str) -> HTMLExporter:
     )
 
 
-def _resources(title: str, subtitle: str, stamp: str) -> dict[str, Any]:
-    return {"workbook": {"title": title, "subtitle": subtitle, "stamp": stamp}}
+def _resources(title: str, subtitle: str, stamp: str, options: ReportOptions, *,
+               toc: bool = False) -> dict[str, Any]:
+    return {"workbook": {"title": title, "subtitle": subtitle, "stamp": stamp, "lang": options.lang,
+                         "toc": toc}}
 
 
-def _prepare_notebook(nb: nbformat.NotebookNode, *, prefer: str) -> nbformat.NotebookNode:
+def prepare_notebook(nb: nbformat.NotebookNode, *, prefer: str) -> nbformat.NotebookNode:
     """Copy of ``nb`` with alt text resolved and scripts/remote assets removed from outputs.
 
     An output holding an image in several formats keeps only ``prefer`` (when it has it), so
@@ -316,8 +242,9 @@ def _text(value: Any) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-def _finish_html(page: str, *, contents: bool) -> str:
-    """Give body headings ids (h1 demoted to h2) and fill the contents list."""
+def _finish_html(page: str, *, contents: int) -> str:
+    """Give body headings ids (h1 demoted to h2) and fill the contents list with the headings of
+    level 2 to ``contents`` (none when 0)."""
     start = page.find('<main id="content">')
     end = page.rfind("</main>")
     if start < 0 or end < start:
@@ -339,7 +266,7 @@ def _finish_html(page: str, *, contents: bool) -> str:
         else:
             ident = _unique_id(label, taken)
             attrs = f' id="{ident}"{attrs}'
-        if level in (2, 3) and label:
+        if 2 <= level <= contents and label:
             entries.append((level, ident, label))
         return f"<h{level}{attrs}>{inner}</h{level}>"
 
@@ -370,7 +297,7 @@ def _contents_list(entries: list[tuple[int, str, str]]) -> str:
     open_sub = False
     for level, ident, label in entries:
         item = f'<a href="#{html.escape(ident)}">{html.escape(label)}</a>'
-        if level == 3 and len(lines) > 1:
+        if level >= 3 and len(lines) > 1:
             if not open_sub:
                 lines[-1] = lines[-1].removesuffix("</li>")
                 lines.append("<ol>")
@@ -387,6 +314,6 @@ def _contents_list(entries: list[tuple[int, str, str]]) -> str:
     return "\n".join(lines)
 
 
-def _external_references(page: str) -> list[str]:
+def external_references(page: str) -> list[str]:
     """Tags (other than <a>) or CSS url() that would fetch something from the network."""
     return [m.group(0) for m in _EXTERNAL.finditer(page)]

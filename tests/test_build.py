@@ -296,11 +296,11 @@ args = sys.argv[1:]
 with open({log!r}, "a", encoding="utf-8") as log:
     log.write(json.dumps(args) + "\\n")
 notebook = pathlib.Path(args[1])
-out_dir = pathlib.Path(args[args.index("--output-dir") + 1])
-ext = {{"html": ".html", "typst": ".pdf"}}[args[args.index("--to") + 1]]
-out_dir.mkdir(parents=True, exist_ok=True)
-data = b"%PDF-1.7 fake" if ext == ".pdf" else b"<html lang='en-GB'>fake quarto</html>"
-(out_dir / (notebook.stem + ext)).write_bytes(data)
+# Quarto writes beside the notebook; for Typst, the .typ it keeps (the workbook compiles it).
+ext = {{"html": ".html", "typst": ".typ"}}[args[args.index("--to") + 1]]
+data = b"= Fake quarto" if ext == ".typ" else b"<html lang='en-GB'>fake quarto</html>"
+(notebook.parent / (notebook.stem + ext)).write_bytes(data)
+sys.stderr.write("WARNING: a fake warning\\n")
 """
 
 
@@ -316,14 +316,16 @@ def test_auto_engine_uses_quarto_when_on_path(tmp_path: Path, monkeypatch: pytes
                    overview_notebook=None, progress=False)
     assert result.ok and result.engine == "quarto"
     assert result.areas[0].engine == "quarto"
-    executed = str(out.resolve() / "_executed" / "area-a.ipynb")
     commands = [json.loads(line) for line in calls.read_text(encoding="utf-8").splitlines()]
-    assert [c[:4] for c in commands] == [["render", executed, "--to", "html"],
-                                         ["render", executed, "--to", "typst"]]
+    # Each render in a folder of its own (outside --out and any project), on a copy of the notebook.
+    assert [c[:4] for c in commands] == [["render", "report.ipynb", "--to", "html"],
+                                         ["render", "report.ipynb", "--to", "typst"]]
     assert all("--execute" not in c for c in commands)
     assert "fake quarto" in (out / "area-a" / "area-a.html").read_text(encoding="utf-8")
     assert (out / "area-a" / "area-a.pdf").read_bytes().startswith(b"%PDF")
     assert _manifest(out)["engine"] == "quarto"
+    assert _manifest(out)["areas"][0]["warnings"] == ["html: WARNING: a fake warning",
+                                                      "pdf: WARNING: a fake warning"]
     assert _leftovers(out) == []
 
 

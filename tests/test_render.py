@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import logging
-import os
 import re
-import stat
 from pathlib import Path
 
 import nbformat
@@ -341,7 +338,7 @@ def test_pdf_tables_align_columns_of_figures_right_even_with_missing_cells() -> 
              "<tr><td>Gloucestershire</td><td>1,018</td><td>66</td></tr>"
              "<tr><td>Plymouth</td><td>[c]</td><td>\u2212</td></tr></tbody></table>")
     typst = pypandoc.convert_text(table, to="typst", format="html",
-                                  extra_args=[f"--lua-filter={render._PDF_FILTER}"])
+                                  extra_args=[f"--lua-filter={render.PDF_FILTER}"])
     # Area is text; Strands holds only figures, a dash and a withheld cell; Rating mixes words.
     assert "align: (left,right,left,)" in typst
     assert "table.cell(align: left, colspan: 3)[Areas at a glance]" in typst
@@ -353,7 +350,7 @@ def _typst_table(header: list[str], rows: list[list[str]]) -> str:
     table = (f"<table><thead><tr>{cells('th', header)}</tr></thead><tbody>"
              + "".join(f"<tr>{cells('td', row)}</tr>" for row in rows) + "</tbody></table>")
     return pypandoc.convert_text(table, to="typst", format="html",
-                                 extra_args=[f"--lua-filter={render._PDF_FILTER}"])
+                                 extra_args=[f"--lua-filter={render.PDF_FILTER}"])
 
 
 def _widths(typst: str) -> list[float]:
@@ -389,7 +386,7 @@ def test_pdf_table_widths_follow_headings_under_a_spanner() -> None:
              f"<tr>{''.join(f'<th>{h}</th>' for h in below)}</tr></thead><tbody><tr><td>Derby</td>"
              + "<td>1</td>" * 10 + "</tr></tbody></table>")
     widths = _widths(pypandoc.convert_text(table, to="typst", format="html",
-                                           extra_args=[f"--lua-filter={render._PDF_FILTER}"]))
+                                           extra_args=[f"--lua-filter={render.PDF_FILTER}"]))
     assert widths.index(max(widths)) == 3
 
 
@@ -438,102 +435,6 @@ def test_failure_keeps_previous_output(executed: Path, tmp_path: Path, monkeypat
         render.render_pdf(executed, out, **META)
     assert out.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == ["report.pdf"]
-
-
-# --- Quarto -------------------------------------------------------------------------------
-
-
-def test_quarto_command_arguments(tmp_path: Path) -> None:
-    notebook, out_dir, meta = tmp_path / "nb.ipynb", tmp_path / "out", tmp_path / "meta.yml"
-    assert render.quarto_command(notebook, out_dir, "html") == [
-        "quarto",
-        "render",
-        str(notebook),
-        "--to",
-        "html",
-        "--output-dir",
-        str(out_dir),
-    ]
-    command = render.quarto_command(notebook, out_dir, "typst", metadata_file=meta)
-    assert command[3:] == [
-        "--to",
-        "typst",
-        "--output-dir",
-        str(out_dir),
-        "--metadata-file",
-        str(meta),
-    ]
-    assert "--execute" not in command
-    with pytest.raises(ValueError):
-        render.quarto_command(notebook, out_dir, "docx")
-
-
-def _fake_quarto(bin_dir: Path, log_file: Path, *, fail: bool = False) -> None:
-    """A stand-in ``quarto``: records its arguments and metadata, writes the output file."""
-    script = bin_dir / "quarto"
-    body = (
-        "exit 3"
-        if fail
-        else (
-            'ext=html; [ "$4" = typst ] && ext=pdf\n'
-            'mkdir -p "$6"\n'
-            'stem=$(basename "$2" .ipynb)\n'
-            'printf "fake %s" "$4" > "$6/$stem.$ext"'
-        )
-    )
-    script.write_text(
-        "#!/bin/sh\n"
-        f'printf "%s\\n" "$@" > "{log_file}"\n'
-        f'[ -n "$8" ] && cp "$8" "{log_file}.meta"\n'
-        f"{body}\n",
-        encoding="utf-8",
-    )
-    script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-
-
-def test_engine_detection(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path))
-    assert render.engine_available() == "builtin"
-    _fake_quarto(tmp_path, tmp_path / "args.txt")
-    assert render.engine_available() == "quarto"
-
-
-def test_render_with_fake_quarto(tmp_path: Path, monkeypatch) -> None:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    log_file = tmp_path / "args.txt"
-    _fake_quarto(bin_dir, log_file)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
-    notebook = tmp_path / "gloucestershire.ipynb"
-    notebook.write_text("{}", encoding="utf-8")
-    out = tmp_path / "reports" / "gloucestershire.pdf"
-
-    result = render.render_with_quarto(notebook, out, "typst", **META)
-
-    assert result == out and out.read_text() == "fake typst"
-    args = log_file.read_text(encoding="utf-8").splitlines()
-    assert args[:5] == ["render", str(notebook), "--to", "typst", "--output-dir"]
-    assert args[6] == "--metadata-file" and "--execute" not in args
-    metadata = json.loads(Path(f"{log_file}.meta").read_text(encoding="utf-8"))
-    assert metadata["title"] == TITLE and metadata["date"] == STAMP
-    assert sorted(p.name for p in out.parent.iterdir()) == ["gloucestershire.pdf"]
-
-
-def test_render_with_quarto_failure_and_absence(tmp_path: Path, monkeypatch) -> None:
-    notebook = tmp_path / "nb.ipynb"
-    notebook.write_text("{}", encoding="utf-8")
-    out = tmp_path / "reports" / "nb.html"
-    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    with pytest.raises(FileNotFoundError):
-        render.render_with_quarto(notebook, out, "html", **META)
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    _fake_quarto(bin_dir, tmp_path / "args.txt", fail=True)
-    monkeypatch.setenv("PATH", str(bin_dir))
-    with pytest.raises(RuntimeError, match="quarto render failed"):
-        render.render_with_quarto(notebook, out, "html", **META)
-    assert not out.exists()
-    assert list(out.parent.iterdir()) == []
 
 
 # --- page one, vectors, colours, links (hand-made outputs: no kernel) -------------------------

@@ -18,7 +18,8 @@ end
 local function image_call(img, fn)
   local alt = pandoc.utils.stringify(img.caption or {})
   if alt == '' then
-    alt = img.title or ''
+    -- Quarto passes a figure's alt text as the fig-alt attribute (or alt, after its own filters).
+    alt = img.attributes['fig-alt'] or img.attributes['alt'] or img.title or ''
   end
   -- Typst reads local files only: a URL or data: URI is replaced by its alt text.
   if img.src:match('^%a[%w+.-]*:') then
