@@ -182,20 +182,17 @@ def _quarto_outputs(cell: nbformat.NotebookNode) -> None:
                 break
         alts.append(alt)
         if "text/html" in data:
-            markup = _text(data.pop("text/html"))
+            markup = render.output_text(data.pop("text/html"))
             fence = "`" * max(3, _longest_run(markup, "`") + 1)
             data.pop("text/markdown", None)
             data["text/markdown"] = f"{fence}{{=html}}\n{markup}\n{fence}\n"
         elif "text/markdown" in data:
-            data["text/markdown"] = _lists_apart(_text(data["text/markdown"]))
+            data["text/markdown"] = _lists_apart(render.output_text(data["text/markdown"]))
     if any(alts):
         # JSON is YAML: each alt text stays one quoted string, whatever characters it holds.
         option = f"#| fig-alt: {json.dumps(alts, ensure_ascii=False)}\n"
-        cell.source = option + cell.source
-
-
-def _text(value: object) -> str:
-    return "".join(value) if isinstance(value, list) else str(value)
+        # A cell's own fig-alt line (already in the outputs' metadata) would be a second option.
+        cell.source = option + render.FIG_ALT_OPTION.sub("", cell.source).lstrip("\n")
 
 
 def _longest_run(text: str, char: str) -> int:
@@ -278,8 +275,7 @@ def _finish_html(produced: Path, out: Path) -> None:
 def _finish_pdf(typ: Path, out: Path, *, title: str, subtitle: str, stamp: str) -> None:
     if not typ.is_file():
         raise RuntimeError(f"quarto render reported success but kept no {typ.name} (keep-typ)")
-    inputs = {"wb-title": title, "wb-subtitle": subtitle, "wb-stamp": stamp}
-    pdf = render.compile_typst(typ, typ.parent, inputs)
+    pdf = render.compile_typst(typ, typ.parent, title=title, subtitle=subtitle, stamp=stamp)
     with atomic_path(out) as tmp:
         tmp.write_bytes(pdf)
 

@@ -30,8 +30,10 @@ __all__ = [
     "REMOVE_OUTPUT_TAGS",
     "TYPST_TEMPLATE",
     "alt_text_metadata",
+    "FIG_ALT_OPTION",
     "compile_typst",
     "external_references",
+    "output_text",
     "prepare_notebook",
     "render_html",
     "render_pdf",
@@ -58,7 +60,8 @@ TYPST_TEMPLATE = _TEMPLATES / "typst" / "workbook.typ"
 PDF_FILTER = _TEMPLATES / "typst" / "workbook.lua"
 _CONTENTS_MARKER = "<!--workbook:contents-->"
 
-_FIG_ALT = re.compile(r"^#\|\s*fig-alt:\s*(.+?)\s*$", re.MULTILINE)
+#: A Quarto-style ``#| fig-alt: …`` line in a cell source.
+FIG_ALT_OPTION = re.compile(r"^#\|\s*fig-alt:\s*(.+?)\s*$", re.MULTILINE)
 _SCRIPT = re.compile(r"<script\b.*?(?:</script\s*>|$)", re.IGNORECASE | re.DOTALL)
 _REMOTE_IMPORT = re.compile(r"@import\s+(?:url\()?\s*['\"]?(?:https?:)?//[^;]*;?", re.IGNORECASE)
 _REMOTE_LINK = re.compile(r"<link\b[^>]*\bhref\s*=\s*['\"]?(?:https?:)?//[^>]*>", re.IGNORECASE)
@@ -130,21 +133,22 @@ def render_pdf(notebook: Path, out: Path, *, title: str, subtitle: str, stamp: s
             ],
             cworkdir=str(work),
         )
-        pdf = compile_typst(
-            source_typ, work, {"wb-title": title, "wb-subtitle": subtitle, "wb-stamp": stamp}
-        )
+        pdf = compile_typst(source_typ, work, title=title, subtitle=subtitle, stamp=stamp)
         with atomic_path(out) as tmp:
             tmp.write_bytes(pdf)
     log.info("Rendered %s -> %s in %.2f s", notebook, out, time.perf_counter() - started)
     return out
 
 
-def compile_typst(source: Path, root: Path, inputs: dict[str, str]) -> bytes:
-    """Compile to PDF (bundled fonts only, fixed timestamp); PDF/UA-1 when the content allows."""
+def compile_typst(source: Path, root: Path, *, title: str, subtitle: str, stamp: str) -> bytes:
+    """Compile to PDF (bundled fonts only, fixed timestamp); PDF/UA-1 when the content allows.
+
+    The page template (TYPST_TEMPLATE) reads the title, subtitle and stamp as Typst inputs, so
+    they are always plain text."""
     options: dict[str, Any] = {
         "root": str(root),
         "ignore_system_fonts": True,
-        "sys_inputs": inputs,
+        "sys_inputs": {"wb-title": title, "wb-subtitle": subtitle, "wb-stamp": stamp},
         "timestamp": 0,
     }
     try:
@@ -195,7 +199,7 @@ def prepare_notebook(nb: nbformat.NotebookNode, *, prefer: str) -> nbformat.Note
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        match = _FIG_ALT.search(cell.source)
+        match = FIG_ALT_OPTION.search(cell.source)
         cell_alt = match.group(1).strip().strip("\"'") if match else ""
         for output in cell.get("outputs", []):
             data = output.get("data")
@@ -205,7 +209,7 @@ def prepare_notebook(nb: nbformat.NotebookNode, *, prefer: str) -> nbformat.Note
                 if key in data and len(data) > 1:
                     del data[key]
             if "text/html" in data:
-                data["text/html"] = _clean_output_html(_text(data["text/html"]), index)
+                data["text/html"] = _clean_output_html(output_text(data["text/html"]), index)
             if prefer in data:
                 for mime in IMAGE_MIMETYPES:
                     if mime != prefer and mime in data:
@@ -238,7 +242,8 @@ def _clean_output_html(text: str, index: int) -> str:
     return cleaned
 
 
-def _text(value: Any) -> str:
+def output_text(value: Any) -> str:
+    """A notebook output's text, given as one string or as a list of lines."""
     return "".join(value) if isinstance(value, list) else str(value)
 
 

@@ -182,3 +182,13 @@ def test_a_real_quarto_renders_the_notebook_with_alt_text_date_and_stamp(tmp_pat
     assert "<li>first</li>" in text.replace("\n", "")
     pdf = quarto.render_with_quarto(notebook, tmp_path / "r.pdf", "typst", date="2005-12-31", **META)
     assert pdf.path.read_bytes().startswith(b"%PDF")
+
+
+def test_a_cell_s_own_fig_alt_line_becomes_the_one_option() -> None:
+    figure = new_output("display_data", data={"image/png": PNG, "text/plain": "fig"})
+    cell = new_code_cell("#| fig-alt: Line chart of rates\nshow(chart)", outputs=[figure])
+    nb = quarto.quarto_notebook(new_notebook(cells=[cell]), "html")
+    source = nb.cells[0].source
+    assert source.count("fig-alt") == 1
+    assert yaml.safe_load(source.splitlines()[0].removeprefix("#| ")) == {"fig-alt": ["Line chart of rates"]}
+    assert source.endswith("show(chart)")
