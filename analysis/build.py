@@ -164,6 +164,7 @@ class BuildResult:
     finished: datetime
     threshold: int = DEFAULT_THRESHOLD
     executor: str = "local"
+    engine_version: str | None = None  # `quarto --version` when the engine is Quarto
 
     @property
     def reports(self) -> list[AreaResult]:
@@ -256,6 +257,7 @@ def build(
     if overview_notebook is not None:
         declared["overview"] = _check_notebook(overview_notebook, OVERVIEW_PARAMETERS)
     chosen = _engine_available() if engine == "auto" else engine
+    engine_version = _engine_version(chosen)
     _report_options()  # a mistake in _quarto.yml stops the build here, not in every report
     version_, commit = _package_version(), _git_commit()
 
@@ -286,7 +288,7 @@ def build(
     inputs = _fingerprints(dataset, analysed, overview, found, {
         kind: {"notebook": notebook, "data_dir": str(data_dir), "threshold": threshold,
                "formats": list(formats), "engine": chosen, **extra[kind]}
-        for _, _, notebook, kind in reports})
+        for _, _, notebook, kind in reports}, engine_version=engine_version)
     # Connected before anything is written, so an unreachable scheduler leaves no trace.
     client = _dask_client(scheduler) if executor == "dask" else None
     try:
@@ -326,7 +328,7 @@ def build(
                 areas=[done[area_id] for area_id in selected],
                 overview=done.get(OVERVIEW) if overview_notebook is not None else None,
                 version=version_, commit=commit, started=started, finished=finished,
-                threshold=threshold, executor=executor,
+                threshold=threshold, executor=executor, engine_version=engine_version,
             )
             _record(result, jobs=jobs, timeout=timeout, states=area_states(dataset, analysed, dates))
     finally:
@@ -498,6 +500,22 @@ def _engine_available() -> str:
     return "quarto" if shutil.which("quarto") else "builtin"
 
 
+def _engine_version(engine: str) -> str | None:
+    """What ``quarto --version`` prints when the engine is Quarto (a new Quarto can render the same
+    notebook differently, so it is part of each report's fingerprint); None for the built-in engine,
+    whose pandoc and Typst are package dependencies, or when no quarto answers."""
+    quarto = shutil.which("quarto") if engine == "quarto" else None
+    if quarto is None:
+        return None
+    try:
+        done = subprocess.run([quarto, "--version"], capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "NO_COLOR": "1"}, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    found = done.stdout.strip().splitlines()
+    return found[-1].strip() if done.returncode == 0 and found else None
+
+
 def _package_version() -> str:
     try:
         return version(PACKAGE)
@@ -651,7 +669,8 @@ class _Rows:
 
 def _fingerprints(dataset: Dataset, analysed: dict[date, Results], overview: Results | None,
                   dates: dict[str, asof.AsOf],
-                  settings: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
+                  settings: dict[str, dict[str, Any]], *,
+                  engine_version: str | None = None) -> dict[str, dict[str, str]]:
     """Each report's fingerprint (sha256) and its parts: data, notebook, code, environment, parameters.
 
     Data, for an area's report:
@@ -669,11 +688,11 @@ def _fingerprints(dataset: Dataset, analysed: dict[date, Results], overview: Res
         answer its recommendations, which may be in a region's plan (their titles and RAG).
     The overview's data is every row of every raw and derived table: it shows all areas.
     Row positions (source_row) are left out. Code is analysis/**.py, templates and frameworks;
-    environment is the package version, Python and the installed versions of the package's
-    dependencies; parameters are the report's as-of date (and the name of the other area whose
-    plan gave it, which the report names) and the ``settings`` of its kind of report (threshold,
-    formats, engine, data folder). A change to what the area report shows about other areas must
-    be matched here.
+    environment is the package version, Python, the installed versions of the package's
+    dependencies and ``engine_version`` (Quarto's, when it renders); parameters are the report's
+    as-of date (and the name of the other area whose plan gave it, which the report names) and the
+    ``settings`` of its kind of report (threshold, formats, engine, data folder). A change to what
+    the area report shows about other areas must be matched here.
     """
     tables = dataset.tables
     # Each raw row belongs to the area its plan, strand or inspection belongs to.
@@ -681,7 +700,7 @@ def _fingerprints(dataset: Dataset, analysed: dict[date, Results], overview: Res
     views = {when: _derived_rows(results) for when, results in analysed.items()}
     overview_rows = _derived_rows(overview)[0] if overview is not None else {}
     within = _descendants(dataset.table("areas")) if overview is not None else {}
-    code, environment = _code_digest(), _environment_digest()
+    code, environment = _code_digest(), _environment_digest(engine_version)
     notebooks: dict[Path, str] = {}
     out: dict[str, dict[str, str]] = {}
     names = _area_names(dataset)
@@ -762,9 +781,12 @@ def _code_digest(root: Path = PACKAGE_DIR) -> str:
     return digest.hexdigest()
 
 
-def _environment_digest() -> str:
-    """sha256 of the package version, Python's and each installed dependency's version."""
+def _environment_digest(engine_version: str | None = None) -> str:
+    """sha256 of the package version, Python's, each installed dependency's version and, when Quarto
+    renders, Quarto's."""
     found = {"python": sys.version, PACKAGE: _package_version()}
+    if engine_version is not None:
+        found["quarto"] = engine_version
     try:
         wanted = [r for r in requires(PACKAGE) or [] if "extra ==" not in r]
     except PackageNotFoundError:
@@ -1440,6 +1462,7 @@ def _write_manifest(result: BuildResult, *, jobs: int, timeout: float) -> None:
         "as_of": result.as_of.isoformat() if result.as_of is not None else None,
         "data_dir": str(result.data_dir),
         "engine": result.engine,
+        "engine_version": result.engine_version,
         "formats": list(result.formats),
         "threshold": result.threshold,
         "executor": result.executor,

@@ -14,7 +14,7 @@ import pytest
 
 from analysis import charts
 
-from .report_builds import example_build
+from .report_builds import ENGINES, example_build
 
 # A URL that would fetch something: http(s) or protocol-relative, in a resource attribute or CSS.
 _REMOTE = re.compile(r"^\s*(?:https?:)?//", re.IGNORECASE)
@@ -85,9 +85,9 @@ def parse(path: Path) -> Page:
     return parser.page
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    result = example_build(tmp_path_factory)
+@pytest.fixture(scope="module", params=ENGINES)
+def built(tmp_path_factory, request):
+    result = example_build(tmp_path_factory, request.param)
     assert result.ok, [r.error for r in result.reports if not r.ok]
     return result
 

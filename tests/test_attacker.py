@@ -42,7 +42,7 @@ from analysis.synth import synthesise
 from . import attacker as atk
 from .attacker import Cell, Equation, Observation, Truth
 from .conftest import DATA, EXAMPLE
-from .report_builds import EXAMPLE_AREAS, EXAMPLE_AS_OF, example_build, shared_build
+from .report_builds import ENGINES, EXAMPLE_AREAS, EXAMPLE_AS_OF, example_build, shared_build
 
 DISCLOSURE = DATA / "disclosure"
 THRESHOLDS = (5, 10, 20)
@@ -587,13 +587,14 @@ def built(tmp_path_factory):
     return make
 
 
-@pytest.fixture(scope="module")
-def example_reports(tmp_path_factory) -> Published:
-    result = example_build(tmp_path_factory)
+@pytest.fixture(scope="module", params=ENGINES)
+def example_reports(tmp_path_factory, request) -> Published:
+    result = example_build(tmp_path_factory, request.param)
     assert result.ok
-    if "example" not in _BUILT:
-        _BUILT["example"] = attack_folders([result.out_dir], EXAMPLE, result.threshold)
-    return _BUILT["example"]
+    key = f"example-{request.param}"
+    if key not in _BUILT:
+        _BUILT[key] = attack_folders([result.out_dir], EXAMPLE, result.threshold)
+    return _BUILT[key]
 
 
 @pytest.mark.parametrize("threshold", BUILD_THRESHOLDS)

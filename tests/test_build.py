@@ -291,8 +291,11 @@ def test_notebook_without_the_parameters_is_refused(tmp_path: Path) -> None:
 
 
 FAKE_QUARTO = """#!{python}
-import json, pathlib, sys
+import json, os, pathlib, sys
 args = sys.argv[1:]
+if args == ["--version"]:
+    print(os.environ.get("FAKE_QUARTO_VERSION", "1.7.34"))
+    sys.exit(0)
 with open({log!r}, "a", encoding="utf-8") as log:
     log.write(json.dumps(args) + "\\n")
 notebook = pathlib.Path(args[1])
@@ -323,10 +326,36 @@ def test_auto_engine_uses_quarto_when_on_path(tmp_path: Path, monkeypatch: pytes
     assert all("--execute" not in c for c in commands)
     assert "fake quarto" in (out / "area-a" / "area-a.html").read_text(encoding="utf-8")
     assert (out / "area-a" / "area-a.pdf").read_bytes().startswith(b"%PDF")
-    assert _manifest(out)["engine"] == "quarto"
+    assert _manifest(out)["engine"] == "quarto" and _manifest(out)["engine_version"] == "1.7.34"
     assert _manifest(out)["areas"][0]["warnings"] == ["html: WARNING: a fake warning",
                                                       "pdf: WARNING: a fake warning"]
     assert _leftovers(out) == []
+
+
+def test_a_new_quarto_rebuilds_every_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Quarto's version is part of each report's environment: the same data and code rendered by
+    another Quarto is not "unchanged"."""
+    bin_dir, calls = tmp_path / "bin", tmp_path / "quarto-calls.jsonl"
+    bin_dir.mkdir()
+    fake = bin_dir / "quarto"
+    fake.write_text(FAKE_QUARTO.format(python=sys.executable, log=str(calls)), encoding="utf-8")
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    out = tmp_path / "reports"
+
+    def again() -> BuildResult:
+        return build(VALID, out, areas=["area-a"], as_of=AS_OF, engine="quarto", formats=("html",),
+                     area_notebook=TOY / "area.ipynb", overview_notebook=None, progress=False)
+
+    first = again()
+    assert first.areas[0].status == "built" and first.engine_version == "1.7.34"
+    assert again().areas[0].status == "unchanged"
+    monkeypatch.setenv("FAKE_QUARTO_VERSION", "1.8.25")
+    rebuilt = again()
+    assert rebuilt.areas[0].status == "built" and rebuilt.engine_version == "1.8.25"
+    assert rebuilt.areas[0].inputs["environment"] != first.areas[0].inputs["environment"]
+    assert rebuilt.areas[0].inputs["data"] == first.areas[0].inputs["data"]
+    assert _manifest(out)["engine_version"] == "1.8.25"
 
 
 def test_explicit_quarto_without_quarto_fails_each_area_clearly(tmp_path: Path,

@@ -38,7 +38,7 @@ from analysis.synth import synthesise
 from analysis.tables import _area_label
 
 from .conftest import EXAMPLE
-from .report_builds import EXAMPLE_AREAS, example_build, shared_build
+from .report_builds import ENGINES, EXAMPLE_AREAS, example_build, shared_build
 
 TINY_AREAS = ["synthetic-area-001", "synthetic-area-002", "synthetic-area-003"]
 TINY_AS_OF = date(2020, 3, 31)
@@ -274,9 +274,9 @@ def _with_workbooks(result, area_ids: list[str]) -> None:
 # (a) the example
 
 
-@pytest.fixture(scope="module")
-def example(tmp_path_factory):
-    result = example_build(tmp_path_factory)
+@pytest.fixture(scope="module", params=ENGINES)
+def example(tmp_path_factory, request):
+    result = example_build(tmp_path_factory, request.param)
     assert result.ok
     _with_workbooks(result, EXAMPLE_AREAS)
     return result
@@ -300,10 +300,10 @@ def tiny_data(tmp_path_factory) -> Path:
     return data
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory, tiny_data):
-    result = shared_build(tmp_path_factory, "tiny", tiny_data, areas=TINY_AREAS, as_of=TINY_AS_OF,
-                          formats=("html", "pdf"), jobs=2)
+@pytest.fixture(scope="module", params=ENGINES)
+def tiny(tmp_path_factory, tiny_data, request):
+    result = shared_build(tmp_path_factory, "tiny", tiny_data, engine=request.param, areas=TINY_AREAS,
+                          as_of=TINY_AS_OF, formats=("html", "pdf"), jobs=2)
     _with_workbooks(result, [r.area_id for r in result.areas if r.ok])
     return result
 

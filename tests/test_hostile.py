@@ -20,7 +20,7 @@ from analysis.report import load
 from analysis.spreadsheets import write_area_workbook
 
 from .conftest import DATA, overlay
-from .report_builds import shared_build
+from .report_builds import ENGINES, shared_build
 
 HOSTILE = DATA / "hostile"
 SCRIPT = "<script>alert(1)</script>"
@@ -55,12 +55,13 @@ def test_the_dataset_holds_the_hostile_strings():
     assert len(LONG) == 10_000 and LONG in set(dataset.table("strands")["title"])
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
+@pytest.fixture(scope="module", params=ENGINES)
+def built(tmp_path_factory, request):
     from datetime import date
 
-    result = shared_build(tmp_path_factory, "hostile", HOSTILE, areas=["area-a", "area-b"],
-                          as_of=date(2005, 12, 31), formats=("html", "pdf"), jobs=2)
+    result = shared_build(tmp_path_factory, "hostile", HOSTILE, engine=request.param,
+                          areas=["area-a", "area-b"], as_of=date(2005, 12, 31), formats=("html", "pdf"),
+                          jobs=2)
     return result
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
+import re
 import stat
 from pathlib import Path
 
@@ -16,6 +16,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from analysis import quarto
 from analysis.report_options import read_options
+
+from .report_builds import example_build, needs_quarto
 
 TITLE = "Reducing reoffending: <Gloucestershire> *area*"
 STAMP = "workbook 0.1.0 · commit abc123 · area gloucestershire · as of 2005-12-31"
@@ -165,10 +167,6 @@ def test_html_with_an_external_reference_fails_the_build_s_own_check(
     assert not out.exists()
 
 
-needs_quarto = pytest.mark.skipif(shutil.which("quarto") is None,
-                                  reason="no quarto on PATH: real-Quarto checks run where it is installed")
-
-
 @needs_quarto
 @pytest.mark.integration
 def test_a_real_quarto_renders_the_notebook_with_alt_text_date_and_stamp(tmp_path: Path) -> None:
@@ -192,3 +190,23 @@ def test_a_cell_s_own_fig_alt_line_becomes_the_one_option() -> None:
     assert source.count("fig-alt") == 1
     assert yaml.safe_load(source.splitlines()[0].removeprefix("#| ")) == {"fig-alt": ["Line chart of rates"]}
     assert source.endswith("show(chart)")
+
+
+@needs_quarto
+@pytest.mark.integration
+def test_quarto_builds_the_example_as_the_built_in_engine_does(tmp_path_factory) -> None:
+    """Every example report from a real Quarto: built, its HTML pictures all described, and each PDF
+    within a fifth of the built-in engine's page count (the same template and table filter)."""
+    from pypdf import PdfReader
+
+    builtin, real = example_build(tmp_path_factory, "builtin"), example_build(tmp_path_factory, "quarto")
+    assert real.ok and real.engine == "quarto", [(r.area_id, r.error) for r in real.reports if not r.ok]
+    assert real.engine_version and real.engine_version[0].isdigit()
+    for ours, theirs in zip(builtin.reports, real.reports, strict=True):
+        assert ours.area_id == theirs.area_id and theirs.engine == "quarto"
+        page = theirs.outputs["html"].read_text(encoding="utf-8")
+        undescribed = re.findall(r'<img (?![^>]*\balt="[^"]+")[^>]*>', page)
+        assert page.count("<img ") > 0 and undescribed == [], (ours.area_id, undescribed[:1])
+        expected = len(PdfReader(ours.outputs["pdf"]).pages)
+        pages = len(PdfReader(theirs.outputs["pdf"]).pages)
+        assert abs(pages - expected) <= 0.2 * expected, (ours.area_id, pages, expected)
