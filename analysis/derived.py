@@ -302,10 +302,15 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
     )),
     Derived("spc", "XmR control chart of quarterly rates (spc.xmr).", (
         _AREA, _MEASURE, _COHORT, _n("rate", "rate, percent"), _n("moving_range", "moving range"),
+        _f("moving_range_used", "the moving range entered the mean moving range (not screened out, "
+           "within the baseline)", nullable=False),
+        _i("segment", "segment of the chart (a new one at each rebase), from 1", nullable=False),
         _n("centre", "centre line"), _n("lower", "lower process limit"), _n("upper", "upper process limit"),
         _f("special_cause", "a rule fires"), _t("rules", "rules firing, separated by ;"),
+        _t("signal", "the rule deciding the point's direction (precedence 1, 3, 4, 2)"),
+        _t("special_cause_type", "NHSRplotthedots' label, e.g. Above UCL, 7 Point Trend (Increasing)"),
         _t("variation", "improvement, concern or common cause"),
-        _f("trial_limits", "fewer than 12 points", nullable=False), *_SOURCES, _SUPPRESSED,
+        _f("trial_limits", "fewer than 12 points in the segment", nullable=False), *_SOURCES, _SUPPRESSED,
     )),
     Derived("indicators_status", "Indicators against targets and comparators "
             "(indicators.indicator_status).", (
