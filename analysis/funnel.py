@@ -174,7 +174,7 @@ def _od_text(overdispersion: bool, applied: bool, phi: float, tau2: float, trim:
         return (f"; overdispersion ({_OD}: {how}) phi = {phi:.4g} reported, not applied: these limits "
                 "have no overdispersion form")
     if applied:
-        return f"; overdispersion ({_OD}) applied as {when}: {how}"
+        return f"; overdispersion ({_OD}) applied as {when}: phi = {phi:.4g}, tau2 = {tau2:.4g}; {how}"
     return f"; no overdispersion adjustment: needs {when}, phi = {phi:.4g} ({how})"
 
 
