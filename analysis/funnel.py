@@ -1,96 +1,206 @@
-"""Funnel plot limits (Spiegelhalter 2005) for reoffending rates and actual/predicted ratios."""
+"""Funnel plot limits for reoffending rates (proportions) and actual/predicted ratios.
+
+Defaults follow NHS-R FunnelPlotR 0.6.0 (``funnel_plot``: arcsine limits for proportions, exact
+Poisson or SHMI log-normal limits for ratios, overdispersion after Spiegelhalter et al. 2012);
+UKHSA PHEindicatormethods 2.1.0 (``calculate_funnel_limits``, ``assign_funnel_significance``) is
+reachable by option, and the workbook's earlier method only through options named legacy.
+"""
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
+from analysis._funnel_forms import (
+    arcsine_bounds,
+    exact_bounds,
+    fpr_z,
+    log_normal_bounds,
+    pct,
+    phe_bounds,
+    phe_points,
+    phe_position,
+    wilson_bounds,
+)
 from analysis.reoffending import reoffending_rates
 
 __all__ = [
+    "DEFAULT_LEVELS",
+    "OVERDISPERSION_TRIMS",
+    "PROPORTION_METHODS",
+    "RATIO_LIMITS",
     "Z95",
     "Z998",
-    "funnel_limits",
     "funnel_curve",
-    "funnel_ratio_limits",
+    "funnel_limits",
     "funnel_ratio_curve",
+    "funnel_ratio_limits",
+    "funnel_ratio_points",
+    "limit_columns",
 ]
 
 logger = logging.getLogger(__name__)
 
 Z95 = 1.959964
-"""Two-sided 95% normal quantile (FunnelPlotR, PHEindicatormethods)."""
+"""Two-sided 95% normal quantile as FunnelPlotR writes it (R/calculate_limits.R)."""
 Z998 = 3.090232
-"""Two-sided 99.8% normal quantile."""
+"""Two-sided 99.8% normal quantile as FunnelPlotR writes it."""
 
-_WINSOR = 0.1
+DEFAULT_LEVELS = (0.95, 0.998)
+"""Limits drawn by FunnelPlotR and PHEindicatormethods: 95% and 99.8%."""
+PROPORTION_METHODS = ("arcsine", "wilson", "legacy")
+"""funnel_limits(method=...): FunnelPlotR arcsine, PHEindicatormethods Wilson, the old rule."""
+RATIO_LIMITS = ("auto", "exact", "log-normal", "phe", "legacy")
+"""funnel_ratio_limits(limits=...): see its docstring."""
+OVERDISPERSION_TRIMS = ("truncate", "winsorise")
+"""How extreme z-scores are handled before φ: FunnelPlotR ``truncation`` or ``winsorisation``."""
 
-_PROPORTION_METHOD = (
-    "Spiegelhalter (2005) funnel for proportions: Y = asin(sqrt(p)), s = 1/(2*sqrt(n)), "
-    "target = sum O/sum n, limits sin(T -/+ z*sqrt(s^2 + tau2))^2 at z = 1.959964 (95%) and "
-    "3.090232 (99.8%)"
-)
-_RATIO_METHOD = (
-    "Spiegelhalter (2005) funnel for ratios of observed to expected (predicted) reoffenders: "
-    "Y = log(O/E), s = 1/sqrt(E), limits target*exp(-/+ z*sqrt(s^2 + tau2)) at z = 1.959964 "
-    "(95%) and 3.090232 (99.8%)"
-)
-_OD_APPLIED = (
-    "; overdispersion (Spiegelhalter et al. 2012): z winsorised 10% each end, phi = mean(z^2), "
-    "additive random effects tau2 = (k*phi - (k-1))/(sum w - sum w^2/sum w), w = 1/s^2"
-)
-_OD_NOT_NEEDED = "; no overdispersion found (k*phi <= k-1), tau2 = 0"
-_OD_OFF = "; overdispersion adjustment off"
-
-_POSITION_LABELS = ("above 99.8%", "above 95%", "within", "below 95%", "below 99.8%")
+_FPR = "NHS-R FunnelPlotR 0.6.0"
+_PHE = "UKHSA PHEindicatormethods 2.1.0"
+_SPIEGELHALTER = "Spiegelhalter (2005, Stat Med 24:1185)"
+_OD = "Spiegelhalter et al. 2012 (Stat Med 31:2629)"
 
 
-def _overdispersion(z: np.ndarray, s: np.ndarray) -> tuple[float, float, bool]:
-    """phi and tau² per Spiegelhalter et al. (2012) as in FunnelPlotR: returns (phi, tau2, applied).
+# ---------------------------------------------------------------------------------------------
+# Options
 
-    z winsorised at its 10th and 90th percentiles (linear quantiles, R type 7),
-    phi = mean(z_w²); tau² = max(0, (kφ − (k−1))/(Σw − Σw²/Σw)), w = 1/s², only when kφ > k−1.
+
+def _choice(option: str, value: object, allowed: Sequence[str]) -> str:
+    if value not in allowed:
+        raise ValueError(f"{option}={value!r} is not allowed; choose one of {', '.join(map(repr, allowed))}")
+    return str(value)
+
+
+def _levels(levels: Sequence[float]) -> tuple[float, float]:
+    try:
+        pair = tuple(float(v) for v in levels)
+    except (TypeError, ValueError):
+        raise ValueError(f"levels={levels!r} must be two confidence levels such as (0.95, 0.998)") from None
+    if len(pair) != 2 or not all(0 < v < 1 for v in pair) or pair[0] == pair[1]:
+        raise ValueError(f"levels={levels!r} must be two different confidence levels strictly between 0 "
+                         "and 1, such as (0.95, 0.998)")
+    return (min(pair), max(pair))
+
+
+def _trim_by(trim_by: float) -> float:
+    if not 0 < trim_by < 0.5:
+        raise ValueError(f"trim_by={trim_by!r} must be a fraction strictly between 0 and 0.5 (default 0.1)")
+    return float(trim_by)
+
+
+def _tag(level: float) -> str:
+    # 0.95 -> "95", 0.998 -> "998": today's column names at the default levels.
+    return f"{level * 100:g}".replace(".", "")
+
+
+def limit_columns(levels: Sequence[float] = DEFAULT_LEVELS) -> tuple[str, str, str, str]:
+    """Names of the limit columns for two levels, inner first: ("lower95", "upper95", "lower998",
+    "upper998") at the default (0.95, 0.998); (0.9, 0.99) gives lower90, upper90, lower99, upper99."""
+    inner, outer = (_tag(v) for v in _levels(levels))
+    return (f"lower{inner}", f"upper{inner}", f"lower{outer}", f"upper{outer}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Overdispersion
+
+
+def _truncated(z: np.ndarray, trim_by: float) -> np.ndarray:
+    """FunnelPlotR ``truncation`` (SHMI): rank the z-scores (ties averaged), group g = ⌊rank·k/(n+1)⌋
+    with k = 1/trim_by; groups 0 and k − 1 and above are dropped. True = dropped."""
+    k = 1.0 / trim_by
+    ranks = pd.Series(z).rank(method="average").to_numpy()
+    group = np.floor(ranks * k / (len(z) + 1))
+    return ~((group > 0) & (group < k - 1))
+
+
+def _overdispersion(
+    z: np.ndarray,
+    s: np.ndarray,
+    *,
+    trim: str = "truncate",
+    trim_by: float = 0.1,
+    rule: str = "phi>1",
+) -> tuple[float, float, bool]:
+    """φ and τ² as FunnelPlotR 0.6.0 (R/od_adjustment.R, R/funnel_plot.R): (phi, tau2, applied).
+
+    trim "truncate" (``truncation``, SHMI): z-scores in the lowest and highest trim_by of ranks are
+    dropped; "winsorise" (``winsorisation``): z clipped to its trim_by and 1 − trim_by quantiles
+    (R type 7). φ = mean(z²) over the m kept scores (``phi_func``); τ² = 0 when mφ < m − 1, else
+    max(0, (mφ − (m − 1))/(Σw − Σw²/Σw)), w = 1/s² over the kept areas (``tau_func``).
+    rule "phi>1": applied only when φ > 1 (FunnelPlotR draws unadjusted limits otherwise);
+    "legacy": whenever mφ > m − 1 and τ² > 0 (the workbook's earlier rule). tau2 is the estimate
+    whether applied or not. Areas whose z is infinite (O = 0 on the log scale) are ranked but
+    never kept.
     """
-    finite = np.isfinite(z) & np.isfinite(s) & (s > 0)
-    z, s = z[finite], s[finite]
-    k = len(z)
-    if k < 2:
-        logger.warning("overdispersion needs at least two areas; none estimated")
+    ok = np.isfinite(s) & (s > 0) & ~np.isnan(z)
+    z, s = z[ok], s[ok]
+    if trim == "truncate":
+        keep = ~_truncated(z, trim_by) & np.isfinite(z)
+        zk, sk = z[keep], s[keep]
+    else:
+        finite = np.isfinite(z)
+        zk, sk = z[finite], s[finite]
+        if len(zk):
+            low, high = np.quantile(zk, [trim_by, 1 - trim_by])
+            zk = np.clip(zk, low, high)
+    m = len(zk)
+    if m < 2:
+        logger.warning("overdispersion needs at least two areas with a z-score; none estimated")
         return (math.nan, 0.0, False)
-    low, high = np.quantile(z, [_WINSOR, 1 - _WINSOR])
-    phi = float(np.mean(np.clip(z, low, high) ** 2))
-    if k * phi <= k - 1:
-        return (phi, 0.0, False)
-    w = 1.0 / s**2
-    denominator = w.sum() - (w**2).sum() / w.sum()
-    if denominator <= 0:
-        return (phi, 0.0, False)
-    tau2 = max(0.0, (k * phi - (k - 1)) / denominator)
-    return (phi, float(tau2), tau2 > 0)
+    phi = float(np.mean(zk**2))
+    w = 1.0 / sk**2
+    denominator = float(w.sum() - (w**2).sum() / w.sum())
+    if m * phi < m - 1 or denominator <= 0:
+        tau2 = 0.0
+    else:
+        tau2 = max(0.0, (m * phi - (m - 1)) / denominator)
+    applied = phi > 1 and denominator > 0 if rule == "phi>1" else (m * phi > m - 1 and tau2 > 0)
+    return (phi, float(tau2), bool(applied))
 
 
-def _position(
-    value: np.ndarray, l95: np.ndarray, u95: np.ndarray, l998: np.ndarray, u998: np.ndarray
-) -> pd.array:
-    """Position of each point against the limits; on a limit counts as within; NA if unknown."""
+def _od_text(overdispersion: bool, applied: bool, phi: float, tau2: float, trim: str, trim_by: float,
+             rule: str, form: bool) -> str:
+    how = (f"z-scores {'truncated' if trim == 'truncate' else 'Winsorised'} {trim_by:g} each end "
+           f"(FunnelPlotR {'truncation' if trim == 'truncate' else 'winsorisation'}), phi = mean(z^2), "
+           "tau2 = (m*phi - (m-1))/(sum w - sum w^2/sum w), w = 1/s^2")
+    when = "phi > 1 (FunnelPlotR)" if rule == "phi>1" else "m*phi > m-1 (legacy)"
+    if not overdispersion:
+        return "; overdispersion adjustment off"
+    if not form:
+        return (f"; overdispersion ({_OD}: {how}) phi = {phi:.4g} reported, not applied: these limits "
+                "have no overdispersion form")
+    if applied:
+        return f"; overdispersion ({_OD}) applied as {when}: phi = {phi:.4g}, tau2 = {tau2:.4g}; {how}"
+    return f"; no overdispersion adjustment: needs {when}, phi = {phi:.4g} ({how})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared table helpers
+
+
+def _position(value: np.ndarray, lo_in: np.ndarray, hi_in: np.ndarray, lo_out: np.ndarray,
+              hi_out: np.ndarray, levels: tuple[float, float]) -> pd.array:
+    """Position against the limits; on a limit counts as within (FunnelPlotR ``outliers_func``,
+    PHEindicatormethods strict comparisons); NA if unknown."""
+    inner, outer = (pct(v) for v in levels)
     labels: list[object] = []
-    for v, a, b, c, d in zip(value, l95, u95, l998, u998, strict=True):
+    for v, a, b, c, d in zip(value, lo_in, hi_in, lo_out, hi_out, strict=True):
         if np.isnan(v) or np.isnan(a):
             labels.append(pd.NA)
         elif v > d:
-            labels.append(_POSITION_LABELS[0])
+            labels.append(f"above {outer}")
         elif v > b:
-            labels.append(_POSITION_LABELS[1])
+            labels.append(f"above {inner}")
         elif v < c:
-            labels.append(_POSITION_LABELS[4])
+            labels.append(f"below {outer}")
         elif v < a:
-            labels.append(_POSITION_LABELS[3])
+            labels.append(f"below {inner}")
         else:
-            labels.append(_POSITION_LABELS[2])
+            labels.append("within")
     return pd.array(labels, dtype="string")
 
 
@@ -111,31 +221,75 @@ def _float(series: pd.Series) -> np.ndarray:
     )
 
 
-def _proportion_bounds(target: float, spread: np.ndarray, z: float) -> tuple[np.ndarray, ...]:
-    """Back-transformed arcsine limits in percent: sin²(T ∓ z·spread), T clipped to [0, π/2]."""
-    t = math.asin(math.sqrt(target))
-    low = np.sin(np.clip(t - z * spread, 0.0, math.pi / 2)) ** 2 * 100.0
-    high = np.sin(np.clip(t + z * spread, 0.0, math.pi / 2)) ** 2 * 100.0
-    return low, high
+def _limits_frame(columns: tuple[str, ...], bounds: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
+    return dict(zip(columns, bounds, strict=True))
+
+
+# ---------------------------------------------------------------------------------------------
+# Proportions
+
+
+def _proportion_limits(target: float, n: np.ndarray, tau2: float, method: str,
+                       levels: tuple[float, float]) -> list[np.ndarray]:
+    out: list[np.ndarray] = []
+    for level in levels:
+        if method == "wilson":
+            out.extend(wilson_bounds(target, n, level))
+        else:
+            out.extend(arcsine_bounds(target, np.sqrt(1.0 / (4.0 * n) + tau2), fpr_z(level)))
+    return out
+
+
+def _proportion_text(method: str, levels: tuple[float, float]) -> str:
+    at = f"at {pct(levels[0])} and {pct(levels[1])}"
+    if method == "wilson":
+        return (f"{_PHE} calculate_funnel_limits / assign_funnel_significance (statistic 'proportion'): "
+                f"Wilson-score limits, the proportion whose Wilson interval touches the pooled rate "
+                f"sum O/sum n (sigma_adjustment), {at}")
+    name = f"{_FPR} funnel_plot (data_type 'PR')" if method == "arcsine" else "legacy workbook rule"
+    return (f"{_SPIEGELHALTER} arcsine funnel as {name}: Y = asin(sqrt(p)), s = 1/(2*sqrt(n)), target "
+            f"sum O/sum n, limits sin^2(T -/+ z*sqrt(s^2 + tau2)) {at}, z = qnorm to 6 decimals")
 
 
 def funnel_limits(
-    rates: pd.DataFrame, *, measure: str, cohort: str, overdispersion: bool = True
+    rates: pd.DataFrame,
+    *,
+    measure: str,
+    cohort: str,
+    overdispersion: bool = True,
+    method: str = "arcsine",
+    levels: Sequence[float] = DEFAULT_LEVELS,
+    overdispersion_trim: str = "winsorise",
+    trim_by: float = 0.1,
 ) -> pd.DataFrame:
     """Funnel plot limits for the reoffending rate (a proportion) of each area in one cohort.
 
-    Spiegelhalter D.J. (2005) Funnel plots for comparing institutional performance, Stat Med
-    24:1185-1202 (doi:10.1002/sim.1970), arcsine-square-root transform, as NHS-R FunnelPlotR
-    (data_type "PR"): target θ = ΣO/Σn (pooled), T = asin(√θ), Yᵢ = asin(√pᵢ),
-    sᵢ = 1/(2√nᵢ), zᵢ = (Yᵢ − T)/√(sᵢ² + τ²); limits sin²(T ∓ z·√(s² + τ²)) at z = 1.959964
-    (95%) and 3.090232 (99.8%). Overdispersion (Spiegelhalter, Sherlaw-Johnson et al. 2012,
-    Stat Med 31:2629-2636): zᵢ winsorised 10% each end, φ = mean(z²),
-    τ² = max(0, (kφ − (k−1))/(Σw − Σw²/Σw)), w = 1/s², applied only when kφ > k − 1.
+    ``method="arcsine"`` (default): Spiegelhalter D.J. (2005) Funnel plots for comparing
+    institutional performance, Stat Med 24:1185-1202, as NHS-R FunnelPlotR 0.6.0 ``funnel_plot``
+    (data_type "PR", R/calculate_limits.R): θ = ΣO/Σn, T = asin(√θ), Yᵢ = asin(√pᵢ),
+    sᵢ = 1/(2√nᵢ), limits sin²(T ∓ z·√(s² + τ²)) with z = 1.959964 and 3.090232 (the normal
+    quantile to 6 decimals, as FunnelPlotR writes it), clipped to 0–100%. Overdispersion
+    (Spiegelhalter, Sherlaw-Johnson et al. 2012, Stat Med 31:2629-2636) as FunnelPlotR: see
+    ``_overdispersion``; FunnelPlotR winsorises proportions' z-scores (``overdispersion_trim``
+    "winsorise", ``trim_by`` 0.1) and widens the limits only when φ > 1.
 
-    Uses counts where given, otherwise the published rate with offenders. Areas lacking
-    offenders or a rate stay in the output with blank limits and position. Rates and limits
-    in percent. Input not modified.
+    ``method="wilson"``: UKHSA PHEindicatormethods 2.1.0 ``calculate_funnel_limits`` /
+    ``assign_funnel_significance`` (statistic "proportion"): each limit is the proportion whose
+    Wilson score interval at that level touches θ (``sigma_adjustment``); PHE has no
+    overdispersion adjustment, so φ is reported but not applied.
+
+    ``method="legacy"``: the workbook's earlier arcsine funnel, τ² applied whenever mφ > m − 1.
+
+    ``levels``: the two confidence levels (default 0.95 and 0.998); their columns are named by
+    ``limit_columns(levels)`` (lower95 … upper998 at the default). ``z`` is the arcsine z-score
+    against the limits used, ``z_unadjusted`` (Yᵢ − T)/sᵢ (FunnelPlotR's). Areas lacking offenders
+    or a rate stay in the output with blank limits and position. Rates and limits in percent.
+    Input not modified.
     """
+    method = _choice("method", method, PROPORTION_METHODS)
+    overdispersion_trim = _choice("overdispersion_trim", overdispersion_trim, OVERDISPERSION_TRIMS)
+    levels = _levels(levels)
+    trim_by = _trim_by(trim_by)
     table = _select(rates, measure, cohort)
     n = _float(table["offenders"])
     p = _float(table["rate"]) / 100.0
@@ -156,15 +310,16 @@ def funnel_limits(
         s = np.where(usable, 1.0 / (2.0 * np.sqrt(n)), np.nan)
         z_raw = (y - t) / s
     phi, tau2, applied = (math.nan, 0.0, False)
+    rule = "legacy" if method == "legacy" else "phi>1"
     if overdispersion:
-        phi, tau2, applied = _overdispersion(z_raw[usable], s[usable])
-    spread = np.sqrt(s**2 + tau2)
-    l95, u95 = _proportion_bounds(target, spread, Z95)
-    l998, u998 = _proportion_bounds(target, spread, Z998)
+        phi, tau2, applied = _overdispersion(z_raw[usable], s[usable], trim=overdispersion_trim,
+                                             trim_by=trim_by, rule=rule)
+    applied = applied and method != "wilson"
+    used_tau2 = tau2 if applied else 0.0
+    bounds = _proportion_limits(target, np.where(usable, n, np.nan), used_tau2, method, levels)
     rate = p * 100.0
-    method = _PROPORTION_METHOD + (
-        _OD_OFF if not overdispersion else (_OD_APPLIED if applied else _OD_NOT_NEEDED)
-    )
+    text = _proportion_text(method, levels) + _od_text(
+        overdispersion, applied, phi, tau2, overdispersion_trim, trim_by, rule, method != "wilson")
     return pd.DataFrame(
         {
             "area_id": table["area_id"],
@@ -174,37 +329,80 @@ def funnel_limits(
             "reoffenders": table["reoffenders"],
             "rate": rate,
             "target": target * 100.0,
-            "z": (y - t) / spread,
-            "lower95": l95,
-            "upper95": u95,
-            "lower998": l998,
-            "upper998": u998,
-            "position": _position(rate, l95, u95, l998, u998),
+            "z": (y - t) / np.sqrt(s**2 + used_tau2),
+            "z_unadjusted": z_raw,
+            **_limits_frame(limit_columns(levels), bounds),
+            "position": _position(rate, *bounds, levels),
             "phi": phi,
-            "tau2": tau2,
-            "method": method,
+            "tau2": used_tau2,
+            "overdispersion_applied": applied,
+            "limits_method": "legacy-arcsine" if method == "legacy" else method,
+            "level_inner": levels[0],
+            "level_outer": levels[1],
+            "method": text,
         }
     )
 
 
-def funnel_curve(pooled: float, n_range: Iterable[float], tau2: float = 0.0) -> pd.DataFrame:
-    """Funnel lines for drawing: limits for a proportion at each cohort size n.
+def funnel_curve(
+    pooled: float,
+    n_range: Iterable[float],
+    tau2: float = 0.0,
+    *,
+    method: str = "arcsine",
+    levels: Sequence[float] = DEFAULT_LEVELS,
+) -> pd.DataFrame:
+    """Funnel lines for drawing: limits for a proportion at each cohort size n, in percent.
 
-    Spiegelhalter (2005) arcsine transform: T = asin(√θ) with θ = pooled/100,
-    limits sin²(T ∓ z·√(1/(4n) + τ²)) at z = 1.959964 and 3.090232, in percent.
+    ``method="arcsine"`` (default; also "legacy"): Spiegelhalter (2005) as FunnelPlotR 0.6.0
+    ``calculate_limits`` (data_type "PR"): θ = pooled/100, sin²(asin(√θ) ∓ z·√(1/(4n) + τ²)),
+    z = 1.959964 and 3.090232 at the default levels, clipped to 0–100%.
+    ``method="wilson"``: PHEindicatormethods 2.1.0 ``calculate_funnel_limits`` (statistic
+    "proportion", ``sigma_adjustment``), which has no τ² (a non-zero ``tau2`` is an error).
+    Columns: offenders, target, then ``limit_columns(levels)``.
     """
+    method = _choice("method", method, PROPORTION_METHODS)
+    levels = _levels(levels)
     n = np.asarray(list(n_range), dtype="float64")
     if not 0 <= pooled <= 100:
         raise ValueError(f"pooled rate must be a percentage 0-100, got {pooled}")
     if (n <= 0).any():
         raise ValueError("cohort sizes must be positive")
-    spread = np.sqrt(1.0 / (4.0 * n) + tau2)
-    l95, u95 = _proportion_bounds(pooled / 100.0, spread, Z95)
-    l998, u998 = _proportion_bounds(pooled / 100.0, spread, Z998)
-    return pd.DataFrame(
-        {"offenders": n, "target": float(pooled), "lower95": l95, "upper95": u95,
-         "lower998": l998, "upper998": u998}
-    )
+    if method == "wilson" and tau2:
+        raise ValueError("method='wilson' limits (PHEindicatormethods) have no overdispersion form; "
+                         "pass tau2=0")
+    bounds = _proportion_limits(pooled / 100.0, n, tau2, method, levels)
+    return pd.DataFrame({"offenders": n, "target": float(pooled),
+                         **_limits_frame(limit_columns(levels), bounds)})
+
+
+# ---------------------------------------------------------------------------------------------
+# Ratios of observed to expected
+
+
+def _ratio_bounds(form: str, target: float, e: np.ndarray, tau2: float,
+                  levels: tuple[float, float]) -> list[np.ndarray]:
+    out: list[np.ndarray] = []
+    for level in levels:
+        if form == "exact":
+            out.extend(exact_bounds(target, e, level))
+        elif form == "phe":
+            out.extend(phe_bounds(target, e, level))
+        else:
+            out.extend(log_normal_bounds(target, e, tau2, fpr_z(level)))
+    return out
+
+
+_RATIO_FORM_TEXT = {
+    "exact": (f"exact Poisson limits as {_FPR} calculate_limits (data_type 'SR', unadjusted): "
+              "qchisq(a/2, 2E)/(2E), qchisq(1 - a/2, 2(E + 1))/(2E) times the target"),
+    "log-normal": (f"{_SPIEGELHALTER} log-normal limits as {_FPR} calculate_limits (SR, sr_method "
+                   "'SHMI'): target*exp(-/+ z*sqrt(1/E + tau2)), z = qnorm to 6 decimals"),
+    "phe": (f"exact Poisson limits as {_PHE} calculate_funnel_limits (statistic 'ratio', "
+            "poisson_funnel); significance as assign_funnel_significance (exact Poisson below 10 "
+            "events, Byar's otherwise)"),
+    "legacy": "legacy workbook rule: log-normal limits target*exp(-/+ z*sqrt(1/E + tau2))",
+}
 
 
 def funnel_ratio_limits(
@@ -214,16 +412,44 @@ def funnel_ratio_limits(
     cohort: str,
     overdispersion: bool = True,
     target: float | None = 1.0,
+    limits: str = "auto",
+    levels: Sequence[float] = DEFAULT_LEVELS,
+    overdispersion_trim: str | None = None,
+    trim_by: float = 0.1,
+    shmi_rounding: bool = True,
 ) -> pd.DataFrame:
     """Funnel limits for actual against predicted: ratio of observed to expected reoffenders.
 
-    Spiegelhalter (2005) for indirectly standardised ratios, log transform as FunnelPlotR
-    (data_type "SR", SHMI method): O = reoffenders, E = offenders·predicted_rate/100,
-    Yᵢ = log(Oᵢ/Eᵢ), sᵢ = 1/√Eᵢ, T = log(target) (target 1 = as predicted; ``None`` uses the
-    pooled ΣO/ΣE), zᵢ = (Yᵢ − T)/√(sᵢ² + τ²); limits target·exp(∓ z·√(s² + τ²)) at
-    z = 1.959964 and 3.090232, with the same overdispersion adjustment as :func:`funnel_limits`
-    (areas with O = 0 have Y = −∞ and are left out of the φ estimate). Input not modified.
+    O = reoffenders, E = offenders·predicted_rate/100, ratio O/E, target 1 (as predicted; ``None``
+    uses the pooled ΣO/ΣE). ``limits``:
+
+    - "auto" (default): as NHS-R FunnelPlotR 0.6.0 ``funnel_plot`` (data_type "SR", sr_method
+      "SHMI") draws them: exact Poisson limits (R/calculate_limits.R: qchisq(α/2, 2E)/(2E) and
+      qchisq(1 − α/2, 2(E + 1))/(2E)) when no overdispersion adjustment applies, the SHMI
+      log-normal limits target·exp(∓z·√(1/E + τ²)) (z = 1.959964, 3.090232) when it does;
+    - "exact": exact Poisson limits always (φ reported, never applied);
+    - "log-normal": the log-normal limits always, with τ² when the adjustment applies;
+    - "phe": UKHSA PHEindicatormethods 2.1.0 ``calculate_funnel_limits`` (statistic "ratio",
+      exact Poisson ``poisson_funnel``) for the limit columns and ``assign_funnel_significance``
+      (exact Poisson below 10 events, Byar's otherwise) for ``position``; no overdispersion;
+    - "legacy": the workbook's earlier method: log-normal limits, z Winsorised, τ² whenever
+      mφ > m − 1.
+
+    Overdispersion (Spiegelhalter et al. 2012, Stat Med 31:2629-2636) as FunnelPlotR: z-scores
+    zᵢ = √Eᵢ·log(Oᵢ/(target·Eᵢ)), ``overdispersion_trim`` "truncate" (FunnelPlotR's SHMI
+    ``truncation``, the default except under "legacy") or "winsorise", ``trim_by`` 0.1 at each
+    end, φ = mean(z²) and τ² from the kept areas, applied only when φ > 1 (see
+    ``_overdispersion``). ``shmi_rounding`` (FunnelPlotR ``SHMI_rounding``, default True, not
+    under "phe"/"legacy"): E rounded to 2 decimals for z and limits; ``ratio`` uses E unrounded.
+    ``z`` is against the limits used, ``z_unadjusted`` is FunnelPlotR's √E·log(O/(target·E)).
+    Areas with O = 0 have z = −∞ and never enter φ. Input not modified.
     """
+    limits = _choice("limits", limits, RATIO_LIMITS)
+    if overdispersion_trim is None:
+        overdispersion_trim = "winsorise" if limits == "legacy" else "truncate"
+    overdispersion_trim = _choice("overdispersion_trim", overdispersion_trim, OVERDISPERSION_TRIMS)
+    levels = _levels(levels)
+    trim_by = _trim_by(trim_by)
     table = _select(rates, measure, cohort)
     n = _float(table["offenders"])
     counts = _float(table["reoffenders"])
@@ -239,25 +465,37 @@ def funnel_ratio_limits(
         raise ValueError(f"no area has observed and expected counts for {measure!r} {cohort!r}")
     if target is None:
         target = float(observed[usable].sum() / expected[usable].sum())
-    if target <= 0:
-        raise ValueError("target ratio must be positive")
-    t = math.log(target)
+    if not target > 0:
+        raise ValueError(f"target={target!r}: the target ratio must be positive")
+    e_used = np.where(usable, expected, np.nan)
+    if shmi_rounding and limits not in ("phe", "legacy"):
+        rounded = np.round(e_used, 2)
+        e_used = np.where(rounded > 0, rounded, e_used)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(usable, observed / expected, np.nan)
-        y = np.log(ratio)
-        s = np.where(usable, 1.0 / np.sqrt(expected), np.nan)
-        z_raw = (y - t) / s
+        y = np.log(observed / e_used)
+        s = 1.0 / np.sqrt(e_used)
+        z_raw = (y - math.log(target)) / s
+    rule = "legacy" if limits == "legacy" else "phi>1"
     phi, tau2, applied = (math.nan, 0.0, False)
     if overdispersion:
-        phi, tau2, applied = _overdispersion(z_raw[usable], s[usable])
-    spread = np.sqrt(s**2 + tau2)
-    l95, u95 = target * np.exp(-Z95 * spread), target * np.exp(Z95 * spread)
-    l998, u998 = target * np.exp(-Z998 * spread), target * np.exp(Z998 * spread)
-    method = _RATIO_METHOD + (
-        _OD_OFF if not overdispersion else (_OD_APPLIED if applied else _OD_NOT_NEEDED)
-    )
+        phi, tau2, applied = _overdispersion(z_raw[usable], s[usable], trim=overdispersion_trim,
+                                             trim_by=trim_by, rule=rule)
+    has_form = limits in ("auto", "log-normal", "legacy")
+    applied = applied and has_form
+    used_tau2 = tau2 if applied else 0.0
+    form = {"auto": "log-normal" if applied else "exact", "legacy": "log-normal"}.get(limits, limits)
+    bounds = _ratio_bounds(form, target, e_used, used_tau2, levels)
+    if limits == "phe":
+        position = phe_position(np.where(usable, observed, np.nan), e_used, target, levels)
+    else:
+        position = _position(ratio, *bounds, levels)
+    at = f" at {pct(levels[0])} and {pct(levels[1])}"
+    text = (_RATIO_FORM_TEXT["legacy" if limits == "legacy" else form] + at
+            + f"; O = reoffenders, E = offenders*predicted rate, ratio O/E, target {target:.4g}"
+            + _od_text(overdispersion, applied, phi, tau2, overdispersion_trim, trim_by, rule, has_form))
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = (y - t) / spread
+        z = (y - math.log(target)) / np.sqrt(s**2 + used_tau2)
     return pd.DataFrame(
         {
             "area_id": table["area_id"],
@@ -269,33 +507,72 @@ def funnel_ratio_limits(
             "ratio": ratio,
             "target": target,
             "z": z,
-            "lower95": l95,
-            "upper95": u95,
-            "lower998": l998,
-            "upper998": u998,
-            "position": _position(ratio, l95, u95, l998, u998),
+            "z_unadjusted": z_raw,
+            **_limits_frame(limit_columns(levels), bounds),
+            "position": position,
             "phi": phi,
-            "tau2": tau2,
-            "method": method,
+            "tau2": used_tau2,
+            "overdispersion_applied": applied,
+            "limits_method": {"phe": "phe-exact", "legacy": "legacy-log-normal"}.get(limits, form),
+            "level_inner": levels[0],
+            "level_outer": levels[1],
+            "method": text,
         }
     )
 
 
 def funnel_ratio_curve(
-    target: float, expected_range: Iterable[float], tau2: float = 0.0
+    target: float,
+    expected_range: Iterable[float],
+    tau2: float = 0.0,
+    *,
+    limits: str = "auto",
+    levels: Sequence[float] = DEFAULT_LEVELS,
 ) -> pd.DataFrame:
-    """Funnel lines for observed/expected: target·exp(∓ z·√(1/E + τ²)) (Spiegelhalter 2005)."""
+    """Funnel lines for observed/expected at each expected count E.
+
+    ``limits="auto"`` (default): as FunnelPlotR 0.6.0 ``calculate_limits`` (data_type "SR"):
+    exact Poisson limits qchisq(α/2, 2μ)/(2E), qchisq(1 − α/2, 2(μ + 1))/(2E), μ = target·E, when
+    τ² = 0; SHMI log-normal target·exp(∓z·√(1/E + τ²)) when τ² > 0. "exact" and "log-normal" force
+    one form; "phe": PHEindicatormethods 2.1.0 ``calculate_funnel_limits`` (ratio) read at E;
+    "legacy": log-normal. Exact and PHE limits have no τ² (a non-zero ``tau2`` is an error).
+    Columns: expected_reoffenders, target, then ``limit_columns(levels)``.
+    """
+    limits = _choice("limits", limits, RATIO_LIMITS)
+    levels = _levels(levels)
     e = np.asarray(list(expected_range), dtype="float64")
-    if target <= 0 or (e <= 0).any():
+    if not target > 0 or (e <= 0).any():
         raise ValueError("target and expected counts must be positive")
-    spread = np.sqrt(1.0 / e + tau2)
-    return pd.DataFrame(
-        {
-            "expected_reoffenders": e,
-            "target": float(target),
-            "lower95": target * np.exp(-Z95 * spread),
-            "upper95": target * np.exp(Z95 * spread),
-            "lower998": target * np.exp(-Z998 * spread),
-            "upper998": target * np.exp(Z998 * spread),
-        }
-    )
+    if tau2 and limits in ("exact", "phe"):
+        raise ValueError(f"limits={limits!r} has no overdispersion form; pass tau2=0")
+    form = {"auto": "log-normal" if tau2 > 0 else "exact", "legacy": "log-normal"}.get(limits, limits)
+    bounds = _ratio_bounds(form, float(target), e, tau2, levels)
+    return pd.DataFrame({"expected_reoffenders": e, "target": float(target),
+                         **_limits_frame(limit_columns(levels), bounds)})
+
+
+def funnel_ratio_points(
+    observed: Iterable[float], *, target: float = 1.0, levels: Sequence[float] = DEFAULT_LEVELS
+) -> pd.DataFrame:
+    """PHE's own table of ratio-funnel points: UKHSA PHEindicatormethods 2.1.0
+    ``calculate_funnel_limits`` (statistic "ratio", ratio_type "isr" without its ×100), step for
+    step (``poisson_funnel``: bisection to dv ≤ 1e-7, exact Poisson probabilities).
+
+    For each observed count O: ``expected_lower95`` is the expected count E at which O sits on the
+    lower 95% limit (P(X ≤ O | target·E) = 0.025) and ``lower95`` = O/E; likewise upper
+    (P(X ≥ O | target·E) = 0.025) and the outer level. ``funnel_ratio_curve(limits="phe")`` draws
+    the same curve read at any E. Columns: observed, then expected_<limit> and <limit> for each of
+    ``limit_columns(levels)``.
+    """
+    levels = _levels(levels)
+    o = np.asarray(list(observed), dtype="float64")
+    if (o < 0).any() or np.isnan(o).any():
+        raise ValueError("observed counts must be zero or more")
+    if not target > 0:
+        raise ValueError(f"target={target!r}: the target ratio must be positive")
+    points = phe_points(o, float(target), levels)
+    columns = {"observed": o}
+    for name in limit_columns(levels):
+        columns[f"expected_{name}"] = points[f"expected_{name}"]
+        columns[name] = points[name]
+    return pd.DataFrame(columns)

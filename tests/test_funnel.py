@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.funnel import funnel_curve, funnel_limits, funnel_ratio_curve, funnel_ratio_limits
+from analysis.funnel import (
+    _overdispersion,
+    funnel_curve,
+    funnel_limits,
+    funnel_ratio_curve,
+    funnel_ratio_limits,
+    funnel_ratio_points,
+    limit_columns,
+)
 
 COHORT = "2009-Q1"
 MEASURE = "adult-proven-1yr"
@@ -121,9 +129,12 @@ def test_funnel_curve_matches_limits():
 
 
 def test_ratio_limits_by_hand():
-    # area-a: O = 60, E = 500·10/100 = 50
+    # area-a: O = 60, E = 500·10/100 = 50. Issue 15 made exact Poisson limits the default when no
+    # overdispersion adjustment applies (FunnelPlotR); these hand values are the log-normal form,
+    # still reachable as limits="log-normal".
     table = _table([500, 500, 500], [60, 50, 40], predicted=[10.0, 10.0, 10.0])
-    out = funnel_ratio_limits(table, measure=MEASURE, cohort=COHORT, overdispersion=False)
+    out = funnel_ratio_limits(table, measure=MEASURE, cohort=COHORT, overdispersion=False,
+                              limits="log-normal")
     row = out.iloc[0]
     # ratio = 60/50 = 1.2; s = 1/√50 = 0.1414214; z = log(1.2)/0.1414214 = 1.289208
     # 95%: exp(∓1.959964·0.1414214) = 0.757917, 1.319405; 99.8%: 0.645955, 1.548094
@@ -135,8 +146,104 @@ def test_ratio_limits_by_hand():
     assert row["lower998"] == pytest.approx(0.645955, abs=1e-5)
     assert row["upper998"] == pytest.approx(1.548094, abs=1e-5)
     assert row["position"] == "within"
-    curve = funnel_ratio_curve(1.0, [50])
+    curve = funnel_ratio_curve(1.0, [50], limits="log-normal")
     assert curve["upper95"].iloc[0] == pytest.approx(1.319405, abs=1e-5)
+    assert out["limits_method"].iloc[0] == "log-normal"
+
+
+def test_ratio_exact_limits_by_hand():
+    # E = 10·10/100 = 1, where the chi-square quantiles have closed forms (shape a = 1 and 2):
+    # lower = qchisq(α/2, 2)/2 = −log(1 − α/2); upper u solves P(X ≤ 1 | u) = e^−u·(1 + u) = α/2.
+    table = _table([10, 10, 10], [1, 2, 0], predicted=[10.0, 10.0, 10.0])
+    out = funnel_ratio_limits(table, measure=MEASURE, cohort=COHORT, overdispersion=False)
+    row = out.iloc[0]
+    assert row["limits_method"] == "exact"
+    assert row["lower95"] == pytest.approx(-math.log(0.975), rel=1e-12)
+    assert row["lower998"] == pytest.approx(-math.log(0.999), rel=1e-12)
+    for col, tail in (("upper95", 0.025), ("upper998", 0.001)):
+        u = row[col]
+        assert math.exp(-u) * (1 + u) == pytest.approx(tail, rel=1e-10)
+    # O = 0 lies below even the 99.8% limit −log(0.999) = 0.001: FunnelPlotR's chi-square limits
+    # are continuous in E, so at E = 1 any positive lower limit puts a zero count outside.
+    assert list(out["position"]) == ["within", "within", "below 99.8%"]
+
+
+def test_phe_curve_passes_through_phe_points():
+    # PHE tabulates E for each observed count; the "phe" curve read at that E gives O/E again,
+    # within PHE's bisection tolerance: v to 1e-7 where E = (1 + O)·v/(1 − v), a relative error
+    # up to 1e-7/v in E (v ≈ 5e-4 for O = 1 on the upper 99.8% limit, so 2e-4).
+    points = funnel_ratio_points([1, 5, 20, 300])
+    for col in limit_columns():
+        curve = funnel_ratio_curve(1.0, points[f"expected_{col}"], limits="phe")
+        assert list(curve[col]) == pytest.approx(list(points[col]), rel=2e-4)
+    # O = 1 on the lower 95% limit: P(X ≤ 1 | E) = e^−E·(1 + E) = 0.025
+    e = points["expected_lower95"].iloc[0]
+    assert math.exp(-e) * (1 + e) == pytest.approx(0.025, rel=1e-5)
+
+
+def test_truncation_by_hand():
+    # FunnelPlotR truncation, 20 z-scores 1..20, trim 10%: group ⌊rank·10/21⌋ is 0 for ranks 1-2
+    # and 9 for ranks 19-20, so 3..18 are kept: φ = mean(z²) over 16 scores; w = 1 (s = 1):
+    # τ² = (16φ − 15)/(16 − 1).
+    z = np.arange(1.0, 21.0)
+    phi, tau2, applied = _overdispersion(z, np.ones(20), trim="truncate", trim_by=0.1)
+    kept = np.arange(3.0, 19.0)
+    assert phi == pytest.approx(float(np.mean(kept**2)))
+    assert tau2 == pytest.approx((16 * phi - 15) / 15)
+    assert applied
+    # Winsorised instead: clipped to the 10% and 90% quantiles (type 7: 2.9 and 18.1), all 20 kept
+    phi_w, _, _ = _overdispersion(z, np.ones(20), trim="winsorise", trim_by=0.1)
+    assert phi_w == pytest.approx(float(np.mean(np.clip(z, 2.9, 18.1) ** 2)))
+
+
+def test_adjusted_only_when_phi_above_one():
+    # k = 4 z-scores with φ = 0.9: kφ = 3.6 > k − 1 = 3, so the legacy rule widens the limits,
+    # FunnelPlotR's (φ > 1) does not. mean(z²) of (−1.2, −0.6, 0.6, 1.2) is 0.9; truncation
+    # keeps all four (groups ⌊rank·10/5⌋ = 2, 4, 6, 8).
+    z = np.array([-1.2, -0.6, 0.6, 1.2])
+    phi, tau2, applied = _overdispersion(z, np.ones(4), trim="truncate")
+    assert phi == pytest.approx(0.9)
+    assert tau2 > 0 and not applied
+    assert _overdispersion(z, np.ones(4), trim="truncate", rule="legacy")[2]
+
+
+def test_other_levels_and_wilson():
+    table = _table([100, 100, 100, 100], [25, 20, 30, 25])
+    out = funnel_limits(table, measure=MEASURE, cohort=COHORT, overdispersion=False, levels=(0.99, 0.9))
+    assert limit_columns((0.9, 0.99)) == ("lower90", "upper90", "lower99", "upper99")
+    # z = qnorm(0.95) = 1.644854 and qnorm(0.995) = 2.575829 (6 decimals), T = π/6, s = 0.05
+    assert out["lower90"].iloc[0] == pytest.approx(math.sin(math.pi / 6 - 1.644854 * 0.05) ** 2 * 100)
+    assert out["upper99"].iloc[0] == pytest.approx(math.sin(math.pi / 6 + 2.575829 * 0.05) ** 2 * 100)
+    assert (out["level_inner"] == 0.9).all() and (out["level_outer"] == 0.99).all()
+    assert "lower95" not in out
+    wilson = funnel_limits(table, measure=MEASURE, cohort=COHORT, method="wilson")
+    # Wilson: the lower 95% limit p has Wilson upper bound θ = 0.25 at n = 100, z = 1.959964:
+    # (p + z²/2n + z·√(p(1−p)/n + z²/4n²))/(1 + z²/n) = 0.25
+    p, z, n = wilson["lower95"].iloc[0] / 100, 1.959963985, 100
+    upper = (p + z * z / (2 * n) + z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))) / (1 + z * z / n)
+    assert upper == pytest.approx(0.25, rel=1e-9)
+    assert wilson["limits_method"].iloc[0] == "wilson" and not wilson["overdispersion_applied"].iloc[0]
+    assert "PHEindicatormethods" in wilson["method"].iloc[0]
+
+
+def test_options_are_validated():
+    table = _table([100, 100, 100], [25, 20, 30], predicted=[20.0, 20.0, 20.0])
+    bad = [
+        (funnel_limits, {"method": "logit"}, "method='logit'"),
+        (funnel_limits, {"levels": (0.95,)}, "levels="),
+        (funnel_limits, {"levels": (0.95, 1.2)}, "levels="),
+        (funnel_limits, {"overdispersion_trim": "clip"}, "overdispersion_trim='clip'"),
+        (funnel_limits, {"trim_by": 0.6}, "trim_by=0.6"),
+        (funnel_ratio_limits, {"limits": "normal"}, "limits='normal'"),
+        (funnel_ratio_limits, {"target": -1.0}, "target=-1.0"),
+    ]
+    for func, options, words in bad:
+        with pytest.raises(ValueError, match=words.replace("(", r"\(")):
+            func(table, measure=MEASURE, cohort=COHORT, **options)
+    with pytest.raises(ValueError, match="no overdispersion form"):
+        funnel_ratio_curve(1.0, [50], 0.01, limits="exact")
+    with pytest.raises(ValueError, match="no overdispersion form"):
+        funnel_curve(25.0, [100], 0.01, method="wilson")
 
 
 def test_ratio_zero_observed():
