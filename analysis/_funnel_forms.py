@@ -7,11 +7,29 @@ R/calculate_limits.R), exact Poisson (FunnelPlotR; UKHSA PHEindicatormethods 2.1
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from scipy import optimize, special, stats
 
-from analysis._gamma import gammainc_p, gammainc_q, gammaincinv, norm_quantile, solve_increasing
+# The regularised incomplete gamma functions P and Q, Q's inverse and the normal quantile: scipy's
+# (Cephes) rather than our own, so the exact Poisson limits rest on a library others check.
+gammainc_p, gammainc_q, gammaincinv = special.gammainc, special.gammaincc, special.gammaincinv
+
+
+def norm_quantile(p: float) -> float:
+    return float(stats.norm.ppf(p))
+
+
+def solve_increasing(f: Callable[[float], float], target: float, lo: float, hi: float) -> float:
+    """Root of f(v) = target for f increasing on [lo, hi] (Brent's method, relative tolerance
+    1e-13); hi is doubled until it brackets the root."""
+    for _ in range(200):
+        if f(hi) >= target:
+            break
+        lo, hi = hi, hi * 2.0
+    return float(optimize.brentq(lambda v: f(v) - target, lo, hi, xtol=1e-300, rtol=1e-13, maxiter=500))
 
 
 def pct(level: float) -> str:
