@@ -557,3 +557,19 @@ def test_pdf_keeps_a_heading_and_its_introduction_with_the_table_they_introduce(
     on = {text: [i for i, page in enumerate(pages) if text in page][-1]
           for text in ("Data completeness", "What this area's data holds", "Item 0")}
     assert on["Data completeness"] == on["What this area's data holds"] == on["Item 0"]
+
+
+def test_pdf_tables_leave_the_type_to_the_template() -> None:
+    """Quarto writes a table's CSS (font stack, font-size: 90%) as typst:text: attributes, which
+    pandoc sets before the table unscoped: each later paragraph shrank by a tenth a table (Quarto's
+    Derby PDF was a page short, its appendix in small type). The filter drops font and size."""
+    pypandoc = pytest.importorskip("pypandoc")
+    table = ('<table typst:text:size="0.9em" typst:text:font="Arial"><thead><tr>'
+             '<th typst:text:size="1.1em" typst:text:fill="rgb(&quot;#333333&quot;)">A</th></tr></thead>'
+             "<tbody><tr><td>1</td></tr></tbody></table><p>after</p>")
+    plain = pypandoc.convert_text(table, to="typst", format="html")
+    assert "#set text(size: 0.9em , font: Arial); #table(" in plain  # what pandoc does unfiltered
+    typst = pypandoc.convert_text(table, to="typst", format="html",
+                                  extra_args=[f"--lua-filter={render.PDF_FILTER}"])
+    assert "size:" not in typst and "Arial" not in typst
+    assert 'fill: rgb("#333333")' in typst  # a cell's colour is kept

@@ -335,8 +335,26 @@ local function style_cells(tbl)
   each_table_cell(tbl, style_cell)
 end
 
+-- Quarto turns a table's CSS (great_tables' font stack, font-size: 90%) into typst:text: attributes,
+-- which pandoc writes as an unscoped `#set text(...)` before the table: every later paragraph
+-- would shrink by a tenth a table and ask for fonts the PDF does not carry. The type is the
+-- template's in either engine, so font and size are dropped from the table and its cells.
+local function drop_type(attributes, every_text_key)
+  local dropped = {}
+  for key, _ in pairs(attributes) do
+    if key:match('^typst:text:') and (every_text_key or key == 'typst:text:size' or key == 'typst:text:font') then
+      dropped[#dropped + 1] = key
+    end
+  end
+  for _, key in ipairs(dropped) do
+    attributes[key] = nil
+  end
+end
+
 local function format_table(tbl)
   tbl = align_columns(tbl)
+  drop_type(tbl.attributes, true)
+  each_table_cell(tbl, function(cell) drop_type(cell.attributes, false) end)
   style_cells(tbl)
   if plan_widths(tbl) then
     return { pandoc.RawBlock('typst', '#[#set text(hyphenate: true)'), tbl, pandoc.RawBlock('typst', ']') }
