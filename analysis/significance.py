@@ -178,29 +178,31 @@ _TEST_WORDS = {Z_TEST: "a two-sided one-sample z-test (normal approximation)",
 
 
 def _words(methods: Iterable[object], words: dict[str, str], exact: str, approximate: str,
-           exact_below: float) -> str:
+           exact_below: float | None) -> str:
     """One method named, or the rule that chose between the two; ``approximate`` when none given
     (a table from before issue 15, or every method withheld)."""
     present = {m for m in methods if isinstance(m, str) and m in words}
     if present == {exact}:
         return words[exact]
     if exact in present:
-        return (f"{words[exact]} where the variance n·p·(1−p) of the count is below {exact_below:g}, "
-                f"else {words[approximate]}")
+        where = ("for small cohorts" if exact_below is None else
+                 f"where the variance n·p·(1−p) of the count is below {exact_below:g}")
+        return f"{words[exact]} {where}, else {words[approximate]}"
     return words[approximate]
 
 
-def interval_words(methods: Iterable[object], exact_below: float = EXACT_BELOW) -> str:
+def interval_words(methods: Iterable[object], exact_below: float | None = EXACT_BELOW) -> str:
     """The interval of a rates table in words, from its ``interval_method`` values (a column).
 
     E.g. "the exact (Clopper–Pearson) 95% interval where the variance n·p·(1−p) of the count is
     below 10, else the 95% Wilson score interval". ``exact_below``: the option the table was
-    made with. No value: the Wilson interval, the workbook's only one before issue 15.
+    made with; None says "for small cohorts" instead (for a caption beside a table that gives
+    the rule). No value: the Wilson interval, the workbook's only one before issue 15.
     """
     return _words(methods, _INTERVAL_WORDS, CLOPPER_PEARSON, WILSON, exact_below)
 
 
-def test_words(methods: Iterable[object], exact_below: float = EXACT_BELOW) -> str:
+def test_words(methods: Iterable[object], exact_below: float | None = EXACT_BELOW) -> str:
     """The test of actual against predicted in words, from a table's ``significance_test`` values.
 
     As :func:`interval_words`; no value: the z-test.
