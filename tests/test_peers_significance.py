@@ -9,6 +9,7 @@ as significance="legacy-z-test".
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from pathlib import Path
@@ -276,3 +277,43 @@ def test_invalid_options_name_themselves(option: str, value: object) -> None:
                           "reoffenders": [1], "predicted_rate": [30.0]})
     with pytest.raises(ValueError, match=option):
         reoffending_rates(table, **{option: value})
+
+
+# --------------------------------------------------------------------- notes name the method
+
+
+def _small_and_large() -> pd.DataFrame:
+    # n·p·(1−p): 30·0.33·0.67 = 6.6 (small), 1000·0.3·0.7 = 210 (large).
+    return pd.DataFrame({"area_id": "a", "measure": "ni18", "cohort": ["2009", "2010"],
+                         "offenders": [30, 1000], "reoffenders": [15, 310], "predicted_rate": [33.0, 30.0]})
+
+
+def test_rates_table_note_names_the_methods_used() -> None:
+    from analysis.reoffending_tables import rates_table
+
+    def note(**options: Any) -> str:
+        page = rates_table(reoffending_rates(_small_and_large(), **options), threshold=10).as_raw_html()
+        return html.unescape(page)
+
+    mixed = note()
+    assert "exact two-sided binomial test where the variance n·p·(1−p) of the count is below 10" in mixed
+    assert "exact (Clopper–Pearson) 95% interval where" in mixed and "Wilson score interval" in mixed
+    legacy = note(significance="legacy-z-test", interval="wilson")
+    assert "binomial" not in legacy and "Clopper" not in legacy
+    assert "one-sample z-test" in legacy and "Wilson score interval" in legacy
+    exact = note(significance="exact", interval="exact")
+    assert "z-test" not in exact and "Wilson" not in exact
+
+
+def test_chart_captions_name_the_methods_used() -> None:
+    from analysis.charts.prepare.reoffending import describe_difference, describe_trend, prepare_cohorts
+
+    def captions(**options: Any) -> str:
+        cohorts = prepare_cohorts(reoffending_rates(_small_and_large(), **options), 10)
+        assert cohorts is not None
+        return describe_trend(cohorts).caption + " " + describe_difference(cohorts).caption
+
+    assert "exact two-sided binomial test for small cohorts, else" in captions()
+    assert "Clopper–Pearson" in captions()
+    legacy = captions(significance="legacy-z-test", interval="wilson")
+    assert "binomial" not in legacy and "Clopper" not in legacy and "Wilson" in legacy
