@@ -11,6 +11,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analysis import significance as sig
 from analysis.agreed import with_agreed
 from analysis.periods import cohort_sort_key
 from analysis.sources import SOURCE_COLUMNS, carry_sources
@@ -51,6 +52,17 @@ ONE_SAMPLE_TEST = (
 ONE_SAMPLE_TEST_RECORD = (
     "one-sample z-test of the observed count against the record-level predictions "
     "(normal approximation, two-sided 5%): z = (O - E)/sqrt(sum p_i*(1-p_i)), E = sum p_i"
+)
+EXACT_TEST = (
+    "exact two-sided binomial test of the observed count against the predicted probability "
+    "(minimum-likelihood method, as scipy.stats.binomtest; 5%){why}; "
+    "z = (O - E)/sqrt(n*p*(1-p)), E = n*p, is given as the standardised difference"
+)
+EXACT_TEST_RECORD = (
+    "exact two-sided binomial test of the observed count against the mean record-level prediction "
+    "(minimum-likelihood method, as scipy.stats.binomtest; 5%; conservative, as the spread of the "
+    "predictions narrows the count's distribution){why}; "
+    "z = (O - E)/sqrt(sum p_i*(1-p_i)), E = sum p_i, is given as the standardised difference"
 )
 NOT_TESTED = "not tested: needs offenders, reoffenders and a predicted rate between 0 and 100"
 TWO_SAMPLE_TEST = (
@@ -192,26 +204,45 @@ def wilson_interval(reoffenders: float, offenders: float, z: float = Z95) -> tup
     return (float(low[0]), float(high[0]))
 
 
-def reoffending_rates(reoffending: pd.DataFrame) -> pd.DataFrame:
+def reoffending_rates(reoffending: pd.DataFrame, *, significance: str = "auto", interval: str = "auto",
+                      exact_below: float = sig.EXACT_BELOW) -> pd.DataFrame:
     """Binary, frequency and severity measures per cohort row, with actual-against-predicted test.
 
     Per row (MoJ proven reoffending measures):
     - rate = reoffenders/offenders·100 when both counts are given (rate_source 'counts'),
-      otherwise the published ``rate`` (rate_source 'published'); ci_low/ci_high: Wilson 95%
-      interval (Wilson 1927; PHEindicatormethods) when counts are given, NaN otherwise.
+      otherwise the published ``rate`` (rate_source 'published').
     - expected_reoffenders E = n·p/100 with p = predicted_rate; difference = rate − predicted
       (percentage points); difference_pct = difference/predicted·100.
-    - z = (O − E)/√(n·p·(1−p)) with p as a probability — one-sample z-test of the observed
-      proportion against the predicted probability, normal approximation, two-sided 5%
-      (when a ``predicted_variance`` column Σpᵢ(1−pᵢ) from record-level data is present it
-      replaces n·p·(1−p)); p_value = erfc(|z|/√2); significant = p < 0.05, <NA> when the
-      test cannot be done (no counts, or p not strictly between 0 and 100).
+    - z = (O − E)/√V, V = n·p·(1−p) with p as a probability (Σpᵢ(1−pᵢ) when a record-level
+      ``predicted_variance`` column is present): the standardised difference.
+    - p_value, two-sided, and significant = p < 0.05 (<NA> when no test can be done: no counts,
+      or p not strictly between 0 and 100), by the test in ``significance_test``:
+      "z-test", the one-sample z-test of the observed proportion against the predicted
+      probability (normal approximation, p = erfc(|z|/√2); statsmodels ``proportions_ztest``
+      with ``prop_var=p``), or "exact binomial", the exact two-sided binomial test
+      (minimum-likelihood method of ``scipy.stats.binomtest``, scipy 1.17, computed exactly by
+      :func:`analysis.significance.binomial_test`; at the mean prediction for record-level rows).
+      ``test_method`` says the same in a sentence with the formula.
+    - ci_low/ci_high: 95% interval of the rate when counts are given (NaN otherwise), by the
+      method in ``interval_method``: "Wilson" (Wilson 1927, as UKHSA PHEindicatormethods
+      ``phe_proportion`` and statsmodels ``proportion_confint(method='wilson')``) or
+      "Clopper-Pearson" (exact; Clopper and Pearson 1934, as statsmodels ``method='beta'``).
+
+    Options (issue 15): ``significance`` "auto" (default) takes the exact test where V <
+    ``exact_below`` (default 10) and the counts are whole, else the z-test; "exact" takes it
+    wherever the counts are whole; "legacy-z-test" always the z-test (the workbook's test before
+    issue 15). ``interval`` "auto" (default) takes Clopper–Pearson where V < ``exact_below`` — V
+    from the predicted rate where the test has one, else n·r·(1−r) from the observed rate r —,
+    "exact" always, "wilson" never. Invalid options raise ValueError.
     - frequency = reoffences/offenders·100; reoffences_per_reoffender = reoffences/reoffenders;
       severity = serious_reoffences/offenders·100 (MoJ proven reoffending statistics).
 
     One row per input row, sorted by area_id, measure and cohort in time order. Columns outside
     the data contract are passed through after the computed ones. The input is not modified.
     """
+    significance = sig.check_option("significance", significance, sig.SIGNIFICANCE_OPTIONS)
+    interval = sig.check_option("interval", interval, sig.INTERVAL_OPTIONS)
+    exact_below = sig.check_exact_below(exact_below)
     frame = _normalise_columns(reoffending)
     index = frame.index
     n = _num(frame, "offenders")
@@ -239,8 +270,6 @@ def reoffending_rates(reoffending: pd.DataFrame) -> pd.DataFrame:
                 index[i], count_rate[i], published[i],
             )
 
-    ci_low, ci_high = _wilson_arrays(np.where(has_counts, o, np.nan), n, Z95)
-
     p = predicted / 100.0
     expected = n * p
     difference = rate - predicted
@@ -251,10 +280,31 @@ def reoffending_rates(reoffending: pd.DataFrame) -> pd.DataFrame:
     testable = has_counts & (p > 0) & (p < 1) & (var > 0)
     z = np.where(testable, _divide(o - expected, np.sqrt(np.where(testable, var, np.nan))),
                  np.nan)
-    p_value = _two_sided_p(z)
+    whole = sig.whole(o) & sig.whole(n)
+    small = var < exact_below
+    exact = testable & whole & {"auto": small, "exact": True, "legacy-z-test": False}[significance]
+    p_value = np.where(exact, sig.exact_p_values(o, n, p, exact), _two_sided_p(z))
+    why = {"auto": f", as the count's variance under the prediction is below {exact_below:g}",
+           "exact": " (significance='exact')"}.get(significance, "")
     method = np.where(
-        testable, np.where(use_record, ONE_SAMPLE_TEST_RECORD, ONE_SAMPLE_TEST), NOT_TESTED
+        testable,
+        np.where(exact, np.where(use_record, EXACT_TEST_RECORD, EXACT_TEST).astype(object),
+                 np.where(use_record, ONE_SAMPLE_TEST_RECORD, ONE_SAMPLE_TEST)),
+        NOT_TESTED,
     )
+    method = np.array([m.format(why=why) if e else m for m, e in zip(method, exact, strict=True)],
+                      dtype=object)
+    test_name = np.where(testable, np.where(exact, sig.EXACT_TEST, sig.Z_TEST), None)
+
+    # The interval's rule: the test's variance where there is a test, else the observed rate's.
+    observed = _divide(o, np.where(has_counts, n, np.nan))
+    rule_var = np.where(testable, var, n * observed * (1.0 - observed))
+    exact_ci = has_counts & whole & {"auto": rule_var < exact_below, "exact": True,
+                                     "wilson": False}[interval]
+    ci_low, ci_high = _wilson_arrays(np.where(has_counts, o, np.nan), n, Z95)
+    cp_low, cp_high = sig.exact_intervals(o, n, exact_ci)
+    ci_low, ci_high = np.where(exact_ci, cp_low, ci_low), np.where(exact_ci, cp_high, ci_high)
+    ci_method = np.where(has_counts, np.where(exact_ci, sig.CLOPPER_PEARSON, sig.WILSON), None)
 
     out = pd.DataFrame(
         {
@@ -268,6 +318,7 @@ def reoffending_rates(reoffending: pd.DataFrame) -> pd.DataFrame:
             "published_rate": published,
             "ci_low": ci_low,
             "ci_high": ci_high,
+            "interval_method": pd.array(ci_method, dtype="string"),
             "predicted_rate": predicted,
             "expected_reoffenders": expected,
             "difference": difference,
@@ -276,6 +327,7 @@ def reoffending_rates(reoffending: pd.DataFrame) -> pd.DataFrame:
             "p_value": p_value,
             "significant": _significance(p_value).array,
             "test_method": pd.array(method, dtype="string"),
+            "significance_test": pd.array(test_name, dtype="string"),
             "reoffences": _count_series(reoffences, index).array,
             "frequency": _divide(reoffences, n) * 100.0,
             "reoffences_per_reoffender": _divide(reoffences, o),

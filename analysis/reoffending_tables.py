@@ -13,6 +13,7 @@ from .disclosure import note as withheld_note
 from .labels import area_label as _area_label
 from .labels import cell_text as _text
 from .labels import measure_label
+from .significance import EXACT_BELOW, interval_words, test_words
 from .sources import source_line
 from .tablekit import MISSING
 from .tablekit import area_subtitle as _area_subtitle
@@ -34,10 +35,13 @@ __all__ = ["frequency_table", "ni18_check_table", "ni18_progress_table", "ni18_t
 
 
 def rates_table(reoffending_rates: pd.DataFrame, *, threshold: int,
-                source: str | None = None) -> GT | None:
+                source: str | None = None, exact_below: float = EXACT_BELOW) -> GT | None:
     """Reoffending by cohort: offenders, reoffenders, rate, 95% CI, predicted, difference, significance.
 
-    Takes Results.reoffending_rates (disclosure control applied) and the build's `threshold`.
+    Takes Results.reoffending_rates (disclosure control applied) and the build's `threshold`;
+    the note names the interval and the test the rows used (``interval_method``,
+    ``significance_test``) and, where both kinds appear, the rule with ``exact_below`` (the
+    option reoffending_rates was given).
     Withheld cells show "[c]" with a note saying the threshold; missing figures show "–".
     Several areas add an Area column; several measures become row groups. None if empty.
     """
@@ -100,8 +104,9 @@ def rates_table(reoffending_rates: pd.DataFrame, *, threshold: int,
     )
     body = _labelled(frame, columns)
     notes = [
-        "Rates are the percentage of the cohort proven to reoffend; the interval is the 95% Wilson "
-        "interval; significance is a two-sided z-test of actual against predicted."
+        "Rates are the percentage of the cohort proven to reoffend; the interval is "
+        f"{interval_words(_column(frame, 'interval_method'), exact_below)}; significance is "
+        f"{test_words(_column(frame, 'significance_test'), exact_below)} of actual against predicted."
         + (" Against predicted: by that test at 5%; (as printed): the source's own words, for a "
            "rate printed without counts." if in_words else "")
     ]

@@ -40,6 +40,7 @@ from .pathways import PATHWAY_NAMES, SEVEN_PATHWAYS
 from .periods import cohort_sort_key
 from .pipeline import Results
 from .progress import DUE_SOON_DAYS, NO_RETURN, NOT_REPORTED, RAG_RULE
+from .significance import interval_words, test_words
 from .snapshot import SNAPSHOT_FORMAT, load, load_own_dates
 from .sources import plan_source
 
@@ -720,9 +721,12 @@ class AreaReport:
         rates = t["reoffending_rates"]
         if rates.empty:
             return [Block("markdown", self.missing("reoffending"))]
+        # The methods the rows used (issue 15: exact ones for small cohorts), not a fixed one.
+        interval = interval_words(rates.get("interval_method", ()), None)
+        test = test_words(rates.get("significance_test", ()), None)
         blocks = [Block("markdown", Markdown(
-            "Rates are proven reoffending rates with 95% Wilson intervals. Actual against "
-            "predicted uses a one-sample z-test; a rate printed without counts cannot be "
+            f"Rates are proven reoffending rates; the interval is {interval}. Actual against "
+            f"predicted uses {test}; a rate printed without counts cannot be "
             f"tested. Cells marked {text(MARKER)} are withheld because they rest on fewer than "
             f"{self.results.threshold} people, or would let such a count be worked out from the "
             "figures beside them."))]

@@ -97,8 +97,10 @@ _NOTES: tuple[tuple[str, str], ...] = (
                    "scores weight critical criteria twice important ones; overall = 30% assessment, "
                    "40% interventions, 30% initial outcomes (HMI Probation ESI 2003-06)."),
     ("recommendations", STATE_RULE),
-    ("rates", "Proven reoffending rate = reoffenders / offenders; 95% Wilson score interval; actual "
-              "against predicted by a two-sided one-sample z-test at 5%."),
+    ("rates", "Proven reoffending rate = reoffenders / offenders; 95% interval: Wilson score, or "
+              "exact (Clopper-Pearson) where the Interval column says so; actual against predicted "
+              "two-sided at 5% by the test the Test column names: exact binomial (for small "
+              "cohorts, where n x p x (1 - p) is below 10 by default) or one-sample z-test."),
     ("ni18", "NI 18 target: the agreed target as the plan printed it where the data gives one "
              "(Target set by: agreed), else the workbook's calculation, floor(E - 1.96 x "
              "sqrt(n x p x (1 - p))), where E is the expected number of reoffenders and p the "
@@ -407,10 +409,10 @@ SHEETS: tuple[_Spec, ...] = (
               _Col("measure", "Measure"), _Col("cohort", "Cohort"),
               _Col("offenders", "Offenders", decimals=0), _Col("reoffenders", "Reoffenders", decimals=0),
               _Col("rate", "Rate (%)", decimals=1), _Col("ci_low", "95% CI lower (%)", decimals=1),
-              _Col("ci_high", "95% CI upper (%)", decimals=1),
+              _Col("ci_high", "95% CI upper (%)", decimals=1), _Col("interval_method", "Interval"),
               _Col("predicted_rate", "Predicted rate (%)", decimals=1),
               _Col("difference", "Actual minus predicted (points)", decimals=1),
-              _Col("significant", "Significant at 5%", show=_yes_no),
+              _Col("significant", "Significant at 5%", show=_yes_no), _Col("significance_test", "Test"),
               _Col("reoffences", "Re-offences", decimals=0),
               _Col("frequency", "Re-offences per 100 offenders", decimals=1)),
           prepare=marked),

@@ -55,13 +55,16 @@ RATES = Published("reoffending_rates", {
     **{c: _r(*_BOTH) for c in ("rate", "published_rate", "ci_low", "ci_high", "difference",
                                "difference_pct", "z", "p_value", "significant")},
     "expected_reoffenders": _r("offenders"),
+    # Which test and interval a cohort got depends on n x p x (1 - p) (on the observed rate
+    # where none is predicted): a bound on its counts, withheld with them.
+    **{c: _r(*_BOTH) for c in ("test_method", "significance_test", "interval_method")},
     "predicted_variance": _r("offenders"),  # sum p(1 - p) grows with the cohort's size
     "reoffences": _r("reoffences"),
     "frequency": _r("reoffences", "offenders"),
     "reoffences_per_reoffender": _r("reoffences", "reoffenders"),
     "serious_reoffences": _r("serious_reoffences"),
     "severity": _r("serious_reoffences", "offenders"),
-}, public=frozenset({"area_id", "measure", "cohort", "predicted_rate", "rate_source", "test_method",
+}, public=frozenset({"area_id", "measure", "cohort", "predicted_rate", "rate_source",
                      "source_row"}))
 
 # Every NI 18 figure is computed from the cohort's size and its predicted rate, which is public.

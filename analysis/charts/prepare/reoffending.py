@@ -9,6 +9,7 @@ import pandas as pd
 
 from ...disclosure import MARKER, withheld_words
 from ...labels import cell_text, plural
+from ...significance import interval_words, test_words
 from ..words import (
     Words,
     area_name,
@@ -40,7 +41,8 @@ _PEERS = {"probation_area": "probation areas", "local_authority": "local authori
 class Cohorts:
     """One area's series of one measure, cohort by cohort (columns as Results gives them)."""
 
-    frame: pd.DataFrame  # cohort, rate, ci_low, ci_high, predicted, difference, significant, hidden
+    frame: pd.DataFrame  # cohort, rate, ci_low, ci_high, predicted, difference, significant,
+    # interval_method, significance_test, hidden
     area: str  # the area's name
     measure: str  # the measure in words
     threshold: int
@@ -70,6 +72,9 @@ def prepare_cohorts(rates: pd.DataFrame, threshold: int, area_id: str | None = N
         "predicted": num(frame["predicted_rate"]) if "predicted_rate" in frame else blank,
         "difference": num(frame["difference"]) if "difference" in frame else blank,
         "significant": flags(frame["significant"]) if "significant" in frame else np.zeros(n, bool),
+        # The interval and test each cohort got (issue 15), for the captions to name.
+        "interval_method": frame.get("interval_method", pd.Series(pd.NA, index=frame.index)).to_numpy(),
+        "significance_test": frame.get("significance_test", pd.Series(pd.NA, index=frame.index)).to_numpy(),
         "hidden": suppressed(frame, column)})
     out["significant"] &= ~np.isnan(out["difference"].to_numpy())
     return Cohorts(frame=out, area=area_name(frame, area), measure=measure_name(meas), threshold=threshold)
@@ -94,8 +99,8 @@ def describe_trend(c: Cohorts) -> Words:
     hidden = f[f["hidden"]]
     if len(hidden):
         alt += f" {plural(len(hidden), 'cohort is', 'cohorts are')} suppressed."
-    caption = ("The band is the 95% Wilson confidence interval of the actual rate; the dashed line is "
-               "the rate predicted from offender characteristics.")
+    caption = (f"The band is {interval_words(f['interval_method'], None)} of the actual rate; the dashed "
+               "line is the rate predicted from offender characteristics.")
     if len(hidden):
         caption += (f" Cohorts marked {MARKER} ({join(hidden['cohort'].tolist())}) are "
                     f"{_withheld(c.threshold)}.")
@@ -117,8 +122,9 @@ def describe_difference(c: Cohorts) -> Words:
             if len(sig) else " None is significant at the 5% level.")
     if f["hidden"].any():
         alt += f" {plural(int(f['hidden'].sum()), 'cohort is', 'cohorts are')} suppressed."
+    test = test_words(f["significance_test"], None)
     caption = ("Bars above zero mean more people reoffended than the prediction for that cohort; "
-               "starred, hatched bars differ significantly (two-sided z-test, 5%).")
+               f"starred, hatched bars differ significantly by {test} at 5%.")
     if f["hidden"].any():
         caption += f" {MARKER}: {_withheld(c.threshold)}."
     return Words(f"Actual against predicted reoffending, {c.area}", caption, alt)
