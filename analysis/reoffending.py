@@ -112,7 +112,7 @@ def _count_series(values: np.ndarray, index: pd.Index) -> pd.Series:
 
 def _divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     """Elementwise division, NaN where the denominator is zero or missing."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         out = numerator / denominator
     out[~np.isfinite(out)] = np.nan
     return out

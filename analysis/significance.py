@@ -4,17 +4,16 @@ The normal approximation behind the one-sample z-test is poor when the variance 
 under the prediction, n·p·(1−p), is small: n = 30, O = 15, p = 0.33 gives p = 0.048 by the z-test
 and 0.053 exactly. Below a threshold (10 by default) :func:`analysis.reoffending.reoffending_rates`
 uses the exact two-sided binomial test and the exact (Clopper–Pearson) interval from here.
-scipy is not a dependency of the workbook, so both are computed by summing binomial
-probabilities, with log-binomial coefficients from ``math.lgamma``.
+Both are scipy's (``scipy.stats.binomtest``).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
-from functools import lru_cache
+from collections.abc import Iterable
 
 import numpy as np
+from scipy import stats
 
 __all__ = [
     "CLOPPER_PEARSON",
@@ -45,12 +44,6 @@ Z_TEST = "z-test"
 WILSON = "Wilson"
 CLOPPER_PEARSON = "Clopper-Pearson"
 
-# scipy.stats.binomtest's relative tolerance when it compares probabilities with the observed one.
-_RERR = 1 + 1e-7
-# Binomial probabilities further than this from the mean are below 1e-300 and add nothing.
-_SPREAD_SD, _SPREAD_MIN = 40.0, 100.0
-
-
 def check_option(name: str, value: object, allowed: tuple[str, ...]) -> str:
     """``value`` if it is one of ``allowed``; else a ValueError naming the option and the choices."""
     if not isinstance(value, str) or value not in allowed:
@@ -71,104 +64,40 @@ def check_exact_below(value: object) -> float:
     return number
 
 
-@lru_cache(maxsize=32)
-def _log_choose(n: int) -> np.ndarray:
-    """log C(n, k) for k = 0..n (read-only; cached, as one cohort size serves many roots)."""
-    lgamma = np.frompyfunc(math.lgamma, 1, 1)
-    k = np.arange(n + 1, dtype="float64")
-    out = math.lgamma(n + 1.0) - lgamma(k + 1.0).astype("float64") - lgamma(n - k + 1.0).astype("float64")
-    out.setflags(write=False)
-    return out
-
-
-def _pmf(n: int, p: float, include: int | None = None) -> tuple[int, np.ndarray]:
-    """Binomial(n, p) probabilities for k = lo..hi around the mean (and ``include``), 0 < p < 1."""
-    sd = math.sqrt(n * p * (1.0 - p))
-    lo = max(0, math.floor(n * p - _SPREAD_SD * sd - _SPREAD_MIN))
-    hi = min(n, math.ceil(n * p + _SPREAD_SD * sd + _SPREAD_MIN))
-    if include is not None:
-        lo, hi = min(lo, include), max(hi, include)
-    k = np.arange(lo, hi + 1, dtype="float64")
-    log_pmf = _log_choose(n)[lo:hi + 1] + k * math.log(p) + (n - k) * math.log1p(-p)
-    return lo, np.exp(log_pmf)
+def _check_counts(k: int, n: int) -> tuple[int, int]:
+    if not (n >= 1 and 0 <= k <= n and k == int(k) and n == int(n)):
+        raise ValueError(f"need whole numbers 0 <= k <= n, n >= 1; got k={k}, n={n}")
+    return int(k), int(n)
 
 
 def binomial_test(k: int, n: int, p: float) -> float:
     """Exact two-sided binomial test of k successes in n trials against probability p.
 
-    The minimum-likelihood method of ``scipy.stats.binomtest(k, n, p, alternative='two-sided')``
-    (scipy 1.17; Zar, Biostatistical Analysis, 5th ed., 2010): the p-value is the probability of
-    the observed tail (P(X ≤ k) when k < n·p, else P(X ≥ k)) plus that of every outcome on the
-    other side of the mean whose probability is at most the observed one's, times scipy's
-    relative tolerance 1 + 1e-7; capped at 1. Probabilities are summed exactly (no scipy).
-    Raises ValueError unless n ≥ 1, 0 ≤ k ≤ n are whole and 0 < p < 1.
+    ``scipy.stats.binomtest(k, n, p, alternative='two-sided')``, the minimum-likelihood method
+    (Zar, Biostatistical Analysis, 5th ed., 2010): the observed tail plus every outcome on the
+    other side of the mean no more likely than the observed one. Raises ValueError unless
+    n ≥ 1, 0 ≤ k ≤ n are whole and 0 < p < 1.
     """
-    if not (n >= 1 and 0 <= k <= n and k == int(k) and n == int(n)):
-        raise ValueError(f"need whole numbers 0 <= k <= n, n >= 1; got k={k}, n={n}")
+    k, n = _check_counts(k, n)
     if not 0.0 < p < 1.0:
         raise ValueError(f"need 0 < p < 1, got p={p}")
-    k, n = int(k), int(n)
-    lo, pmf = _pmf(n, p, include=k)
-    outcomes = np.arange(lo, lo + len(pmf))
-    limit = pmf[k - lo] * _RERR
-    if k < p * n:  # as scipy: the near tail whole, the far side from ceil(n*p) on
-        far = (outcomes >= math.ceil(p * n)) & (pmf <= limit)
-        total = pmf[outcomes <= k].sum() + pmf[far].sum()
-    else:  # the far side up to floor(n*p) (k = n*p counts itself twice, so p = 1)
-        far = (outcomes <= math.floor(p * n)) & (pmf <= limit)
-        total = pmf[far].sum() + pmf[outcomes >= k].sum()
-    return float(min(1.0, total))
-
-
-def _at_least(k: int, n: int, p: float) -> float:
-    """P(X ≥ k) for X ~ Binomial(n, p), 0 < p < 1."""
-    lo, pmf = _pmf(n, p)
-    return float(pmf[max(0, k - lo):].sum()) if k <= lo + len(pmf) - 1 else 0.0
-
-
-def _at_most(k: int, n: int, p: float) -> float:
-    """P(X ≤ k) for X ~ Binomial(n, p), 0 < p < 1."""
-    lo, pmf = _pmf(n, p)
-    return float(pmf[:k - lo + 1].sum()) if k >= lo else 0.0
-
-
-def _bisect(f: Callable[[float], float], lo: float, hi: float) -> float:
-    """The root of an increasing f on [lo, hi], negative at lo and positive at hi, to the last bit.
-
-    The ends are never evaluated (the probabilities are undefined at p = 0 and p = 1).
-    """
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if mid in (lo, hi):
-            break
-        if f(mid) < 0:
-            lo = mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)
+    return float(stats.binomtest(k, n, p, alternative="two-sided").pvalue)
 
 
 def clopper_pearson(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
     """Exact (Clopper–Pearson) two-sided 1 − alpha interval for a binomial proportion, 0–1.
 
-    Clopper C.J., Pearson E.S. (1934) Biometrika 26:404-413, as ``statsmodels
-    proportion_confint(method='beta')`` and ``scipy.stats.binomtest(...).proportion_ci(
-    method='exact')``: the lower limit solves P(X ≥ k; p) = alpha/2 (0 when k = 0), the upper
-    P(X ≤ k; p) = alpha/2 (1 when k = n); each found by bisection on exact binomial sums.
-    Raises ValueError unless n ≥ 1, 0 ≤ k ≤ n are whole and 0 < alpha < 1.
+    Clopper C.J., Pearson E.S. (1934) Biometrika 26:404-413, by
+    ``scipy.stats.binomtest(k, n).proportion_ci(method='exact')`` (as statsmodels
+    ``proportion_confint(method='beta')``): the lower limit solves P(X ≥ k; p) = alpha/2 (0 when
+    k = 0), the upper P(X ≤ k; p) = alpha/2 (1 when k = n). Raises ValueError unless n ≥ 1,
+    0 ≤ k ≤ n are whole and 0 < alpha < 1.
     """
-    if not (n >= 1 and 0 <= k <= n and k == int(k) and n == int(n)):
-        raise ValueError(f"need whole numbers 0 <= k <= n, n >= 1; got k={k}, n={n}")
+    k, n = _check_counts(k, n)
     if not 0.0 < alpha < 1.0:
         raise ValueError(f"need 0 < alpha < 1, got alpha={alpha}")
-    k, n = int(k), int(n)
-    half = alpha / 2.0
-    # The closed forms at the ends, (alpha/2)^(1/n), are what the equations give there.
-    low = 0.0 if k == 0 else (half ** (1.0 / n) if k == n else
-                             _bisect(lambda q: _at_least(k, n, q) - half, 0.0, k / n))
-    high = 1.0 if k == n else (1.0 - half ** (1.0 / n) if k == 0 else
-                               _bisect(lambda q: half - _at_most(k, n, q), k / n, 1.0))
-    return low, high
+    found = stats.binomtest(k, n).proportion_ci(confidence_level=1.0 - alpha, method="exact")
+    return float(found.low), float(found.high)
 
 
 _INTERVAL_WORDS = {WILSON: "the 95% Wilson score interval",
