@@ -18,9 +18,10 @@ from .disclosure import DEFAULT_THRESHOLD, MARKER
 from .glossary import terms_used, texts_of
 from .labels import long_date
 from .loader import Dataset
+from .methods import Methods
 
-__all__ = ["Block", "Markdown", "ages_blocks", "area_names", "glossary_blocks", "parameters_note",
-           "section", "show", "text", "texts"]
+__all__ = ["Block", "Markdown", "ages_blocks", "area_names", "glossary_blocks", "methods_note",
+           "parameters_note", "section", "show", "text", "texts"]
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
 
@@ -82,6 +83,19 @@ def parameters_note(*, data_dir: str | Path = "", as_of: str | date | None = Non
     return Markdown(". ".join(sentences) + ".\n\nEvery table behind this report's charts is "
                     "published beside it as an accessible spreadsheet: "
                     f"[the report's tables (Excel)]({workbook}).")
+
+
+def methods_note(methods: Methods, shown: set[str] | None = None) -> list[Block]:
+    """The report's method note: each kind of figure the statistical options decide that the
+    report shows (``shown``: names from `Methods.describe`; None: all), the method that made it
+    and its source (analysis.methods), so a reader can check it against the peer. Nothing when
+    the report shows none of them."""
+    items = "\n".join(f"- **{text(figure)}:** {text(words)}" for figure, words in methods.describe()
+                      if shown is None or figure in shown)
+    if not items:
+        return []
+    return [Block("markdown", Markdown("**How the figures are worked out.** Each method below is "
+                                       f"named with the published package or paper it follows.\n\n{items}"))]
 
 
 def area_names(dataset: Dataset) -> dict[str, str]:

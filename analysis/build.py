@@ -51,6 +51,7 @@ from .files import atomic_path, atomic_write_text
 from .index import AreaStates, area_states, index_page
 from .labels import long_date
 from .loader import DataInvalid, Dataset, load_dataset
+from .methods import Methods, parse_methods
 from .pipeline import Results, analyse, analyse_at_own_dates
 from .snapshot import SNAPSHOT_FORMAT
 from .summary import area_column
@@ -165,6 +166,7 @@ class BuildResult:
     threshold: int = DEFAULT_THRESHOLD
     executor: str = "local"
     engine_version: str | None = None  # `quarto --version` when the engine is Quarto
+    methods: str = ""  # the statistical methods other than the defaults (analysis.methods), "" for none
 
     @property
     def reports(self) -> list[AreaResult]:
@@ -224,6 +226,7 @@ def build(
     overview_notebook: Path | None = OVERVIEW_NOTEBOOK,
     progress: bool | None = None,
     stale_after_years: int = asof.STALE_AFTER_YEARS,
+    methods: Methods | str | None = None,
 ) -> BuildResult:
     """Validate the data once, analyse it once per as-of date, execute and render each report that
     changed, index them.
@@ -231,6 +234,8 @@ def build(
     Each report is as of ``as_of`` when given, else of the date its data speak for
     (`asof.report_dates`: its plan's reporting date, an area above's or below's, else today).
     ``stale_after_years`` goes to notebooks that take it: figures older than that are flagged.
+    ``methods`` (analysis.methods; a `Methods` or its text) chooses the statistical methods of
+    every report; a notebook must take the ``methods`` parameter for any but the defaults.
 
     A report is skipped (status "unchanged", previous files kept) when its fingerprint matches
     the one build.json records for its last successful build and its files are all present;
@@ -246,6 +251,7 @@ def build(
     working file live in a private folder in the temp dir (`workspace.workspace`), never in --out.
     """
     started = datetime.now(UTC)
+    methods = parse_methods(methods)
     formats = _check_settings(formats, jobs, engine, timeout, executor, scheduler, threshold,
                               stale_after_years)
     data_dir, out_dir = Path(data_dir).expanduser().resolve(), Path(out_dir).expanduser().resolve()
@@ -256,6 +262,11 @@ def build(
     declared = {"area": _check_notebook(area_notebook, AREA_PARAMETERS)}
     if overview_notebook is not None:
         declared["overview"] = _check_notebook(overview_notebook, OVERVIEW_PARAMETERS)
+    if methods.spec():
+        for kind, notebook in (("area", area_notebook), ("overview", overview_notebook)):
+            if kind in declared and "methods" not in declared[kind]:
+                raise ValueError(f"{notebook} has no 'methods' parameter, so it cannot show figures "
+                                 f"made with methods other than the defaults ({methods.spec()})")
     chosen = _engine_available() if engine == "auto" else engine
     engine_version = _engine_version(chosen)
     _report_options()  # a mistake in _quarto.yml stops the build here, not in every report
@@ -268,7 +279,7 @@ def build(
                               build_date=contract.today(), given=as_of)
     dates = {key: when.date for key, when in found.items()}
     # One analysis per distinct date: reports sharing a date share its results.
-    analysed = {when: analyse(dataset, as_of=when, threshold=threshold)
+    analysed = {when: analyse(dataset, as_of=when, threshold=threshold, methods=methods)
                 for when in sorted(set(dates.values()))}
     overview = None
     parents = {str(p) for p in dataset.table("areas")["parent_id"].dropna()}
@@ -281,9 +292,10 @@ def build(
         whole = dates.get(OVERVIEW) or asof.overview_as_of(
             dataset.table("areas"), dataset.table("plans"), build_date=contract.today(), given=as_of).date
         overview = analyse_at_own_dates(dataset, area_dates, whole, threshold=threshold,
-                                        analysed=analysed)
+                                        analysed=analysed, methods=methods)
     extra = {kind: {name: value for name, value in (("threshold", threshold),
-                                                    ("stale_after_years", stale_after_years))
+                                                    ("stale_after_years", stale_after_years),
+                                                    ("methods", methods.spec()))
                     if name in declared[kind]} for kind in declared}
     inputs = _fingerprints(dataset, analysed, overview, found, {
         kind: {"notebook": notebook, "data_dir": str(data_dir), "threshold": threshold,
@@ -329,6 +341,7 @@ def build(
                 overview=done.get(OVERVIEW) if overview_notebook is not None else None,
                 version=version_, commit=commit, started=started, finished=finished,
                 threshold=threshold, executor=executor, engine_version=engine_version,
+                methods=methods.spec(),
             )
             _record(result, jobs=jobs, timeout=timeout, states=area_states(dataset, analysed, dates))
     finally:
@@ -596,8 +609,12 @@ def _write_snapshot(path: Path, data_dir: Path, dataset: Dataset, results: dict[
     thresholds = {r.threshold for r in (*results.values(), *([overview] if overview else []))}
     if len(thresholds) != 1:
         raise ValueError(f"a snapshot holds results at one threshold, not {sorted(thresholds)}")
+    specs = {r.methods.spec() for r in (*results.values(), *([overview] if overview else []))}
+    if len(specs) != 1:
+        raise ValueError(f"a snapshot holds results made with one choice of methods, not {sorted(specs)}")
     content = {"format": SNAPSHOT_FORMAT, "data_dir": str(data_dir), "dataset": dataset,
-               "threshold": thresholds.pop(), "results": results, "overview": overview}
+               "threshold": thresholds.pop(), "methods": specs.pop(), "results": results,
+               "overview": overview}
     started = time.perf_counter()
     with atomic_path(path) as tmp, open(tmp, "wb") as file:
         pickle.dump(content, file, protocol=5)
@@ -1465,6 +1482,8 @@ def _write_manifest(result: BuildResult, *, jobs: int, timeout: float) -> None:
         "engine_version": result.engine_version,
         "formats": list(result.formats),
         "threshold": result.threshold,
+        # The statistical methods other than the defaults ("" for none), as --method gave them.
+        "methods": result.methods,
         "executor": result.executor,
         "jobs": jobs,
         "timeout_seconds": timeout,

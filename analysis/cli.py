@@ -55,6 +55,16 @@ def _as_of(text: str | None) -> date | None:
         raise _usage_error(f"--as-of must be a date YYYY-MM-DD, not {text!r}") from None
 
 
+def _methods(given: list[str] | None):
+    """--method KEY=VALUE options -> analysis.methods.Methods; exit 2 naming every bad one."""
+    from .methods import parse_methods
+
+    try:
+        return parse_methods("\n".join(given or []))
+    except ValueError as exc:
+        raise _usage_error(exc) from None
+
+
 def _print_problems(problems, title: str, style: str) -> None:
     table = RichTable(title=_plain(title), title_justify="left", show_lines=False)
     for col in ("file", "row", "column", "value", "rule", "message"):
@@ -127,6 +137,9 @@ def export(
              "dates its report).")] = None,
     threshold: Annotated[int, typer.Option(
         min=1, help="Withhold counts of people below this, and what would reveal them.")] = 10,
+    method: Annotated[list[str] | None, typer.Option(
+        "--method", help="A statistical method other than the default, KEY=VALUE (repeat for "
+                         "more); `workbook methods` lists them.")] = None,
 ) -> None:
     """Write the derived tables (milestone states, scores, rates, targets...) as CSV."""
     from . import asof
@@ -134,17 +147,17 @@ def export(
     from .pipeline import analyse, analyse_at_own_dates
     from .pipeline import export as write_tables
 
-    when = _as_of(as_of)
+    when, methods = _as_of(as_of), _methods(method)
     dataset = _load_or_exit(data_dir)
     if when is not None:
-        results = analyse(dataset, as_of=when, threshold=threshold)
+        results = analyse(dataset, as_of=when, threshold=threshold, methods=methods)
         dated = f"as of {results.as_of}"
     else:  # each area as its own report counts it, not a 2005 plan judged today
         areas, plans = dataset.table("areas"), dataset.table("plans")
         dates = {key: found.date for key, found in asof.report_dates(
             areas, plans, [str(a) for a in areas["area_id"]], build_date=today()).items()}
         whole = asof.overview_as_of(areas, plans, build_date=today()).date
-        results = analyse_at_own_dates(dataset, dates, whole, threshold=threshold)
+        results = analyse_at_own_dates(dataset, dates, whole, threshold=threshold, methods=methods)
         dated = f"each area as of its own date: {asof.dates_summary(dates).replace('report', 'area')}"
     written = write_tables(results, out)
     table = RichTable(title=_plain(f"Derived tables in {out}, {dated}"), title_justify="left")
@@ -175,6 +188,9 @@ def build(
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler, tcp://host:8786.")] = None,
     stale_after_years: Annotated[int, typer.Option(
         min=1, help="Flag figures more than this many years older than the report's date.")] = 3,
+    method: Annotated[list[str] | None, typer.Option(
+        "--method", help="A statistical method other than the default, KEY=VALUE (repeat for "
+                         "more); `workbook methods` lists them.")] = None,
 ) -> None:
     """Execute the area notebook per area and the overview, render HTML and PDF, index them.
 
@@ -187,12 +203,13 @@ def build(
     # Per-area progress lines (when stdout is not a terminal) are logged at INFO.
     logging.getLogger("analysis.build").setLevel(logging.INFO)
     wanted = [a.strip() for a in areas.split(",") if a.strip()] if areas else None
+    methods = _methods(method)
     try:
         result = run_build(_data_dir(data_dir), out, areas=wanted, as_of=_as_of(as_of),
                            formats=[f.strip() for f in formats.split(",") if f.strip()],
                            jobs=jobs, engine=engine, timeout=timeout, threshold=threshold,
                            force=force, executor=executor, scheduler=scheduler,
-                           stale_after_years=stale_after_years)
+                           stale_after_years=stale_after_years, methods=methods)
     except DataInvalid as exc:
         _print_problems(exc.problems, f"{len(exc.problems)} problems in {data_dir}", "red")
         errors.print("Nothing was built. Fix these problems and run again.")
@@ -213,6 +230,23 @@ def build(
     console.print(_plain(f"Index: {result.index}"))
     if not result.ok:
         raise typer.Exit(1)
+
+
+@app.command()
+def methods() -> None:
+    """List the statistical methods --method can choose: each option, its default and its values."""
+    from .methods import OPTIONS, Methods
+
+    default = Methods()
+    table = RichTable(title="Statistical methods (workbook build|export --method KEY=VALUE)",
+                      title_justify="left")
+    for column in ("option", "default", "values"):
+        table.add_column(column)
+    for name, values in OPTIONS.items():
+        table.add_row(_plain(name), _plain(default.value_text(name) or "(none)"), _plain(values))
+    console.print(table)
+    for figure, words in default.describe():
+        console.print(_plain(f"{figure}, by default: {words}"))
 
 
 @app.command()

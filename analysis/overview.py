@@ -15,6 +15,7 @@ from .blocks import (
     ages_blocks,
     area_names,
     glossary_blocks,
+    methods_note,
     parameters_note,
     section,
     text,
@@ -45,14 +46,16 @@ class OverviewReport:
 
     @classmethod
     def build(cls, data_dir: str | Path, as_of: str | date | None = None, region: str | None = None,
-              threshold: int = DEFAULT_THRESHOLD, snapshot: str | Path = "") -> OverviewReport:
+              threshold: int = DEFAULT_THRESHOLD, snapshot: str | Path = "",
+              methods: str = "") -> OverviewReport:
         """Load the data (from a build's snapshot when given) for every area or one region's.
 
         ``as_of`` "" or None: the overview's own date (analysis.asof.overview_as_of), as
-        `workbook build` dates it when no --as-of is given.
+        `workbook build` dates it when no --as-of is given. ``methods``: the statistical methods,
+        as `analysis.methods.parse_methods` reads them.
         """
         dataset, results = load_overview(data_dir, as_of=as_of, region=region or None,
-                                         threshold=threshold, snapshot=snapshot)
+                                         threshold=threshold, snapshot=snapshot, methods=methods)
         return cls(dataset, results, region or None)
 
     @property
@@ -236,7 +239,17 @@ class OverviewReport:
         return [Block("markdown", parameters_note(
             data_dir=self.dataset.source, as_of=self.results.as_of,
             threshold=self.results.threshold, region=self.region or "",
-            region_name=self.region_name, area_dates=bool(self.results.area_dates)))]
+            region_name=self.region_name, area_dates=bool(self.results.area_dates)))] + methods_note(
+            self.results.methods, self._figures())
+
+    def _figures(self) -> set[str]:
+        """The kinds of figure whose method the method note names, as the overview shows them:
+        funnels, and the summary's count of cohorts significantly above their prediction."""
+        shown = {"Funnel plots"} if not self._cut(self.results.funnel).empty else set()
+        rates = self._cut(self.results.reoffending_rates)
+        if rates["significant"].notna().any() or rates["ci_low"].notna().any():
+            shown.add("Actual against predicted")
+        return shown
 
     def glossary(self) -> list[Block]:
         """The terms of the field (shipped list and the data's glossary table for the areas

@@ -26,6 +26,7 @@ from . import (
 from .csvout import write_csv
 from .funnel import funnel_limits
 from .loader import Dataset
+from .methods import Methods
 from .periods import cohort_sort_key
 from .sources import SOURCE_COLUMNS, carry_sources
 from .spc import xmr
@@ -63,6 +64,8 @@ class Results:
     # Each area's own as-of date where it differs from ``as_of`` (see `at_own_dates`); an area
     # not listed is as of ``as_of``.
     area_dates: dict[str, date] = field(default_factory=dict)
+    # The statistical methods the funnel, SPC and rates tables were computed with (analysis.methods).
+    methods: Methods = field(default_factory=Methods)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {f.name: getattr(self, f.name) for f in fields(self)
@@ -110,11 +113,12 @@ def at_own_dates(analysed: Mapping[date, Results], dates: Mapping[str, date], as
 
 def analyse_at_own_dates(dataset: Dataset, dates: Mapping[str, date], as_of: date, *,
                          threshold: int = disclosure.DEFAULT_THRESHOLD,
-                         analysed: Mapping[date, Results] | None = None) -> Results:
+                         analysed: Mapping[date, Results] | None = None,
+                         methods: Methods | None = None) -> Results:
     """`analyse` once per distinct date (reusing ``analysed``), then `at_own_dates`."""
     done = dict(analysed or {})
     for day in sorted({as_of, *dates.values()} - set(done)):
-        done[day] = analyse(dataset, as_of=day, threshold=threshold)
+        done[day] = analyse(dataset, as_of=day, threshold=threshold, methods=methods)
     return at_own_dates(done, dates, as_of)
 
 
@@ -135,7 +139,7 @@ def cohort_table(dataset: Dataset) -> pd.DataFrame:
     return pd.concat([table, new], ignore_index=True)
 
 
-def _funnels(rates: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
+def _funnels(rates: pd.DataFrame, areas: pd.DataFrame, methods: Methods) -> pd.DataFrame:
     """Funnel limits per measure, cohort and kind of area: a funnel compares like with like.
 
     A nation, its regions and its local authorities in one funnel would pool each person up to
@@ -149,19 +153,27 @@ def _funnels(rates: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
     for (measure, cohort, kind), group in counted.groupby(["measure", "cohort", "area_type"]):
         if group["area_id"].nunique() >= 3:
             peers = rates[rates["area_type"] == kind]
-            frames.append(funnel_limits(peers, measure=measure, cohort=cohort).assign(area_type=kind))
+            frames.append(funnel_limits(peers, measure=measure, cohort=cohort,
+                                        **methods.funnel_options()).assign(area_type=kind))
     return pd.concat(frames, ignore_index=True) if frames else derived.empty("funnel")
 
 
-def _spc(rates: pd.DataFrame) -> pd.DataFrame:
+def _spc(rates: pd.DataFrame, methods: Methods) -> pd.DataFrame:
+    """An XmR chart of each area's quarterly rates per measure (spc.xmr, with ``methods``).
+
+    A quarter whose rate is missing or withheld stays in the series as a gap, which breaks runs
+    and trends (NHSRplotthedots), unless the legacy rules bridge it.
+    """
     frames = []
-    quarterly = rates[rates["cohort"].str.fullmatch(r"\d{4}-Q[1-4]", na=False)
-                      & rates["rate"].notna()]
+    quarterly = rates[rates["cohort"].str.fullmatch(r"\d{4}-Q[1-4]", na=False)]
+    unused = set(methods.spc_rebase) - set(quarterly["cohort"])
+    if unused:
+        log.warning("SPC rebase at %s: no quarterly series holds that period", ", ".join(sorted(unused)))
     for (area_id, measure), group in quarterly.groupby(["area_id", "measure"]):
-        if len(group) < 2:
+        if group["rate"].notna().sum() < 2:
             continue
         chart = xmr(group[["cohort", "rate"]], value_col="rate", period_col="cohort",
-                    better="lower")
+                    better="lower", **methods.spc_options(set(group["cohort"])))
         chart.insert(0, "area_id", area_id)
         chart.insert(1, "measure", measure)
         frames.append(chart)
@@ -169,7 +181,7 @@ def _spc(rates: pd.DataFrame) -> pd.DataFrame:
 
 
 def analyse(dataset: Dataset, *, as_of: date | None = None,
-            threshold: int = disclosure.DEFAULT_THRESHOLD) -> Results:
+            threshold: int = disclosure.DEFAULT_THRESHOLD, methods: Methods | None = None) -> Results:
     """Compute every derived table from a validated dataset, as of a date.
 
     Stages: pathway progress (milestones → strands → coverage → leads); inspection scores
@@ -179,9 +191,11 @@ def analyse(dataset: Dataset, *, as_of: date | None = None,
     indicators; completeness. Disclosure control
     decides once which counts are withheld (`disclosure.protect`, at ``threshold``); the rates,
     NI 18 and NI 30 tables apply it, and trend, funnel and SPC are computed from the rates as
-    published, so nothing withheld reaches them.
+    published, so nothing withheld reaches them. ``methods`` (analysis.methods, default: the
+    peers' defaults) chooses the funnel, control-chart and significance methods.
     """
     threshold = disclosure.check_threshold(threshold)
+    methods = methods or Methods()
     as_of = as_of or date.today()
     t = dataset.table
     ms = progress.milestone_status(t("milestones"), t("strands"), t("plans"), as_of, t("progress"))
@@ -192,12 +206,14 @@ def analyse(dataset: Dataset, *, as_of: date | None = None,
                                                      strands, t("plans"), as_of)
     cohorts = cohort_table(dataset)
     protection = disclosure.protect(cohorts, t("areas"), threshold=threshold)
-    rates = disclosure.withhold(reoffending.reoffending_rates(cohorts), protection, disclosure.RATES)
+    rates = disclosure.withhold(reoffending.reoffending_rates(cohorts, **methods.rate_options()),
+                                protection, disclosure.RATES)
     # In words and beside the area above, from the published figures only.
     rates = verdicts.with_comparators(verdicts.with_verdicts(rates), t("areas"))
     results = Results(
         as_of=as_of,
         threshold=threshold,
+        methods=methods,
         milestones_status=ms,
         strands_summary=strands,
         pathway_coverage=coverage,
@@ -217,8 +233,8 @@ def analyse(dataset: Dataset, *, as_of: date | None = None,
                                           protection, disclosure.NI30),
         ni18_progress=disclosure.withhold(trajectory.ni18_progress(cohorts), protection,
                                           disclosure.NI18_PROGRESS),
-        funnel=_published_from(_funnels(rates, t("areas")), rates),
-        spc=_published_from(_spc(rates), rates),
+        funnel=_published_from(_funnels(rates, t("areas"), methods), rates),
+        spc=_published_from(_spc(rates, methods), rates),
         indicators_status=indicators.indicator_status(t("indicators")),
         completeness=completeness_mod.completeness(dataset, ms),
     )

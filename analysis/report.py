@@ -22,6 +22,7 @@ from .blocks import (
     ages_blocks,
     area_names,
     glossary_blocks,
+    methods_note,
     parameters_note,
     section,
     show,
@@ -373,12 +374,13 @@ class AreaReport:
     @classmethod
     def build(cls, data_dir: str | Path, area_id: str, as_of: str | date | None = None,
               threshold: int = DEFAULT_THRESHOLD, snapshot: str | Path = "",
-              since: str | date | None = "") -> AreaReport:
+              since: str | date | None = "", methods: str = "") -> AreaReport:
         """Load the data (from a build's snapshot when given) and cut the report to one area.
 
         ``as_of`` "" or None: the area's own date (analysis.asof.area_as_of), as `workbook build`
         dates it when no --as-of is given. ``since`` is the previous reporting date "What
         changed" compares with ("" or None: the last quarter end before the as-of date).
+        ``methods``: the statistical methods, as `analysis.methods.parse_methods` reads them.
         """
         def resolve(dataset: Dataset) -> date:
             if area_id not in set(dataset.table("areas")["area_id"]):
@@ -387,13 +389,14 @@ class AreaReport:
                                    build_date=today()).date
 
         dataset, results = load(data_dir, as_of=as_of, threshold=threshold, snapshot=snapshot,
-                                resolve=resolve)
+                                resolve=resolve, methods=methods)
         if area_id not in set(dataset.table("areas")["area_id"]):
             raise ValueError(f"area_id {area_id!r} is not in areas.csv")
         when = date.fromisoformat(since) if isinstance(since, str) and since else since or None
         within = None
         if areas_below(dataset.table("areas"), area_id):
-            within = load_own_dates(data_dir, as_of=as_of, threshold=threshold, snapshot=snapshot)
+            within = load_own_dates(data_dir, as_of=as_of, threshold=threshold, snapshot=snapshot,
+                                    methods=methods)
         return cls(dataset, results, area_id, when, within)
 
     @property
@@ -731,7 +734,8 @@ class AreaReport:
             f"{self.results.threshold} people, or would let such a count be worked out from the "
             "figures beside them."))]
         threshold = self.results.threshold
-        blocks.append(Block("table", tables.rates_table(rates, threshold=threshold)))
+        blocks.append(Block("table", tables.rates_table(rates, threshold=threshold,
+                                                          exact_below=self.results.methods.exact_below)))
         if (often := tables.frequency_table(rates, threshold=threshold)) is not None:
             blocks.append(Block("table", often))
         for _measure, group in rates.groupby("measure"):
@@ -788,7 +792,19 @@ class AreaReport:
         return [Block("markdown", parameters_note(
             data_dir=self.dataset.source, as_of=self.results.as_of,
             threshold=self.results.threshold, area_id=self.area_id,
-            area_name=str(self.area["name"])))]
+            area_name=str(self.area["name"])))] + methods_note(self.results.methods, self._figures())
+
+    def _figures(self) -> set[str]:
+        """The kinds of figure whose method the method note names, as this report shows them."""
+        t, shown = self.t, set()
+        if (self.results.funnel["area_id"] == self.area_id).any():
+            shown.add("Funnel plots")
+        if not t["spc"].empty:
+            shown.add("Control charts")
+        rates = t["reoffending_rates"]
+        if rates["significant"].notna().any() or rates["ci_low"].notna().any():
+            shown.add("Actual against predicted")
+        return shown
 
     def glossary(self) -> list[Block]:
         """The terms of the field (shipped list and the data's glossary table for this area, the

@@ -13,6 +13,7 @@ from . import asof, derived
 from .contract import today
 from .disclosure import DEFAULT_THRESHOLD
 from .loader import DataInvalid, Dataset, load_dataset
+from .methods import Methods, parse_methods
 from .pipeline import Results, analyse, analyse_at_own_dates
 
 __all__ = ["SNAPSHOT_FORMAT", "load", "load_own_dates", "load_overview", "read_snapshot"]
@@ -20,11 +21,12 @@ __all__ = ["SNAPSHOT_FORMAT", "load", "load_own_dates", "load_overview", "read_s
 # What analysis.build writes once per build and the notebooks read (pickled dict: format, data_dir,
 # dataset, results: {as-of date: Results}). Bump when the content changes so an old snapshot is
 # refused, not misread.
-SNAPSHOT_FORMAT = "reoffending-workbook-snapshot/3"  # 2: recommendations in Results; 3: results by as-of date
+# 2: recommendations in Results; 3: results by as-of date; 4: the statistical methods (analysis.methods)
+SNAPSHOT_FORMAT = "reoffending-workbook-snapshot/4"
 
 def load(data_dir: str | Path, *, as_of: str | date | None = None, threshold: int = DEFAULT_THRESHOLD,
          snapshot: str | Path = "", resolve: Callable[[Dataset], date] | None = None,
-         ) -> tuple[Dataset, Results]:
+         methods: str | Methods = "") -> tuple[Dataset, Results]:
     """Load, validate and analyse a data folder for a report; DataInvalid on any problem.
 
     An ``as_of`` of "" or None means the date ``resolve`` finds in the validated data (the
@@ -33,20 +35,21 @@ def load(data_dir: str | Path, *, as_of: str | date | None = None, threshold: in
     validated tables and results are read from it instead, so a notebook run by the build neither
     re-validates nor re-analyses the whole dataset. The snapshot must be for the same data folder
     and threshold and hold results as of the date (ValueError otherwise), so parameters and
-    figures cannot disagree.
+    figures cannot disagree. ``methods``: the statistical methods (`methods.parse_methods`).
     """
     when = date.fromisoformat(as_of) if isinstance(as_of, str) and as_of else as_of or None
+    chosen = parse_methods(methods)
     if snapshot:
-        return _from_snapshot(Path(snapshot), data_dir, when, threshold, resolve)
+        return _from_snapshot(Path(snapshot), data_dir, when, threshold, resolve, chosen)
     dataset = load_dataset(Path(data_dir))
     if dataset.errors:
         raise DataInvalid(dataset.errors)
     if when is None and resolve is not None:
         when = resolve(dataset)
-    return dataset, analyse(dataset, as_of=when, threshold=threshold)
+    return dataset, analyse(dataset, as_of=when, threshold=threshold, methods=chosen)
 
 
-def read_snapshot(path: Path, data_dir: str | Path, threshold: int) -> dict:
+def read_snapshot(path: Path, data_dir: str | Path, threshold: int, methods: str | Methods = "") -> dict:
     """A build's snapshot, checked against the notebook's data folder and threshold.
 
     The snapshot holds one Results per as-of date the build's reports need, and the overview's
@@ -58,8 +61,10 @@ def read_snapshot(path: Path, data_dir: str | Path, threshold: int) -> dict:
         content = pickle.load(file)  # trusted: written by this package's build, see above
     if not isinstance(content, dict) or content.get("format") != SNAPSHOT_FORMAT:
         raise ValueError(f"{path} is not a snapshot in format {SNAPSHOT_FORMAT}")
-    wanted = {"data_dir": str(Path(data_dir).resolve()), "threshold": int(threshold)}
-    held = {"data_dir": content["data_dir"], "threshold": content["threshold"]}
+    wanted = {"data_dir": str(Path(data_dir).resolve()), "threshold": int(threshold),
+              "methods": parse_methods(methods).spec() or "the defaults"}
+    held = {"data_dir": content["data_dir"], "threshold": content["threshold"],
+            "methods": content.get("methods") or "the defaults"}
     differ = [f"{k} {held[k]} (snapshot) vs {wanted[k]}" for k in wanted if held[k] != wanted[k]]
     if differ:
         raise ValueError(f"snapshot {path} does not match the parameters: {'; '.join(differ)}")
@@ -82,9 +87,10 @@ def _check_tables(path: Path, content: dict) -> None:
 
 
 def _from_snapshot(path: Path, data_dir: str | Path, as_of: date | None, threshold: int,
-                   resolve: Callable[[Dataset], date] | None = None) -> tuple[Dataset, Results]:
+                   resolve: Callable[[Dataset], date] | None = None,
+                   methods: Methods | None = None) -> tuple[Dataset, Results]:
     """The dataset and the results as of the report's date from a build's snapshot."""
-    content = read_snapshot(path, data_dir, threshold)
+    content = read_snapshot(path, data_dir, threshold, methods or Methods())
     dataset: Dataset = content["dataset"]
     by_date: dict[date, Results] = content["results"]
     if as_of is None and resolve is not None:
@@ -100,7 +106,8 @@ def _from_snapshot(path: Path, data_dir: str | Path, as_of: date | None, thresho
 
 
 def load_overview(data_dir: str | Path, *, as_of: str | date | None = None, region: str | None = None,
-                  threshold: int = DEFAULT_THRESHOLD, snapshot: str | Path = "") -> tuple[Dataset, Results]:
+                  threshold: int = DEFAULT_THRESHOLD, snapshot: str | Path = "",
+                  methods: str | Methods = "") -> tuple[Dataset, Results]:
     """Load, validate and analyse a data folder for an overview; DataInvalid on any problem.
 
     With ``as_of`` every area is as of that date (--as-of). With "" or None the overview is as
@@ -110,8 +117,9 @@ def load_overview(data_dir: str | Path, *, as_of: str | date | None = None, regi
     must be as of ``as_of`` when one is given.
     """
     when = date.fromisoformat(as_of) if isinstance(as_of, str) and as_of else as_of or None
+    chosen = parse_methods(methods)
     if snapshot:
-        content = read_snapshot(Path(snapshot), data_dir, threshold)
+        content = read_snapshot(Path(snapshot), data_dir, threshold, chosen)
         results = content.get("overview")
         if results is None or (when is not None and results.as_of != when):
             raise ValueError(f"snapshot {snapshot} holds no overview as of {when or 'its own date'}")
@@ -120,25 +128,26 @@ def load_overview(data_dir: str | Path, *, as_of: str | date | None = None, regi
     if dataset.errors:
         raise DataInvalid(dataset.errors)
     if when is not None:
-        return dataset, analyse(dataset, as_of=when, threshold=threshold)
+        return dataset, analyse(dataset, as_of=when, threshold=threshold, methods=chosen)
     areas, plans = dataset.table("areas"), dataset.table("plans")
     own = asof.overview_as_of(areas, plans, region or None, build_date=today()).date
     dates = {key: found.date for key, found in asof.report_dates(
         areas, plans, [str(a) for a in areas["area_id"]], build_date=today()).items()}
-    return dataset, analyse_at_own_dates(dataset, dates, own, threshold=threshold)
+    return dataset, analyse_at_own_dates(dataset, dates, own, threshold=threshold, methods=chosen)
 
 
 
 
 def load_own_dates(data_dir: str | Path, *, as_of: str | date | None = None,
-                   threshold: int = DEFAULT_THRESHOLD, snapshot: str | Path = "") -> Results:
+                   threshold: int = DEFAULT_THRESHOLD, snapshot: str | Path = "",
+                   methods: str | Methods = "") -> Results:
     """Every area as of its own report's date (`pipeline.at_own_dates`), for a region's roll-up
     of the areas within it: from a build's snapshot, the build's (made by the same rule, or at
     its --as-of); else, with ``as_of`` given, every area as of it; else each at its own date."""
     if snapshot:
-        content = read_snapshot(Path(snapshot), data_dir, threshold)
+        content = read_snapshot(Path(snapshot), data_dir, threshold, methods)
         if content.get("overview") is None:
             raise ValueError(f"snapshot {snapshot} holds no results by each area's own date")
         return content["overview"]
     when = date.fromisoformat(as_of) if isinstance(as_of, str) and as_of else as_of or None
-    return load_overview(data_dir, as_of=when, threshold=threshold)[1]
+    return load_overview(data_dir, as_of=when, threshold=threshold, methods=methods)[1]

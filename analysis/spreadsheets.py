@@ -109,10 +109,14 @@ _NOTES: tuple[tuple[str, str], ...] = (
              "cohort's count, its ceiling and its target."),
     ("trajectory", f"Trajectory: {ON_TRACK_RULE}. NI 18 change = (actual rate - predicted rate) / "
                    "predicted rate x 100, a fall negative; NI 30: fewer re-offences is better."),
-    ("funnel", "Funnel limits after Spiegelhalter (2005), arcsine transform, 95% and 99.8% limits "
-               "around the pooled rate, with overdispersion where present."),
-    ("spc", "XmR control chart limits = mean +/- 2.66 x mean moving range, with the NHS Making Data "
-            "Count rules for special cause variation."),
+    ("funnel", "Funnel limits at 95% and 99.8% around the pooled rate, by the method the Method "
+               "column names with its source: by default arcsine limits (Spiegelhalter 2005) as "
+               "NHS-R FunnelPlotR 0.6.0, widened for overdispersion when phi > 1; Wilson score "
+               "limits (PHEindicatormethods 2.1.0) when the build chose them."),
+    ("spc", "XmR control chart limits = mean +/- 2.66 x mean moving range, per segment where the "
+            "limits were rebased, with the NHS Making Data Count rules for special cause "
+            "variation as NHS-R NHSRplotthedots 0.2.2 applies them (moving ranges above 3.267 x "
+            "their mean left out unless the build turned screening off)."),
     ("indicators", "Indicators: met when the value is on the better side of (or equal to) the "
                    "target."),
     ("completeness", "Completeness: which tables the report had for the area, and what a gap "

@@ -655,3 +655,14 @@ def test_the_example_reports_are_built_as_of_their_documents_dates(tmp_path_fact
     # East Midlands rolls up the authorities within it: the NI 18 and NI 30 targets its plan set.
     em = (result.out_dir / "east-midlands" / "east-midlands.html").read_text(encoding="utf-8")
     assert "Areas within East Midlands" in em and "NI 30 target 280 re-offences" in em
+
+
+def test_methods_other_than_the_defaults_need_a_notebook_that_takes_them(tmp_path: Path) -> None:
+    """The toy notebook has no `methods` parameter: it would show figures made one way under a
+    method note it cannot know, so the build refuses before writing anything."""
+    with pytest.raises(ValueError, match="has no 'methods' parameter.*funnel_method=wilson"):
+        build(VALID, tmp_path / "reports", areas=["area-a"], as_of=AS_OF, methods="funnel_method=wilson",
+              area_notebook=TOY / "area.ipynb", overview_notebook=None, progress=False)
+    assert not (tmp_path / "reports").exists()
+    with pytest.raises(ValueError, match="spc_baseline='5'"):
+        build(VALID, tmp_path / "reports", methods="spc_baseline=5", progress=False)

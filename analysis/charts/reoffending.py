@@ -215,7 +215,8 @@ def draw_funnel(f: Funnel) -> Figure:
     d = f.frame
     ok = d[d["ok"]]
     curve = funnel_curve(f.target, np.linspace(max(1.0, ok["offenders"].min() * 0.7),
-                                               ok["offenders"].max() * 1.1, 200), f.tau2)
+                                               ok["offenders"].max() * 1.1, 200), f.tau2,
+                         method=f.method)
     fig = figure()
     ax = fig.add_subplot()
     _funnel_lines(ax, f, curve)

@@ -161,15 +161,20 @@ def describe_spc(s: Spc) -> Words:
     """Title, caption (rules broken, trial limits) and alt text of the XmR chart."""
     f = s.frame
     cohorts = f["cohort"].tolist()
-    means = [float(np.nanmean(f[c])) if f[c].notna().any() else np.nan for c in ("centre", "lower", "upper")]
+    # Rebased limits differ by segment: the latest segment's are the ones the process runs at now.
+    rebased = f["centre"].dropna().nunique() > 1
+    means = [float(f[c].dropna().iloc[-1]) if rebased and f[c].notna().any() else
+             float(np.nanmean(f[c])) if f[c].notna().any() else np.nan for c in ("centre", "lower", "upper")]
+    latest = "latest segment's " if rebased else ""
     alt = (f"XmR chart of the {s.measure} rate for {s.area} over {plural(len(f), 'cohort')} "
-           f"({cohorts[0]} to {cohorts[-1]}): mean {fmt(means[0])}%, process limits {fmt(means[1])}% to "
-           f"{fmt(means[2])}%.")
+           f"({cohorts[0]} to {cohorts[-1]}): {latest}mean {fmt(means[0])}%, process limits {fmt(means[1])}% "
+           f"to {fmt(means[2])}%.")
     special = f[f["special"]]
     alt += (" Special-cause points: " + join([f"{r.cohort} {fmt(r.rate)}% ({r.variation})"
                                               for r in special.itertuples()]) + "."
             if len(special) else " Common-cause variation only: no special-cause point.")
-    caption = "Limits are the mean \u00b1 2.66 \u00d7 the mean moving range (NHS Making Data Count). "
+    caption = "Limits are the mean \u00b1 2.66 \u00d7 the mean moving range (NHS Making Data Count)"
+    caption += ", recalculated where the process was rebased. " if rebased else ". "
     if len(special):
         caption += "Special causes: " + "; ".join(
             f"{r.cohort}, {join([SPC_RULES.get(k, 'rule ' + k) for k in r.rules.split(';') if k])}"
@@ -192,6 +197,7 @@ class Funnel:
     tau2: float
     name: str
     peers: str
+    method: str = "arcsine"  # funnel.funnel_curve's method for the limits the table holds
 
 
 def prepare_funnel(funnel: pd.DataFrame, area_id: str | None, measure: str | None = None,
@@ -219,7 +225,14 @@ def prepare_funnel(funnel: pd.DataFrame, area_id: str | None, measure: str | Non
     return Funnel(frame=out, measure=measure_name(meas), cohort=str(cohort),
                   target=float(num(frame["target"])[ok][0]),
                   tau2=float(np.nan_to_num(num(frame["tau2"])[ok][0])) if "tau2" in frame else 0.0,
-                  name=name, peers=_PEERS.get(str(kinds[0]), "areas") if len(kinds) == 1 else "areas")
+                  name=name, peers=_PEERS.get(str(kinds[0]), "areas") if len(kinds) == 1 else "areas",
+                  method=_curve_method(frame["limits_method"][ok].iloc[0]) if "limits_method" in frame
+                  else "arcsine")
+
+
+def _curve_method(limits_method: object) -> str:
+    """The funnel table's limits_method -> the method its curve is drawn with."""
+    return {"wilson": "wilson", "legacy-arcsine": "legacy"}.get(str(limits_method), "arcsine")
 
 
 def describe_funnel(f: Funnel) -> Words:
@@ -238,8 +251,9 @@ def describe_funnel(f: Funnel) -> Words:
                 f"{'within the 95% limits' if where == 'within' else where + ' limit'}.")
     elif f.name:
         alt += f" {f.name} has no published rate for this cohort."
+    source = "Wilson score limits as PHEindicatormethods" if f.method == "wilson" else "Spiegelhalter 2005"
     caption = (f"Each dot is an area's rate for cohort {f.cohort}; areas outside the funnel differ from the "
-               "pooled rate by more than chance would explain (Spiegelhalter 2005).")
+               f"pooled rate by more than chance would explain ({source}).")
     if f.tau2 > 0:
         caption += " Limits are widened for overdispersion between areas."
     missing = int((~f.frame["ok"]).sum())
