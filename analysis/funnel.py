@@ -331,17 +331,27 @@ def funnel_limits(
             "target": target * 100.0,
             "z": (y - t) / np.sqrt(s**2 + used_tau2),
             "z_unadjusted": z_raw,
-            **_limits_frame(limit_columns(levels), bounds),
-            "position": _position(rate, *bounds, levels),
-            "phi": phi,
-            "tau2": used_tau2,
-            "overdispersion_applied": applied,
-            "limits_method": "legacy-arcsine" if method == "legacy" else method,
-            "level_inner": levels[0],
-            "level_outer": levels[1],
-            "method": text,
+            **_limit_columns(bounds, _position(rate, *bounds, levels), levels, phi, used_tau2, applied,
+                             "legacy-arcsine" if method == "legacy" else method, text),
         }
     )
+
+
+def _limit_columns(bounds: tuple[np.ndarray, ...], position: pd.Series | np.ndarray, levels: Sequence[float],
+                   phi: float, tau2: float, applied: bool, limits_method: str, text: str) -> dict:
+    """The columns every funnel table ends with: the limits, each point's position against them,
+    the overdispersion used and the method in words (proportion and ratio funnels alike)."""
+    return {
+        **_limits_frame(limit_columns(levels), bounds),
+        "position": position,
+        "phi": phi,
+        "tau2": tau2,
+        "overdispersion_applied": applied,
+        "limits_method": limits_method,
+        "level_inner": levels[0],
+        "level_outer": levels[1],
+        "method": text,
+    }
 
 
 def funnel_curve(
@@ -508,15 +518,8 @@ def funnel_ratio_limits(
             "target": target,
             "z": z,
             "z_unadjusted": z_raw,
-            **_limits_frame(limit_columns(levels), bounds),
-            "position": position,
-            "phi": phi,
-            "tau2": used_tau2,
-            "overdispersion_applied": applied,
-            "limits_method": {"phe": "phe-exact", "legacy": "legacy-log-normal"}.get(limits, form),
-            "level_inner": levels[0],
-            "level_outer": levels[1],
-            "method": text,
+            **_limit_columns(bounds, position, levels, phi, used_tau2, applied,
+                             {"phe": "phe-exact", "legacy": "legacy-log-normal"}.get(limits, form), text),
         }
     )
 

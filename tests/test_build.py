@@ -307,13 +307,19 @@ sys.stderr.write("WARNING: a fake warning\\n")
 """
 
 
-def test_auto_engine_uses_quarto_when_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _fake_quarto_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """FAKE_QUARTO first on PATH; returns the file it logs each call's arguments to."""
     bin_dir, calls = tmp_path / "bin", tmp_path / "quarto-calls.jsonl"
     bin_dir.mkdir()
     fake = bin_dir / "quarto"
     fake.write_text(FAKE_QUARTO.format(python=sys.executable, log=str(calls)), encoding="utf-8")
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    return calls
+
+
+def test_auto_engine_uses_quarto_when_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _fake_quarto_on_path(tmp_path, monkeypatch)
     out = tmp_path / "reports"
     result = build(VALID, out, areas=["area-a"], as_of=AS_OF, area_notebook=TOY / "area.ipynb",
                    overview_notebook=None, progress=False)
@@ -335,12 +341,7 @@ def test_auto_engine_uses_quarto_when_on_path(tmp_path: Path, monkeypatch: pytes
 def test_a_new_quarto_rebuilds_every_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Quarto's version is part of each report's environment: the same data and code rendered by
     another Quarto is not "unchanged"."""
-    bin_dir, calls = tmp_path / "bin", tmp_path / "quarto-calls.jsonl"
-    bin_dir.mkdir()
-    fake = bin_dir / "quarto"
-    fake.write_text(FAKE_QUARTO.format(python=sys.executable, log=str(calls)), encoding="utf-8")
-    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    _fake_quarto_on_path(tmp_path, monkeypatch)
     out = tmp_path / "reports"
 
     def again() -> BuildResult:
