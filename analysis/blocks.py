@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import html
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -16,21 +14,16 @@ import pandas as pd
 from . import __version__, asof
 from .disclosure import DEFAULT_THRESHOLD, MARKER
 from .glossary import terms_used, texts_of
-from .labels import long_date
+from .labels import long_date, markdown_plain, markdown_text
 from .loader import Dataset
 from .methods import Methods
 
 __all__ = ["Block", "Markdown", "ages_blocks", "area_names", "glossary_blocks", "methods_note",
            "parameters_note", "section", "show", "text", "texts"]
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
-
-
 def text(value: object) -> str:
-    """Data as literal text inside Markdown: HTML-escaped and Markdown punctuation escaped."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(value), quote=False))
+    """Data as literal text inside Markdown, for either engine's reader (``labels.markdown_text``)."""
+    return markdown_text(value)
 
 
 @dataclass
@@ -38,6 +31,11 @@ class Markdown:
     """A block of report text (already escaped where it holds data)."""
 
     body: str
+
+    @property
+    def plain(self) -> str:
+        """The body as its reader sees the words: backslash escapes and HTML entities undone."""
+        return markdown_plain(self.body)
 
 
 @dataclass

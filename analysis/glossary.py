@@ -10,14 +10,13 @@ from importlib import resources
 
 import pandas as pd
 
-from .labels import cell_text
+from .labels import cell_text, markdown_plain
 
 __all__ = ["COLUMNS", "shipped_terms", "terms_for", "terms_used", "texts_of"]
 
 COLUMNS = ["term", "meaning", "source"]
 
 # Markdown as analysis.blocks.text() escapes it: a backslash before punctuation, HTML entities.
-_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~>$])")
 # A link's target is not read: only its words are.
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 
@@ -80,7 +79,7 @@ def terms_used(texts: Iterable[str], glossary: pd.DataFrame) -> pd.DataFrame:
 
 def _markdown_text(body: str) -> str:
     """The words a reader sees in report Markdown: escapes undone, link targets dropped."""
-    return html.unescape(_MD_ESCAPE.sub(r"\1", _MD_LINK.sub(r"\1", body)))
+    return markdown_plain(_MD_LINK.sub(r"\1", body))
 
 
 # A cell given as HTML: a link to another report (analysis.links), its name escaped inside.

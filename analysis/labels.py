@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date
 
@@ -26,6 +27,33 @@ _NUMBERS = {"1": "one", "2": "two", "3": "three"}
 def cell_text(value: object) -> str:
     """A cell as text: '' for None, NaN and NA, otherwise str(value)."""
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+# Every ASCII punctuation character but the three that become HTML entities: CommonMark and
+# Pandoc let a backslash make any of them literal, and between them they give most a meaning
+# (Pandoc: '@' a citation, '$' TeX math, '^' '~' super/subscript, quotes made curly, a leading
+# ':' a fenced div; nbconvert: "http:" starts a bare link). Escaping all is the one safe rule.
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-%'-/:;=?@\[-`{-~])")
+_HTML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def markdown_text(value: object) -> str:
+    """Data as literal text in Markdown, read alike by nbconvert (CommonMark) and Pandoc (Quarto).
+
+    Whitespace runs become one space (a newline in data must not start a list or heading); '&',
+    '<' and '>' become HTML entities; every other ASCII punctuation character is backslash-escaped.
+    """
+    flat = " ".join(cell_text(value).split())
+    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", flat)
+    return re.sub(r"[&<>]", lambda match: _HTML_ESCAPES[match.group()], escaped)
+
+
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def markdown_plain(markdown: str) -> str:
+    """The words a reader sees in Markdown written with `markdown_text`: escapes and entities undone."""
+    return html.unescape(_ESCAPED.sub(r"\1", markdown))
 
 
 def plural(n: int, word: str, plural_form: str | None = None) -> str:

@@ -35,6 +35,7 @@ import nbformat
 from . import render
 from .alttext import ALT_KEY
 from .files import atomic_path
+from .labels import markdown_text
 from .report_options import ReportOptions, read_options
 from .workspace import popen_tie
 
@@ -58,7 +59,6 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 _WARNING = re.compile(r"^\s*(?:WARN(?:ING)?\b|ERROR\b|\[(?:WARNING|ERROR)\]|\([WE]\)|error:)")
 # A line that starts a Markdown list item (bullet or number), the line before it not a list line.
 _LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,9}[.)])\s+\S")
-_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
 
 @dataclass(frozen=True)
@@ -216,19 +216,14 @@ def _lists_apart(markdown: str) -> str:
     return "\n".join(result)
 
 
-def _markdown_text(value: str) -> str:
-    """Plain text as Pandoc Markdown that reads back as the same text (metadata is Markdown)."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(value.split()))
-
-
 def _metadata(title: str, subtitle: str, date: str | None, options: ReportOptions) -> dict[str, object]:
-    metadata: dict[str, object] = {"title": _markdown_text(title), "lang": options.lang}
+    metadata: dict[str, object] = {"title": markdown_text(title), "lang": options.lang}
     if date:
         # Quarto parses ``date`` as a date: an ISO date, shown "31 December 2005" under "As of".
         metadata |= {"date": date, "date-format": "D MMMM YYYY",
                      "language": {"title-block-published": "As of"}}
     elif subtitle:
-        metadata["subtitle"] = _markdown_text(subtitle)
+        metadata["subtitle"] = markdown_text(subtitle)
     return metadata
 
 
@@ -236,6 +231,10 @@ def _write_project(work: Path, fmt: str, options: ReportOptions, stamp: str) -> 
     """The render's own `_quarto.yml`: the report options, plus the workbook's template, filter and stamp."""
     project = options.quarto_project(fmt)
     settings = project["format"][fmt]
+    # Data text is escaped (labels.markdown_text); the reader also leaves out what no report
+    # writes, so anything that escaped the escaping still cannot become a citation (which fails
+    # the PDF: no bibliography) or TeX math (which links MathJax from a CDN).
+    settings["from"] = "markdown-citations-tex_math_dollars-tex_math_single_backslash-raw_tex"
     if fmt == "html":
         footer = work / "stamp.html"
         stamp_html = f'<p class="wb-stamp">{html.escape(stamp)}</p>'

@@ -17,6 +17,7 @@ from matplotlib.patches import Rectangle
 
 from analysis import charts
 from analysis.disclosure import RATES, protect, withhold
+from analysis.labels import markdown_plain
 from analysis.loader import load_dataset
 from analysis.pipeline import Results, analyse
 from analysis.synth import synthesise
@@ -417,7 +418,7 @@ def test_show_displays_markdown_svg_and_png_with_alt_then_source(monkeypatch: py
         "image/png": {ALT_KEY: chart.alt}, "image/svg+xml": {ALT_KEY: chart.alt}}
     assert set(image) == {"image/png", "image/svg+xml", "text/plain"}
     assert "Figure size" not in image["text/plain"] and image["image/svg+xml"].lstrip().startswith("<?xml")
-    assert isinstance(source, IPython.display.Markdown) and "Source:" in source.data
+    assert isinstance(source, IPython.display.Markdown) and "Source:" in markdown_plain(source.data)
     charts.show(None)
     assert "no data" in shown[-1][0].data
 

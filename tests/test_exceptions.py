@@ -188,9 +188,10 @@ def test_commentary_is_chosen_by_the_reports_dates(dataset):
 
 def test_report_places_commentary_escaped_at_the_start_of_its_section():
     report = AreaReport.build(SCENARIO, "busy", AS_OF)
-    first = report.progress()[0].content.body
-    assert first.startswith("**Commentary (20 March 2006):**")
-    assert "&lt;b&gt;Housing&lt;/b&gt; \\*funding\\*" in first and "<b>" not in first
+    first = report.progress()[0].content
+    assert first.body.startswith("**Commentary (20 March 2006):**")
+    # Escaped in the Markdown, read back as the analyst wrote it.
+    assert "<b>" not in first.body and "<b>Housing</b> *funding* is the risk." in first.plain
     summary = report.summary()
     assert summary[-1].content.body.startswith("**Commentary (31 March 2006):** Two strands")
     assert not report.inspection()[0].content.body.startswith("**Commentary")
@@ -198,11 +199,11 @@ def test_report_places_commentary_escaped_at_the_start_of_its_section():
 
 def test_page_one_of_an_area_without_returns(dataset):
     blocks = AreaReport.build(SCENARIO, "quiet", AS_OF).summary()
-    head = blocks[0].content.body
-    assert ("**Pathways:** 2 strands: 0 red, 0 amber, 0 green and 2 not reported\\. Of 3 "
+    head = blocks[0].content.plain
+    assert ("**Pathways:** 2 strands: 0 red, 0 amber, 0 green and 2 not reported. Of 3 "
             "milestones, 0 are complete, 0 missed, 0 overdue and 2 milestones past due with no "
-            "return\\.") in head
-    assert blocks[1].content.body.startswith("### Exceptions\n\n2 exceptions: 0 red, 0 overdue")
+            "return.") in head
+    assert blocks[1].content.plain.startswith("### Exceptions\n\n2 exceptions: 0 red, 0 overdue")
     assert blocks[3].content.body.startswith("### What changed since 31 December 2005\n\n")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+import pytest
 
 from analysis.labels import long_date, plural, short_date
 
@@ -44,3 +45,57 @@ def test_inspections_by_kind_and_month():
     printed = full.copy()
     printed["kind"], printed["published_as_printed"] = "thematic", "Spring 2005"
     assert inspection_when(printed) == "thematic inspection, Spring 2005"
+
+
+# What data has held or could hold: markup of each kind the reports' readers know.
+_HOSTILE_TEXT = [
+    r"\textbf{x} #set page(width: 1cm) $x^2$ @ref <label>",
+    "<script>alert(1)</script> **bold** [link](http://x) ~sub~ ^sup^ ==mark== [@cite]",
+    "O'Brien said \"hi\" & 1. not a list - nor this | a | table | {#id .class} :::",
+    "5 * 3 = 15 < 20 > 10 _under_ `code` ![img](x.png) <http://auto.link> &amp; &#64;",
+    "::: {.callout-warning} a fenced div :::",
+    ": a definition",
+]
+
+
+def _html_text(markup: str) -> str:
+    from html.parser import HTMLParser
+
+    class _Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.parts: list[str] = []
+            self.tags: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+
+        def handle_data(self, data):
+            self.parts.append(data)
+
+    parser = _Text()
+    parser.feed(markup)
+    return " ".join("".join(parser.parts).split()), [t for t in parser.tags if t != "p"]
+
+
+@pytest.mark.parametrize("value", _HOSTILE_TEXT)
+def test_markdown_text_reads_back_as_the_data_in_both_engines_readers(value):
+    import pypandoc
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    from analysis.labels import markdown_text
+
+    escaped = markdown_text(value)
+    # The built-in engine's reader (nbconvert's mistune, with its TeX-math rule) ...
+    assert _html_text(markdown2html_mistune(escaped)) == (value, [])
+    # ... and Quarto's (Pandoc's own Markdown, every default extension on: citations, TeX math).
+    pandoc = pypandoc.convert_text(escaped, "html", format="markdown", extra_args=["--wrap=none"])
+    assert _html_text(pandoc) == (value, [])
+
+
+def test_markdown_text_flattens_whitespace_and_keeps_missing_empty():
+    from analysis.labels import markdown_text
+
+    assert markdown_text("a\n\n- b\n# c") == r"a \- b \# c"
+    assert markdown_text(None) == "" and markdown_text(float("nan")) == ""
+    assert markdown_text(12) == "12"

@@ -10,6 +10,7 @@ import stat
 from pathlib import Path
 
 import nbformat
+import pypandoc
 import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
@@ -86,7 +87,10 @@ def test_each_render_is_a_project_of_its_own_with_the_report_options(tmp_path: P
 
 def test_metadata_is_markdown_that_reads_back_as_the_plain_title() -> None:
     metadata = quarto._metadata(TITLE, "As of 31 December 2005", "2005-12-31", read_options())  # noqa: SLF001
-    assert metadata["title"] == r"Reducing reoffending\: \<Gloucestershire\> \*area\*"
+    assert metadata["title"] == r"Reducing reoffending\: &lt;Gloucestershire&gt; \*area\*"
+    # Pandoc, Quarto's reader, reads it back as the title itself: no emphasis, no raw HTML.
+    plain = pypandoc.convert_text(metadata["title"], "plain", format="markdown", extra_args=["--wrap=none"])
+    assert plain.strip() == TITLE
     assert metadata["date"] == "2005-12-31"  # a date Quarto can parse: never "Invalid Date"
 
 

@@ -36,8 +36,8 @@ def test_an_indicator_without_a_target_is_a_sentence():
     nation = AreaReport.build(EXAMPLE, "england-and-wales", EXAMPLE_AS_OF)
     table, first = nation.indicators()
     assert (first.kind, table.kind) == ("markdown", "table")
-    assert first.content.body.startswith("England and Wales, 2004 \\(no target set\\): ")
-    assert first.content.body.endswith(", 5\\.8%\\.")
+    assert first.content.plain.startswith("England and Wales, 2004 (no target set): ")
+    assert first.content.plain.endswith(", 5.8%.")
 
 
 def test_indicators_with_targets_are_charted(glos):

@@ -52,9 +52,9 @@ def test_gloucestershire_reads_as_the_inspectorate_wrote_it_with_england_and_wal
     from analysis.report import AreaReport
 
     glos = AreaReport.build(EXAMPLE, "gloucestershire", "")
-    line = next(line for line in glos.summary()[0].content.body.splitlines() if "Reoffending" in line)
+    line = next(line for line in glos.summary()[0].content.plain.splitlines() if "Reoffending" in line)
     assert ("against 53.5% predicted: statistically slightly higher than predicted, as the source "
-            "printed it; England and Wales 50\\.2% against 51\\.7% predicted") in line
+            "printed it; England and Wales 50.2% against 51.7% predicted") in line
     table = glos.reoffending()
     html = next(b.content for b in table if b.kind == "table").as_raw_html()
     assert "statistically slightly higher than predicted (as printed)" in html

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import html
 import io
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from ..figures import figure_bundle
-from ..labels import cell_text as _text
+from ..labels import markdown_text as _md
 from .words import Words
 
 __all__ = ["DPI", "HEIGHT", "MAX_HEIGHT", "MIN_FONT_PT", "TEXT_WIDTH_MM", "WIDTH", "Chart", "show", "to_png"]
@@ -114,15 +112,6 @@ def to_png(chart: Chart, dpi: int = DPI) -> bytes:
     with style():
         chart.figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     return buffer.getvalue()
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
-
-
-def _md(text: str) -> str:
-    """Text from data made literal in Markdown: HTML escaped, Markdown punctuation escaped."""
-    flat = " ".join(_text(text).split())
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
 
 
 def show(chart: Chart | None, *, empty: str = "There are no data for this chart.") -> None:
