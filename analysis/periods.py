@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+
+import pandas as pd
 
 __all__ = [
     "Period",
     "parse_period",
     "period_bounds",
     "cohort_sort_key",
+    "sort_by_cohort",
     "is_future",
     "is_complete",
 ]
@@ -89,6 +93,18 @@ def period_bounds(label: object) -> tuple[date, date]:
 def cohort_sort_key(label: object) -> tuple[date, date]:
     """Sortable key of a cohort label: (first day, last day), so mixed formats sort by time."""
     return parse_period(label).key
+
+
+def sort_by_cohort(frame: pd.DataFrame, extra: Sequence[str] = ()) -> pd.DataFrame:
+    """A new frame sorted by area_id, measure, cohort in time order (then ``extra``), index 0..n."""
+    if frame.empty:
+        return frame.reset_index(drop=True)
+    keys = [cohort_sort_key(c) for c in frame["cohort"]]
+    tmp = frame.assign(_start=[k[0].toordinal() for k in keys], _end=[k[1].toordinal() for k in keys])
+    order = [c for c in ("area_id", "measure") if c in tmp.columns] + ["_start", "_end"]
+    order += [c for c in extra if c in tmp.columns]
+    tmp = tmp.sort_values(order, kind="stable", na_position="last")
+    return tmp.drop(columns=["_start", "_end"]).reset_index(drop=True)
 
 
 def is_future(label: object, as_of: date) -> bool:

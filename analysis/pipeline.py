@@ -17,6 +17,7 @@ from . import (
     disclosure,
     indicators,
     inspection,
+    offenders,
     progress,
     recommendations,
     reoffending,
@@ -131,7 +132,7 @@ def cohort_table(dataset: Dataset) -> pd.DataFrame:
     table = dataset.table("reoffending")
     if dataset.records is None:
         return table
-    records = reoffending.aggregate_offenders(dataset.records)
+    records = offenders.aggregate_offenders(dataset.records)
     key = ["area_id", "measure", "cohort"]
     known = table.set_index(key).index
     new = records[~records.set_index(key).index.isin(known)]

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
-from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from analysis import significance as sig
 from analysis.agreed import with_agreed
-from analysis.periods import cohort_sort_key
+from analysis.periods import cohort_sort_key, sort_by_cohort
 from analysis.sources import SOURCE_COLUMNS, carry_sources
 
 __all__ = [
@@ -23,7 +20,6 @@ __all__ = [
     "trend",
     "ni18_targets",
     "ni30_progress",
-    "aggregate_offenders",
 ]
 
 logger = logging.getLogger(__name__)
@@ -128,23 +124,6 @@ def _significance(p_value: np.ndarray) -> pd.Series:
     return pd.Series(
         pd.array([pd.NA if np.isnan(p) else bool(p < 0.05) for p in p_value], dtype="boolean")
     )
-
-
-def _cohort_keys(cohorts: pd.Series) -> tuple[list[int], list[int]]:
-    keys = [cohort_sort_key(c) for c in cohorts]
-    return [k[0].toordinal() for k in keys], [k[1].toordinal() for k in keys]
-
-
-def _sort_frame(frame: pd.DataFrame, extra: Sequence[str] = ()) -> pd.DataFrame:
-    """Sort by area_id, measure, cohort in time order (then extra columns); fresh 0..n index."""
-    if frame.empty:
-        return frame.reset_index(drop=True)
-    start, end = _cohort_keys(frame["cohort"])
-    tmp = frame.assign(_start=start, _end=end)
-    keys = [c for c in ("area_id", "measure") if c in tmp.columns] + ["_start", "_end"]
-    keys += [c for c in extra if c in tmp.columns]
-    tmp = tmp.sort_values(keys, kind="stable", na_position="last")
-    return tmp.drop(columns=["_start", "_end"]).reset_index(drop=True)
 
 
 def _half_unit(value: float) -> float:
@@ -339,7 +318,7 @@ def reoffending_rates(reoffending: pd.DataFrame, *, significance: str = "auto", 
     extras = [c for c in frame.columns if c not in CONTRACT_COLUMNS and c not in out.columns]
     for column in extras:
         out[column] = frame[column].to_numpy()
-    return _sort_frame(out)
+    return sort_by_cohort(out)
 
 
 _TREND_COLUMNS = [
@@ -364,7 +343,7 @@ def trend(rates: pd.DataFrame, baseline_cohort: str | None = None) -> pd.DataFra
     computed first). Raises ValueError if ``baseline_cohort`` is in no group.
     """
     table = rates if "rate_source" in rates.columns else reoffending_rates(rates)
-    table = _sort_frame(_normalise_columns(table))
+    table = sort_by_cohort(_normalise_columns(table))
     if baseline_cohort is not None:
         cohort_sort_key(baseline_cohort)  # validates the label
         if not (table["cohort"].astype(str).str.strip() == str(baseline_cohort).strip()).any():
@@ -437,7 +416,7 @@ def trend(rates: pd.DataFrame, baseline_cohort: str | None = None) -> pd.DataFra
         return pd.DataFrame(columns=_TREND_COLUMNS)
     out = pd.concat(parts, ignore_index=True)
     out["test_method"] = out["test_method"].astype("string")
-    return _sort_frame(out)
+    return sort_by_cohort(out)
 
 
 def ni18_targets(reoffending: pd.DataFrame) -> pd.DataFrame:
@@ -491,7 +470,7 @@ def ni18_targets(reoffending: pd.DataFrame) -> pd.DataFrame:
     )
     if "expected_reoffenders" in frame.columns:
         out["published_expected_reoffenders"] = _num(frame, "expected_reoffenders")
-    return _sort_frame(carry_sources(with_agreed(out, frame), frame))
+    return sort_by_cohort(carry_sources(with_agreed(out, frame), frame))
 
 
 def ni30_progress(reoffending: pd.DataFrame) -> pd.DataFrame:
@@ -516,7 +495,7 @@ def ni30_progress(reoffending: pd.DataFrame) -> pd.DataFrame:
     measure = frame.get("measure", pd.Series("", index=frame.index)).astype(str).str.lower()
     is_ni30 = (measure.str.strip() == "ni30").to_numpy()
     has_target = ~np.isnan(target) | ~np.isnan(ceiling)
-    frame = _sort_frame(frame.loc[is_ni30 | has_target])
+    frame = sort_by_cohort(frame.loc[is_ni30 | has_target])
     columns = [
         "area_id", "measure", "baseline_cohort", "offenders", "baseline_reoffences",
         "ceiling_reoffences", "target_reoffences", "change_needed", "change_needed_pct",
@@ -602,104 +581,3 @@ def _as_printed(group: pd.DataFrame, row: int) -> str | None:
     """The row's cohort as its source prints it (cohort_as_printed), None when not given."""
     value = group["cohort_as_printed"].iloc[row] if "cohort_as_printed" in group else None
     return str(value).strip() or None if isinstance(value, str) else None
-
-
-# --------------------------------------------------------------------------------------------
-# record-level aggregation (DuckDB)
-
-_REQUIRED_RECORD = ("area_id", "cohort", "measure", "reoffended", "reoffences", "predicted")
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _relation_sql(source: str | Path) -> str:
-    path = str(source)
-    literal = "'" + path.replace("'", "''") + "'"
-    suffix = Path(path).suffix.lower()
-    if suffix == ".parquet":
-        return f"read_parquet({literal})"
-    if suffix == ".csv":
-        return f"read_csv({literal}, header = true)"
-    raise ValueError(f"offenders source {path!r}: expected a .csv or .parquet file")
-
-
-def aggregate_offenders(
-    source: str | Path | pd.DataFrame, by: Sequence[str] | None = None
-) -> pd.DataFrame:
-    """Aggregate record-level offenders (one row per offender) into the reoffending table.
-
-    SQL in DuckDB directly over the file (``read_csv``/``read_parquet``) or a registered
-    DataFrame, grouped by area_id, cohort, measure (+ ``by`` columns):
-    offenders = count(*), reoffenders = Σ reoffended, reoffences = Σ reoffences,
-    predicted_rate = mean(predicted)·100, predicted_variance = Σ pᵢ(1−pᵢ) (the variance of the
-    re-offender count under the predictions, used by :func:`ni18_targets` and
-    :func:`reoffending_rates`), serious_reoffences = Σ serious when the column exists.
-    Source: MoJ proven reoffending measures (binary, frequency, severity); variance of a sum of
-    independent Bernoulli(pᵢ) outcomes. A sum is left blank (never partial) when any record in
-    the group has that value missing. Output sorted by area, measure, cohort, ``by``.
-    """
-    by = list(by or [])
-    con = duckdb.connect()
-    try:
-        if isinstance(source, pd.DataFrame):
-            con.register("offenders_source", source)
-            relation = "offenders_source"
-        else:
-            if not Path(source).exists():
-                raise FileNotFoundError(f"offenders file not found: {source}")
-            relation = _relation_sql(source)
-        described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
-        actual = {str(row[0]).strip().lower(): str(row[0]) for row in described}
-        missing = [c for c in _REQUIRED_RECORD if c not in actual]
-        missing += [c for c in by if c.strip().lower() not in actual]
-        if missing:
-            raise ValueError(f"offenders data lacks column(s): {', '.join(missing)}")
-
-        def col(name: str) -> str:
-            return _quote(actual[name.strip().lower()])
-
-        def full_sum(expr: str, name: str) -> str:
-            return f"CASE WHEN count({name}) = count(*) THEN sum({expr}) END"
-
-        keys = [f"CAST({col('area_id')} AS VARCHAR) AS area_id",
-                f"CAST({col('cohort')} AS VARCHAR) AS cohort",
-                f"CAST({col('measure')} AS VARCHAR) AS measure"]
-        keys += [f"{col(b)} AS {_quote(b)}" for b in by]
-        group_by = ", ".join(str(i + 1) for i in range(len(keys)))
-        p = f"CAST({col('predicted')} AS DOUBLE)"
-        reoffended = f"CAST({col('reoffended')} AS BIGINT)"
-        reoffences = f"CAST({col('reoffences')} AS BIGINT)"
-        measures = [
-            "count(*) AS offenders",
-            f"{full_sum(reoffended, reoffended)} AS reoffenders",
-            f"{full_sum(reoffences, reoffences)} AS reoffences",
-            f"CASE WHEN count({p}) = count(*) THEN avg({p}) * 100 END AS predicted_rate",
-            f"{full_sum(f'{p} * (1 - {p})', p)} AS predicted_variance",
-        ]
-        if "serious" in actual:
-            serious = f"CAST({col('serious')} AS BIGINT)"
-            measures.append(f"{full_sum(serious, serious)} AS serious_reoffences")
-        sql = (
-            f"SELECT {', '.join(keys + measures)} FROM {relation} GROUP BY {group_by}"
-        )
-        logger.debug("aggregate_offenders SQL: %s", sql)
-        result = con.execute(sql).df()
-    finally:
-        con.close()
-    for column in ("offenders", "reoffenders", "reoffences", "serious_reoffences"):
-        if column in result.columns:
-            result[column] = _count_series(
-                pd.to_numeric(result[column]).astype("Float64").to_numpy(
-                    dtype="float64", na_value=np.nan
-                ),
-                result.index,
-            )
-    for column in ("predicted_rate", "predicted_variance"):
-        result[column] = pd.to_numeric(result[column]).astype("float64")
-    ordered = ["area_id", "cohort", "measure", *by, "offenders", "reoffenders", "reoffences",
-               "predicted_rate", "predicted_variance"]
-    if "serious_reoffences" in result.columns:
-        ordered.append("serious_reoffences")
-    return _sort_frame(result[ordered], extra=by)

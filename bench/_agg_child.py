@@ -21,8 +21,8 @@ def _workbook(data_dir: Path) -> tuple[object, float, int]:
     import csv
     from datetime import date
 
+    from analysis.offenders import aggregate_offenders
     from analysis.records import check_records
-    from analysis.reoffending import aggregate_offenders
 
     started = time.perf_counter()
     with (data_dir / "areas.csv").open(encoding="utf-8", newline="") as handle:
