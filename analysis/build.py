@@ -52,7 +52,7 @@ from .index import AreaStates, area_states, index_page
 from .labels import long_date
 from .loader import DataInvalid, Dataset, load_dataset
 from .methods import Methods, parse_methods
-from .pipeline import Results, analyse, analyse_at_own_dates
+from .pipeline import Results, analyse, analyse_at_own_dates, method_warnings
 from .snapshot import SNAPSHOT_FORMAT
 from .summary import area_column
 
@@ -278,6 +278,8 @@ def build(
     found = asof.report_dates(dataset.table("areas"), dataset.table("plans"), [key for key, *_ in reports],
                               build_date=contract.today(), given=as_of)
     dates = {key: when.date for key, when in found.items()}
+    for warning in method_warnings(dataset, methods):
+        log.warning("Methods: %s", warning)
     # One analysis per distinct date: reports sharing a date share its results.
     analysed = {when: analyse(dataset, as_of=when, threshold=threshold, methods=methods)
                 for when in sorted(set(dates.values()))}

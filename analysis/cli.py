@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
+log = logging.getLogger(__name__)
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -144,11 +146,13 @@ def export(
     """Write the derived tables (milestone states, scores, rates, targets...) as CSV."""
     from . import asof
     from .contract import today
-    from .pipeline import analyse, analyse_at_own_dates
+    from .pipeline import analyse, analyse_at_own_dates, method_warnings
     from .pipeline import export as write_tables
 
     when, methods = _as_of(as_of), _methods(method)
     dataset = _load_or_exit(data_dir)
+    for warning in method_warnings(dataset, methods):
+        log.warning("Methods: %s", warning)
     if when is not None:
         results = analyse(dataset, as_of=when, threshold=threshold, methods=methods)
         dated = f"as of {results.as_of}"

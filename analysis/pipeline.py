@@ -159,6 +159,22 @@ def _funnels(rates: pd.DataFrame, areas: pd.DataFrame, methods: Methods) -> pd.D
     return pd.concat(frames, ignore_index=True) if frames else derived.empty("funnel")
 
 
+_QUARTER = r"\d{4}-Q[1-4]"
+
+
+def method_warnings(dataset: Dataset, methods: Methods) -> list[str]:
+    """What in ``methods`` the data cannot honour, said once per build (not once per as-of date,
+    where a rebase quarter later than the date is expected to be missing): each ``spc_rebase``
+    quarter that no quarterly series in the reoffending data holds."""
+    cohorts = set(cohort_table(dataset)["cohort"].astype(str))
+    unused = sorted(p for p in methods.spc_rebase if p not in cohorts)
+    if not unused:
+        return []
+    which = "that quarter" if len(unused) == 1 else "those quarters"
+    return [f"spc_rebase={' '.join(unused)}: no quarterly series in the reoffending data holds "
+            f"{which}, so no control chart is rebased there"]
+
+
 def _spc(rates: pd.DataFrame, methods: Methods) -> pd.DataFrame:
     """An XmR chart of each area's quarterly rates per measure (spc.xmr, with ``methods``).
 
@@ -166,10 +182,7 @@ def _spc(rates: pd.DataFrame, methods: Methods) -> pd.DataFrame:
     and trends (NHSRplotthedots), unless the legacy rules bridge it.
     """
     frames = []
-    quarterly = rates[rates["cohort"].str.fullmatch(r"\d{4}-Q[1-4]", na=False)]
-    unused = set(methods.spc_rebase) - set(quarterly["cohort"])
-    if unused:
-        log.warning("SPC rebase at %s: no quarterly series holds that period", ", ".join(sorted(unused)))
+    quarterly = rates[rates["cohort"].str.fullmatch(_QUARTER, na=False)]
     for (area_id, measure), group in quarterly.groupby(["area_id", "measure"]):
         if group["rate"].notna().sum() < 2:
             continue
@@ -291,7 +304,8 @@ EXPORTS = {
     "pathway_coverage": ["area_id", "plan_id", "pathway", "strands", "milestones", "gap"],
     "indicators_status": ["area_id", "period", "indicator", "value", "target", "status"],
     "funnel": ["area_id", "measure", "cohort", "offenders", "reoffenders", "rate", "target",
-               "lower95", "upper95", "lower998", "upper998", "position"],
+               "level_inner", "lower_inner", "upper_inner", "level_outer", "lower_outer", "upper_outer",
+               "position"],
     "spc": ["area_id", "measure", "cohort", "rate", "centre", "lower", "upper", "special_cause",
             "variation"],
     "completeness": ["area_id", "item", "status", "detail", "consequence"],
