@@ -165,8 +165,7 @@ def phe_points(observed: np.ndarray, target: float, levels: tuple[float, float])
     the ×100): for each observed count O the expected count E at which O sits on each limit and the
     ratio O/E there; with a target t ≠ 1 (PHE: 1) the Poisson mean is t·E."""
     out: dict[str, np.ndarray] = {}
-    for level in levels:
-        tag = f"{level * 100:g}".replace(".", "")
+    for level, tag in zip(levels, ("_inner", "_outer"), strict=True):
         alpha = (1 - level) / 2
         for name, side in (("lower", "high"), ("upper", "low")):
             e = np.array([_phe_poisson_funnel(float(o), alpha, side) for o in observed]) / target

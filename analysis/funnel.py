@@ -40,7 +40,7 @@ __all__ = [
     "funnel_ratio_curve",
     "funnel_ratio_limits",
     "funnel_ratio_points",
-    "limit_columns",
+    "LIMIT_COLUMNS",
 ]
 
 logger = logging.getLogger(__name__)
@@ -92,16 +92,14 @@ def _trim_by(trim_by: float) -> float:
     return float(trim_by)
 
 
-def _tag(level: float) -> str:
-    # 0.95 -> "95", 0.998 -> "998": today's column names at the default levels.
-    return f"{level * 100:g}".replace(".", "")
+#: The limit columns of every funnel table and curve, inner level first. Which levels they are
+#: is in ``level_inner`` and ``level_outer`` (0.95 and 0.998 unless asked otherwise), so a table's
+#: columns are the same whatever levels it was drawn at.
+LIMIT_COLUMNS = ("lower_inner", "upper_inner", "lower_outer", "upper_outer")
 
 
-def limit_columns(levels: Sequence[float] = DEFAULT_LEVELS) -> tuple[str, str, str, str]:
-    """Names of the limit columns for two levels, inner first: ("lower95", "upper95", "lower998",
-    "upper998") at the default (0.95, 0.998); (0.9, 0.99) gives lower90, upper90, lower99, upper99."""
-    inner, outer = (_tag(v) for v in _levels(levels))
-    return (f"lower{inner}", f"upper{inner}", f"lower{outer}", f"upper{outer}")
+def _level_columns(levels: tuple[float, float]) -> dict[str, float]:
+    return {"level_inner": levels[0], "level_outer": levels[1]}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,10 +278,11 @@ def funnel_limits(
 
     ``method="legacy"``: the workbook's earlier arcsine funnel, τ² applied whenever mφ > m − 1.
 
-    ``levels``: the two confidence levels (default 0.95 and 0.998); their columns are named by
-    ``limit_columns(levels)`` (lower95 … upper998 at the default). ``z`` is the arcsine z-score
-    against the limits used, ``z_unadjusted`` (Yᵢ − T)/sᵢ (FunnelPlotR's). Areas lacking offenders
-    or a rate stay in the output with blank limits and position. Rates and limits in percent.
+    ``levels``: the two confidence levels (default 0.95 and 0.998); the limits are in
+    ``LIMIT_COLUMNS`` (lower_inner … upper_outer), the levels in level_inner and level_outer.
+    ``z`` is the arcsine z-score against the limits used, ``z_unadjusted`` (Yᵢ − T)/sᵢ
+    (FunnelPlotR's). Areas lacking offenders or a rate stay in the output with blank limits and
+    position. Rates and limits in percent.
     Input not modified.
     """
     method = _choice("method", method, PROPORTION_METHODS)
@@ -342,14 +341,13 @@ def _limit_columns(bounds: tuple[np.ndarray, ...], position: pd.Series | np.ndar
     """The columns every funnel table ends with: the limits, each point's position against them,
     the overdispersion used and the method in words (proportion and ratio funnels alike)."""
     return {
-        **_limits_frame(limit_columns(levels), bounds),
+        **_limits_frame(LIMIT_COLUMNS, bounds),
         "position": position,
         "phi": phi,
         "tau2": tau2,
         "overdispersion_applied": applied,
         "limits_method": limits_method,
-        "level_inner": levels[0],
-        "level_outer": levels[1],
+        **_level_columns(levels),
         "method": text,
     }
 
@@ -369,7 +367,7 @@ def funnel_curve(
     z = 1.959964 and 3.090232 at the default levels, clipped to 0–100%.
     ``method="wilson"``: PHEindicatormethods 2.1.0 ``calculate_funnel_limits`` (statistic
     "proportion", ``sigma_adjustment``), which has no τ² (a non-zero ``tau2`` is an error).
-    Columns: offenders, target, then ``limit_columns(levels)``.
+    Columns: offenders, target, then ``LIMIT_COLUMNS``, level_inner and level_outer.
     """
     method = _choice("method", method, PROPORTION_METHODS)
     levels = _levels(levels)
@@ -383,7 +381,7 @@ def funnel_curve(
                          "pass tau2=0")
     bounds = _proportion_limits(pooled / 100.0, n, tau2, method, levels)
     return pd.DataFrame({"offenders": n, "target": float(pooled),
-                         **_limits_frame(limit_columns(levels), bounds)})
+                         **_limits_frame(LIMIT_COLUMNS, bounds), **_level_columns(levels)})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -539,7 +537,7 @@ def funnel_ratio_curve(
     τ² = 0; SHMI log-normal target·exp(∓z·√(1/E + τ²)) when τ² > 0. "exact" and "log-normal" force
     one form; "phe": PHEindicatormethods 2.1.0 ``calculate_funnel_limits`` (ratio) read at E;
     "legacy": log-normal. Exact and PHE limits have no τ² (a non-zero ``tau2`` is an error).
-    Columns: expected_reoffenders, target, then ``limit_columns(levels)``.
+    Columns: expected_reoffenders, target, then ``LIMIT_COLUMNS``, level_inner and level_outer.
     """
     limits = _choice("limits", limits, RATIO_LIMITS)
     levels = _levels(levels)
@@ -551,7 +549,7 @@ def funnel_ratio_curve(
     form = {"auto": "log-normal" if tau2 > 0 else "exact", "legacy": "log-normal"}.get(limits, limits)
     bounds = _ratio_bounds(form, float(target), e, tau2, levels)
     return pd.DataFrame({"expected_reoffenders": e, "target": float(target),
-                         **_limits_frame(limit_columns(levels), bounds)})
+                         **_limits_frame(LIMIT_COLUMNS, bounds), **_level_columns(levels)})
 
 
 def funnel_ratio_points(
@@ -561,11 +559,11 @@ def funnel_ratio_points(
     ``calculate_funnel_limits`` (statistic "ratio", ratio_type "isr" without its ×100), step for
     step (``poisson_funnel``: bisection to dv ≤ 1e-7, exact Poisson probabilities).
 
-    For each observed count O: ``expected_lower95`` is the expected count E at which O sits on the
-    lower 95% limit (P(X ≤ O | target·E) = 0.025) and ``lower95`` = O/E; likewise upper
-    (P(X ≥ O | target·E) = 0.025) and the outer level. ``funnel_ratio_curve(limits="phe")`` draws
-    the same curve read at any E. Columns: observed, then expected_<limit> and <limit> for each of
-    ``limit_columns(levels)``.
+    For each observed count O: ``expected_lower_inner`` is the expected count E at which O sits on
+    the lower inner (default 95%) limit (P(X ≤ O | target·E) = 0.025) and ``lower_inner`` = O/E;
+    likewise upper (P(X ≥ O | target·E) = 0.025) and the outer level. ``funnel_ratio_curve(limits=
+    "phe")`` draws the same curve read at any E. Columns: observed, then expected_<limit> and
+    <limit> for each of ``LIMIT_COLUMNS``, then level_inner and level_outer.
     """
     levels = _levels(levels)
     o = np.asarray(list(observed), dtype="float64")
@@ -575,7 +573,7 @@ def funnel_ratio_points(
         raise ValueError(f"target={target!r}: the target ratio must be positive")
     points = phe_points(o, float(target), levels)
     columns = {"observed": o}
-    for name in limit_columns(levels):
+    for name in LIMIT_COLUMNS:
         columns[f"expected_{name}"] = points[f"expected_{name}"]
         columns[name] = points[name]
-    return pd.DataFrame(columns)
+    return pd.DataFrame({**columns, **_level_columns(levels)})

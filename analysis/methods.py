@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, fields
 from typing import Any
 
-from .funnel import OVERDISPERSION_TRIMS, PROPORTION_METHODS
+from .funnel import DEFAULT_LEVELS, OVERDISPERSION_TRIMS, PROPORTION_METHODS
 from .significance import EXACT_BELOW, INTERVAL_OPTIONS, SIGNIFICANCE_OPTIONS, test_words
 from .significance import interval_words as _interval_words
 
@@ -34,6 +34,7 @@ class Methods:
     funnel_overdispersion: bool = True
     funnel_trim: str = "winsorise"
     funnel_trim_by: float = 0.1
+    funnel_levels: tuple[float, float] = DEFAULT_LEVELS
     significance: str = "auto"
     interval: str = "auto"
     exact_below: float = EXACT_BELOW
@@ -52,7 +53,8 @@ class Methods:
     def funnel_options(self) -> dict[str, Any]:
         """Keyword arguments of `funnel.funnel_limits`."""
         return {"method": self.funnel_method, "overdispersion": self.funnel_overdispersion,
-                "overdispersion_trim": self.funnel_trim, "trim_by": self.funnel_trim_by}
+                "overdispersion_trim": self.funnel_trim, "trim_by": self.funnel_trim_by,
+                "levels": self.funnel_levels}
 
     def rate_options(self) -> dict[str, Any]:
         """Keyword arguments of `reoffending.reoffending_rates`."""
@@ -89,8 +91,9 @@ class Methods:
                 ("Actual against predicted", self._significance_words())]
 
     def _funnel_words(self) -> str:
+        at = " and ".join(f"{level * 100:g}%" for level in self.funnel_levels)
         if self.funnel_method == "wilson":
-            return ("Wilson score limits at 95% and 99.8% around the pooled rate, as UKHSA's "
+            return (f"Wilson score limits at {at} around the pooled rate, as UKHSA's "
                     "PHEindicatormethods 2.1.0 calculates funnel limits for a proportion; no "
                     "adjustment for overdispersion.")
         tamed = "Winsorised" if self.funnel_trim == "winsorise" else "truncated"
@@ -102,7 +105,7 @@ class Methods:
                        "the workbook's earlier rule, kept as 'legacy').")
         else:
             widened = f"widened for overdispersion when φ > 1 (Spiegelhalter et al. 2012; {trimmed})."
-        return ("Limits at 95% and 99.8% around the pooled rate on the arcsine scale "
+        return (f"Limits at {at} around the pooled rate on the arcsine scale "
                 "(Spiegelhalter 2005), as NHS-R FunnelPlotR 0.6.0 draws them, " + widened)
 
     def _spc_words(self) -> str:
@@ -171,6 +174,7 @@ OPTIONS: dict[str, str] = {
     "funnel_overdispersion": "true | false: widen funnel limits when areas vary more than chance",
     "funnel_trim": " | ".join(OVERDISPERSION_TRIMS) + ": how extreme z-scores are tamed before φ",
     "funnel_trim_by": "a fraction 0 to 0.5 trimmed from each end of the z-scores",
+    "funnel_levels": "two confidence levels, inner then outer, each between 0 and 1 (default 0.95 0.998)",
     "significance": " | ".join(SIGNIFICANCE_OPTIONS) + ": actual against predicted",
     "interval": " | ".join(INTERVAL_OPTIONS) + ": the rate's 95% interval",
     "exact_below": "a number >= 0: the exact methods where n·p·(1−p) is below it",
@@ -192,6 +196,10 @@ def _check(name: str, value: Any) -> str | None:
         ok = isinstance(value, float | int) and not isinstance(value, bool) and 0 <= value < 0.5
     elif name == "exact_below":
         ok = isinstance(value, float | int) and not isinstance(value, bool) and value >= 0
+    elif name == "funnel_levels":
+        ok = (isinstance(value, tuple) and len(value) == 2
+              and all(isinstance(v, float | int) and not isinstance(v, bool) and 0 < v < 1 for v in value)
+              and value[0] < value[1])
     elif name == "spc_baseline":
         ok = isinstance(value, int) and not isinstance(value, bool) and (value == 0 or value >= 12)
     else:  # spc_rebase
@@ -218,6 +226,11 @@ def _value(key: str, text: str) -> Any:
         return number
     if kind == "tuple[str, ...]":
         return tuple(p for p in re.split(r"[\s,]+", text) if p)
+    if kind == "tuple[float, float]":
+        try:
+            return tuple(float(p) for p in re.split(r"[\s,]+", text) if p)
+        except ValueError:
+            raise ValueError(f"{key}={text!r} is not allowed: {OPTIONS[key]}") from None
     return text
 
 
@@ -225,7 +238,7 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, tuple):
-        return " ".join(value)
+        return " ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value)
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 

@@ -109,7 +109,8 @@ _NOTES: tuple[tuple[str, str], ...] = (
              "cohort's count, its ceiling and its target."),
     ("trajectory", f"Trajectory: {ON_TRACK_RULE}. NI 18 change = (actual rate - predicted rate) / "
                    "predicted rate x 100, a fall negative; NI 30: fewer re-offences is better."),
-    ("funnel", "Funnel limits at 95% and 99.8% around the pooled rate, by the method the Method "
+    ("funnel", "Funnel limits around the pooled rate at the levels the Inner and Outer level "
+               "columns give (95% and 99.8% unless the build chose others), by the method the Method "
                "column names with its source: by default arcsine limits (Spiegelhalter 2005) as "
                "NHS-R FunnelPlotR 0.6.0, widened for overdispersion when phi > 1; Wilson score "
                "limits (PHEindicatormethods 2.1.0) when the build chose them."),
@@ -262,6 +263,11 @@ def _pathway(value: object) -> object:
 
 def _capitalised(value: object) -> object:
     return MISSING if _is_missing(value) else str(value).capitalize()
+
+
+def _percent_level(value: object) -> object:
+    """0.95 -> 95, 0.998 -> 99.8: a confidence level as the percentage its heading says."""
+    return MISSING if _is_missing(value) else round(float(value) * 100, 6)
 
 
 def _label(value: object) -> object:
@@ -476,10 +482,12 @@ SHEETS: tuple[_Spec, ...] = (
         _Col("cohort", "Cohort"), _Col("offenders", "Offenders", decimals=0),
         _Col("reoffenders", "Reoffenders", decimals=0), _Col("rate", "Rate (%)", decimals=1),
         _Col("target", "Pooled rate (%)", decimals=2),
-        _Col("lower95", "95% lower limit (%)", decimals=2),
-        _Col("upper95", "95% upper limit (%)", decimals=2),
-        _Col("lower998", "99.8% lower limit (%)", decimals=2),
-        _Col("upper998", "99.8% upper limit (%)", decimals=2),
+        _Col("level_inner", "Inner level (%)", show=_percent_level),
+        _Col("lower_inner", "Lower limit, inner level (%)", decimals=2),
+        _Col("upper_inner", "Upper limit, inner level (%)", decimals=2),
+        _Col("level_outer", "Outer level (%)", show=_percent_level),
+        _Col("lower_outer", "Lower limit, outer level (%)", decimals=2),
+        _Col("upper_outer", "Upper limit, outer level (%)", decimals=2),
         _Col("position", "Position", show=_label)), prepare=marked),
     _Spec("spc", "SPC", "Control chart of quarterly reoffending rates$$spc$$$$units$$$$x$$",
           None, (

@@ -102,12 +102,12 @@ def test_a_blank_where_none_is_allowed_fails(example, passed):
 
 
 def test_every_problem_is_reported_at_once(example):
-    broken = _renamed(_renamed(example, "funnel", "upper95", "upper_95"), "ni30_progress",
+    broken = _renamed(_renamed(example, "funnel", "upper_inner", "upper_95"), "ni30_progress",
                       "status", "state")
     with pytest.raises(DerivedTableError) as raised:
         derived.check(broken.tables())
     message = str(raised.value)
-    for part in ("funnel: column upper95 missing", "funnel: column upper_95 is not declared",
+    for part in ("funnel: column upper_inner missing", "funnel: column upper_95 is not declared",
                  "ni30_progress: column status missing", "ni30_progress: column state is not declared"):
         assert part in message
 

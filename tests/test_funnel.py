@@ -9,13 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis.funnel import (
+    LIMIT_COLUMNS,
     _overdispersion,
     funnel_curve,
     funnel_limits,
     funnel_ratio_curve,
     funnel_ratio_limits,
     funnel_ratio_points,
-    limit_columns,
 )
 
 COHORT = "2009-Q1"
@@ -48,10 +48,10 @@ def test_limits_for_one_n_by_hand():
     out = funnel_limits(table, measure=MEASURE, cohort=COHORT, overdispersion=False)
     pd.testing.assert_frame_equal(table, original)
     assert out["target"].iloc[0] == pytest.approx(25.0)
-    assert out["lower95"].iloc[0] == pytest.approx(17.046, abs=1e-3)
-    assert out["upper95"].iloc[0] == pytest.approx(33.911, abs=1e-3)
-    assert out["lower998"].iloc[0] == pytest.approx(13.015, abs=1e-3)
-    assert out["upper998"].iloc[0] == pytest.approx(39.353, abs=1e-3)
+    assert out["lower_inner"].iloc[0] == pytest.approx(17.046, abs=1e-3)
+    assert out["upper_inner"].iloc[0] == pytest.approx(33.911, abs=1e-3)
+    assert out["lower_outer"].iloc[0] == pytest.approx(13.015, abs=1e-3)
+    assert out["upper_outer"].iloc[0] == pytest.approx(39.353, abs=1e-3)
     # area-b: z = (asin(√0.2) − π/6)/0.05 = (0.4636476 − 0.5235988)/0.05 = −1.199023
     assert out["z"].iloc[1] == pytest.approx(-1.199023, abs=1e-5)
     assert (out["position"] == "within").all()
@@ -86,8 +86,8 @@ def test_overdispersion_by_hand():
     assert out["phi"].iloc[0] == pytest.approx(phi)
     assert out["tau2"].iloc[0] == pytest.approx(tau2)
     spread = math.sqrt(s**2 + tau2)
-    assert out["upper95"].iloc[0] == pytest.approx(math.sin(t + 1.959964 * spread) ** 2 * 100)
-    assert out["lower998"].iloc[0] == pytest.approx(math.sin(t - 3.090232 * spread) ** 2 * 100)
+    assert out["upper_inner"].iloc[0] == pytest.approx(math.sin(t + 1.959964 * spread) ** 2 * 100)
+    assert out["lower_outer"].iloc[0] == pytest.approx(math.sin(t - 3.090232 * spread) ** 2 * 100)
     assert "Spiegelhalter et al. 2012" in out["method"].iloc[0]
     plain = funnel_limits(table, measure=MEASURE, cohort=COHORT, overdispersion=False)
     # without the adjustment 10% and 60% are far outside 99.8%
@@ -120,10 +120,10 @@ def test_missing_counts_kept_with_blank_limits():
 def test_funnel_curve_matches_limits():
     curve = funnel_curve(25.0, [100, 400])
     # n = 100 as above: 17.046% to 33.911%
-    assert curve["lower95"].iloc[0] == pytest.approx(17.046, abs=1e-3)
-    assert curve["upper95"].iloc[0] == pytest.approx(33.911, abs=1e-3)
+    assert curve["lower_inner"].iloc[0] == pytest.approx(17.046, abs=1e-3)
+    assert curve["upper_inner"].iloc[0] == pytest.approx(33.911, abs=1e-3)
     # narrower for n = 400
-    assert curve["upper95"].iloc[1] < curve["upper95"].iloc[0]
+    assert curve["upper_inner"].iloc[1] < curve["upper_inner"].iloc[0]
     with pytest.raises(ValueError):
         funnel_curve(125.0, [100])
 
@@ -141,13 +141,13 @@ def test_ratio_limits_by_hand():
     assert row["expected_reoffenders"] == pytest.approx(50.0)
     assert row["ratio"] == pytest.approx(1.2)
     assert row["z"] == pytest.approx(1.289208, abs=1e-5)
-    assert row["lower95"] == pytest.approx(0.757917, abs=1e-5)
-    assert row["upper95"] == pytest.approx(1.319405, abs=1e-5)
-    assert row["lower998"] == pytest.approx(0.645955, abs=1e-5)
-    assert row["upper998"] == pytest.approx(1.548094, abs=1e-5)
+    assert row["lower_inner"] == pytest.approx(0.757917, abs=1e-5)
+    assert row["upper_inner"] == pytest.approx(1.319405, abs=1e-5)
+    assert row["lower_outer"] == pytest.approx(0.645955, abs=1e-5)
+    assert row["upper_outer"] == pytest.approx(1.548094, abs=1e-5)
     assert row["position"] == "within"
     curve = funnel_ratio_curve(1.0, [50], limits="log-normal")
-    assert curve["upper95"].iloc[0] == pytest.approx(1.319405, abs=1e-5)
+    assert curve["upper_inner"].iloc[0] == pytest.approx(1.319405, abs=1e-5)
     assert out["limits_method"].iloc[0] == "log-normal"
 
 
@@ -158,9 +158,9 @@ def test_ratio_exact_limits_by_hand():
     out = funnel_ratio_limits(table, measure=MEASURE, cohort=COHORT, overdispersion=False)
     row = out.iloc[0]
     assert row["limits_method"] == "exact"
-    assert row["lower95"] == pytest.approx(-math.log(0.975), rel=1e-12)
-    assert row["lower998"] == pytest.approx(-math.log(0.999), rel=1e-12)
-    for col, tail in (("upper95", 0.025), ("upper998", 0.001)):
+    assert row["lower_inner"] == pytest.approx(-math.log(0.975), rel=1e-12)
+    assert row["lower_outer"] == pytest.approx(-math.log(0.999), rel=1e-12)
+    for col, tail in (("upper_inner", 0.025), ("upper_outer", 0.001)):
         u = row[col]
         assert math.exp(-u) * (1 + u) == pytest.approx(tail, rel=1e-10)
     # O = 0 lies below even the 99.8% limit −log(0.999) = 0.001: FunnelPlotR's chi-square limits
@@ -173,11 +173,11 @@ def test_phe_curve_passes_through_phe_points():
     # within PHE's bisection tolerance: v to 1e-7 where E = (1 + O)·v/(1 − v), a relative error
     # up to 1e-7/v in E (v ≈ 5e-4 for O = 1 on the upper 99.8% limit, so 2e-4).
     points = funnel_ratio_points([1, 5, 20, 300])
-    for col in limit_columns():
+    for col in LIMIT_COLUMNS:
         curve = funnel_ratio_curve(1.0, points[f"expected_{col}"], limits="phe")
         assert list(curve[col]) == pytest.approx(list(points[col]), rel=2e-4)
     # O = 1 on the lower 95% limit: P(X ≤ 1 | E) = e^−E·(1 + E) = 0.025
-    e = points["expected_lower95"].iloc[0]
+    e = points["expected_lower_inner"].iloc[0]
     assert math.exp(-e) * (1 + e) == pytest.approx(0.025, rel=1e-5)
 
 
@@ -210,16 +210,16 @@ def test_adjusted_only_when_phi_above_one():
 def test_other_levels_and_wilson():
     table = _table([100, 100, 100, 100], [25, 20, 30, 25])
     out = funnel_limits(table, measure=MEASURE, cohort=COHORT, overdispersion=False, levels=(0.99, 0.9))
-    assert limit_columns((0.9, 0.99)) == ("lower90", "upper90", "lower99", "upper99")
-    # z = qnorm(0.95) = 1.644854 and qnorm(0.995) = 2.575829 (6 decimals), T = π/6, s = 0.05
-    assert out["lower90"].iloc[0] == pytest.approx(math.sin(math.pi / 6 - 1.644854 * 0.05) ** 2 * 100)
-    assert out["upper99"].iloc[0] == pytest.approx(math.sin(math.pi / 6 + 2.575829 * 0.05) ** 2 * 100)
+    # The columns are the same whatever the levels; the levels (inner first) say which they are.
+    assert [c for c in out if c in LIMIT_COLUMNS] == list(LIMIT_COLUMNS)
     assert (out["level_inner"] == 0.9).all() and (out["level_outer"] == 0.99).all()
-    assert "lower95" not in out
+    # z = qnorm(0.95) = 1.644854 and qnorm(0.995) = 2.575829 (6 decimals), T = π/6, s = 0.05
+    assert out["lower_inner"].iloc[0] == pytest.approx(math.sin(math.pi / 6 - 1.644854 * 0.05) ** 2 * 100)
+    assert out["upper_outer"].iloc[0] == pytest.approx(math.sin(math.pi / 6 + 2.575829 * 0.05) ** 2 * 100)
     wilson = funnel_limits(table, measure=MEASURE, cohort=COHORT, method="wilson")
     # Wilson: the lower 95% limit p has Wilson upper bound θ = 0.25 at n = 100, z = 1.959964:
     # (p + z²/2n + z·√(p(1−p)/n + z²/4n²))/(1 + z²/n) = 0.25
-    p, z, n = wilson["lower95"].iloc[0] / 100, 1.959963985, 100
+    p, z, n = wilson["lower_inner"].iloc[0] / 100, 1.959963985, 100
     upper = (p + z * z / (2 * n) + z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))) / (1 + z * z / n)
     assert upper == pytest.approx(0.25, rel=1e-9)
     assert wilson["limits_method"].iloc[0] == "wilson" and not wilson["overdispersion_applied"].iloc[0]
@@ -266,9 +266,9 @@ def test_limits_bracket_target_and_stay_in_range(pairs):
     out = funnel_limits(table, measure=MEASURE, cohort=COHORT)
     pd.testing.assert_frame_equal(table, original)
     target = out["target"].iloc[0]
-    cols = ["lower998", "lower95", "upper95", "upper998"]
+    cols = ["lower_outer", "lower_inner", "upper_inner", "upper_outer"]
     values = out[cols].to_numpy()
     assert np.all(values >= -1e-9) and np.all(values <= 100 + 1e-9)
     assert np.all(np.diff(values, axis=1) >= -1e-9)
-    assert np.all(out["lower95"] <= target + 1e-9) and np.all(out["upper95"] >= target - 1e-9)
+    assert np.all(out["lower_inner"] <= target + 1e-9) and np.all(out["upper_inner"] >= target - 1e-9)
     assert out["tau2"].iloc[0] >= 0

@@ -85,10 +85,54 @@ def test_analyse_uses_the_chosen_methods(synthetic: Path) -> None:
     assert wilson.methods.funnel_method == "wilson"
     # Same pooled rates, other limits (PHEindicatormethods' Wilson limits are not arcsine ones).
     assert list(wilson.funnel["target"]) == list(default.funnel["target"])
-    assert list(wilson.funnel["lower95"]) != list(default.funnel["lower95"])
+    assert list(wilson.funnel["lower_inner"]) != list(default.funnel["lower_inner"])
     z = analyse(dataset, as_of=default.as_of, methods=parse_methods("significance=legacy-z-test"))
     tested = z.reoffending_rates["significance_test"].dropna()
     assert len(tested) and set(tested) == {"z-test"}
+
+
+def test_funnel_levels_are_a_build_option(synthetic: Path) -> None:
+    methods = parse_methods("funnel_levels=0.9, 0.99")
+    assert methods.funnel_levels == (0.9, 0.99) and methods.spec() == "funnel_levels=0.9 0.99"
+    assert parse_methods(methods.spec()) == methods
+    assert methods.funnel_options()["levels"] == (0.9, 0.99)
+    with pytest.raises(ValueError, match="funnel_levels='0.998 0.95'"):
+        parse_methods("funnel_levels=0.998 0.95")  # inner first
+    with pytest.raises(ValueError, match="funnel_levels='0.95'"):
+        parse_methods("funnel_levels=0.95")
+    assert dict(methods.describe())["Funnel plots"].startswith("Limits at 90% and 99% around")
+
+    from analysis.charts.prepare.reoffending import describe_funnel, prepare_funnel
+
+    dataset, default = load(synthetic)
+    narrow = analyse(dataset, as_of=default.as_of, methods=methods)
+    assert set(narrow.funnel["level_inner"]) == {0.9} and set(narrow.funnel["level_outer"]) == {0.99}
+    assert set(default.funnel["level_inner"]) == {0.95} and set(default.funnel["level_outer"]) == {0.998}
+    rows = narrow.funnel.dropna(subset=["lower_inner"])
+    base = default.funnel.dropna(subset=["lower_inner"])
+    # Same pooled rate, narrower limits: 90% inside 95%, 99% inside 99.8%.
+    assert list(rows["target"]) == list(base["target"])
+    assert (rows["lower_inner"].to_numpy() > base["lower_inner"].to_numpy()).all()
+    assert (rows["upper_outer"].to_numpy() < base["upper_outer"].to_numpy()).all()
+    positions = set(narrow.funnel["position"].dropna())
+    assert positions <= {"within", "above 90%", "below 90%", "above 99%", "below 99%"}
+    # The chart's words name the levels its limits were drawn at.
+    drawn = prepare_funnel(narrow.funnel, AREA)
+    assert drawn is not None and drawn.levels == (0.9, 0.99)
+    alt = describe_funnel(drawn).alt
+    assert "outside the 90% limits" in alt and "outside the 99% limits" in alt and "95%" not in alt
+
+
+def test_a_rebase_quarter_the_data_lack_is_said_once(synthetic: Path) -> None:
+    from analysis.loader import load_dataset
+    from analysis.pipeline import cohort_table, method_warnings
+
+    dataset = load_dataset(synthetic)
+    quarters = sorted(c for c in cohort_table(dataset)["cohort"].astype(str) if "-Q" in c)
+    assert method_warnings(dataset, parse_methods(f"spc_rebase={quarters[-1]}")) == []
+    [warning] = method_warnings(dataset, parse_methods(f"spc_rebase={quarters[-1]} 2099-Q1 2098-Q4"))
+    assert warning.startswith("spc_rebase=2098-Q4 2099-Q1: no quarterly series")
+    assert "those quarters" in warning
 
 
 def test_the_report_s_method_note_changes_with_an_option(synthetic: Path) -> None:

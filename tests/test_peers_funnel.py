@@ -94,25 +94,36 @@ def _outside(position: pd.Series, level: str) -> list[int]:
     return [int("99.8" in p) for p in position]
 
 
+# The peers name limits by level (FunnelPlotR's LCL95 … UCL99.8); the workbook's columns are
+# the inner and outer limits, at the peers' levels (95% and 99.8%) by default.
+_LIMIT = {"lower95": "lower_inner", "upper95": "upper_inner", "lower998": "lower_outer",
+          "upper998": "upper_outer"}
+
+
+def _col(key: str) -> str:
+    return _LIMIT.get(key, key)
+
+
 def _observed(case: dict, options: dict, expected: dict) -> dict:
     """What the workbook gives for each key of ``expected``, on the peer's scale."""
     check, data = case["check"], case["input"]
     if check == "proportion_curve":
         curve = funnel_curve(data["target"] * 100, data["n"], data["tau2"], **options)
-        return {k: list(curve[k] / 100) for k in expected}
+        return {k: list(curve[_col(k)] / 100) for k in expected}
     if check == "ratio_curve":
         curve = funnel_ratio_curve(data["target"], data["expected"], data["tau2"], **options)
-        return {k: list(curve[k]) for k in expected}
+        return {k: list(curve[_col(k)]) for k in expected}
     if check == "ratio_points":
         # PHE tabulates, for each observed count, the expected count at which it sits on each
         # limit. Its own table (funnel_ratio_points) must give those expected counts and ratios;
         # the legacy log-normal curve is read at PHE's expected counts.
         if options.get("limits") == "legacy":
-            return {k: list(funnel_ratio_curve(1.0, data[f"expected_{k}"], **options)[k]) for k in expected}
+            return {k: list(funnel_ratio_curve(1.0, data[f"expected_{k}"], **options)[_col(k)])
+                    for k in expected}
         points = funnel_ratio_points(data["observed"])
         for k in expected:
-            assert list(points[f"expected_{k}"]) == _approx(data[f"expected_{k}"], case["tolerance"])
-        return {k: list(points[k]) for k in expected}
+            assert list(points[f"expected_{_col(k)}"]) == _approx(data[f"expected_{k}"], case["tolerance"])
+        return {k: list(points[_col(k)]) for k in expected}
     if check == "proportion_funnel":
         out_frame = funnel_limits(_proportion_table(case), measure=MEASURE, cohort=COHORT,
                                   overdispersion=data["overdispersion"], **options)
@@ -134,7 +145,7 @@ def _observed(case: dict, options: dict, expected: dict) -> dict:
         elif k == "mean_z2":
             got[k] = float(np.mean(out_frame["z_unadjusted"] ** 2))
         elif k.startswith(("lower", "upper")):
-            got[k] = list(out_frame[k] / scale)
+            got[k] = list(out_frame[_col(k)] / scale)
         elif k in ("outlier95", "outlier998"):
             got[k] = _outside(position, k.removeprefix("outlier"))
         elif k == "n_outliers998":

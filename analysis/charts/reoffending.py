@@ -202,8 +202,9 @@ def xmr_chart(spc: pd.DataFrame, *, area_id: str | None = None, measure: str | N
 
 
 def _funnel_lines(ax, f: Funnel, curve: pd.DataFrame) -> None:
-    for upper, lower, dash, width, label in (("upper95", "lower95", "--", 1.3, "95% limits"),
-                                             ("upper998", "lower998", ":", 1.6, "99.8% limits")):
+    inner, outer = f.level_words
+    for upper, lower, dash, width, label in (("upper_inner", "lower_inner", "--", 1.3, f"{inner} limits"),
+                                             ("upper_outer", "lower_outer", ":", 1.6, f"{outer} limits")):
         ax.plot(curve["offenders"], curve[upper], color=DARK_BLUE, linestyle=dash, linewidth=width,
                 label=label)
         ax.plot(curve["offenders"], curve[lower], color=DARK_BLUE, linestyle=dash, linewidth=width)
@@ -216,7 +217,7 @@ def draw_funnel(f: Funnel) -> Figure:
     ok = d[d["ok"]]
     curve = funnel_curve(f.target, np.linspace(max(1.0, ok["offenders"].min() * 0.7),
                                                ok["offenders"].max() * 1.1, 200), f.tau2,
-                         method=f.method)
+                         method=f.method, levels=f.levels)
     fig = figure()
     ax = fig.add_subplot()
     _funnel_lines(ax, f, curve)
@@ -232,8 +233,8 @@ def draw_funnel(f: Funnel) -> Figure:
                     fontweight="bold", arrowprops={"arrowstyle": "-", "color": "black", "linewidth": 0.8})
     ax.set_xlabel("Offenders in cohort")
     ax.set_ylabel("Reoffending rate (%)")
-    lo = min(float(curve["lower998"].min()), float(ok["rate"].min()))
-    hi = max(float(curve["upper998"].max()), float(ok["rate"].max()))
+    lo = min(float(curve["lower_outer"].min()), float(ok["rate"].min()))
+    hi = max(float(curve["upper_outer"].max()), float(ok["rate"].max()))
     ax.set_ylim(max(0.0, lo - 0.05 * (hi - lo)), min(100.0, hi + 0.05 * (hi - lo)))
     ax.grid(True, axis="both", linewidth=0.5)
     fig.legend(loc="outside lower center", ncols=5, handletextpad=0.4, columnspacing=1.0)
@@ -246,7 +247,8 @@ def funnel_plot(funnel: pd.DataFrame, area_id: str | None, *, measure: str | Non
     """Funnel plot of areas' reoffending rates against cohort size for one measure and cohort.
 
     Takes Results.funnel (``measure`` default the first, ``cohort`` default the latest with
-    data). Dots are areas; the pooled rate is a solid line; 95% limits dashed and 99.8% dotted
+    data). Dots are areas; the pooled rate is a solid line; the inner limits (95% unless the build
+    chose other levels) dashed and the outer (99.8%) dotted
     (analysis.funnel.funnel_curve, with the table's overdispersion τ²). ``area_id`` is a large
     orange diamond, labelled (``label``, default its name). Areas without a publishable rate
     are counted in the caption. None when no area has a rate.

@@ -198,6 +198,12 @@ class Funnel:
     name: str
     peers: str
     method: str = "arcsine"  # funnel.funnel_curve's method for the limits the table holds
+    levels: tuple[float, float] = (0.95, 0.998)  # the inner and outer limits' confidence levels
+
+    @property
+    def level_words(self) -> tuple[str, str]:
+        """The two levels as the chart names them: ("95%", "99.8%") by default."""
+        return _percent(self.levels[0]), _percent(self.levels[1])
 
 
 def prepare_funnel(funnel: pd.DataFrame, area_id: str | None, measure: str | None = None,
@@ -227,7 +233,18 @@ def prepare_funnel(funnel: pd.DataFrame, area_id: str | None, measure: str | Non
                   tau2=float(np.nan_to_num(num(frame["tau2"])[ok][0])) if "tau2" in frame else 0.0,
                   name=name, peers=_PEERS.get(str(kinds[0]), "areas") if len(kinds) == 1 else "areas",
                   method=_curve_method(frame["limits_method"][ok].iloc[0]) if "limits_method" in frame
-                  else "arcsine")
+                  else "arcsine",
+                  levels=_levels(frame[ok]) if "level_inner" in frame else (0.95, 0.998))
+
+
+def _percent(level: float) -> str:
+    # As funnel.py words positions ("above 99.8%"), so a position matches its level.
+    return f"{level * 100:g}%"
+
+
+def _levels(rows: pd.DataFrame) -> tuple[float, float]:
+    """The levels the table's limits were drawn at (one build draws every funnel at the same two)."""
+    return float(rows["level_inner"].iloc[0]), float(rows["level_outer"].iloc[0])
 
 
 def _curve_method(limits_method: object) -> str:
@@ -238,17 +255,18 @@ def _curve_method(limits_method: object) -> str:
 def describe_funnel(f: Funnel) -> Words:
     """Title, caption and alt text: how many areas lie outside the limits, where the area lies."""
     ok = f.frame[f.frame["ok"]]
-    outside95 = int(((ok["position"] != "") & (ok["position"] != "within")).sum())
-    outside998 = int(ok["position"].str.contains("99.8", regex=False).sum())
+    outside_inner = int(((ok["position"] != "") & (ok["position"] != "within")).sum())
+    inner, outer = f.level_words
+    outside_outer = int(ok["position"].isin([f"above {outer}", f"below {outer}"]).sum())
     alt = (f"Funnel plot of {plural(len(ok), 'area')}' {f.measure} rates for cohort {f.cohort} against "
-           f"cohort size, pooled rate {fmt(f.target)}%. {outside95} outside the 95% limits, {outside998} "
-           "outside the 99.8% limits.")
+           f"cohort size, pooled rate {fmt(f.target)}%. {outside_inner} outside the {inner} limits, "
+           f"{outside_outer} outside the {outer} limits.")
     mine = f.frame[f.frame["mine"]]
     if len(mine):
         r = mine.iloc[0]
         where = r["position"] or "not assessed"
         alt += (f" {f.name}: {fmt(r['rate'])}% of {int(r['offenders']):,} offenders, "
-                f"{'within the 95% limits' if where == 'within' else where + ' limit'}.")
+                f"{f'within the {inner} limits' if where == 'within' else where + ' limit'}.")
     elif f.name:
         alt += f" {f.name} has no published rate for this cohort."
     source = "Wilson score limits as PHEindicatormethods" if f.method == "wilson" else "Spiegelhalter 2005"
