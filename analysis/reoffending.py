@@ -16,6 +16,7 @@ from analysis.sources import SOURCE_COLUMNS, carry_sources
 __all__ = [
     "Z95",
     "wilson_interval",
+    "wilson_limits",
     "reoffending_rates",
     "trend",
     "ni18_targets",
@@ -181,6 +182,13 @@ def wilson_interval(reoffenders: float, offenders: float, z: float = Z95) -> tup
         )
     low, high = _wilson_arrays(np.array([o]), np.array([n]), z)
     return (float(low[0]), float(high[0]))
+
+
+def wilson_limits(reoffenders: np.ndarray, offenders: np.ndarray, z: float = Z95
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """`wilson_interval` for arrays of counts, in percent; NaN where it cannot be computed
+    (a missing count, no offenders, or re-offenders outside 0..offenders)."""
+    return _wilson_arrays(reoffenders, offenders, z)
 
 
 def reoffending_rates(reoffending: pd.DataFrame, *, significance: str = "auto", interval: str = "auto",

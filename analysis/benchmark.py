@@ -1,0 +1,108 @@
+"""Each area's rate against a benchmark area's, as Fingertips compares them: better, similar or worse.
+
+Method (OHID Fingertips, "Comparing an area with the benchmark"; the Public Health Technical
+Guidance that UKHSA PHEindicatormethods cites): an area's proportion is compared with the
+benchmark's value (England, or any chosen area) by its own Wilson score interval. Where the whole
+interval lies on the better side of the benchmark the area is "better", on the worse side
+"worse", and where the interval holds the benchmark value (a limit equal to it counts as holding
+it) "similar". Fingertips compares at 95% and, as a stricter second reading, at 99.8%; the
+benchmark value itself is taken as fixed. For a measure without a good direction the words are
+"lower", "similar" and "higher". A proven reoffending rate is better lower (Ministry of Justice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from .reoffending import wilson_limits
+
+__all__ = ["LEVELS", "POLARITIES", "benchmark_comparison", "comparison_words"]
+
+LEVELS = (0.95, 0.998)
+"""Fingertips' two comparison levels: 95% and 99.8%."""
+POLARITIES = ("lower-is-better", "higher-is-better", "none")
+"""Which side of the benchmark is better; "none" gives the words lower / similar / higher."""
+
+_KEY = ["measure", "cohort"]
+_WORDS = {
+    "lower-is-better": ("better", "worse"),
+    "higher-is-better": ("worse", "better"),
+    "none": ("lower", "higher"),
+}
+_PHRASES = {"better": "better than", "worse": "worse than", "similar": "similar to",
+            "lower": "lower than", "higher": "higher than"}
+
+
+def _levels(levels: Sequence[float]) -> tuple[float, float]:
+    inner, outer = (float(v) for v in levels)
+    if not 0 < inner < outer < 1:
+        raise ValueError(f"levels must be two values with 0 < inner < outer < 1, got {tuple(levels)}")
+    return inner, outer
+
+
+def _compare(low: np.ndarray, high: np.ndarray, benchmark: np.ndarray, polarity: str) -> np.ndarray:
+    """The word for each row: below, above or holding the benchmark; <NA> where either is missing."""
+    below, above = _WORDS[polarity]
+    known = ~(np.isnan(low) | np.isnan(high) | np.isnan(benchmark))
+    words = np.where(high < benchmark, below, np.where(low > benchmark, above, "similar"))
+    return pd.array(np.where(known, words, None), dtype="string")
+
+
+def benchmark_comparison(rates: pd.DataFrame, benchmark_area: str, *,
+                         polarity: str = "lower-is-better",
+                         levels: Sequence[float] = LEVELS) -> pd.DataFrame:
+    """A new frame: every other area's rate per measure and cohort against ``benchmark_area``'s.
+
+    ``rates`` needs area_id, measure, cohort, offenders, reoffenders and rate (percent), as
+    `reoffending.reoffending_rates` gives them. Per row: ``benchmark_rate`` is the benchmark area's
+    rate for the same measure and cohort; ``lower_inner``/``upper_inner`` and
+    ``lower_outer``/``upper_outer`` are the area's Wilson score limits (percent) at ``level_inner``
+    and ``level_outer``; ``comparison`` and ``comparison_outer`` are the Fingertips words at each
+    level (module docstring). A row without counts (a rate only as published) has no interval and
+    a row whose cohort the benchmark lacks has no benchmark: both keep their rate and get <NA>
+    words, and ``comparison_note`` says which. The benchmark area's own rows are left out.
+    """
+    if polarity not in POLARITIES:
+        raise ValueError(f"polarity must be one of {', '.join(POLARITIES)}, got {polarity!r}")
+    inner, outer = _levels(levels)
+    missing = sorted({"area_id", "measure", "cohort", "offenders", "reoffenders", "rate"}
+                     - set(rates.columns))
+    if missing:
+        raise ValueError(f"rates lacks column(s) {', '.join(missing)}")
+    own = rates["area_id"].astype("string") == benchmark_area
+    if not own.any():
+        raise ValueError(f"benchmark area {benchmark_area!r} has no rates")
+    reference = (rates.loc[own, _KEY + ["rate"]].rename(columns={"rate": "benchmark_rate"})
+                 .drop_duplicates(_KEY))
+    frame = rates.loc[~own, ["area_id", *_KEY, "offenders", "reoffenders", "rate"]].merge(
+        reference, on=_KEY, how="left", validate="many_to_one")
+    o = pd.to_numeric(frame["reoffenders"], errors="coerce").to_numpy("float64", na_value=np.nan)
+    n = pd.to_numeric(frame["offenders"], errors="coerce").to_numpy("float64", na_value=np.nan)
+    bench = pd.to_numeric(frame["benchmark_rate"], errors="coerce").to_numpy("float64", na_value=np.nan)
+    out = frame.assign(benchmark_area_id=benchmark_area, polarity=polarity)
+    for name, level in (("inner", inner), ("outer", outer)):
+        low, high = wilson_limits(o, n, float(norm.ppf(0.5 + level / 2)))
+        out[f"level_{name}"] = level
+        out[f"lower_{name}"], out[f"upper_{name}"] = low, high
+        out["comparison" if name == "inner" else "comparison_outer"] = _compare(low, high, bench, polarity)
+    note = np.where(np.isnan(bench), "the benchmark has no rate for this cohort",
+                    np.where(np.isnan(o) | np.isnan(n) | (n <= 0),
+                             "no counts: a published rate has no interval to compare", ""))
+    out["comparison_note"] = pd.array(np.where(note == "", None, note), dtype="string")
+    columns = ["area_id", *_KEY, "offenders", "reoffenders", "rate", "benchmark_area_id",
+               "benchmark_rate", "polarity", "level_inner", "lower_inner", "upper_inner",
+               "comparison", "level_outer", "lower_outer", "upper_outer", "comparison_outer",
+               "comparison_note"]
+    return out[columns].reset_index(drop=True)
+
+
+def comparison_words(comparison: object, benchmark_name: str, level: float = LEVELS[0]) -> str:
+    """The comparison as a board reads it: "Better than England and Wales (95% level)"."""
+    if comparison is None or comparison is pd.NA or comparison not in _PHRASES:
+        return f"Not compared with {benchmark_name}"
+    percent = f"{level * 100:.1f}".rstrip("0").rstrip(".")
+    return f"{_PHRASES[str(comparison)].capitalize()} {benchmark_name} ({percent}% level)"
