@@ -175,7 +175,8 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
             "(inspection.family_comparison).", (
         _AREA, _t("family_group", "family group"), _key("inspection_id", "inspection"),
         _key("framework", "framework"), _key("section", "section"), _n("score", "score"),
-        _n("family_mean", "mean score of the family group"), _count("family_size", "areas in the mean"),
+        _n("family_mean", "mean score of the family group"),
+        _i("family_size", "areas in the mean (blank: no family group)"),
         _i("rank_in_family", "rank in the family, 1 = highest"), _n("vs_family", "score - family mean"),
         _n("all_mean", "mean of all areas"), _count("all_size", "areas in that mean"), *_SOURCES,
     )),

@@ -123,8 +123,9 @@ def family_comparison(sections: pd.DataFrame, inspections: pd.DataFrame,
     latest = s.groupby(["area_id", "framework", "section"], as_index=False).last()
     latest["family_mean"] = latest.groupby(["framework", "section", "family_group"])[
         "score"].transform("mean")
+    # An area with no family group has no family: its size is blank, not a float NaN.
     latest["family_size"] = latest.groupby(["framework", "section", "family_group"])[
-        "score"].transform("count")
+        "score"].transform("count").astype("Int64")
     latest["all_mean"] = latest.groupby(["framework", "section"])["score"].transform("mean")
     latest["all_size"] = latest.groupby(["framework", "section"])["score"].transform("count")
     latest["rank_in_family"] = latest.groupby(["framework", "section", "family_group"])[

@@ -198,7 +198,7 @@ def family_table(inspection_family: pd.DataFrame, *, source: str | None = None) 
         "Family mean (%)": lambda f: [_number(v, 1) for v in f["family_mean"]],
         "Areas in family": lambda f: [_number(v, 0) for v in f["family_size"]],
         # A group of fewer than three areas is not ranked: first of one says nothing.
-        "Rank in family": lambda f: [_number(v, 0) if n >= 3 else MISSING
+        "Rank in family": lambda f: [_number(v, 0) if pd.notna(n) and n >= 3 else MISSING
                                      for v, n in zip(f["rank_in_family"], f["family_size"], strict=True)],
         "All areas mean (%)": lambda f: [_number(v, 1) for v in f["all_mean"]],
     })

@@ -102,3 +102,14 @@ def test_family_comparison_and_change_between_inspections():
     assert fam.at[("x", "B"), "rank_in_family"] == 2
     change = inspection_change(s, inspections).set_index(["area_id", "section"])
     assert change.at[("x", "B"), "change"] == 15.0  # 55 - 40
+
+
+def test_an_area_without_a_family_group_has_no_family_size():
+    # The input template's one area has no family group: its family is blank, the count whole.
+    inspections = pd.DataFrame({"inspection_id": ["x1"], "area_id": ["x"], "framework": "esi-2003",
+                                "kind": ["full"], "published": pd.to_datetime(["2004-01-01"])})
+    areas = pd.DataFrame({"area_id": ["x"], "family_group": [None]})
+    s = section_scores(_sheet({"B1": 40}, "x1"), inspections)
+    fam = family_comparison(s, inspections, areas)
+    assert str(fam["family_size"].dtype) == "Int64" and fam["family_size"].isna().all()
+    assert fam.set_index("section").at["B", "all_size"] == 1
