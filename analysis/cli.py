@@ -262,6 +262,22 @@ def contract() -> None:
 
 
 @app.command()
+def template(
+    path: Annotated[Path, typer.Argument(
+        help="The workbook to write (.xlsx); an existing file is never replaced.")],
+) -> None:
+    """Write an input workbook to fill in: a sheet per table, drop-down lists, instructions."""
+    from .template import write_template
+
+    try:
+        write_template(path)
+    except (ValueError, FileExistsError) as exc:
+        raise _usage_error(_plain(str(exc))) from None
+    console.print(_plain(f"Template written to {path}: replace the example rows with your own, "
+                         f"then run: workbook validate {path}"))
+
+
+@app.command()
 def synth(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the synthetic dataset to.")],
     areas: Annotated[int, typer.Option(min=1, help="Number of areas.")] = 10,

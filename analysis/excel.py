@@ -18,6 +18,11 @@ log = logging.getLogger(__name__)
 
 Grid = list[list[object]]
 
+TEMPLATE_KEYWORDS = "reoffending-workbook input template"
+"""The keyword `workbook template` gives its workbooks, by which their own sheets are known."""
+TEMPLATE_SHEETS = ("Instructions", "Lists")
+"""A template's sheets that are not tables: passed over without a warning (analysis.template)."""
+
 
 def _percent(value: float | int, number_format: str) -> str:
     """A number shown with a percent format, as shown: 0.385 under `0.0%` is "38.5"."""
@@ -85,10 +90,13 @@ def _chosen_sheets(book, label: str, problems: list[Problem]) -> dict[str, str]:
     """Table -> sheet title, for visible sheets named like a table; the rest are warnings."""
     claims: dict[str, list[str]] = {}
     worksheets = {sheet.title: sheet for sheet in book.worksheets}
+    template = (book.properties.keywords or "") == TEMPLATE_KEYWORDS
     for title in book.sheetnames:
         where = f"{label}[{title}]"
         sheet, table = worksheets.get(title), table_of(title)
-        if sheet is None:
+        if template and title in TEMPLATE_SHEETS:
+            log.debug("%s: the template's own sheet, not a table", where)
+        elif sheet is None:
             problems.append(not_read(where, "a chart sheet, not a table"))
         elif sheet.sheet_state != "visible":
             problems.append(not_read(where, f"a {sheet.sheet_state} sheet (unhide it to have it "

@@ -1,0 +1,190 @@
+"""An input workbook to start from: a sheet per table of the data contract, with lists and instructions.
+
+Each table's sheet has the contract's columns as its header (frozen, required ones bold), one
+example row, dates written as dates and drop-down lists where a column takes one of a fixed set
+of values. The sheet "Instructions" is written from the contract (analysis.contract), so it says
+what `workbook validate` checks; the sheet "Lists" holds the drop-downs' values. The example rows
+form one consistent, valid dataset, so a fresh template validates clean and builds; the loader
+(analysis.excel) knows the two extra sheets as the template's own by the workbook's keywords.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from . import contract
+from .excel import TEMPLATE_KEYWORDS, TEMPLATE_SHEETS
+from .files import atomic_path
+from .pathways import PATHWAYS
+
+__all__ = ["CHOICES", "EXAMPLE_ROWS", "TEMPLATE_KEYWORDS", "TEMPLATE_SHEETS", "write_template"]
+
+
+#: The fixed values of each column that takes one of a set (the contract's one-of rules), and the
+#: pathway codes (a strand's pathway; several may be typed, separated by ;).
+CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("areas", "area_type"): contract.AREA_TYPES,
+    ("strands", "pathway"): tuple(p.code for p in PATHWAYS),
+    ("milestones", "status"): contract.MILESTONE_STATUSES,
+    ("progress", "rag"): contract.RAGS,
+    ("inspections", "kind"): contract.INSPECTION_KINDS,
+    ("recommendations", "status"): contract.RECOMMENDATION_STATUSES,
+    ("indicators", "unit"): contract.UNITS,
+    ("indicators", "better"): contract.BETTER,
+    ("aliases", "kind"): contract.ALIAS_KINDS,
+    ("commentary", "section"): contract.COMMENTARY_SECTIONS,
+}
+
+#: One example row per table, together a valid dataset: one probation area with a plan, a
+#: strand and its milestone and return, an inspection with a score and a recommendation, an
+#: indicator and a reoffending cohort.
+EXAMPLE_ROWS: dict[str, dict[str, object]] = {
+    "areas": {"area_id": "example-area", "name": "Example Probation Area",
+              "area_type": "probation_area", "population": 500000},
+    "plans": {"plan_id": "example-plan", "area_id": "example-area",
+              "title": "Example Probation Area: Reducing Reoffending Action Plan 2025/26",
+              "starts": date(2025, 4, 1), "ends": date(2026, 3, 31), "reported_on": date(2025, 12, 31)},
+    "strands": {"strand_id": "example-accommodation", "plan_id": "example-plan", "pathway": "ACCM",
+                "title": "Increase access to settled accommodation",
+                "aim": "More offenders in settled accommodation at the end of their order or licence",
+                "lead": "Head of Interventions", "partners": "District councils; housing providers"},
+    "milestones": {"milestone_id": "example-accommodation-protocol",
+                   "strand_id": "example-accommodation",
+                   "description": "Housing protocol agreed with the district councils",
+                   "due": date(2025, 9, 30), "status": "complete", "completed_on": date(2025, 9, 15)},
+    "progress": {"strand_id": "example-accommodation", "reported_on": date(2025, 12, 31),
+                 "rag": "green", "comment": "Protocol in use in every office"},
+    "inspections": {"inspection_id": "example-inspection", "area_id": "example-area",
+                    "framework": "esi-2003", "published": date(2025, 6, 30), "kind": "full",
+                    "title": "Effective Supervision Inspection of Example Probation Area"},
+    "inspection_scores": {"inspection_id": "example-inspection", "criterion": "A1",
+                          "value": "well met"},
+    "recommendations": {"recommendation_id": "example-inspection-r1",
+                        "inspection_id": "example-inspection", "number": 1,
+                        "text": "Link offenders to housing services before their order ends",
+                        "addressed_by": "example-accommodation", "due": date(2026, 3, 31),
+                        "status": "open"},
+    "indicators": {"area_id": "example-area", "period": "2024/25",
+                   "indicator": "Offenders in settled accommodation at end of order",
+                   "value": 80.7, "target": 85, "unit": "percent", "better": "higher"},
+    "reoffending": {"area_id": "example-area", "cohort": "2023-Q2", "measure": "adult-proven-1yr",
+                    "offenders": 382, "reoffenders": 144, "predicted_rate": 38.9,
+                    "source_publisher": "Ministry of Justice",
+                    "source_title": "Proven reoffending statistics: April to June 2023"},
+    "glossary": {"term": "Strand", "meaning": "A piece of work within a pathway, with its aim, "
+                 "milestones and lead"},
+    "aliases": {"kind": "organisation", "spelling": "EPA", "canonical": "Example Probation Area"},
+    "commentary": {"area_id": "example-area", "section": "summary", "as_of": date(2025, 12, 31),
+                   "text": "Accommodation is on track; the board is asked to note the protocol."},
+}
+
+_ROWS_WITH_LISTS = 1000  # drop-downs reach this far down each sheet
+_BOLD = Font(bold=True)
+
+
+def _requirement(column: contract.Col) -> str:
+    if column.required and not column.nullable:
+        return "required, never blank"
+    return "required column, may be blank" if column.required else "optional"
+
+
+def _instructions(book: Workbook) -> None:
+    sheet = book.active
+    sheet.title = TEMPLATE_SHEETS[0]
+    lines: list[tuple[object, ...]] = [
+        ("Reducing Reoffending Workbook: input template",),
+        ("Fill in one sheet per table, a row per record, keeping the headers. Replace the example "
+         "rows with your own. Check the file with: workbook validate FILE.xlsx",),
+        ("Sheets named like a table are read; this sheet and Lists are the template's own.",),
+        (),
+        ("table", "column", "what it holds", "needed", "rules"),
+    ]
+    for table in contract.TABLES.values():
+        lines.append((table.name, "", table.description, "", ""))
+        for column in table.columns:
+            rules = "; ".join(rule.text for rule in column.rules)
+            choices = CHOICES.get((table.name, column.name))
+            if choices:
+                rules = f"pick from the list ({', '.join(choices)})" + (f"; {rules}" if rules else "")
+            lines.append(("", column.name, column.description, _requirement(column), rules))
+    for line in lines:
+        sheet.append(line)
+    sheet["A1"].font = Font(bold=True, size=14)
+    for cell in sheet[5]:
+        cell.font = _BOLD
+    for row in sheet.iter_rows(min_row=6):
+        if row[0].value:
+            row[0].font = _BOLD
+    for letter, width in zip("ABCDE", (20, 24, 60, 26, 60), strict=True):
+        sheet.column_dimensions[letter].width = width
+    for row in sheet.iter_rows(min_row=6):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "A6"
+
+
+def _lists(book: Workbook) -> dict[tuple[str, str], str]:
+    """The Lists sheet: a column per choice; returns each choice's range formula."""
+    sheet = book.create_sheet(TEMPLATE_SHEETS[1])
+    ranges = {}
+    for index, (key, values) in enumerate(CHOICES.items(), start=1):
+        letter = get_column_letter(index)
+        sheet.cell(1, index, f"{key[0]}.{key[1]}").font = _BOLD
+        for row, value in enumerate(values, start=2):
+            sheet.cell(row, index, value)
+        sheet.column_dimensions[letter].width = max(18, len(f"{key[0]}.{key[1]}") + 2)
+        ranges[key] = f"={TEMPLATE_SHEETS[1]}!${letter}$2:${letter}${len(values) + 1}"
+    return ranges
+
+
+def _table_sheet(book: Workbook, table: contract.Table, ranges: dict[tuple[str, str], str]) -> None:
+    sheet = book.create_sheet(table.name)
+    example = EXAMPLE_ROWS[table.name]
+    for index, column in enumerate(table.columns, start=1):
+        letter = get_column_letter(index)
+        header = sheet.cell(1, index, column.name)
+        header.font = _BOLD if column.required and not column.nullable else Font(italic=True)
+        cell = sheet.cell(2, index, example.get(column.name))
+        if isinstance(cell.value, date):
+            cell.number_format = "yyyy-mm-dd"
+        sheet.column_dimensions[letter].width = max(14, min(40, len(column.name) + 4))
+        if (table.name, column.name) in ranges:
+            several = column.name == "pathway"  # codes may be combined: a;b warns, not refuses
+            check = DataValidation(type="list", formula1=ranges[(table.name, column.name)],
+                                   allow_blank=True, showErrorMessage=True,
+                                   errorStyle="warning" if several else "stop",
+                                   error=f"Pick a value from the list (sheet {TEMPLATE_SHEETS[1]})",
+                                   errorTitle=column.name)
+            check.add(f"{letter}2:{letter}{_ROWS_WITH_LISTS}")
+            sheet.add_data_validation(check)
+    sheet.freeze_panes = "A2"
+
+
+def write_template(path: Path) -> Path:
+    """Write the input template to ``path`` (an .xlsx), atomically; refuse to replace a file.
+
+    Raises FileExistsError when ``path`` exists (an analyst's own workbook is never overwritten)
+    and ValueError when it does not end in .xlsx.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise ValueError(f"{path}: the template is an Excel workbook, so its name must end in .xlsx")
+    if path.exists():
+        raise FileExistsError(f"{path} exists: the template never replaces a file; choose another name")
+    book = Workbook()
+    book.properties.title = "Reducing Reoffending Workbook: input template"
+    book.properties.keywords = TEMPLATE_KEYWORDS
+    _instructions(book)
+    ranges = _lists(book)
+    for table in contract.TABLES.values():
+        _table_sheet(book, table, ranges)
+    book.move_sheet(TEMPLATE_SHEETS[1], offset=len(book.sheetnames) - 2)
+    with atomic_path(path) as tmp:
+        book.save(tmp)
+    return path
