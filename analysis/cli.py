@@ -273,6 +273,8 @@ def template(
         write_template(path)
     except (ValueError, FileExistsError) as exc:
         raise _usage_error(_plain(str(exc))) from None
+    except OSError as exc:  # a read-only folder, a full disk, a name too long
+        raise _usage_error(_plain(f"cannot write {path}: {exc.strerror or exc}")) from None
     console.print(_plain(f"Template written to {path}: replace the example rows with your own, "
                          f"then run: workbook validate {path}"))
 

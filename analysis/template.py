@@ -10,6 +10,8 @@ form one consistent, valid dataset, so a fresh template validates clean and buil
 
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -18,9 +20,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from . import contract
+from . import contract, frameworks
 from .excel import TEMPLATE_KEYWORDS, TEMPLATE_SHEETS
-from .files import atomic_path
 from .pathways import PATHWAYS
 
 __all__ = ["CHOICES", "EXAMPLE_ROWS", "TEMPLATE_KEYWORDS", "TEMPLATE_SHEETS", "write_template"]
@@ -33,6 +34,7 @@ CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("strands", "pathway"): tuple(p.code for p in PATHWAYS),
     ("milestones", "status"): contract.MILESTONE_STATUSES,
     ("progress", "rag"): contract.RAGS,
+    ("inspections", "framework"): frameworks.available(),
     ("inspections", "kind"): contract.INSPECTION_KINDS,
     ("recommendations", "status"): contract.RECOMMENDATION_STATUSES,
     ("indicators", "unit"): contract.UNITS,
@@ -90,8 +92,44 @@ _BOLD = Font(bold=True)
 
 def _requirement(column: contract.Col) -> str:
     if column.required and not column.nullable:
-        return "required, never blank"
-    return "required column, may be blank" if column.required else "optional"
+        needed = "required, never blank"
+    else:
+        needed = "required column, may be blank" if column.required else "optional"
+    return f"{needed}; no two rows alike" if column.unique else needed
+
+
+# Where the contract's wording is for a CSV writer, the words an analyst filling a sheet needs.
+_PLAIN = {
+    "slug": "an identifier: lowercase letters, digits and hyphens, up to 64 characters "
+            "(e.g. example-area)",
+    "integer": "a whole number",
+    "non-negative": "a whole number, 0 or more",
+    "positive": "a whole number above 0",
+}
+
+
+def _rules(table: str, column: contract.Col) -> str:
+    """A column's rules as an analyst filling the sheet needs them."""
+    choices = CHOICES.get((table, column.name))
+    texts = [] if not choices else [f"pick from the list ({', '.join(choices)})"]
+    for rule in column.rules:
+        if choices and rule.rule in ("one-of", "slug"):
+            continue  # the list says it
+        text = _PLAIN.get(rule.rule, rule.text)
+        if rule.rule == "iso-date":
+            text = "a date (type it as a date, or as text YYYY-MM-DD)"
+        texts.append(text)
+    return "; ".join(texts)
+
+
+def _table_rules(table: contract.Table) -> list[str]:
+    """What `workbook validate` checks across a table's rows and against other tables."""
+    rules = []
+    if table.key:
+        rules.append(f"no two rows share {', '.join(table.key)}")
+    rules += [rule.text for rule in table.cross_rules]
+    rules += [f"warned, not refused: {rule.text}" for rule in table.warning_rules]
+    return rules
 
 
 def _instructions(book: Workbook) -> None:
@@ -101,18 +139,18 @@ def _instructions(book: Workbook) -> None:
         ("Reducing Reoffending Workbook: input template",),
         ("Fill in one sheet per table, a row per record, keeping the headers. Replace the example "
          "rows with your own. Check the file with: workbook validate FILE.xlsx",),
-        ("Sheets named like a table are read; this sheet and Lists are the template's own.",),
+        ("Sheets named like a table are read; this sheet and Lists are the template's own. Bold "
+         "headers are required and never blank; italic ones are optional or may be blank.",),
         (),
         ("table", "column", "what it holds", "needed", "rules"),
     ]
     for table in contract.TABLES.values():
         lines.append((table.name, "", table.description, "", ""))
         for column in table.columns:
-            rules = "; ".join(rule.text for rule in column.rules)
-            choices = CHOICES.get((table.name, column.name))
-            if choices:
-                rules = f"pick from the list ({', '.join(choices)})" + (f"; {rules}" if rules else "")
-            lines.append(("", column.name, column.description, _requirement(column), rules))
+            lines.append(("", column.name, column.description, _requirement(column),
+                          _rules(table.name, column)))
+        for rule in _table_rules(table):
+            lines.append(("", "(the whole table)", rule, "checked by workbook validate", ""))
     for line in lines:
         sheet.append(line)
     sheet["A1"].font = Font(bold=True, size=14)
@@ -167,16 +205,20 @@ def _table_sheet(book: Workbook, table: contract.Table, ranges: dict[tuple[str, 
 
 
 def write_template(path: Path) -> Path:
-    """Write the input template to ``path`` (an .xlsx), atomically; refuse to replace a file.
+    """Write the input template to ``path`` (an .xlsx) in an existing folder; never replace a file.
 
-    Raises FileExistsError when ``path`` exists (an analyst's own workbook is never overwritten)
-    and ValueError when it does not end in .xlsx.
+    The workbook is written to a temporary name and hard-linked to ``path``, which fails if
+    anything (a file, a link, even a dangling one) appeared there meanwhile, so an analyst's own
+    workbook is never overwritten. Raises FileExistsError when ``path`` exists, ValueError when it
+    does not end in .xlsx or its folder does not exist, OSError when the folder is not writable.
     """
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise ValueError(f"{path}: the template is an Excel workbook, so its name must end in .xlsx")
-    if path.exists():
+    if path.is_symlink() or path.exists():
         raise FileExistsError(f"{path} exists: the template never replaces a file; choose another name")
+    if not path.parent.is_dir():
+        raise ValueError(f"{path}: the folder {path.parent} does not exist (or is not a folder)")
     book = Workbook()
     book.properties.title = "Reducing Reoffending Workbook: input template"
     book.properties.keywords = TEMPLATE_KEYWORDS
@@ -185,6 +227,15 @@ def write_template(path: Path) -> Path:
     for table in contract.TABLES.values():
         _table_sheet(book, table, ranges)
     book.move_sheet(TEMPLATE_SHEETS[1], offset=len(book.sheetnames) - 2)
-    with atomic_path(path) as tmp:
+    fd, tmp = tempfile.mkstemp(prefix=".template-", suffix=".xlsx.tmp", dir=path.parent)
+    os.close(fd)
+    try:
         book.save(tmp)
+        os.chmod(tmp, 0o644)
+        os.link(tmp, path)  # no-replace: FileExistsError if path appeared since the check
+    except FileExistsError:
+        raise FileExistsError(f"{path} exists: the template never replaces a file; choose another name"
+                              ) from None
+    finally:
+        os.unlink(tmp)
     return path

@@ -60,12 +60,22 @@ def test_every_fixed_set_in_the_contract_is_a_drop_down_of_its_values(template: 
 
 def test_instructions_name_every_table_and_column_with_its_rules(template: Path):
     rows = list(load_workbook(template)["Instructions"].iter_rows(min_row=6, values_only=True))
-    assert len(rows) == sum(1 + len(t.columns) for t in contract.TABLES.values())
+    assert [r[0] for r in rows if r[0]] == list(contract.TABLES)
+    assert len([r for r in rows if r[1] and r[1] != "(the whole table)"]) == sum(
+        len(t.columns) for t in contract.TABLES.values())
+    # What validate checks across rows and tables is said too.
+    whole = {r[2] for r in rows if r[1] == "(the whole table)"}
+    assert {"no two rows share area_id, measure, cohort", "reoffenders must not exceed offenders",
+            "framework must be one shipped with the workbook"} <= whole
+    rag = next(r for r in rows if r[1] == "rag")
+    assert rag[4] == "pick from the list (red, amber, green)"  # said once, not twice
     area_type = next(r for r in rows if r[1] == "area_type")
     assert area_type[3] == "required, never blank"
     assert area_type[4].startswith("pick from the list (probation_area, local_authority")
     population = next(r for r in rows if r[1] == "population")
-    assert population[3] == "optional" and "above 0" in population[4]
+    assert (population[3], population[4]) == ("optional", "a whole number above 0")
+    area_id = next(r for r in rows if r[1] == "area_id")
+    assert area_id[3] == "required, never blank; no two rows alike"
 
 
 def test_the_template_sheets_are_known_only_by_the_templates_mark(template: Path, tmp_path: Path):
@@ -86,6 +96,27 @@ def test_an_existing_file_is_never_replaced(tmp_path: Path):
     result = runner.invoke(app, ["template", str(tmp_path / "input.csv")])
     assert result.exit_code == 2 and "must end in .xlsx" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.xlsx"]
+
+
+def test_no_file_is_replaced_nor_folder_made(tmp_path: Path):
+    (tmp_path / "dangling.xlsx").symlink_to(tmp_path / "nowhere.xlsx")
+    result = runner.invoke(app, ["template", str(tmp_path / "dangling.xlsx")])
+    assert result.exit_code == 2 and (tmp_path / "dangling.xlsx").is_symlink()
+    result = runner.invoke(app, ["template", str(tmp_path / "typo" / "input.xlsx")])
+    assert result.exit_code == 2 and "does not exist" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dangling.xlsx"]
+
+
+def test_a_folder_that_cannot_be_written_is_one_error_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import tempfile
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    result = runner.invoke(app, ["template", str(tmp_path / "input.xlsx")])
+    assert result.exit_code == 2 and "cannot write" in result.output and "Permission denied" in result.output
+    assert "Traceback" not in result.output and list(tmp_path.iterdir()) == []
 
 
 def test_the_command_writes_a_template_that_validates(tmp_path: Path):
