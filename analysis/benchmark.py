@@ -38,10 +38,10 @@ _PHRASES = {"better": "better than", "worse": "worse than", "similar": "similar 
 
 
 def _levels(levels: Sequence[float]) -> tuple[float, float]:
-    inner, outer = (float(v) for v in levels)
-    if not 0 < inner < outer < 1:
-        raise ValueError(f"levels must be two values with 0 < inner < outer < 1, got {tuple(levels)}")
-    return inner, outer
+    values = tuple(np.atleast_1d(np.asarray(levels, dtype="float64")))
+    if len(values) != 2 or not 0 < values[0] < values[1] < 1:
+        raise ValueError(f"levels must be two values with 0 < inner < outer < 1, got {levels!r}")
+    return float(values[0]), float(values[1])
 
 
 def _compare(low: np.ndarray, high: np.ndarray, benchmark: np.ndarray, polarity: str) -> np.ndarray:
@@ -73,11 +73,20 @@ def benchmark_comparison(rates: pd.DataFrame, benchmark_area: str, *,
                      - set(rates.columns))
     if missing:
         raise ValueError(f"rates lacks column(s) {', '.join(missing)}")
-    own = rates["area_id"].astype("string") == benchmark_area
+    blank = rates[["area_id", *_KEY]].isna().any(axis=1)
+    if blank.any():
+        raise ValueError(f"rates rows {', '.join(str(i) for i in rates.index[blank][:5])} have no "
+                         "area_id, measure or cohort: every row needs all three to be compared")
+    own = (rates["area_id"].astype("string") == benchmark_area).to_numpy(dtype=bool)
     if not own.any():
         raise ValueError(f"benchmark area {benchmark_area!r} has no rates")
-    reference = (rates.loc[own, _KEY + ["rate"]].rename(columns={"rate": "benchmark_rate"})
-                 .drop_duplicates(_KEY))
+    reference = rates.loc[own, _KEY + ["rate"]].rename(columns={"rate": "benchmark_rate"})
+    twice = reference.duplicated(_KEY, keep=False)
+    if twice.any():
+        pairs = sorted({f"{m} {c}" for m, c in zip(reference.loc[twice, "measure"],
+                                                   reference.loc[twice, "cohort"], strict=True)})
+        raise ValueError(f"benchmark area {benchmark_area!r} has more than one rate for "
+                         f"{'; '.join(pairs)}: which one to compare with is not clear")
     frame = rates.loc[~own, ["area_id", *_KEY, "offenders", "reoffenders", "rate"]].merge(
         reference, on=_KEY, how="left", validate="many_to_one")
     o = pd.to_numeric(frame["reoffenders"], errors="coerce").to_numpy("float64", na_value=np.nan)
@@ -89,9 +98,14 @@ def benchmark_comparison(rates: pd.DataFrame, benchmark_area: str, *,
         out[f"level_{name}"] = level
         out[f"lower_{name}"], out[f"upper_{name}"] = low, high
         out["comparison" if name == "inner" else "comparison_outer"] = _compare(low, high, bench, polarity)
-    note = np.where(np.isnan(bench), "the benchmark has no rate for this cohort",
-                    np.where(np.isnan(o) | np.isnan(n) | (n <= 0),
-                             "no counts: a published rate has no interval to compare", ""))
+    no_counts = np.isnan(o) | np.isnan(n)
+    bad_counts = ~no_counts & ((n <= 0) | (o < 0) | (o > n))
+    note = np.select(
+        [np.isnan(bench), no_counts, bad_counts],
+        ["the benchmark has no rate for this measure and cohort",
+         "no counts: a published rate has no interval to compare",
+         "the counts give no interval: offenders must be above 0 and re-offenders from 0 to "
+         "the offenders"], "")
     out["comparison_note"] = pd.array(np.where(note == "", None, note), dtype="string")
     columns = ["area_id", *_KEY, "offenders", "reoffenders", "rate", "benchmark_area_id",
                "benchmark_rate", "polarity", "level_inner", "lower_inner", "upper_inner",
@@ -101,8 +115,16 @@ def benchmark_comparison(rates: pd.DataFrame, benchmark_area: str, *,
 
 
 def comparison_words(comparison: object, benchmark_name: str, level: float = LEVELS[0]) -> str:
-    """The comparison as a board reads it: "Better than England and Wales (95% level)"."""
-    if comparison is None or comparison is pd.NA or comparison not in _PHRASES:
+    """The comparison as a board reads it: "Better than England and Wales (95% level)".
+
+    A missing comparison reads "Not compared with …"; a word `benchmark_comparison` does not give,
+    or a level outside (0, 1), is refused with ValueError.
+    """
+    if not isinstance(level, int | float) or not 0 < level < 1:
+        raise ValueError(f"level must be a fraction between 0 and 1 (0.95 for 95%), got {level!r}")
+    if comparison is None or comparison is pd.NA:
         return f"Not compared with {benchmark_name}"
-    percent = f"{level * 100:.1f}".rstrip("0").rstrip(".")
+    if comparison not in _PHRASES:
+        raise ValueError(f"comparison must be one of {', '.join(_PHRASES)} or missing, got {comparison!r}")
+    percent = f"{level * 100:.2f}".rstrip("0").rstrip(".")
     return f"{_PHRASES[str(comparison)].capitalize()} {benchmark_name} ({percent}% level)"

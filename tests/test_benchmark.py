@@ -71,7 +71,7 @@ def test_benchmarks_match_on_measure_and_cohort_and_say_what_they_cannot_compare
     assert table.loc[0, "comparison"] == "worse"
     assert table["comparison"].isna().tolist() == [False, True, True]
     assert table["comparison_note"].tolist()[1:] == [
-        "the benchmark has no rate for this cohort",
+        "the benchmark has no rate for this measure and cohort",
         "no counts: a published rate has no interval to compare"]
     assert table.loc[2, "rate"] == 40.0
 
@@ -102,7 +102,41 @@ def test_a_missing_benchmark_or_column_is_refused():
         benchmark_comparison(_rates(ENGLAND).drop(columns="offenders"), "england")
 
 
+def test_counts_that_give_no_interval_are_said_so():
+    table = benchmark_comparison(_rates(
+        ENGLAND, ("a", "adult", "2005", 400, 500, 100.0), ("b", "adult", "2005", 0, 0, 0.0),
+        ("c", "adult", "2005", 100, -5, 0.0)), "england")
+    assert table["comparison"].isna().all()
+    assert set(table["comparison_note"]) == {
+        "the counts give no interval: offenders must be above 0 and re-offenders from 0 to the offenders"}
+
+
+def test_two_benchmark_rates_for_one_cohort_are_refused_not_chosen_between():
+    rates = _rates(ENGLAND, ("england", "adult", "2005", 100000, 30000, 30.0),
+                   ("a", "adult", "2005", 100, 30, 30.0))
+    with pytest.raises(ValueError, match="more than one rate for adult 2005"):
+        benchmark_comparison(rates, "england")
+
+
+@pytest.mark.parametrize("column", ["area_id", "measure", "cohort"])
+def test_a_row_without_its_key_is_refused_not_dropped(column):
+    rates = _rates(ENGLAND, ("a", "adult", "2005", 100, 30, 30.0))
+    rates.loc[1, column] = None
+    with pytest.raises(ValueError, match="rates rows 1 have no area_id, measure or cohort"):
+        benchmark_comparison(rates, "england")
+
+
+@pytest.mark.parametrize("levels", [(0.9, 0.95, 0.99), (0.95,), 0.95])
+def test_levels_must_be_two(levels):
+    with pytest.raises(ValueError, match="levels must be two values"):
+        benchmark_comparison(_rates(ENGLAND, ("a", "adult", "2005", 100, 30, 30.0)), "england", levels=levels)
+
+
 def test_words_a_board_reads():
     assert comparison_words("better", "England and Wales") == "Better than England and Wales (95% level)"
     assert comparison_words("similar", "England", 0.998) == "Similar to England (99.8% level)"
     assert comparison_words(pd.NA, "England") == "Not compared with England"
+    assert comparison_words("worse", "England", 0.9999) == "Worse than England (99.99% level)"
+    for bad in ({"comparison": "Better"}, {"comparison": "worse", "level": 99.8}):
+        with pytest.raises(ValueError):
+            comparison_words(benchmark_name="England", **bad)
