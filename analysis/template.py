@@ -232,10 +232,21 @@ def write_template(path: Path) -> Path:
     try:
         book.save(tmp)
         os.chmod(tmp, 0o644)
-        os.link(tmp, path)  # no-replace: FileExistsError if path appeared since the check
-    except FileExistsError:
-        raise FileExistsError(f"{path} exists: the template never replaces a file; choose another name"
-                              ) from None
+        _place(Path(tmp), path)
     finally:
-        os.unlink(tmp)
+        Path(tmp).unlink(missing_ok=True)
     return path
+
+
+def _place(tmp: Path, path: Path) -> None:
+    """Give the written file its name without replacing anything there."""
+    exists = FileExistsError(f"{path} exists: the template never replaces a file; choose another name")
+    try:
+        os.link(tmp, path)  # no-replace: fails if anything appeared there since the check
+    except FileExistsError:
+        raise exists from None
+    except OSError:
+        # A file system without hard links (FAT, some shares): check again, then rename.
+        if path.is_symlink() or path.exists():
+            raise exists from None
+        os.replace(tmp, path)
