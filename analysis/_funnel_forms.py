@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from analysis.labels import level_percent
+
 # The regularised incomplete gamma functions P and Q, Q's inverse and the normal quantile: scipy's
 # (Cephes) rather than our own, so the exact Poisson limits rest on a library others check.
 gammainc_p, gammainc_q, gammaincinv = special.gammainc, special.gammaincc, special.gammaincinv
@@ -30,11 +32,6 @@ def solve_increasing(f: Callable[[float], float], target: float, lo: float, hi: 
             break
         lo, hi = hi, hi * 2.0
     return float(optimize.brentq(lambda v: f(v) - target, lo, hi, xtol=1e-300, rtol=1e-13, maxiter=500))
-
-
-def pct(level: float) -> str:
-    """0.95 -> "95%", 0.998 -> "99.8%"."""
-    return f"{level * 100:g}%"
 
 
 def fpr_z(level: float) -> float:
@@ -125,7 +122,7 @@ def phe_ci(o: float, level: float, side: str) -> float:
 def phe_position(o: np.ndarray, e: np.ndarray, target: float, levels: tuple[float, float]) -> pd.array:
     """PHEindicatormethods ``assign_funnel_significance`` (statistic "ratio"): high when the
     target is below the area's lower confidence limit of O/E, low when above its upper one."""
-    inner, outer = (pct(v) for v in levels)
+    inner, outer = (level_percent(v) for v in levels)
     labels: list[object] = []
     for oi, ei in zip(o, e, strict=True):
         if np.isnan(oi) or np.isnan(ei) or ei <= 0:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from .labels import level_percent
 from .reoffending import wilson_limits
 
 __all__ = ["LEVELS", "POLARITIES", "benchmark_comparison", "comparison_words"]
@@ -126,5 +127,4 @@ def comparison_words(comparison: object, benchmark_name: str, level: float = LEV
         return f"Not compared with {benchmark_name}"
     if comparison not in _PHRASES:
         raise ValueError(f"comparison must be one of {', '.join(_PHRASES)} or missing, got {comparison!r}")
-    percent = f"{level * 100:.2f}".rstrip("0").rstrip(".")
-    return f"{_PHRASES[str(comparison)].capitalize()} {benchmark_name} ({percent}% level)"
+    return f"{_PHRASES[str(comparison)].capitalize()} {benchmark_name} ({level_percent(level)} level)"

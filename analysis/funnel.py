@@ -20,12 +20,12 @@ from analysis._funnel_forms import (
     exact_bounds,
     fpr_z,
     log_normal_bounds,
-    pct,
     phe_bounds,
     phe_points,
     phe_position,
     wilson_bounds,
 )
+from analysis.labels import level_percent
 from analysis.reoffending import reoffending_rates
 
 __all__ = [
@@ -184,7 +184,7 @@ def _position(value: np.ndarray, lo_in: np.ndarray, hi_in: np.ndarray, lo_out: n
               hi_out: np.ndarray, levels: tuple[float, float]) -> pd.array:
     """Position against the limits; on a limit counts as within (FunnelPlotR ``outliers_func``,
     PHEindicatormethods strict comparisons); NA if unknown."""
-    inner, outer = (pct(v) for v in levels)
+    inner, outer = (level_percent(v) for v in levels)
     labels: list[object] = []
     for v, a, b, c, d in zip(value, lo_in, hi_in, lo_out, hi_out, strict=True):
         if np.isnan(v) or np.isnan(a):
@@ -239,7 +239,7 @@ def _proportion_limits(target: float, n: np.ndarray, tau2: float, method: str,
 
 
 def _proportion_text(method: str, levels: tuple[float, float]) -> str:
-    at = f"at {pct(levels[0])} and {pct(levels[1])}"
+    at = f"at {level_percent(levels[0])} and {level_percent(levels[1])}"
     if method == "wilson":
         return (f"{_PHE} calculate_funnel_limits / assign_funnel_significance (statistic 'proportion'): "
                 f"Wilson-score limits, the proportion whose Wilson interval touches the pooled rate "
@@ -498,7 +498,7 @@ def funnel_ratio_limits(
         position = phe_position(np.where(usable, observed, np.nan), e_used, target, levels)
     else:
         position = _position(ratio, *bounds, levels)
-    at = f" at {pct(levels[0])} and {pct(levels[1])}"
+    at = f" at {level_percent(levels[0])} and {level_percent(levels[1])}"
     text = (_RATIO_FORM_TEXT["legacy" if limits == "legacy" else form] + at
             + f"; O = reoffenders, E = offenders*predicted rate, ratio O/E, target {target:.4g}"
             + _od_text(overdispersion, applied, phi, tau2, overdispersion_trim, trim_by, rule, has_form))

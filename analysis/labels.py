@@ -56,6 +56,11 @@ def markdown_plain(markdown: str) -> str:
     return html.unescape(_ESCAPED.sub(r"\1", markdown))
 
 
+def level_percent(level: float) -> str:
+    """A confidence level as a percentage: 0.95 -> "95%", 0.998 -> "99.8%"."""
+    return f"{level * 100:g}%"
+
+
 def plural(n: int, word: str, plural_form: str | None = None) -> str:
     """'1 strand', '2 strands' ('3 cohorts are' with plural_form for irregular phrases)."""
     return f"{n} {word if n == 1 else (plural_form or word + 's')}"

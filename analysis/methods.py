@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from .funnel import DEFAULT_LEVELS, OVERDISPERSION_TRIMS, PROPORTION_METHODS
+from .labels import level_percent
 from .significance import EXACT_BELOW, INTERVAL_OPTIONS, SIGNIFICANCE_OPTIONS, test_words
 from .significance import interval_words as _interval_words
 
@@ -91,7 +92,7 @@ class Methods:
                 ("Actual against predicted", self._significance_words())]
 
     def _funnel_words(self) -> str:
-        at = " and ".join(f"{level * 100:g}%" for level in self.funnel_levels)
+        at = " and ".join(level_percent(level) for level in self.funnel_levels)
         if self.funnel_method == "wilson":
             return (f"Wilson score limits at {at} around the pooled rate, as UKHSA's "
                     "PHEindicatormethods 2.1.0 calculates funnel limits for a proportion; no "

@@ -166,6 +166,8 @@ def method_warnings(dataset: Dataset, methods: Methods) -> list[str]:
     """What in ``methods`` the data cannot honour, said once per build (not once per as-of date,
     where a rebase quarter later than the date is expected to be missing): each ``spc_rebase``
     quarter that no quarterly series in the reoffending data holds."""
+    if not methods.spc_rebase:
+        return []  # nothing asked of the data: no need to assemble the cohorts
     cohorts = set(cohort_table(dataset)["cohort"].astype(str))
     unused = sorted(p for p in methods.spc_rebase if p not in cohorts)
     if not unused:

@@ -136,10 +136,11 @@ def _half_unit(value: float) -> float:
     return 0.5 * 10.0 ** (-len(decimals))
 
 
-def _wilson_arrays(
-    reoffenders: np.ndarray, offenders: np.ndarray, z: float
+def wilson_limits(
+    reoffenders: np.ndarray, offenders: np.ndarray, z: float = Z95
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Vectorised Wilson score interval in percent; NaN where it cannot be computed."""
+    """`wilson_interval` for arrays of counts, in percent; NaN where it cannot be computed
+    (a missing count, no offenders, or re-offenders outside 0..offenders)."""
     o = np.asarray(reoffenders, dtype="float64")
     n = np.asarray(offenders, dtype="float64")
     valid = (n > 0) & (o >= 0) & (o <= n)
@@ -180,15 +181,8 @@ def wilson_interval(reoffenders: float, offenders: float, z: float = Z95) -> tup
             f"need 0 <= reoffenders <= offenders, got reoffenders={reoffenders}, "
             f"offenders={offenders}"
         )
-    low, high = _wilson_arrays(np.array([o]), np.array([n]), z)
+    low, high = wilson_limits(np.array([o]), np.array([n]), z)
     return (float(low[0]), float(high[0]))
-
-
-def wilson_limits(reoffenders: np.ndarray, offenders: np.ndarray, z: float = Z95
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """`wilson_interval` for arrays of counts, in percent; NaN where it cannot be computed
-    (a missing count, no offenders, or re-offenders outside 0..offenders)."""
-    return _wilson_arrays(reoffenders, offenders, z)
 
 
 def reoffending_rates(reoffending: pd.DataFrame, *, significance: str = "auto", interval: str = "auto",
@@ -288,7 +282,7 @@ def reoffending_rates(reoffending: pd.DataFrame, *, significance: str = "auto", 
     rule_var = np.where(testable, var, n * observed * (1.0 - observed))
     exact_ci = has_counts & whole & {"auto": rule_var < exact_below, "exact": True,
                                      "wilson": False}[interval]
-    ci_low, ci_high = _wilson_arrays(np.where(has_counts, o, np.nan), n, Z95)
+    ci_low, ci_high = wilson_limits(np.where(has_counts, o, np.nan), n, Z95)
     cp_low, cp_high = sig.exact_intervals(o, n, exact_ci)
     ci_low, ci_high = np.where(exact_ci, cp_low, ci_low), np.where(exact_ci, cp_high, ci_high)
     ci_method = np.where(has_counts, np.where(exact_ci, sig.CLOPPER_PEARSON, sig.WILSON), None)

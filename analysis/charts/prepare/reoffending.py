@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from ...disclosure import MARKER, withheld_words
-from ...labels import cell_text, plural
+from ...funnel import DEFAULT_LEVELS
+from ...labels import cell_text, level_percent, plural
 from ...significance import interval_words, test_words
 from ..words import (
     Words,
@@ -198,12 +199,12 @@ class Funnel:
     name: str
     peers: str
     method: str = "arcsine"  # funnel.funnel_curve's method for the limits the table holds
-    levels: tuple[float, float] = (0.95, 0.998)  # the inner and outer limits' confidence levels
+    levels: tuple[float, float] = DEFAULT_LEVELS  # the inner and outer limits' confidence levels
 
     @property
     def level_words(self) -> tuple[str, str]:
         """The two levels as the chart names them: ("95%", "99.8%") by default."""
-        return _percent(self.levels[0]), _percent(self.levels[1])
+        return level_percent(self.levels[0]), level_percent(self.levels[1])
 
 
 def prepare_funnel(funnel: pd.DataFrame, area_id: str | None, measure: str | None = None,
@@ -234,12 +235,7 @@ def prepare_funnel(funnel: pd.DataFrame, area_id: str | None, measure: str | Non
                   name=name, peers=_PEERS.get(str(kinds[0]), "areas") if len(kinds) == 1 else "areas",
                   method=_curve_method(frame["limits_method"][ok].iloc[0]) if "limits_method" in frame
                   else "arcsine",
-                  levels=_levels(frame[ok]) if "level_inner" in frame else (0.95, 0.998))
-
-
-def _percent(level: float) -> str:
-    # As funnel.py words positions ("above 99.8%"), so a position matches its level.
-    return f"{level * 100:g}%"
+                  levels=_levels(frame[ok]) if "level_inner" in frame else DEFAULT_LEVELS)
 
 
 def _levels(rows: pd.DataFrame) -> tuple[float, float]:
