@@ -100,7 +100,7 @@ def benchmark_comparison(rates: pd.DataFrame, benchmark_area: str, *,
         out[f"lower_{name}"], out[f"upper_{name}"] = low, high
         out["comparison" if name == "inner" else "comparison_outer"] = _compare(low, high, bench, polarity)
     no_counts = np.isnan(o) | np.isnan(n)
-    bad_counts = ~no_counts & ((n <= 0) | (o < 0) | (o > n))
+    bad_counts = ~no_counts & np.isnan(out["lower_inner"].to_numpy())  # wilson_limits refused them
     note = np.select(
         [np.isnan(bench), no_counts, bad_counts],
         ["the benchmark has no rate for this measure and cohort",

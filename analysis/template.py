@@ -156,12 +156,11 @@ def _instructions(book: Workbook) -> None:
     sheet["A1"].font = Font(bold=True, size=14)
     for cell in sheet[5]:
         cell.font = _BOLD
-    for row in sheet.iter_rows(min_row=6):
-        if row[0].value:
-            row[0].font = _BOLD
     for letter, width in zip("ABCDE", (20, 24, 60, 26, 60), strict=True):
         sheet.column_dimensions[letter].width = width
     for row in sheet.iter_rows(min_row=6):
+        if row[0].value:
+            row[0].font = _BOLD  # a table's own line
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     sheet.freeze_panes = "A6"
