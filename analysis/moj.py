@@ -26,6 +26,9 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import load_workbook
 
+from .problems import Problem
+from .reading import read_regular
+
 __all__ = ["FLAGS", "MojCohort", "MojShapeError", "moj_cohort", "read_moj"]
 
 FLAGS = {"-": "nil or not applicable", "..": "not available", "*": "withheld by the publisher"}
@@ -106,9 +109,18 @@ def _find_header(rows: list[list[object]], file: str) -> int:
         f"({', '.join(sorted(_BUNDLE))})")
 
 
+def _read(path: Path) -> bytes:
+    """The file's bytes, read as the loader reads an analyst's files (never a FIFO or device)."""
+    problems: list[Problem] = []
+    data = read_regular(path, problems)
+    if data is None:
+        raise MojShapeError("; ".join(p.message for p in problems))
+    return data
+
+
 def _rows(path: Path) -> tuple[str, list[list[object]]]:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        book = load_workbook(path, read_only=True, data_only=True)
+        book = load_workbook(io.BytesIO(_read(path)), read_only=True, data_only=True)
         try:
             if "Data" not in book.sheetnames:
                 raise MojShapeError(f"{path.name}: the geographical data tool has a sheet 'Data'; "
@@ -117,7 +129,7 @@ def _rows(path: Path) -> tuple[str, list[list[object]]]:
         finally:
             book.close()
     if path.suffix.lower() == ".csv":
-        text = path.read_bytes().decode("utf-8-sig")
+        text = _read(path).decode("utf-8-sig")
         return path.name, [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
     raise MojShapeError(f"{path.name}: expected the geographical data tool (.xlsx) or a CSV bundle (.csv)")
 

@@ -121,3 +121,12 @@ def test_a_row_without_its_cohort_is_refused(tmp_path: Path):
                     "reoffences\nJan to Mar 2021,a,b,c,Adult,1,1,1\n,a,b,c,Adult,1,1,1\n")
     with pytest.raises(MojShapeError, match="bundle.csv row 3, column cohort: blank"):
         read_moj(path)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes here")
+def test_a_named_pipe_is_refused_not_read(tmp_path: Path):
+    import os
+
+    os.mkfifo(tmp_path / "tool.csv")  # reading it would block for ever
+    with pytest.raises(MojShapeError, match="tool.csv is a named pipe"):
+        read_moj(tmp_path / "tool.csv")
