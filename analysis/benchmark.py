@@ -21,7 +21,7 @@ from scipy.stats import norm
 from .labels import level_percent
 from .reoffending import wilson_limits
 
-__all__ = ["LEVELS", "POLARITIES", "benchmark_comparison", "comparison_words"]
+__all__ = ["LEVELS", "POLARITIES", "benchmark_comparison", "comparison_sentence", "comparison_words"]
 
 LEVELS = (0.95, 0.998)
 """Fingertips' two comparison levels: 95% and 99.8%."""
@@ -128,3 +128,18 @@ def comparison_words(comparison: object, benchmark_name: str, level: float = LEV
     if comparison not in _PHRASES:
         raise ValueError(f"comparison must be one of {', '.join(_PHRASES)} or missing, got {comparison!r}")
     return f"{_PHRASES[str(comparison)].capitalize()} {benchmark_name} ({level_percent(level)} level)"
+
+
+def comparison_sentence(inner: object, outer: object, benchmark_name: str,
+                        levels: Sequence[float] = LEVELS, benchmark_rate: float | None = None) -> str | None:
+    """Both readings in one clause a board can repeat: "worse than England and Wales (25.5%) at
+    95%, similar at 99.8%"; "similar to England and Wales at 95% and 99.8%" when they agree (the
+    bracket only with ``benchmark_rate``). None when the row is not compared."""
+    if inner is None or inner is pd.NA or pd.isna(inner):
+        return None
+    first, second = (level_percent(level) for level in _levels(levels))
+    rate = "" if benchmark_rate is None or pd.isna(benchmark_rate) else f" ({benchmark_rate:.1f}%)"
+    phrase = f"{_PHRASES[str(inner)]} {benchmark_name}{rate}"
+    if outer is None or outer is pd.NA or pd.isna(outer) or outer == inner:
+        return f"{phrase} at {first}" + ("" if outer is None or pd.isna(outer) else f" and {second}")
+    return f"{phrase} at {first}, {outer} at {second}"

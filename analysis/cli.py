@@ -279,6 +279,96 @@ def template(
                          f"then run: workbook validate {path}"))
 
 
+import_app = typer.Typer(no_args_is_help=True, help="Bring published data into a data folder.")
+app.add_typer(import_app, name="import")
+
+
+def _into(folder: Path) -> Path:
+    if not folder.is_dir():
+        raise _usage_error(f"--into {folder} is not a folder: imports write the folder's CSV files")
+    return folder
+
+
+def _print_lines(lines: list[str], title: str, style: str | None = None) -> None:
+    if lines:
+        console.print(Text(title, style=style or ""))
+        for line in lines:
+            console.print(Text.assemble("  ", _plain(line)), soft_wrap=True)
+
+
+@import_app.command("moj-reoffending")
+def import_moj_reoffending(
+    file: Annotated[Path, typer.Argument(help="The MoJ geographical data tool (.xlsx) or a CSV bundle.")],
+    into: Annotated[Path, typer.Option(help="The data folder whose reoffending.csv takes the rows.")],
+    replace: Annotated[bool, typer.Option(help="Take the imported figures where a row differs.")] = False,
+    title: Annotated[str | None, typer.Option(help="The release's title, for every row's source.")] = None,
+    published: Annotated[str, typer.Option(help="When the release was published, as it prints it, "
+                                                 "e.g. April 2025.")] = "",
+    geography: Annotated[str, typer.Option(help="The area of a file that names none (a CSV bundle).")]
+    = "England and Wales",
+) -> None:
+    """Import MoJ proven reoffending figures: geographies matched to areas, rows merged, sources named."""
+    from .importing import import_moj
+    from .moj import MojShapeError
+
+    if not file.is_file():
+        raise _usage_error(f"{file} is not a file")
+    try:
+        result = import_moj(file, _into(into), replace=replace, title=title, published=published,
+                            geography=geography)
+    except (MojShapeError, ValueError) as exc:
+        errors.print(Text.assemble(("error:", "red"), " ", str(exc)), soft_wrap=True)
+        raise typer.Exit(1) from None
+    _print_frame(result.geographies, f"Geographies in {result.file}")
+    unmatched = result.geographies[result.geographies["status"] != "matched"]
+    if not unmatched.empty:
+        errors.print(Text(f"{len(unmatched)} geographies not imported: add the area, its code, or an "
+                          "aliases row of kind geography, and import again.", style="yellow"))
+    merge = result.merge
+    _print_lines(result.not_taken, "Rows not taken:", "yellow")
+    _print_lines(merge.conflicts, f"{len(merge.conflicts)} rows differ from the file's and were kept "
+                 "(--replace takes the file's):", "yellow")
+    _print_lines(merge.replaced, f"{len(merge.replaced)} rows replaced:")
+    if result.problems:
+        _print_lines(result.problems, "Nothing written: the imported rows would break the data contract:",
+                     "red")
+        raise typer.Exit(1)
+    console.print(_plain(f"{merge.added} rows added, {len(merge.replaced)} replaced, {merge.same} "
+                         f"already there{'' if result.written else '; nothing written'}."))
+
+
+@import_app.command("ons-geography")
+def import_ons_geography(
+    lookup: Annotated[Path, typer.Argument(help="The ONS LAD to CSP to PFA lookup (.csv or .xlsx).")],
+    into: Annotated[Path, typer.Option(help="The data folder whose areas.csv and groupings.csv grow.")],
+    parent: Annotated[str, typer.Option(help="area_id new partnerships sit in, e.g. a region.")] = "",
+    replace: Annotated[bool, typer.Option(help="Take the lookup's group where a grouping differs.")] = False,
+) -> None:
+    """Import councils and community safety partnerships, with their police force areas."""
+    from .importing import import_ons_geography as run
+    from .importing.ons import LookupShapeError
+
+    if not lookup.is_file():
+        raise _usage_error(f"{lookup} is not a file")
+    try:
+        result = run(lookup, _into(into), parent=parent, replace=replace)
+    except (LookupShapeError, ValueError) as exc:
+        errors.print(Text.assemble(("error:", "red"), " ", str(exc)), soft_wrap=True)
+        raise typer.Exit(1) from None
+    _print_lines(result.added, f"{len(result.added)} areas added:")
+    _print_lines(result.codes_filled, f"{len(result.codes_filled)} codes filled in:")
+    _print_lines(result.notes, "Kept as they are:")
+    groupings = result.groupings
+    _print_lines(groupings.conflicts, f"{len(groupings.conflicts)} groupings differ from the lookup's and "
+                 "were kept (--replace takes the lookup's):", "yellow")
+    if result.problems:
+        _print_lines(result.problems, "Nothing written: the result would break the data contract:", "red")
+        raise typer.Exit(1)
+    console.print(_plain(f"{len(result.added)} areas added, {len(result.codes_filled)} codes filled in, "
+                         f"{groupings.added} groupings added"
+                         f"{'' if result.written else '; nothing written'}."))
+
+
 @app.command()
 def synth(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the synthetic dataset to.")],

@@ -12,10 +12,11 @@ import pandera.pandas as pa
 from .dates import EARLIEST, LATEST, in_range, parse_iso_date
 from .organisations import ORGANISATION, SPLIT_RULE
 from .pathways import PATHWAYS, resolve_pathways
+from .periods import parse_period
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 PERIOD = re.compile(r"\d{4}(?:-Q[1-4]|/\d{2}|-\d{2})?")
-COHORT = re.compile(r"\d{4}(?:-Q[1-4]|/\d{2})?")
+COHORT = re.compile(r"\d{4}(?:-Q[1-4]|/\d{2}|-\d{2}/\d{4}-\d{2})?")
 
 AREA_TYPES = ("probation_area", "local_authority", "community_safety_partnership", "region", "nation")
 MILESTONE_STATUSES = ("not_started", "in_progress", "complete", "missed", "dropped")
@@ -29,7 +30,8 @@ COMMENTARY_SECTIONS = ("summary", "pathways", "inspection", "recommendations", "
                        "indicators", "completeness")
 BETTER = ("higher", "lower")
 # Kinds of name the aliases table maps; geographies are to follow.
-ALIAS_KINDS = (ORGANISATION,)
+GEOGRAPHY = "geography"  # another spelling of an area's name, as a publisher writes it
+ALIAS_KINDS = (ORGANISATION, GEOGRAPHY)
 
 
 # Ids become file and folder names. Windows reserves its device names; the build writes its own
@@ -160,9 +162,22 @@ PATHWAY = Rule(
     "a pathway code, name or alias (several separated by ;)",
     lambda v: bool(resolve_pathways(v)[0]) and not resolve_pathways(v)[1],
 )
-COHORT_RULE = Rule(
-    "cohort", "YYYY-Qn, YYYY or YYYY/YY", lambda v: COHORT.fullmatch(v.strip()) is not None
-)
+ONS_CODE = Rule("ons-code", "a GSS code: a letter E, W, S, N or K and eight digits, e.g. E06000026",
+                lambda v: re.fullmatch(r"[EWSNK]\d{8}", v.strip()) is not None)
+COHORT_FORMS = "YYYY-Qn, YYYY, YYYY/YY or YYYY-MM/YYYY-MM (a rolling twelve months)"
+
+
+def _is_cohort(v: str) -> bool:
+    if COHORT.fullmatch(v.strip()) is None:
+        return False
+    try:
+        parse_period(v)
+    except ValueError:  # e.g. 2009/11, or a "rolling" year that is a calendar year
+        return False
+    return True
+
+
+COHORT_RULE = Rule("cohort", COHORT_FORMS, _is_cohort)
 PERIOD_RULE = Rule(
     "period",
     "YYYY, YYYY/YY, YYYY-Qn or YYYY-MM",
@@ -266,6 +281,8 @@ TABLES: dict[str, Table] = {
                 Col("parent_id", "the area this one sits in", (_slug_rule(),), False, True),
                 _opt("family_group", "areas compared with each other, e.g. small size, low density"),
                 _opt("population", "resident population", POSITIVE),
+                _opt("code", "the area's ONS (GSS) code, e.g. E06000026 or E22000046; imports "
+                     "match published figures to the area by it", ONS_CODE),
             ),
             cross_rules=(
                 Rule("exists", "parent_id must be another area's area_id"),
@@ -459,7 +476,9 @@ TABLES: dict[str, Table] = {
             "Cohort outcomes: proven reoffending, actual and predicted.",
             (
                 Col("area_id", "area of the cohort", (_slug_rule(),)),
-                Col("cohort", "period the cohort starts: YYYY-Qn, YYYY or YYYY/YY", (COHORT_RULE,)),
+                Col("cohort", "the cohort's period: a quarter, a calendar or financial year, or "
+                    "the twelve months of an MoJ rolling cohort (which overlap, and are never "
+                    "added together)", (COHORT_RULE,)),
                 Col("measure", "measure, e.g. adult-proven-1yr, ni18, ppo", (_slug_rule(),)),
                 _opt("offenders", "offenders in the cohort", NON_NEGATIVE),
                 _opt("reoffenders", "offenders who reoffended", NON_NEGATIVE),
@@ -467,6 +486,9 @@ TABLES: dict[str, Table] = {
                 _opt("reoffences", "proven re-offences", NON_NEGATIVE),
                 _opt("predicted_rate", "predicted rate, percent", PERCENT),
                 _opt("serious_reoffences", "serious proven re-offences", NON_NEGATIVE),
+                _opt("flags_as_printed", "the publisher's symbols that stood where a count is "
+                     "blank, with what each means, e.g. reoffenders: * (withheld by the publisher); "
+                     "an import writes it"),
                 _opt("verdict_as_printed", "actual against predicted in the source's own words, for "
                      "a rate printed without counts to test, e.g. statistically slightly higher than "
                      "predicted; reports show it as the source's"),
@@ -532,15 +554,34 @@ TABLES: dict[str, Table] = {
             "Lead and partner names are matched ignoring case, spacing, dashes, '&' for 'and' and "
             "spaces by brackets ('NOMS(Probation)' is 'NOMS ( Probation )'); a canonical name is "
             "also a spelling of itself; a name no row maps is its own organisation. "
-            f"{SPLIT_RULE} Lead load counts a strand once for each organisation of its lead.",
+            f"{SPLIT_RULE} Lead load counts a strand once for each organisation of its lead. "
+            "A geography alias is another name a publisher gives an area (e.g. Plymouth UA for "
+            "the Plymouth partnership); its canonical is the area's name or area_id, and imports "
+            "match published figures by it.",
             (
-                Col("kind", "what the name is", (_enum(ALIAS_KINDS),)),
+                Col("kind", "what the name is: organisation (a lead or partner) or geography (an "
+                    "area as a publisher names it)", (_enum(ALIAS_KINDS),)),
                 _text("spelling", "a spelling as the data writes it, e.g. NOMS (DOM Office)"),
                 _text("canonical", "the organisation it belongs to, as reports name it, e.g. "
-                      "National Offender Management Service"),
+                      "National Offender Management Service; for a geography, the area's name or "
+                      "area_id"),
             ),
             cross_rules=(Rule("one-canonical", "no spelling of a kind (matched as above) maps to "
                               "two canonical names"),),
+        ),
+        Table(
+            "groupings",
+            "Groups an area belongs to besides its parent_id, e.g. its police force area or "
+            "probation region, as an ONS lookup gives them. Reports roll figures up along "
+            "parent_id only: a grouping names comparison groups and adds nothing up.",
+            (
+                Col("area_id", "the area in the group", (_slug_rule(),)),
+                _text("grouping", "what kind of group, e.g. police force area"),
+                _text("group", "the group's name, e.g. Devon and Cornwall"),
+                _opt("group_code", "the group's ONS (GSS) code, e.g. E23000035", ONS_CODE),
+            ),
+            key=("area_id", "grouping"),
+            cross_rules=(_exists("areas", "area_id"),),
         ),
         Table(
             "commentary",

@@ -103,7 +103,7 @@ def _f(name: str, what: str, *, nullable: bool = True) -> Column:
 _AREA = _key("area_id", "area the row belongs to")
 _PLAN = _key("plan_id", "plan")
 _MEASURE = _key("measure", "reoffending measure")
-_COHORT = _key("cohort", "cohort (YYYY-Qn, YYYY or YYYY/YY)")
+_COHORT = _key("cohort", "cohort (YYYY-Qn, YYYY, YYYY/YY or YYYY-MM/YYYY-MM)")
 _SUPPRESSED = _t("suppressed", "columns withheld on this row by disclosure control, separated by ;")
 # The source the row's input names (contract.source_columns), carried through so that each
 # table and chart cites what its own rows name (analysis.sources).
@@ -313,6 +313,24 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
         _n("level_outer", "confidence level of the outer limits"),
         _t("method", "the method"),
         _t("area_type", "kind of area compared"), *_SOURCES, _SUPPRESSED,
+    )),
+    Derived("benchmark", "Each rate against the benchmark area's for the same measure and cohort, "
+            "as OHID Fingertips compares them (benchmark.benchmark_comparison).", (
+        _AREA, _MEASURE, _COHORT, _i("offenders", "offenders"), _i("reoffenders", "reoffenders"),
+        _n("rate", "rate, percent"), _key("benchmark_area_id", "the area compared with"),
+        _n("benchmark_rate", "its rate for the same measure and cohort, percent"),
+        _key("polarity", "lower-is-better, higher-is-better or none"),
+        _n("level_inner", "the first comparison level (0.95)"),
+        _n("lower_inner", "lower Wilson score limit at level_inner, percent"),
+        _n("upper_inner", "upper Wilson score limit at level_inner, percent"),
+        _t("comparison", "better, similar or worse (lower, similar or higher without polarity) at "
+           "level_inner"),
+        _n("level_outer", "the second, stricter level (0.998)"),
+        _n("lower_outer", "lower Wilson score limit at level_outer, percent"),
+        _n("upper_outer", "upper Wilson score limit at level_outer, percent"),
+        _t("comparison_outer", "the comparison at level_outer"),
+        _t("comparison_note", "why a row is not compared"),
+        _t("cohort_as_printed", "the cohort as its source prints it"), *_SOURCES, _SUPPRESSED,
     )),
     Derived("spc", "XmR control chart of quarterly rates (spc.xmr).", (
         _AREA, _MEASURE, _COHORT, _n("rate", "rate, percent"), _n("moving_range", "moving range"),

@@ -17,6 +17,7 @@ from .dates import EARLIEST, LATEST, parse_due
 from .frameworks import available, canonical_rating, load_framework
 from .organisations import near_duplicates, normalise
 from .pathways import resolve_pathways
+from .periods import period_bounds
 from .problems import Problem
 from .reading import Raw as _Raw
 from .reading import read_source
@@ -154,10 +155,23 @@ def _from_failure_cases(raw: _Raw, table: Table, cases: pd.DataFrame) -> list[Pr
             rule, message = "unique", f"another row has the same {', '.join(table.key)}"
         elif ": " in check:
             rule, message = check.split(": ", 1)
+            if rule == "cohort":
+                message = _cohort_reason(value, message)
         else:
             rule, message = check, check
         found.append(Problem(raw.file, row, column, value, rule, message, table=raw.name))
     return found
+
+
+def _cohort_reason(value: str, message: str) -> str:
+    """Why a cohort label that has the shape of a key is still not one (parse_period's reason)."""
+    if not contract.COHORT.fullmatch(value.strip()):
+        return message
+    try:
+        period_bounds(value)
+    except ValueError as exc:
+        return str(exc)
+    return message
 
 
 def _ids(raws: dict[str, _Raw], table: str, column: str) -> set[str]:
@@ -218,8 +232,6 @@ def _decimals(text: str) -> int:
 
 
 def _check_reoffending(raw: _Raw, problems: list[Problem], today: date) -> None:
-    from .periods import period_bounds
-
     def add(row, column, value, rule, message):
         problems.append(Problem(raw.file, row, column, str(value), rule, message,
                                 table="reoffending"))

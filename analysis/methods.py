@@ -25,6 +25,7 @@ __all__ = ["OPTIONS", "SPC_RULES", "Methods", "parse_methods"]
 #: ``spc_rules``: NHSRplotthedots 0.2.2's reading of the rules, or the workbook's before issue 15.
 SPC_RULES = ("making-data-count", "legacy")
 _PERIOD = re.compile(r"\d{4}-Q[1-4]")
+_AREA_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Methods:
     spc_baseline: int = 0
     spc_rebase: tuple[str, ...] = ()
     spc_rules: str = "making-data-count"
+    benchmark_area: str = ""
 
     def __post_init__(self) -> None:
         problems = [problem for option in fields(self)
@@ -61,6 +63,17 @@ class Methods:
         """Keyword arguments of `reoffending.reoffending_rates`."""
         return {"significance": self.significance, "interval": self.interval,
                 "exact_below": self.exact_below}
+
+    def benchmark_for(self, areas: Any) -> str | None:
+        """The area every rate is compared with: ``benchmark_area``; blank, the one area of type
+        nation (England and Wales in the MoJ's tables), if there is exactly one; "none", none."""
+        if self.benchmark_area == "none":
+            return None
+        if self.benchmark_area:
+            return self.benchmark_area
+        nations = [str(a) for a, kind in zip(areas["area_id"], areas["area_type"], strict=True)
+                   if kind == "nation"]
+        return nations[0] if len(nations) == 1 else None
 
     def spc_options(self, periods: set[str]) -> dict[str, Any]:
         """Keyword arguments of `spc.xmr` for one series holding ``periods``: it is rebased at the
@@ -89,7 +102,19 @@ class Methods:
         """(figure, method and source) for each kind of figure the options decide, in words."""
         return [("Funnel plots", self._funnel_words()),
                 ("Control charts", self._spc_words()),
-                ("Actual against predicted", self._significance_words())]
+                ("Actual against predicted", self._significance_words()),
+                ("Against the benchmark", self._benchmark_words())]
+
+    def _benchmark_words(self) -> str:
+        whose = (f"the rate of {self.benchmark_area}" if self.benchmark_area not in ("", "none")
+                 else "the nation's rate")
+        if self.benchmark_area == "none":
+            return "Not compared: the build names no benchmark area."
+        return (f"Each rate with counts is compared with {whose} for the same measure and cohort, "
+                "as OHID Fingertips compares an area with England: better or worse where the "
+                "area's Wilson score interval lies wholly below or above it, similar where the "
+                "interval holds it, at 95% and, stricter, at 99.8%; a lower reoffending rate is "
+                "better.")
 
     def _funnel_words(self) -> str:
         at = " and ".join(level_percent(level) for level in self.funnel_levels)
@@ -183,6 +208,8 @@ OPTIONS: dict[str, str] = {
     "spc_baseline": "0 (all points) or 12 or more: XmR limits from the first N points",
     "spc_rebase": "quarters (YYYY-Qn) separated by spaces or commas where XmR limits start afresh",
     "spc_rules": " | ".join(SPC_RULES),
+    "benchmark_area": "an area_id to compare every rate with, none, or blank for the one area of type "
+                      "nation",
 }
 
 
@@ -203,6 +230,8 @@ def _check(name: str, value: Any) -> str | None:
               and value[0] < value[1])
     elif name == "spc_baseline":
         ok = isinstance(value, int) and not isinstance(value, bool) and (value == 0 or value >= 12)
+    elif name == "benchmark_area":
+        ok = isinstance(value, str) and (value in ("", "none") or _AREA_ID.fullmatch(value) is not None)
     else:  # spc_rebase
         ok = isinstance(value, tuple) and all(isinstance(p, str) and _PERIOD.fullmatch(p) for p in value)
     return None if ok else f"{name}={_text(value)!r} is not allowed: {OPTIONS[name]}"

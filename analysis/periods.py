@@ -1,4 +1,4 @@
-"""Parse cohort and period labels (YYYY-Qn, YYYY, YYYY/YY) into dates and sortable keys."""
+"""Parse cohort and period labels (YYYY-Qn, YYYY, YYYY/YY, YYYY-MM/YYYY-MM) into dates and sortable keys."""
 
 from __future__ import annotations
 
@@ -23,16 +23,18 @@ __all__ = [
 _QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
 _YEAR = re.compile(r"^(\d{4})$")
 _FINANCIAL = re.compile(r"^(\d{4})/(\d{2})$")
+_ROLLING = re.compile(r"^(\d{4})-(\d{2})/(\d{4})-(\d{2})$")
 
 _EXPECTED = (
     "expected YYYY-Qn (calendar quarter, e.g. 2009-Q1), YYYY (calendar year, e.g. 2009) "
-    "or YYYY/YY (financial year April-March, e.g. 2009/10)"
+    "YYYY/YY (financial year April-March, e.g. 2009/10) or YYYY-MM/YYYY-MM (twelve months "
+    "from the first month to the last, e.g. 2022-07/2023-06, as the MoJ's rolling cohorts)"
 )
 
 
 @dataclass(frozen=True)
 class Period:
-    """A parsed period label: its kind ('quarter', 'year', 'financial_year') and first/last day."""
+    """A parsed period label: its kind (quarter, year, financial_year, 12_months), first and last day."""
 
     label: str
     kind: str
@@ -55,7 +57,11 @@ def parse_period(label: object) -> Period:
     Formats (data contract, reoffending.csv ``cohort``):
     ``YYYY-Qn`` calendar quarter n (Q1 = January-March); ``YYYY`` calendar year;
     ``YYYY/YY`` financial year 1 April YYYY to 31 March of the following year (YY must be the
-    next year's last two digits). Surrounding spaces are ignored; ``q`` may be lower case.
+    next year's last two digits); ``YYYY-MM/YYYY-MM`` twelve months from the first day of the first
+    month to the last day of the second (the Ministry of Justice's rolling 12-month cohorts). A
+    twelve months that is a calendar or financial year must be written as one (``2022``,
+    ``2022/23``), so that one period has one key. Surrounding spaces are ignored; ``q`` may be
+    lower case.
 
     Raises ValueError naming the label and the accepted formats when it cannot be read.
     """
@@ -81,7 +87,23 @@ def parse_period(label: object) -> Period:
                 f"following year ({year}/{(year + 1) % 100:02d}); {_EXPECTED}"
             )
         return Period(text, "financial_year", date(year, 4, 1), date(year + 1, 3, 31))
+    if m := _ROLLING.match(text):
+        return _rolling(text, *(int(g) for g in m.groups()))
     raise ValueError(f"cannot read period label {label!r}: {_EXPECTED}")
+
+
+def _rolling(text: str, first_year: int, first_month: int, last_year: int, last_month: int) -> Period:
+    if not (1 <= first_month <= 12 and 1 <= last_month <= 12):
+        raise ValueError(f"cannot read period label {text!r}: months run from 01 to 12; {_EXPECTED}")
+    span = (last_year - first_year) * 12 + last_month - first_month + 1
+    if span != 12:
+        raise ValueError(f"cannot read period label {text!r}: YYYY-MM/YYYY-MM is twelve months, "
+                         f"this is {span}; {_EXPECTED}")
+    if first_month in (1, 4):
+        as_key = str(first_year) if first_month == 1 else f"{first_year}/{(first_year + 1) % 100:02d}"
+        raise ValueError(f"cannot read period label {text!r}: that twelve months is a "
+                         f"{'calendar' if first_month == 1 else 'financial'} year, written {as_key}")
+    return Period(text, "12_months", date(first_year, first_month, 1), _last_day(last_year, last_month))
 
 
 def period_bounds(label: object) -> tuple[date, date]:

@@ -24,6 +24,7 @@ from . import (
     trajectory,
     verdicts,
 )
+from .benchmark import benchmark_comparison
 from .csvout import write_csv
 from .funnel import funnel_limits
 from .loader import Dataset
@@ -58,6 +59,7 @@ class Results:
     ni30_progress: pd.DataFrame
     ni18_progress: pd.DataFrame
     funnel: pd.DataFrame
+    benchmark: pd.DataFrame
     spc: pd.DataFrame
     indicators_status: pd.DataFrame
     completeness: pd.DataFrame
@@ -159,6 +161,20 @@ def _funnels(rates: pd.DataFrame, areas: pd.DataFrame, methods: Methods) -> pd.D
     return pd.concat(frames, ignore_index=True) if frames else derived.empty("funnel")
 
 
+def _benchmark(rates: pd.DataFrame, areas: pd.DataFrame, methods: Methods) -> pd.DataFrame:
+    """Every published rate against the benchmark area's (Methods.benchmark_for), as Fingertips
+    compares them (benchmark.benchmark_comparison); a reoffending rate is better lower."""
+    area = methods.benchmark_for(areas)
+    rated = rates[rates["rate"].notna()]
+    if area is None or not (rated["area_id"] == area).any():
+        return derived.empty("benchmark")
+    compared = benchmark_comparison(rated, area, polarity="lower-is-better")
+    printed = rated[["area_id", "measure", "cohort", "cohort_as_printed"]] if "cohort_as_printed" in rated \
+        else rated[["area_id", "measure", "cohort"]].assign(cohort_as_printed=pd.NA)
+    return compared.merge(printed.drop_duplicates(["area_id", "measure", "cohort"]),
+                          on=["area_id", "measure", "cohort"], how="left")
+
+
 _QUARTER = r"\d{4}-Q[1-4]"
 
 
@@ -250,6 +266,7 @@ def analyse(dataset: Dataset, *, as_of: date | None = None,
         ni18_progress=disclosure.withhold(trajectory.ni18_progress(cohorts), protection,
                                           disclosure.NI18_PROGRESS),
         funnel=_published_from(_funnels(rates, t("areas"), methods), rates),
+        benchmark=_published_from(_benchmark(rates, t("areas"), methods), rates),
         spc=_published_from(_spc(rates, methods), rates),
         indicators_status=indicators.indicator_status(t("indicators")),
         completeness=completeness_mod.completeness(dataset, ms),

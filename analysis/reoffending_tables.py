@@ -27,8 +27,8 @@ from .tablekit import number as _number
 from .tablekit import shown as _shown
 from .trajectory import ON_TRACK_RULE
 
-__all__ = ["frequency_table", "ni18_check_table", "ni18_progress_table", "ni18_table", "ni30_no_progress",
-           "ni30_progress_table", "ni30_table", "rates_table"]
+__all__ = ["benchmark_table", "frequency_table", "ni18_check_table", "ni18_progress_table", "ni18_table",
+           "ni30_no_progress", "ni30_progress_table", "ni30_table", "rates_table"]
 
 
 # --------------------------------------------------------------------------- reoffending
@@ -187,6 +187,59 @@ def frequency_table(reoffending_rates: pd.DataFrame, *, threshold: int,
                        "re-offender: re-offences over those who re-offended; severity: serious "
                        "proven re-offences per 100 offenders (Ministry of Justice measures)."],
                 right=[c for c in body.columns if c not in ("Measure", "Area", "Cohort")])
+    return gt.tab_footnote(withheld_note(threshold)) if any(hidden) else gt
+
+
+def benchmark_table(benchmark: pd.DataFrame, benchmark_name: str, *, threshold: int,
+                    source: str | None = None) -> GT | None:
+    """Each rate against the benchmark area's, as OHID Fingertips shows it: the rate, its 95%
+    Wilson interval, the benchmark's rate and the comparison at 95% and at 99.8%.
+
+    Takes Results.benchmark (computed from the published rates only, so a withheld count has no
+    interval and is not compared) and the benchmark area's name. A row that is not compared says
+    why in a note. None if empty.
+    """
+    if _empty(benchmark):
+        return None
+    frame = benchmark.reset_index(drop=True)
+    hidden = _hidden(frame)
+    several_measures = frame["measure"].nunique() > 1
+
+    def interval(f: pd.DataFrame) -> list[str]:
+        return [MISSING if pd.isna(lo) or pd.isna(hi) else f"{_number(lo)} to {_number(hi)}"
+                for lo, hi in zip(_column(f, "lower_inner"), _column(f, "upper_inner"), strict=True)]
+
+    def words(column: str) -> Callable[[pd.DataFrame], list[str]]:
+        return lambda f: ["Not compared" if pd.isna(w) else _first_upper(str(w)) for w in f[column]]
+
+    inner, outer = (f"{100 * frame[c].iloc[0]:g}%" for c in ("level_inner", "level_outer"))
+    columns: dict[str, Callable[[pd.DataFrame], Sequence[object]]] = {}
+    if several_measures:
+        columns["Measure"] = lambda f: [_first_upper(measure_label(m)) for m in f["measure"]]
+    columns |= {
+        "Cohort": lambda f: _as_printed(f, "cohort_as_printed", "cohort"),
+        "Offenders": _shown(hidden, "offenders", lambda v: _number(v, 0)),
+        "Rate (%)": _shown(hidden, "rate", lambda v: _number(v, 1)),
+        f"{inner} confidence interval": interval,
+        f"{benchmark_name} (%)": lambda f: [_number(v, 1) for v in f["benchmark_rate"]],
+        f"Compared at {inner}": words("comparison"),
+        f"Compared at {outer}": words("comparison_outer"),
+    }
+    body = _labelled(frame, columns)
+    polarity = frame["polarity"].iloc[0]
+    better = {"lower-is-better": "a lower rate is better", "higher-is-better": "a higher rate is better",
+              "none": "lower, similar or higher, as the measure has no better direction"}[polarity]
+    notes = [f"As OHID Fingertips compares an area with England: worse or better where the whole "
+             f"Wilson score interval of the area's rate lies above or below the {benchmark_name} rate, "
+             f"similar where it holds it; at {inner} and, stricter, at {outer}; {better}."]
+    notes += [f"Not compared: {why}." for why in pd.unique(frame["comparison_note"].dropna())]
+    subtitle = _area_subtitle(frame)
+    if not several_measures:
+        measure = measure_label(frame["measure"].iloc[0])
+        subtitle = f"{subtitle}: {measure}" if subtitle else _first_upper(measure)
+    gt = _build(body, title=f"Against {benchmark_name}", subtitle=subtitle,
+                source=source or source_line(frame), group="Measure" if several_measures else None,
+                notes=notes, right=[c for c in body.columns if c not in ("Measure", "Cohort")])
     return gt.tab_footnote(withheld_note(threshold)) if any(hidden) else gt
 
 

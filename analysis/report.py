@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import asof
 from .agreed import AGREED
+from .benchmark import comparison_sentence
 from .blocks import (
     Block,
     Markdown,
@@ -43,7 +44,7 @@ from .pipeline import Results
 from .progress import DUE_SOON_DAYS, NO_RETURN, NOT_REPORTED, RAG_RULE
 from .significance import interval_words, test_words
 from .snapshot import SNAPSHOT_FORMAT, load, load_own_dates
-from .sources import plan_source
+from .sources import plan_source, source_line
 
 # Notebooks and tests import these from here: the report's public API.
 __all__ = ["SNAPSHOT_FORMAT", "AreaReport", "Block", "Markdown", "areas_below", "glance",
@@ -64,14 +65,17 @@ def _pct(value: float) -> str:
 
 def reoffending_facts(rates: pd.DataFrame, ni18: pd.DataFrame, ni30: pd.DataFrame,
                       names: Mapping[str, str] | None = None,
-                      ni18_progress: pd.DataFrame | None = None) -> list[tuple[str, str, str]]:
+                      ni18_progress: pd.DataFrame | None = None,
+                      benchmark: pd.DataFrame | None = None) -> list[tuple[str, str, str]]:
     """What an area's reoffending figures say: (label, sentence, brief) for the latest cohort rate
     (else the NI 18 target) and for the NI 30 target. The sentence is Markdown, the brief plain
     text for a table cell. A rate's verdict against its prediction is said in words
     (analysis.verdicts; the source's own words marked as the source's) and the rate of the area
     above it (``names`` names that area) follows; with ``ni18_progress``, the latest cohort's
-    verdict against the line to the agreed NI 18 target (analysis.trajectory). Only published
-    figures are quoted: small cohorts are already withheld from the rates and targets tables."""
+    verdict against the line to the agreed NI 18 target (analysis.trajectory); with ``benchmark``
+    (Results.benchmark), the latest rate against the benchmark area's, as Fingertips compares
+    them. Only published figures are quoted: small cohorts are already withheld from the rates
+    and targets tables."""
     facts = []
     with_rate = rates[rates["rate"].notna()]
     ni18 = ni18.dropna(subset=["offenders", "target_reoffenders"])
@@ -91,9 +95,15 @@ def reoffending_facts(rates: pd.DataFrame, ni18: pd.DataFrame, ni30: pd.DataFram
             beside = (f"; {(names or {}).get(above, above)} {latest['comparator_rate']:.1f}%"
                       + (f" against {latest['comparator_predicted_rate']:.1f}% predicted"
                          if pd.notna(latest.get("comparator_predicted_rate")) else ""))
+        compared = _benchmark_clause(benchmark, latest, names or {})
+        if compared and pd.notna(latest.get("comparator_rate")) \
+                and cell_text(latest["comparator_area_id"]) == compared[0]:
+            beside = ""  # the benchmark clause names that area's rate itself
+        clause = f"; {compared[1]}" if compared else ""
+        cohort = _printed(latest, "cohort")
         facts.append(("Reoffending", f"{latest['rate']:.1f}% ({measure}, cohort "
-                      f"{text(latest['cohort'])}){versus}{text(said)}{text(beside)}",
-                      f"{latest['rate']:.1f}%{versus}{said} ({cell_text(latest['cohort'])})"))
+                      f"{text(cohort)}){versus}{text(said)}{text(beside)}{text(clause)}",
+                      f"{latest['rate']:.1f}%{versus}{said} ({cohort})"))
     elif not ni18.empty:
         row = ni18.iloc[0]
         agreed = row.get("target_source") == AGREED
@@ -125,6 +135,26 @@ def reoffending_facts(rates: pd.DataFrame, ni18: pd.DataFrame, ni30: pd.DataFram
                       f"NI 30 target {row.target_reoffences:,.0f} re-offences (baseline "
                       f"{row.baseline_reoffences:,.0f})"))
     return facts
+
+
+def _benchmark_clause(benchmark: pd.DataFrame | None, latest: pd.Series,
+                      names: Mapping[str, str]) -> tuple[str, str] | None:
+    """(benchmark area_id, "worse than England and Wales (25.5%) at 95%, similar at 99.8%") for
+    the latest rate's row of the benchmark table; why not, where it is not compared; None where
+    the benchmark has no rate for it."""
+    if benchmark is None or benchmark.empty:
+        return None
+    row = benchmark[(benchmark["area_id"] == latest["area_id"]) & (benchmark["measure"] == latest["measure"])
+                    & (benchmark["cohort"] == latest["cohort"])]
+    if row.empty or pd.isna(row["benchmark_rate"].iloc[0]):
+        return None
+    row = row.iloc[0]
+    other = cell_text(row["benchmark_area_id"])
+    name = names.get(other, other)
+    said = comparison_sentence(row["comparison"], row["comparison_outer"], name,
+                               (row["level_inner"], row["level_outer"]), row["benchmark_rate"])
+    return other, said or (f"{name} {row['benchmark_rate']:.1f}%, not compared: "
+                           f"{cell_text(row['comparison_note'])}")
 
 
 def _ni18_progress_facts(progress: pd.DataFrame | None) -> list[tuple[str, str, str]]:
@@ -460,7 +490,7 @@ class AreaReport:
         lines.append("- **Recommendations:** " + (text(headline(recs)) if not recs.empty else
                                                   "no inspection recommendations are recorded."))
         facts = reoffending_facts(t["reoffending_rates"], t["ni18_targets"], t["ni30_progress"],
-                                  area_names(self.dataset), t["ni18_progress"])
+                                  area_names(self.dataset), t["ni18_progress"], t["benchmark"])
         said = [sentence if label == "Reoffending" else f"{label}: {sentence}"
                 for label, sentence, _ in facts]
         within = self._within()
@@ -738,10 +768,17 @@ class AreaReport:
                                                           exact_below=self.results.methods.exact_below)))
         if (often := tables.frequency_table(rates, threshold=threshold)) is not None:
             blocks.append(Block("table", often))
+        if (against := self._benchmark_table()) is not None:
+            blocks.append(Block("table", against))
+        against = t["benchmark"]
+        named = (area_names(self.dataset).get(str(against["benchmark_area_id"].iloc[0]), "")
+                 if not against.empty else "")
         for _measure, group in rates.groupby("measure"):
             if group["rate"].notna().sum() >= 2:
-                blocks.append(Block("chart", charts.rate_trend(group, threshold=threshold)))
-                blocks.append(Block("chart", charts.difference_chart(group, threshold=threshold)))
+                blocks.append(Block("chart", charts.rate_trend(group, threshold=threshold, benchmark=against,
+                                                               benchmark_name=named)))
+                if group["predicted_rate"].notna().any():  # nothing to set the rate against otherwise
+                    blocks.append(Block("chart", charts.difference_chart(group, threshold=threshold)))
         spc = t["spc"]
         for _measure, group in spc.groupby("measure"):
             blocks.append(Block("chart", charts.xmr_chart(group)))
@@ -760,6 +797,21 @@ class AreaReport:
         if not t["ni30_progress"].empty:
             blocks += ni30_blocks(t["ni30_progress"], threshold)
         return blocks
+
+    def _benchmark_table(self):
+        """This area's rates against the benchmark area's, citing both areas' sources."""
+        from . import tables
+
+        mine = self.t["benchmark"]
+        if mine.empty:
+            return None
+        other = str(mine["benchmark_area_id"].iloc[0])
+        rates = self.results.reoffending_rates
+        cited = pd.concat([mine, rates[(rates["area_id"] == other)
+                                       & rates["measure"].isin(mine["measure"])
+                                       & rates["cohort"].isin(mine["cohort"])]], ignore_index=True)
+        return tables.benchmark_table(mine, area_names(self.dataset).get(other, other),
+                                      threshold=self.results.threshold, source=source_line(cited))
 
     # -- Indicators and completeness ---------------------------------------------------------
     @section

@@ -114,6 +114,11 @@ _NOTES: tuple[tuple[str, str], ...] = (
                "column names with its source: by default arcsine limits (Spiegelhalter 2005) as "
                "NHS-R FunnelPlotR 0.6.0, widened for overdispersion when phi > 1; Wilson score "
                "limits (PHEindicatormethods 2.1.0) when the build chose them."),
+    ("benchmark", "Against the benchmark: each rate with counts against the benchmark area's rate "
+                  "for the same measure and cohort, as OHID Fingertips compares an area with "
+                  "England: worse or better where the whole Wilson score interval of the area's "
+                  "rate (at the Level columns' confidence, 95% and 99.8%) lies above or below the "
+                  "benchmark rate, similar where it holds it; a lower reoffending rate is better."),
     ("spc", "XmR control chart limits = mean +/- 2.66 x mean moving range, per segment where the "
             "limits were rebased, with the NHS Making Data Count rules for special cause "
             "variation as NHS-R NHSRplotthedots 0.2.2 applies them (moving ranges above 3.267 x "
@@ -489,6 +494,21 @@ SHEETS: tuple[_Spec, ...] = (
         _Col("lower_outer", "Lower limit, outer level (%)", decimals=2),
         _Col("upper_outer", "Upper limit, outer level (%)", decimals=2),
         _Col("position", "Position", show=_label)), prepare=marked),
+    _Spec("benchmark", "Benchmark", "Reoffending rates against the benchmark area$$benchmark$$$$units$$$$x$$",
+          None, (
+        _Col("measure", "Measure"), _Col("cohort", "Cohort"),
+        _Col("offenders", "Offenders", decimals=0), _Col("reoffenders", "Reoffenders", decimals=0),
+        _Col("rate", "Rate (%)", decimals=1), _Col("benchmark_area_id", "Benchmark area ID"),
+        _Col("benchmark_rate", "Benchmark rate (%)", decimals=1),
+        _Col("level_inner", "Level (%)", show=_percent_level),
+        _Col("lower_inner", "Lower limit (%)", decimals=2),
+        _Col("upper_inner", "Upper limit (%)", decimals=2),
+        _Col("comparison", "Compared", show=_label),
+        _Col("level_outer", "Stricter level (%)", show=_percent_level),
+        _Col("lower_outer", "Lower limit, stricter level (%)", decimals=2),
+        _Col("upper_outer", "Upper limit, stricter level (%)", decimals=2),
+        _Col("comparison_outer", "Compared, stricter level", show=_label),
+        _Col("comparison_note", "Not compared because")), prepare=marked),
     _Spec("spc", "SPC", "Control chart of quarterly reoffending rates$$spc$$$$units$$$$x$$",
           None, (
         _Col("measure", "Measure"), _Col("cohort", "Cohort"), _Col("rate", "Rate (%)", decimals=1),

@@ -29,6 +29,7 @@ from .links import report_link
 from .pathways import pathway_label
 from .progress import JOINT_LEADS, RAG_RULE
 from .reoffending_tables import (
+    benchmark_table,
     frequency_table,
     ni18_check_table,
     ni18_progress_table,
@@ -54,6 +55,7 @@ from .tablekit import rag_label as _rag_label
 
 __all__ = [
     "MISSING",
+    "benchmark_table",
     "change_table",
     "completeness_table",
     "criteria_table",

@@ -64,10 +64,14 @@ def draw_trend(c: Cohorts) -> Figure:
     if f["predicted"].notna().any():
         ax.plot(x, f["predicted"], color=ORANGE, linestyle="--", marker="s", markersize=4,
                 label="Predicted rate")
+    if c.benchmark:
+        ax.plot(x, f["benchmark"], color=DARK_GREY, linestyle=":", marker="D", markersize=4,
+                label=c.benchmark)
     _marks_withheld(ax, x[f["hidden"].to_numpy()], 0.04, ax.get_xaxis_transform())
     xticks_cohorts(ax, f["cohort"].tolist())
     ax.set_xlim(-0.5, len(x) - 0.5)
-    values = f[["rate", "ci_low", "ci_high", "predicted"]].to_numpy(dtype=float).ravel()
+    values = f[["rate", "ci_low", "ci_high", "predicted", *(["benchmark"] if c.benchmark else [])]
+               ].to_numpy(dtype=float).ravel()
     values = values[~np.isnan(values)]
     if values.size:
         span = max(values.max() - values.min(), 2.0)
@@ -79,14 +83,17 @@ def draw_trend(c: Cohorts) -> Figure:
 
 
 def rate_trend(reoffending_rates: pd.DataFrame, *, threshold: int, area_id: str | None = None,
-               measure: str | None = None, source: str | None = None) -> Chart | None:
+               measure: str | None = None, source: str | None = None,
+               benchmark: pd.DataFrame | None = None, benchmark_name: str = "") -> Chart | None:
     """Reoffending rate by cohort with its 95% Wilson interval as a band and the predicted rate.
 
     Takes Results.reoffending_rates (``area_id``/``measure`` pick one series; default the
     first) and the build's disclosure `threshold`. Cohorts whose rate the disclosure layer
-    withheld leave a gap marked "[c]". None when the series has no rate at all.
+    withheld leave a gap marked "[c]". With ``benchmark`` (Results.benchmark) and its area's
+    name, the benchmark area's rate per cohort as a dotted line. None when the series has no
+    rate at all.
     """
-    c = prepare_cohorts(reoffending_rates, threshold, area_id, measure, "rate")
+    c = prepare_cohorts(reoffending_rates, threshold, area_id, measure, "rate", benchmark, benchmark_name)
     if c is None or (c.frame["rate"].isna().all() and c.frame["predicted"].isna().all()
                      and not c.frame["hidden"].any()):
         return None

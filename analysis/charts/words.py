@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..labels import area_label, cell_text
 from ..pathways import PATHWAY_NAMES, PATHWAYS
+from ..periods import cohort_sort_key
 from ..rounding import half_up
 from ..sources import source_line
 
@@ -138,7 +139,8 @@ def series(rates: pd.DataFrame, area_id: str | None, measure: str | None,
     frame, area = pick(rates, "area_id", area_id, what)
     frame, meas = pick(frame, "measure", measure, what)
     if "cohort" in frame:
-        frame = frame.assign(_order=frame["cohort"].astype(str)).sort_values("_order", kind="stable")
+        # In time order, not text order: "2022-07/2023-06" starts after "2022/23" (periods).
+        frame = frame.sort_values("cohort", kind="stable", key=lambda s: s.map(cohort_sort_key))
     return frame.reset_index(drop=True), area, meas
 
 

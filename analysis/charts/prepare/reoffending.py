@@ -47,6 +47,7 @@ class Cohorts:
     area: str  # the area's name
     measure: str  # the measure in words
     threshold: int
+    benchmark: str = ""  # the benchmark area's name, when the frame has its rate per cohort
 
 
 def _withheld(threshold: int) -> str:
@@ -55,9 +56,11 @@ def _withheld(threshold: int) -> str:
 
 
 def prepare_cohorts(rates: pd.DataFrame, threshold: int, area_id: str | None = None,
-                    measure: str | None = None, column: str = "rate") -> Cohorts | None:
+                    measure: str | None = None, column: str = "rate",
+                    benchmark: pd.DataFrame | None = None, benchmark_name: str = "") -> Cohorts | None:
     """One series of Results.reoffending_rates in cohort order; `hidden` marks rows whose
-    ``column`` the disclosure layer withheld. None when the series is empty."""
+    ``column`` the disclosure layer withheld. With ``benchmark`` (Results.benchmark), its
+    ``benchmark_rate`` per cohort as the column ``benchmark``. None when the series is empty."""
     if empty(rates):
         return None
     frame, area, meas = series(rates, area_id, measure, "reoffending chart")
@@ -78,7 +81,14 @@ def prepare_cohorts(rates: pd.DataFrame, threshold: int, area_id: str | None = N
         "significance_test": frame.get("significance_test", pd.Series(pd.NA, index=frame.index)).to_numpy(),
         "hidden": suppressed(frame, column)})
     out["significant"] &= ~np.isnan(out["difference"].to_numpy())
-    return Cohorts(frame=out, area=area_name(frame, area), measure=measure_name(meas), threshold=threshold)
+    named = ""
+    if benchmark is not None and not benchmark.empty:
+        mine = benchmark[(benchmark["area_id"] == area) & (benchmark["measure"] == meas)]
+        by_cohort = dict(zip(mine["cohort"].astype(str), num(mine["benchmark_rate"]), strict=True))
+        out["benchmark"] = [by_cohort.get(c, np.nan) for c in out["cohort"]]
+        named = benchmark_name if out["benchmark"].notna().any() else ""
+    return Cohorts(frame=out, area=area_name(frame, area), measure=measure_name(meas), threshold=threshold,
+                   benchmark=named)
 
 
 def describe_trend(c: Cohorts) -> Words:
@@ -96,12 +106,18 @@ def describe_trend(c: Cohorts) -> Words:
             alt += f" (95% interval {fmt(last['ci_low'])}% to {fmt(last['ci_high'])}%)"
         if pd.notna(last["predicted"]):
             alt += f" against a predicted {fmt(last['predicted'])}%"
+        if c.benchmark and pd.notna(last.get("benchmark")):
+            alt += f"; {c.benchmark} {fmt(last['benchmark'])}%"
         alt += "."
     hidden = f[f["hidden"]]
     if len(hidden):
         alt += f" {plural(len(hidden), 'cohort is', 'cohorts are')} suppressed."
-    caption = (f"The band is {interval_words(f['interval_method'], None)} of the actual rate; the dashed "
-               "line is the rate predicted from offender characteristics.")
+    caption = f"The band is {interval_words(f['interval_method'], None)} of the actual rate"
+    if f["predicted"].notna().any():
+        caption += "; the dashed line is the rate predicted from offender characteristics"
+    if c.benchmark:
+        caption += f"; the dotted line is the {c.benchmark} rate for the same cohort"
+    caption += "."
     if len(hidden):
         caption += (f" Cohorts marked {MARKER} ({join(hidden['cohort'].tolist())}) are "
                     f"{_withheld(c.threshold)}.")
