@@ -336,3 +336,50 @@ def test_no_small_count_is_determined_by_areas_and_quarters_together(grid, thres
         found = relations(cohorts, areas)
         determined = _determined(found, hidden)
         assert not [values[i] for i in determined if 0 < values[i] < threshold], count
+
+
+def test_a_rolling_twelve_months_is_the_sum_of_the_quarters_inside_it():
+    # July 2022 to June 2023 holds 2022-Q3 to 2023-Q2; a small 2023-Q2 (5) would be the window
+    # minus the other three, so the smallest other quarter goes with it.
+    rows = [("a", "2022-07/2023-06", 400, 120), ("a", "2022-Q3", 100, 30), ("a", "2022-Q4", 100, 40),
+            ("a", "2023-Q1", 100, 45), ("a", "2023-Q2", 100, 5), ("a", "2022-Q2", 100, 50)]
+    cohorts = _cohorts(rows)
+    assert relations(cohorts, None) == [Relation(0, (1, 2, 3, 4), "period")]
+    hidden = _hidden(protect(cohorts, None, threshold=10))
+    assert hidden[("a", "2023-Q2")] == {"reoffenders"}
+    assert hidden[("a", "2022-Q3")] == {"reoffenders"}
+    assert hidden[("a", "2022-Q2")] == set()  # outside the window
+
+
+def test_two_rolling_years_missing_the_same_quarters_do_not_give_a_quarter_away():
+    # A = Jul 2022-Jun 2023 (120) and B = Oct 2022-Sep 2023 (95) both miss 2022-Q4 to 2023-Q2.
+    # With 2022-Q3 (30) published, B - A + 30 = 5 would be 2023-Q3's withheld reoffenders.
+    rows = [("a", "2022-07/2023-06", 400, 120), ("a", "2022-10/2023-09", 400, 95),
+            ("a", "2022-Q3", 100, 30), ("a", "2023-Q3", 100, 5)]
+    cohorts = _cohorts(rows)
+    protection = protect(cohorts, None, threshold=10)
+    hidden = _hidden(protection)
+    assert hidden[("a", "2023-Q3")] == {"reoffenders"}
+    # Something else goes with it, so that A, B and 2022-Q3 no longer pin it down.
+    others = [k for k in (("a", "2022-07/2023-06"), ("a", "2022-10/2023-09"), ("a", "2022-Q3"))
+              if "reoffenders" in hidden[k]]
+    assert others
+    shown = withhold(reoffending_rates(cohorts), protection, RATES).set_index("cohort")["reoffenders"]
+    a, b, q3 = (shown.get(c) for c in ("2022-07/2023-06", "2022-10/2023-09", "2022-Q3"))
+    assert any(pd.isna(v) for v in (a, b, q3))
+
+
+def test_a_year_missing_one_quarter_withholds_what_would_give_that_quarter_away_when_small():
+    # 2015 is 120 reoffenders; Q1-Q3 are 40 + 40 + 36; Q4 is not in the table, but 120 - 116
+    # would publish its 4 reoffenders: a quarter goes with them.
+    rows = [("a", "2015", 400, 120), ("a", "2015-Q1", 100, 40), ("a", "2015-Q2", 100, 40),
+            ("a", "2015-Q3", 100, 36)]
+    hidden = _hidden(protect(_cohorts(rows), None, threshold=10))
+    assert hidden[("a", "2015-Q3")] == {"reoffenders"}  # the smallest quarter
+    assert hidden[("a", "2015")] == hidden[("a", "2015-Q1")] == hidden[("a", "2015-Q2")] == set()
+
+
+def test_a_year_missing_a_large_quarter_withholds_nothing():
+    rows = [("a", "2015", 400, 150), ("a", "2015-Q1", 100, 40), ("a", "2015-Q2", 100, 40),
+            ("a", "2015-Q3", 100, 36)]  # the rest, 34, is nobody's small count
+    assert set().union(*_hidden(protect(_cohorts(rows), None, threshold=10)).values()) == set()

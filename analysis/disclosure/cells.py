@@ -27,6 +27,12 @@ class _Cells:
 
     values: dict[str, np.ndarray]
     hidden: dict[str, np.ndarray]  # the real counts only; non-reoffenders follow from them
+    # Rows past the table's own: the unknown rest of a period whose quarters the table does not
+    # all hold (`_with_rests`). Never published, so withheld from the start and never chosen.
+    rest: np.ndarray | None = None
+
+    def is_rest(self, row: int) -> bool:
+        return self.rest is not None and bool(self.rest[row])
 
     def hidden_at(self, count: str, rows: list[int]) -> np.ndarray:
         if count == _NON:
@@ -62,7 +68,9 @@ def protect(cohorts: pd.DataFrame, areas: pd.DataFrame | None, *, threshold: int
     beside offenders, rate x offenders is the reoffender count it publishes.
 
     Secondary suppression, for every sum the table publishes (`relations.relations`: a parent
-    area and its areas, a year and its quarters; only where the figures really add up): a sum
+    area and its areas, a year and its quarters; only where the figures really add up; a period
+    missing some of its quarters has their rest as one unknown part, shared by every period
+    missing the same quarters, and that rest counts as given away only when it is small): a sum
     with exactly one withheld member gives it away by subtraction, and withheld parts of a
     published total that come to 1 to threshold - 1 together give away that they are small, so
     the smallest other part (offenders, reoffenders and non-reoffenders alike) is withheld until
@@ -77,9 +85,10 @@ def protect(cohorts: pd.DataFrame, areas: pd.DataFrame | None, *, threshold: int
     """
     threshold = check_threshold(threshold)
     cells = _cells(cohorts.reset_index(drop=True))
+    rows = len(cohorts)
     _primary(cells, threshold)
     primary = sum(int(h.sum()) for h in cells.hidden.values())
-    found = relations(cohorts.reset_index(drop=True), areas)
+    found = _with_rests(cells, relations(cohorts.reset_index(drop=True), areas))
     sums = {count: [r for r, holds in zip(found, holding(found, cells.values[count]), strict=True) if holds]
             for count in _CHECKED}
     rounds = 0
@@ -90,7 +99,7 @@ def protect(cohorts: pd.DataFrame, areas: pd.DataFrame | None, *, threshold: int
             break
     out = cohorts[["area_id", "measure", "cohort"]].reset_index(drop=True).copy()
     out["hidden"] = [";".join(c for c in COUNTS if cells.hidden[c][i]) for i in range(len(out))]
-    withheld = sum(int(h.sum()) for h in cells.hidden.values())
+    withheld = sum(int(h[:rows].sum()) for h in cells.hidden.values())
     log.info("disclosure control at threshold %d: %d counts withheld (%d primary, %d complementary) "
              "over %d sums in %d round(s)", threshold, withheld, primary, withheld - primary,
              sum(len(s) for s in sums.values()), rounds)
@@ -106,6 +115,39 @@ def _cells(cohorts: pd.DataFrame) -> _Cells:
               "serious_reoffences": numbers(cohorts, "serious_reoffences"), _NON: n - r}
     hidden = {count: np.zeros(len(cohorts), dtype=bool) for count in COUNTS}
     return _Cells(values, hidden)
+
+
+def _with_rests(cells: _Cells, found: list[Relation]) -> list[Relation]:
+    """Each period missing some of its quarters gets its rest as one more part, an unknown cell.
+
+    A year of which the table holds three quarters publishes the fourth by subtraction, and two
+    rolling twelve months missing the same quarters give one quarter away as the other's
+    difference (window A = a + rest, window B = rest + b, so b = B - A + a). The rest is one
+    cell per set of missing quarters (`Relation.rest`), its value the period less its quarters
+    (NaN where that is negative: then the figures do not add up, and the sum is not used).
+    """
+    keys = sorted({r.rest for r in found if r.rest})
+    if not keys:
+        return found
+    n = len(next(iter(cells.values.values())))
+    index = {key: n + k for k, key in enumerate(keys)}
+    for count in list(cells.values):
+        cells.values[count] = np.concatenate([cells.values[count], np.full(len(keys), np.nan)])
+    for count in cells.hidden:
+        cells.hidden[count] = np.concatenate([cells.hidden[count], np.ones(len(keys), dtype=bool)])
+    cells.rest = np.concatenate([np.zeros(n, dtype=bool), np.ones(len(keys), dtype=bool)])
+    out = []
+    for relation in found:
+        if not relation.rest:
+            out.append(relation)
+            continue
+        rest = index[relation.rest]
+        for values in cells.values.values():
+            left = values[relation.total] - values[list(relation.parts)].sum()
+            if np.isnan(values[rest]) and left >= -1e-9:
+                values[rest] = max(left, 0.0)
+        out.append(Relation(relation.total, (*relation.parts, rest), relation.kind, relation.rest))
+    return out
 
 
 def _primary(cells: _Cells, threshold: int) -> None:
@@ -126,7 +168,9 @@ def _exposed(relation: Relation, cells: _Cells, count: str, threshold: int) -> b
     if withheld == 0:
         return False
     if withheld == 1:
-        return True
+        lone = members[int(np.flatnonzero(hidden)[0])]
+        # The rest of a period is no one's published count: it gives away only its own size.
+        return _is_small(float(cells.values[count][lone]), threshold) if cells.is_rest(lone) else True
     if hidden[0]:
         return False  # the total is withheld: this sum publishes nothing about its parts
     residual = float(cells.values[count][members][hidden].sum())

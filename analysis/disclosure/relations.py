@@ -18,23 +18,31 @@ class Relation:
     """A cohort row that may be the sum of other rows: its position and its parts' positions.
 
     ``kind`` is "area" (a parent area's row and the rows of the areas whose parent it is, for
-    the same measure and cohort) or "period" (a year or financial year and the quarterly cohorts
-    inside it, for the same area and measure). Whether the sum really holds is a property of
-    each count (`holding`): a parent's figure from another source is not a sum of its areas'.
+    the same measure and cohort) or "period" (a year, financial year or rolling twelve months
+    and the quarterly cohorts inside it, for the same area and measure). Whether the sum really
+    holds is a property of each count (`holding`): a parent's figure from another source is not
+    a sum of its areas'.
     """
 
     total: int
     parts: tuple[int, ...]
     kind: str
+    # A period whose quarters are not all in the table: which are missing (their first days, as
+    # "area|measure|2022-10-01,2023-01-01"), so that every period missing the same quarters shares
+    # one unknown rest (cells.protect). Blank when every quarter inside it is there.
+    rest: str = ""
 
 
 def relations(cohorts: pd.DataFrame, areas: pd.DataFrame | None) -> list[Relation]:
     """Every candidate sum in a cohort table (positions are 0-based rows of `cohorts`).
 
     Areas: a row of area P is the candidate total of the rows, for the same measure and cohort,
-    of the areas whose parent_id is P. Periods: a cohort YYYY (January to December) or YYYY/YY
-    (April to March) is the candidate total of the same area and measure's quarterly cohorts
-    (YYYY-Qn) that lie inside it.
+    of the areas whose parent_id is P. Periods: a cohort YYYY (January to December), YYYY/YY
+    (April to March) or YYYY-MM/YYYY-MM (a rolling twelve months, as the MoJ publishes) is the
+    candidate total of the same area and measure's quarterly cohorts (YYYY-Qn) that lie inside
+    it, with its ``rest`` naming the quarters inside it that the table does not hold. Two
+    overlapping twelve months missing the same quarters share that rest: the first less its
+    quarters is the second less its own, which gives a quarter away by differencing.
     """
     if cohorts.empty:
         return []
@@ -99,5 +107,19 @@ def _period_relations(area: np.ndarray, measure: np.ndarray, cohort: np.ndarray)
         parts = tuple(q for q in quarters.get((area[i], measure[i]), ())
                       if whole.start <= periods[cohort[q]].start and periods[cohort[q]].end <= whole.end)
         if parts:
-            found.append(Relation(i, parts, "period"))
+            held = {periods[cohort[q]].start for q in parts}
+            missing = [day for day in _quarter_starts(whole.start, whole.end) if day not in held]
+            rest = f"{area[i]}|{measure[i]}|{','.join(d.isoformat() for d in missing)}" if missing else ""
+            found.append(Relation(i, parts, "period", rest))
     return found
+
+
+def _quarter_starts(start, end) -> list:
+    """First days of the calendar quarters from ``start`` to ``end`` (a period of whole quarters)."""
+    days, year, month = [], start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        days.append(start.replace(year=year, month=month))
+        month += 3
+        if month > 12:
+            year, month = year + 1, month - 12
+    return days
