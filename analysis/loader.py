@@ -259,7 +259,7 @@ def _check_reoffending(raw: _Raw, problems: list[Problem], today: date) -> None:
             add(row, "offenders", "", "has-figures",
                 "the row has no counts, no rate and no predicted rate")
         cohort = _get(rec, "cohort")
-        if cohort and contract.COHORT.fullmatch(cohort):
+        if cohort and contract.COHORT_RULE.check(cohort):  # else the cohort rule has said why
             start, _ = period_bounds(cohort)
             if start > today:
                 add(row, "cohort", cohort, "no-future-cohort",

@@ -275,3 +275,19 @@ def test_twenty_thousand_extra_columns_load(valid_copy):
     assert areas.set_index("source_row").at[4, "x15000"] == "4-15000"
     assert areas["x1"].isna().all()
     assert areas.set_index("area_id").at["area-b", "population"] == 2000
+
+
+def test_a_cohort_key_of_the_right_shape_that_is_no_period_says_why(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "areas.csv").write_text("area_id,name,area_type\na,A,nation\n", encoding="utf-8")
+    (folder / "reoffending.csv").write_text(
+        "area_id,cohort,measure,offenders,reoffenders\n"
+        "a,2022-07/2023-06,adult-proven-1yr,100,30\n"
+        "a,2022-01/2022-12,adult-proven-1yr,100,30\n"
+        "a,2009/11,adult-proven-1yr,100,30\n", encoding="utf-8")
+    dataset = load_dataset(folder)
+    found = {(p.row, p.value): p.message for p in dataset.errors if p.column == "cohort"}
+    assert set(found) == {(3, "2022-01/2022-12"), (4, "2009/11")}  # row 2, a rolling year, is fine
+    assert "that twelve months is a calendar year, written 2022" in found[(3, "2022-01/2022-12")]
+    assert "must end in the following year (2009/10)" in found[(4, "2009/11")]

@@ -88,3 +88,23 @@ def test_financial_year_runs_april_to_march(year):
     assert start == date(year, 4, 1)
     assert end == date(year + 1, 3, 31)
     assert period_bounds(f"{year}-Q2")[0] == start
+
+
+def test_a_rolling_twelve_months_runs_from_its_first_month_to_its_last():
+    # The MoJ geographical data tool's "Jul 2022 to Jun 2023".
+    period = parse_period("2022-07/2023-06")
+    assert (period.kind, period.start, period.end) == ("12_months", date(2022, 7, 1), date(2023, 6, 30))
+    # It sorts after the financial year that starts three months before it, and before the next.
+    assert sorted(["2023/24", "2022-07/2023-06", "2022/23"], key=cohort_sort_key) == [
+        "2022/23", "2022-07/2023-06", "2023/24"]
+
+
+@pytest.mark.parametrize(("label", "reason"), [
+    ("2022-01/2022-12", "calendar year, written 2022"),
+    ("2022-04/2023-03", "financial year, written 2022/23"),
+    ("2022-07/2023-07", "twelve months, this is 13"),
+    ("2022-13/2023-12", "months run from 01 to 12"),
+])
+def test_a_rolling_key_that_is_not_one_twelve_months_says_why(label, reason):
+    with pytest.raises(ValueError, match=reason):
+        parse_period(label)
