@@ -140,3 +140,15 @@ def test_words_a_board_reads():
     for bad in ({"comparison": "Better"}, {"comparison": "worse", "level": 99.8}):
         with pytest.raises(ValueError):
             comparison_words(benchmark_name="England", **bad)
+
+
+@pytest.mark.parametrize(("inner", "outer", "rate", "words"), [
+    ("worse", "similar", 25.5, "worse than England and Wales (25.5%) at 95%, similar at 99.8%"),
+    ("similar", "similar", None, "similar to England and Wales at 95% and 99.8%"),
+    ("better", "better", 30.25, "better than England and Wales (30.2%) at 95% and 99.8%"),
+    (pd.NA, pd.NA, 25.5, None),
+])
+def test_both_readings_in_one_clause(inner, outer, rate, words):
+    from analysis.benchmark import comparison_sentence
+
+    assert comparison_sentence(inner, outer, "England and Wales", benchmark_rate=rate) == words

@@ -173,3 +173,17 @@ def test_the_command_line_takes_and_checks_methods(synthetic: Path, tmp_path: Pa
     assert "wilson" in (tmp_path / "y" / "funnel.csv").read_text(encoding="utf-8")
     listed = runner.invoke(app, ["methods"])
     assert listed.exit_code == 0 and "spc_rebase" in listed.output and "making-data-count" in listed.output
+
+
+def test_the_benchmark_is_the_one_nation_unless_the_build_names_another():
+    import pandas as pd
+
+    areas = pd.DataFrame({"area_id": ["ew", "sw", "p"],
+                          "area_type": ["nation", "region", "community_safety_partnership"]})
+    assert Methods().benchmark_for(areas) == "ew"
+    assert parse_methods("benchmark_area=sw").benchmark_for(areas) == "sw"
+    assert parse_methods("benchmark_area=none").benchmark_for(areas) is None
+    two = pd.DataFrame({"area_id": ["e", "w"], "area_type": ["nation", "nation"]})
+    assert Methods().benchmark_for(two) is None  # which nation is not the workbook's guess
+    with pytest.raises(ValueError, match="benchmark_area='South West'"):
+        parse_methods("benchmark_area=South West")

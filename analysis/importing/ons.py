@@ -114,11 +114,12 @@ class _Areas:
         self.touched: set[str] = set()
 
     def find(self, code: str, name: str, area_type: str) -> dict[str, str] | None:
-        for row in self.rows:
+        """The one row of this kind with this code, else the one of this kind with this name."""
+        kind = [r for r in self.rows if r.get("area_type") == area_type]
+        for row in kind:
             if (row.get("code") or "").strip().upper() == code:
                 return row
-        same = [r for r in self.rows
-                if r.get("area_type") == area_type and name_key(r.get("name", "")) == name_key(name)]
+        same = [r for r in kind if name_key(r.get("name", "")) == name_key(name)]
         return same[0] if len(same) == 1 else None
 
     def new_id(self, name: str, kind: str) -> str:
