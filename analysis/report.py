@@ -140,8 +140,7 @@ def reoffending_facts(rates: pd.DataFrame, ni18: pd.DataFrame, ni30: pd.DataFram
 def _benchmark_clause(benchmark: pd.DataFrame | None, latest: pd.Series,
                       names: Mapping[str, str]) -> tuple[str, str] | None:
     """(benchmark area_id, "worse than England and Wales (25.5%) at 95%, similar at 99.8%") for
-    the latest rate's row of the benchmark table; why not, where it is not compared; None where
-    the benchmark has no rate for it."""
+    the latest rate's row of the benchmark table; None where it is not compared."""
     if benchmark is None or benchmark.empty:
         return None
     row = benchmark[(benchmark["area_id"] == latest["area_id"]) & (benchmark["measure"] == latest["measure"])
@@ -153,8 +152,8 @@ def _benchmark_clause(benchmark: pd.DataFrame | None, latest: pd.Series,
     name = names.get(other, other)
     said = comparison_sentence(row["comparison"], row["comparison_outer"], name,
                                (row["level_inner"], row["level_outer"]), row["benchmark_rate"])
-    return other, said or (f"{name} {row['benchmark_rate']:.1f}%, not compared: "
-                           f"{cell_text(row['comparison_note'])}")
+    # Not compared (a rate printed without counts): the area above's rate, if any, is said instead.
+    return (other, said) if said else None
 
 
 def _ni18_progress_facts(progress: pd.DataFrame | None) -> list[tuple[str, str, str]]:
@@ -803,8 +802,8 @@ class AreaReport:
         from . import tables
 
         mine = self.t["benchmark"]
-        if mine.empty:
-            return None
+        if mine.empty or mine["comparison"].isna().all():
+            return None  # nothing compared: the rates table already shows what there is
         other = str(mine["benchmark_area_id"].iloc[0])
         rates = self.results.reoffending_rates
         cited = pd.concat([mine, rates[(rates["area_id"] == other)

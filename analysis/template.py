@@ -82,6 +82,7 @@ EXAMPLE_ROWS: dict[str, dict[str, object]] = {
     "glossary": {"term": "Strand", "meaning": "A piece of work within a pathway, with its aim, "
                  "milestones and lead"},
     "aliases": {"kind": "organisation", "spelling": "EPA", "canonical": "Example Probation Area"},
+    "groupings": {"area_id": "example-area", "grouping": "police force area", "group": "Example Police"},
     "commentary": {"area_id": "example-area", "section": "summary", "as_of": date(2025, 12, 31),
                    "text": "Accommodation is on track; the board is asked to note the protocol."},
 }

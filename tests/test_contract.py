@@ -19,6 +19,7 @@ def test_every_table_of_the_shared_contract_is_implemented():
         "glossary",  # issue 12: local abbreviations for the reports' glossaries
         "commentary",
         "aliases",  # issue 13: spellings of one organisation, so lead load counts organisations
+        "groupings",  # issue 16: police force areas and other comparison groups, from ONS lookups
     }
 
 

@@ -119,14 +119,14 @@ def test_bad_aliases_rows_are_errors_naming_file_row_column_value_and_rule(valid
     (valid_copy / "aliases.csv").write_text(
         "kind,spelling,canonical\n"
         f"organisation,NOMS (Probation),{NOMS}\n"          # row 2: fine
-        "geography,Glos,Gloucestershire\n"                 # row 3: no such kind (yet)
+        "place,Glos,Gloucestershire\n"                     # row 3: no such kind
         "organisation,,Somebody\n"                         # row 4: no spelling
         "organisation,NOMS(Probation),NOMS\n"              # row 5: row 2's spelling, another name
         f"organisation,noms ( probation ),{NOMS.upper()}\n"  # row 6: the same name again: fine
     )
     dataset = load_dataset(valid_copy)
     assert [(p.file, p.row, p.column, p.value, p.rule) for p in dataset.errors] == [
-        ("aliases.csv", 3, "kind", "geography", "one-of"),
+        ("aliases.csv", 3, "kind", "place", "one-of"),
         ("aliases.csv", 4, "spelling", "", "required"),
         ("aliases.csv", 5, "canonical", "NOMS", "one-canonical"),
     ]

@@ -66,8 +66,8 @@ def test_cover_contents_notes_then_one_table_per_sheet(glos, example):
     assert wb.sheetnames[:3] == ["Cover", "Contents", "Notes"]
     assert wb.sheetnames[3:] == ["Strands", "SMART_audit", "Milestones", "Pathway_coverage", "Lead_load",
                                  "Inspection_criteria", "Inspection_sections", "Recommendations",
-                                 "Recommendations_by_inspection", "Reoffending_rates", "Indicators",
-                                 "Completeness"]
+                                 "Recommendations_by_inspection", "Reoffending_rates", "Benchmark",
+                                 "Indicators", "Completeness"]
     # Tables with no rows for the area are left out and named on the cover.
     cover = " ".join(sheet_text(wb["Cover"]))
     assert "NI 18 reoffending targets" in cover and "Funnel plot" in cover

@@ -139,8 +139,13 @@ def series(rates: pd.DataFrame, area_id: str | None, measure: str | None,
     frame, area = pick(rates, "area_id", area_id, what)
     frame, meas = pick(frame, "measure", measure, what)
     if "cohort" in frame:
-        # In time order, not text order: "2022-07/2023-06" starts after "2022/23" (periods).
-        frame = frame.sort_values("cohort", kind="stable", key=lambda s: s.map(cohort_sort_key))
+        # In time order, not text order: "2022-07/2023-06" starts after "2022/23" (periods);
+        # labels that are no period (a chart drawn from made-up labels) keep text order.
+        try:
+            order = frame["cohort"].map(cohort_sort_key)
+        except ValueError:
+            order = frame["cohort"].astype(str)
+        frame = frame.assign(_order=order).sort_values("_order", kind="stable").drop(columns="_order")
     return frame.reset_index(drop=True), area, meas
 
 
