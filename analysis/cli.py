@@ -309,6 +309,7 @@ def import_moj_reoffending(
 ) -> None:
     """Import MoJ proven reoffending figures: geographies matched to areas, rows merged, sources named."""
     from .importing import import_moj
+    from .labels import plural
     from .moj import MojShapeError
 
     if not file.is_file():
@@ -322,19 +323,20 @@ def import_moj_reoffending(
     _print_frame(result.geographies, f"Geographies in {result.file}")
     unmatched = result.geographies[result.geographies["status"] != "matched"]
     if not unmatched.empty:
-        errors.print(Text(f"{len(unmatched)} geographies not imported: add the area, its code, or an "
-                          "aliases row of kind geography, and import again.", style="yellow"))
+        errors.print(Text(f"{plural(len(unmatched), 'geography', 'geographies')} not imported: add "
+                          "the area, its code, or an aliases row of kind geography, and import again.",
+                          style="yellow"), soft_wrap=True)
     merge = result.merge
     _print_lines(result.not_taken, "Rows not taken:", "yellow")
-    _print_lines(merge.conflicts, f"{len(merge.conflicts)} rows differ from the file's and were kept "
-                 "(--replace takes the file's):", "yellow")
-    _print_lines(merge.replaced, f"{len(merge.replaced)} rows replaced:")
+    _print_lines(merge.conflicts, f"{plural(len(merge.conflicts), 'row differs', 'rows differ')} from "
+                 "the file's and kept as it is (--replace takes the file's):", "yellow")
+    _print_lines(merge.replaced, f"{plural(len(merge.replaced), 'row')} replaced:")
     if result.problems:
         _print_lines(result.problems, "Nothing written: the imported rows would break the data contract:",
                      "red")
         raise typer.Exit(1)
-    console.print(_plain(f"{merge.added} rows added, {len(merge.replaced)} replaced, {merge.same} "
-                         f"already there{'' if result.written else '; nothing written'}."))
+    console.print(_plain(f"{plural(merge.added, 'row')} added, {len(merge.replaced)} replaced, "
+                         f"{merge.same} already there{'' if result.written else '; nothing written'}."))
 
 
 @import_app.command("ons-geography")
@@ -347,6 +349,7 @@ def import_ons_geography(
     """Import councils and community safety partnerships, with their police force areas."""
     from .importing import import_ons_geography as run
     from .importing.ons import LookupShapeError
+    from .labels import plural
 
     if not lookup.is_file():
         raise _usage_error(f"{lookup} is not a file")
@@ -355,17 +358,19 @@ def import_ons_geography(
     except (LookupShapeError, ValueError) as exc:
         errors.print(Text.assemble(("error:", "red"), " ", str(exc)), soft_wrap=True)
         raise typer.Exit(1) from None
-    _print_lines(result.added, f"{len(result.added)} areas added:")
-    _print_lines(result.codes_filled, f"{len(result.codes_filled)} codes filled in:")
+    _print_lines(result.added, f"{plural(len(result.added), 'area')} added:")
+    _print_lines(result.codes_filled, f"{plural(len(result.codes_filled), 'code')} filled in:")
     _print_lines(result.notes, "Kept as they are:")
     groupings = result.groupings
-    _print_lines(groupings.conflicts, f"{len(groupings.conflicts)} groupings differ from the lookup's and "
-                 "were kept (--replace takes the lookup's):", "yellow")
+    differ = plural(len(groupings.conflicts), "grouping differs", "groupings differ")
+    _print_lines(groupings.conflicts, f"{differ} from the lookup's and kept as it is (--replace takes "
+                 "the lookup's):", "yellow")
     if result.problems:
         _print_lines(result.problems, "Nothing written: the result would break the data contract:", "red")
         raise typer.Exit(1)
-    console.print(_plain(f"{len(result.added)} areas added, {len(result.codes_filled)} codes filled in, "
-                         f"{groupings.added} groupings added"
+    console.print(_plain(f"{plural(len(result.added), 'area')} added, "
+                         f"{plural(len(result.codes_filled), 'code')} filled in, "
+                         f"{plural(groupings.added, 'grouping')} added"
                          f"{'' if result.written else '; nothing written'}."))
 
 

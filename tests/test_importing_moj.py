@@ -195,3 +195,17 @@ def test_a_partnerships_report_compares_its_rate_with_england_as_fingertips_does
     assert table._tbl_data.iloc[0].tolist() == ["Apr 2022 to Mar 2023", "1,200", "28.7", "26.3 to 31.4",
                                                 "25.5", "Worse", "Similar"]
     assert any("the dotted line is the England and Wales rate" in t for t in shown)
+
+
+def test_after_the_ons_lookup_a_utla_total_goes_to_the_council_not_the_partnership(tool: Path, folder: Path):
+    from analysis.importing import import_ons_geography
+
+    import_ons_geography(Path(__file__).parent / "data" / "ons" / "LAD23_CSP23_PFA23_EW_LU.csv", folder,
+                         parent="south-west")
+    result = import_moj(tool, folder)
+    matched = result.geographies.set_index("geography")
+    # "Plymouth" is now both the partnership and its council; the row's Category, UTLA total,
+    # says it is the council's figure.
+    assert (matched.at["Plymouth", "area_id"], matched.at["Plymouth", "how"]) == (
+        "plymouth-council", "name, local authority")
+    assert ("plymouth-council", "adult-proven-1yr", "2022/23") in _rows(folder)

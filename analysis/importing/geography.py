@@ -10,13 +10,30 @@ import pandas as pd
 from ..contract import GEOGRAPHY
 from ..organisations import alias_map, normalise
 
-__all__ = ["match_geographies", "name_key"]
+__all__ = ["area_type_of", "match_geographies", "name_key"]
 
 _CODE = re.compile(r"[EWSNK]\d{8}")
 # Words publishers add to or drop from an area's name: "Plymouth Community Safety Partnership"
 # is the CSP the MoJ tool calls "Plymouth"; "Derby UA" is the council reports call "Derby".
 _SUFFIXES = re.compile(r"\s+(?:community safety partnership|csp|probation area|probation trust|"
                        r"ua|unitary authority|county council|city council|council)$")
+
+
+# The kind of area an MoJ aggregate row is about, from its Category ("UTLA total").
+_CATEGORY_KINDS = (
+    (re.compile(r"\b(?:utla|ltla|la|lad|local authority|council)\b"), "local_authority"),
+    (re.compile(r"\b(?:csp|community safety partnership)\b"), "community_safety_partnership"),
+    (re.compile(r"\b(?:region|regional)\b"), "region"),
+    (re.compile(r"\b(?:national|nation|england and wales)\b"), "nation"),
+    (re.compile(r"\b(?:probation area|pdu|probation delivery unit)\b"), "probation_area"),
+)
+
+
+def area_type_of(category: object) -> str | None:
+    """The workbook's area_type an MoJ aggregate row's Category names ("UTLA total" is a local
+    authority), or None when it names none the workbook knows."""
+    text = str(category or "").casefold()
+    return next((kind for pattern, kind in _CATEGORY_KINDS if pattern.search(text)), None)
 
 
 def name_key(name: object) -> str:
@@ -26,14 +43,18 @@ def name_key(name: object) -> str:
 
 
 def match_geographies(names: pd.Series, areas: pd.DataFrame,
-                      aliases: pd.DataFrame | None = None) -> pd.DataFrame:
+                      aliases: pd.DataFrame | None = None,
+                      kinds: dict[str, str] | None = None) -> pd.DataFrame:
     """A new frame, one row per distinct name: ``geography``, ``area_id`` and ``how`` it matched.
 
     In order: an ONS code (``E06000023``) equal to an area's ``code``; an area_id written out; a
     geography alias (aliases kind ``geography``, its canonical an area's name or area_id); the
-    area's name by `name_key`. ``status`` is "matched", "unmatched" or "ambiguous" (two areas
-    share the key; ``candidates`` names them), and no guess is made for either of the last two.
+    area's name by `name_key`. Where two areas share a code or name, the one of the kind
+    ``kinds`` gives for the name (from the row's Category, `area_type_of`) is taken. ``status``
+    is "matched", "unmatched" or "ambiguous" (``candidates`` names them), and no guess is made
+    for either of the last two.
     """
+    kind_of = dict(zip(areas["area_id"].astype(str), areas["area_type"].astype(str), strict=True))
     codes: dict[str, set[str]] = defaultdict(set)
     for area_id, code in zip(areas["area_id"], areas.get("code", pd.Series(index=areas.index)), strict=True):
         if isinstance(code, str) and code.strip():
@@ -57,8 +78,12 @@ def match_geographies(names: pd.Series, areas: pd.DataFrame,
             how = "geography alias"
         else:
             found, how = by_name.get(name_key(text), set()), "name"
+        if len(found) > 1 and (kinds or {}).get(name):
+            same_kind = {a for a in found if kind_of.get(a) == kinds[name]}
+            if len(same_kind) == 1:
+                found, how = same_kind, f"{how}, {kinds[name].replace('_', ' ')}"
         status = "matched" if len(found) == 1 else "ambiguous" if found else "unmatched"
-        rows.append({"geography": name, "area_id": next(iter(found)) if status == "matched" else None,
+        rows.append({"geography": name, "area_id": next(iter(found)) if status == "matched" else "",
                      "how": how if found else "", "status": status,
                      "candidates": ", ".join(sorted(found)) if status == "ambiguous" else ""})
     return pd.DataFrame(rows, columns=["geography", "area_id", "how", "status", "candidates"])

@@ -13,7 +13,7 @@ import pandas as pd
 from ..loader import load_dataset
 from ..moj import FLAGS, MojShapeError, read_moj
 from .csvfile import Merge, merge_rows, read_rows, write_rows
-from .geography import match_geographies
+from .geography import area_type_of, match_geographies
 
 __all__ = ["MEASURES", "MojImport", "import_moj", "moj_rows"]
 
@@ -128,7 +128,10 @@ def import_moj(path: str | Path, into: str | Path, *, replace: bool = False, tit
         raise MojShapeError(f"{path.name}: the header is there but no row follows it")
     table["geography"] = table["geography"].fillna(geography)
     dataset = load_dataset(into)
-    matches = match_geographies(table["geography"], dataset.table("areas"), dataset.table("aliases"))
+    totals = table[table["category"].fillna("").str.casefold().str.contains("total")]
+    kinds = {g: k for g, c in zip(totals["geography"], totals["category"], strict=True)
+             if (k := area_type_of(c))}
+    matches = match_geographies(table["geography"], dataset.table("areas"), dataset.table("aliases"), kinds)
     matches = matches.merge(table.groupby("geography").size().rename("rows").reset_index(), on="geography")
     title = title or f"Proven reoffending statistics ({path.name})"
     new, not_taken = moj_rows(table, matches, title=title, published=published)
