@@ -10,7 +10,7 @@ from datetime import date
 
 import pandas as pd
 
-from .labels import long_date, plural
+from .labels import cohort_words, long_date, plural
 from .periods import parse_period
 
 __all__ = [
@@ -222,7 +222,7 @@ def _period(label: str) -> tuple[str, date]:
         first = pd.Timestamp(int(m.group(1)), int(m.group(2)), 1)
         return f"{first:%B %Y}", (first + pd.offsets.MonthEnd(0)).date()
     period = parse_period(text)
-    return text.replace("-Q", " Q"), period.end
+    return cohort_words(text).replace("-Q", " Q"), period.end
 
 
 def _latest_period(labels: pd.Series) -> tuple[str, date] | None:

@@ -21,7 +21,8 @@ from scipy.stats import norm
 from .labels import level_percent
 from .reoffending import wilson_limits
 
-__all__ = ["LEVELS", "POLARITIES", "benchmark_comparison", "comparison_sentence", "comparison_words"]
+__all__ = ["LEVELS", "POLARITIES", "benchmark_comparison", "comparison_phrase", "comparison_sentence",
+           "comparison_words"]
 
 LEVELS = (0.95, 0.998)
 """Fingertips' two comparison levels: 95% and 99.8%."""
@@ -125,9 +126,15 @@ def comparison_words(comparison: object, benchmark_name: str, level: float = LEV
         raise ValueError(f"level must be a fraction between 0 and 1 (0.95 for 95%), got {level!r}")
     if comparison is None or comparison is pd.NA:
         return f"Not compared with {benchmark_name}"
+    phrase = comparison_phrase(comparison, benchmark_name)
+    return f"{phrase[:1].upper()}{phrase[1:]} ({level_percent(level)} level)"
+
+
+def comparison_phrase(comparison: object, benchmark_name: str) -> str:
+    """"worse than England and Wales", "similar to England and Wales": one reading, no level."""
     if comparison not in _PHRASES:
         raise ValueError(f"comparison must be one of {', '.join(_PHRASES)} or missing, got {comparison!r}")
-    return f"{_PHRASES[str(comparison)].capitalize()} {benchmark_name} ({level_percent(level)} level)"
+    return f"{_PHRASES[str(comparison)]} {benchmark_name}"
 
 
 def comparison_sentence(inner: object, outer: object, benchmark_name: str,

@@ -8,6 +8,8 @@ from datetime import date
 
 import pandas as pd
 
+from .periods import parse_period
+
 _SMALL_WORDS = {"and", "of", "the", "upon", "on", "in"}
 
 # Reoffending measures by the code the data gives them, in the words of the documents that
@@ -93,6 +95,18 @@ def _measure_word(word: str) -> str:
         return f"{_NUMBERS.get(years[1], years[1])}-year"
     indicator = re.fullmatch(r"ni(\d+)", word)
     return f"NI {indicator[1]}" if indicator else word
+
+
+def cohort_words(cohort: object) -> str:
+    """A cohort key as a reader says it where the key is not itself plain: a rolling twelve
+    months '2022-07/2023-06' -> 'Jul 2022 to Jun 2023' (as the MoJ prints it); every other key
+    ('2009-Q1', '2009/10', '2009') and any label that is no period, unchanged."""
+    text = cell_text(cohort).strip()
+    try:
+        period = parse_period(text)
+    except ValueError:
+        return text
+    return f"{period.start:%b %Y} to {period.end:%b %Y}" if period.kind == "12_months" else text
 
 
 def measure_label(measure: object) -> str:

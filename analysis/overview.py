@@ -136,6 +136,8 @@ class OverviewReport:
             if tested.empty else text(
                 f"of {_count(len(tested), 'cohort')} tested against its prediction, "
                 + where(above, "cohort") + " significantly above it.")))
+        if (against := self._benchmark_line(names)) is not None:
+            lines.append(against)
         targeted = ind[ind["status"] != "no target"]
         lines.append("- **Indicators:** " + (
             "none with a target." if targeted.empty else text(
@@ -143,6 +145,27 @@ class OverviewReport:
                     targeted[targeted["status"] == "not met"], "target") + " not met.")))
         return [Block("markdown", Markdown("\n".join(lines))),
                 Block("table", tables.glance_table(self.glance()))]
+
+    def _benchmark_line(self, names: dict[str, str]) -> str | None:
+        """Each area's latest compared rate against the benchmark area's, counted by the 95%
+        reading: "of 4 areas' latest rates, 1 worse (Plymouth); 3 similar (Torbay, ...)"."""
+        bench = self._cut(self.results.benchmark)
+        bench = bench[bench["comparison"].notna()]
+        if bench.empty:
+            return None
+        latest = bench.loc[[max(rows.index, key=lambda i: cohort_sort_key(bench.at[i, "cohort"]))
+                            for _, rows in bench.groupby("area_id", sort=False)]]
+        other = str(latest["benchmark_area_id"].iloc[0])
+        named = self.dataset.table("areas").set_index("area_id")["name"].get(other, other)
+        words = []
+        for word in ("worse", "similar", "better", "higher", "lower"):
+            these = latest.loc[latest["comparison"] == word, "area_id"]
+            if len(these):
+                words.append(f"{len(these)} {word} (" + ", ".join(names.get(a, a) for a in these) + ")")
+        whose = "1 area's latest rate" if len(latest) == 1 else f"{len(latest)} areas' latest rates"
+        return ("- **Against " + text(str(named)) + ":** " + text(
+            f"of {whose}, " + "; ".join(words)
+            + ", by each rate's 95% Wilson interval (as OHID Fingertips compares areas)."))
 
     @section
     def data_ages(self, stale_after_years: int = asof.STALE_AFTER_YEARS) -> list[Block]:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import asof
 from .agreed import AGREED
-from .benchmark import comparison_sentence
+from .benchmark import comparison_phrase, comparison_sentence
 from .blocks import (
     Block,
     Markdown,
@@ -101,9 +101,11 @@ def reoffending_facts(rates: pd.DataFrame, ni18: pd.DataFrame, ni30: pd.DataFram
             beside = ""  # the benchmark clause names that area's rate itself
         clause = f"; {compared[1]}" if compared else ""
         cohort = _printed(latest, "cohort")
+        # The table cell keeps the 95% reading only: "28.0% (2022/23); worse than England and Wales".
+        short = f"; {compared[2]}" if compared else ""
         facts.append(("Reoffending", f"{latest['rate']:.1f}% ({measure}, cohort "
                       f"{text(cohort)}){versus}{text(said)}{text(beside)}{text(clause)}",
-                      f"{latest['rate']:.1f}%{versus}{said} ({cohort})"))
+                      f"{latest['rate']:.1f}%{versus}{said} ({cohort}){short}"))
     elif not ni18.empty:
         row = ni18.iloc[0]
         agreed = row.get("target_source") == AGREED
@@ -138,9 +140,10 @@ def reoffending_facts(rates: pd.DataFrame, ni18: pd.DataFrame, ni30: pd.DataFram
 
 
 def _benchmark_clause(benchmark: pd.DataFrame | None, latest: pd.Series,
-                      names: Mapping[str, str]) -> tuple[str, str] | None:
-    """(benchmark area_id, "worse than England and Wales (25.5%) at 95%, similar at 99.8%") for
-    the latest rate's row of the benchmark table; None where it is not compared."""
+                      names: Mapping[str, str]) -> tuple[str, str, str] | None:
+    """(benchmark area_id, "worse than England and Wales (25.5%) at 95%, similar at 99.8%",
+    "worse than England and Wales") for the latest rate's row of the benchmark table; None
+    where it is not compared."""
     if benchmark is None or benchmark.empty:
         return None
     row = benchmark[(benchmark["area_id"] == latest["area_id"]) & (benchmark["measure"] == latest["measure"])
@@ -153,7 +156,7 @@ def _benchmark_clause(benchmark: pd.DataFrame | None, latest: pd.Series,
     said = comparison_sentence(row["comparison"], row["comparison_outer"], name,
                                (row["level_inner"], row["level_outer"]), row["benchmark_rate"])
     # Not compared (a rate printed without counts): the area above's rate, if any, is said instead.
-    return (other, said) if said else None
+    return (other, said, comparison_phrase(row["comparison"], name)) if said else None
 
 
 def _ni18_progress_facts(progress: pd.DataFrame | None) -> list[tuple[str, str, str]]:
@@ -355,7 +358,8 @@ def glance(results: Results, dataset: Dataset, area_ids: list[str]) -> pd.DataFr
         dataset.table("inspections")[["inspection_id", "published"]]
         .rename(columns={"published": "published_on"}), on="inspection_id")
     latest = overall.sort_values("published_on").groupby("area_id")["score"].last()
-    reoffending = (r.reoffending_rates, r.ni18_targets, r.ni30_progress)
+    reoffending = (r.reoffending_rates, r.ni18_targets, r.ni30_progress, r.benchmark)
+    names = area_names(dataset)
     recs = r.recommendations_status
     rec_counts = (recs.assign(unanswered=recs["state"] == "not answered")
                   .groupby("area_id").agg(recommendations=("recommendation_id", "count"),
@@ -377,8 +381,9 @@ def glance(results: Results, dataset: Dataset, area_ids: list[str]) -> pd.DataFr
     by_area = [(dict(tuple(table.groupby("area_id", sort=False))), table.iloc[0:0])
                for table in reoffending]
     out["reoffending"] = [
-        "; ".join(brief for *_, brief in reoffending_facts(*(groups.get(area_id, none)
-                                                        for groups, none in by_area)))
+        "; ".join(brief for *_, brief in reoffending_facts(
+            *(groups.get(area_id, none) for groups, none in by_area[:3]), names,
+            benchmark=by_area[3][0].get(area_id, by_area[3][1])))
         or None for area_id in out["area_id"]]
     has_plan = out["strands"].notna()
     out.loc[has_plan, "overdue_milestones"] = out.loc[has_plan, "overdue_milestones"].fillna(0)

@@ -426,7 +426,9 @@ def glance_table(glance: pd.DataFrame, *,
                   notes=[f"{MISSING} = the area has no action plan, no scored inspection, no "
                          "recorded recommendations or no published reoffending figures.",
                          "Reoffending: the latest cohort's proven reoffending rate, else the NI 18 "
-                         "target rate; and any NI 30 target.",
+                         "target rate; and any NI 30 target. Better, similar or worse than the "
+                         "benchmark area: by the rate's 95% Wilson interval, as OHID Fingertips "
+                         "compares areas.",
                          *(["As of: each area is counted as of its own report's date (the date its "
                             "action plan's progress speaks for), as its own report counts it."]
                            if dated else [])]).fmt(lambda cell: cell, columns="Area")

@@ -209,3 +209,19 @@ def test_after_the_ons_lookup_a_utla_total_goes_to_the_council_not_the_partnersh
     assert (matched.at["Plymouth", "area_id"], matched.at["Plymouth", "how"]) == (
         "plymouth-council", "name, local authority")
     assert ("plymouth-council", "adult-proven-1yr", "2022/23") in _rows(folder)
+
+
+def test_the_overview_counts_each_areas_latest_rate_against_england(tool: Path, folder: Path):
+    """Latest compared rates at 95%: Plymouth Jul 2022 to Jun 2023, similar (above); Torbay 150 of
+    600, 25.0%, Wilson 21.70% to 28.62%, holding 25.5%: similar; Bristol 440 of 2,000, 22.0%,
+    20.24% to 23.87%, wholly below 25.5%: better (a lower rate is better)."""
+    from analysis.overview import OverviewReport
+
+    import_moj(tool, folder, replace=True)
+    dataset = load_dataset(folder)
+    report = OverviewReport(dataset, analyse(dataset))
+    summary = texts_of(report.summary()[0].content)[0].replace("**", "")
+    assert ("Against England and Wales: of 3 areas' latest rates, 2 similar (Plymouth Community Safety "
+            "Partnership, Torbay); 1 better (Bristol), by each rate's 95% Wilson interval") in summary
+    glance = report.glance().set_index("area_id")["reoffending"]
+    assert glance["bristol"] == "22.0% (Apr 2022 to Mar 2023); better than England and Wales"

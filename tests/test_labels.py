@@ -99,3 +99,11 @@ def test_markdown_text_flattens_whitespace_and_keeps_missing_empty():
     assert markdown_text("a\n\n- b\n# c") == r"a \- b \# c"
     assert markdown_text(None) == "" and markdown_text(float("nan")) == ""
     assert markdown_text(12) == "12"
+
+
+def test_a_rolling_cohort_is_said_as_the_moj_prints_it_and_other_keys_are_left_alone():
+    from analysis.labels import cohort_words
+
+    assert cohort_words("2022-07/2023-06") == "Jul 2022 to Jun 2023"
+    assert [cohort_words(k) for k in ("2009-Q1", "2009/10", "2009", "2020-Q5")] == [
+        "2009-Q1", "2009/10", "2009", "2020-Q5"]

@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from ..figures import figure_bundle
+from ..labels import cohort_words
 from ..labels import markdown_text as _md
 from .words import Words
 
@@ -94,7 +95,9 @@ def grid_x(ax: mpl.axes.Axes) -> None:
 
 
 def xticks_cohorts(ax: mpl.axes.Axes, labels: Sequence[str]) -> None:
-    """Cohort labels on the x axis, slanted when there are many."""
+    """Cohort labels on the x axis, as a reader says them (labels.cohort_words), slanted when
+    there are many."""
+    labels = [cohort_words(label) for label in labels]
     ax.set_xticks(range(len(labels)), labels)
     if len(labels) > 6:
         ax.tick_params(axis="x", labelrotation=45)
