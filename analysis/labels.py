@@ -22,6 +22,8 @@ _MEASURES = {
     "ni30": "NI 30, reoffending by prolific and other priority offenders",
     "ppo": "reoffending by prolific and other priority offenders",
     "adult-proven-1yr": "one-year proven reoffending rate for adults",
+    "juvenile-proven-1yr": "one-year proven reoffending rate for juveniles",
+    "proven-1yr": "one-year proven reoffending rate, adults and juveniles",
 }
 _NUMBERS = {"1": "one", "2": "two", "3": "three"}
 

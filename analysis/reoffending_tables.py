@@ -110,6 +110,7 @@ def rates_table(reoffending_rates: pd.DataFrame, *, threshold: int,
         + (" Against predicted: by that test at 5%; (as printed): the source's own words, for a "
            "rate printed without counts." if in_words else "")
     ]
+    notes += _flag_notes(frame, several_measures)
     subtitle = _area_subtitle(frame)
     if not several_measures and "measure" in frame and len(frame):
         measure = measure_label(frame["measure"].iloc[0])
@@ -134,6 +135,20 @@ def rates_table(reoffending_rates: pd.DataFrame, *, threshold: int,
     if any(hidden):
         gt = gt.tab_footnote(withheld_note(threshold))
     return gt
+
+
+def _flag_notes(frame: pd.DataFrame, several_measures: bool) -> list[str]:
+    """Where a count is blank because the publisher printed a symbol, what it printed and why
+    ("Apr 2022 to Mar 2023: reoffenders * (withheld by the publisher)"), from flags_as_printed."""
+    flagged = [(m, c, f) for m, c, f in zip(_column(frame, "measure"), _as_printed(frame, "cohort_as_printed",
+                                                                                 "cohort"),
+                                            _column(frame, "flags_as_printed"), strict=True)
+               if _text(f).strip()]
+    if not flagged:
+        return []
+    said = "; ".join((f"{measure_label(m)}, " if several_measures else "") + f"{c}: {_text(f)}"
+                     for m, c, f in flagged)
+    return [f"Blank because the source printed a symbol in place of the count: {said}."]
 
 
 def frequency_table(reoffending_rates: pd.DataFrame, *, threshold: int,

@@ -225,3 +225,15 @@ def test_the_overview_counts_each_areas_latest_rate_against_england(tool: Path, 
             "Partnership, Torbay); 1 better (Bristol), by each rate's 95% Wilson interval") in summary
     glance = report.glance().set_index("area_id")["reoffending"]
     assert glance["bristol"] == "22.0% (Apr 2022 to Mar 2023); better than England and Wales"
+
+
+def test_the_rates_table_says_which_counts_the_publisher_withheld(tool: Path, folder: Path):
+    from analysis.reoffending_tables import rates_table
+
+    import_moj(tool, folder)
+    dataset = load_dataset(folder)
+    rates = analyse(dataset).reoffending_rates
+    shown = texts_of(rates_table(rates[rates["area_id"] == "plymouth"], threshold=10))
+    assert ("Blank because the source printed a symbol in place of the count: one-year proven "
+            "reoffending rate for juveniles, Apr 2022 to Mar 2023: reoffenders: * (withheld by the "
+            "publisher); reoffences: .. (not available).") in shown
