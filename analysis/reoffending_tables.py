@@ -27,8 +27,8 @@ from .tablekit import number as _number
 from .tablekit import shown as _shown
 from .trajectory import ON_TRACK_RULE
 
-__all__ = ["benchmark_table", "frequency_table", "ni18_check_table", "ni18_progress_table", "ni18_table",
-           "ni30_no_progress", "ni30_progress_table", "ni30_table", "rates_table"]
+__all__ = ["benchmark_table", "frequency_table", "group_table", "ni18_check_table", "ni18_progress_table",
+           "ni18_table", "ni30_no_progress", "ni30_progress_table", "ni30_table", "rates_table"]
 
 
 # --------------------------------------------------------------------------- reoffending
@@ -255,6 +255,39 @@ def benchmark_table(benchmark: pd.DataFrame, benchmark_name: str, *, threshold: 
     gt = _build(body, title=f"Against {benchmark_name}", subtitle=subtitle,
                 source=source or source_line(frame), group="Measure" if several_measures else None,
                 notes=notes, right=[c for c in body.columns if c not in ("Measure", "Cohort")])
+    return gt.tab_footnote(withheld_note(threshold)) if any(hidden) else gt
+
+
+def group_table(peers: pd.DataFrame, names: dict[str, str], *, threshold: int,
+                source: str | None = None) -> GT | None:
+    """One group's areas side by side (groupings.group_peers for one grouping and group): each
+    area's published rate for the cohort, lowest first, and how it compares with the benchmark
+    area at 95%; the report's own area marked. Each figure is an area's own: no group total is
+    shown. None if empty."""
+    if _empty(peers):
+        return None
+    frame = peers.reset_index(drop=True)
+    hidden = _hidden(frame)
+    benchmark = next((names.get(str(b), str(b)) for b in frame["benchmark_area_id"].dropna()), "")
+    columns: dict[str, Callable[[pd.DataFrame], Sequence[object]]] = {
+        "Area": lambda f: [names.get(a, a) + (" (this report)" if s else "")
+                           for a, s in zip(f["area_id"], f["is_self"], strict=True)],
+        "Offenders": _shown(hidden, "offenders", lambda v: _number(v, 0)),
+        "Rate (%)": _shown(hidden, "rate", lambda v: _number(v, 1)),
+    }
+    if benchmark:
+        columns[f"Against {benchmark} (95%)"] = lambda f: [
+            "Not compared" if pd.isna(w) else _first_upper(str(w)) for w in f["comparison"]]
+    body = _labelled(frame, columns)
+    row = frame.iloc[0]
+    cohort = _as_printed(frame.iloc[:1], "cohort_as_printed", "cohort")[0]
+    gt = _build(body, title=f"{_first_upper(str(row['grouping']))}: {row['group']}",
+                subtitle=f"{_first_upper(measure_label(row['measure']))}, cohort {cohort}",
+                source=source or source_line(frame),
+                notes=["The areas of one group, each with its own published rate, lowest first; "
+                       "no figure for the group as a whole is shown. A group is a comparison, not a "
+                       "roll-up: reports add figures up along the areas each sits in."],
+                right=[c for c in body.columns if c != "Area"])
     return gt.tab_footnote(withheld_note(threshold)) if any(hidden) else gt
 
 

@@ -774,6 +774,7 @@ class AreaReport:
             blocks.append(Block("table", often))
         if (against := self._benchmark_table()) is not None:
             blocks.append(Block("table", against))
+        blocks += self._group_tables()
         against = t["benchmark"]
         named = (area_names(self.dataset).get(str(against["benchmark_area_id"].iloc[0]), "")
                  if not against.empty else "")
@@ -816,6 +817,32 @@ class AreaReport:
                                        & rates["cohort"].isin(mine["cohort"])]], ignore_index=True)
         return tables.benchmark_table(mine, area_names(self.dataset).get(other, other),
                                       threshold=self.results.threshold, source=source_line(cited))
+
+    def _group_tables(self) -> list[Block]:
+        """The area beside the other areas of each group it is in (a police force area), for its
+        latest cohort with a rate (groupings.group_peers)."""
+        from . import tables
+        from .groupings import group_peers
+
+        rates = self.t["reoffending_rates"]
+        rated = rates[rates["rate"].notna()]
+        groupings = self.dataset.table("groupings")
+        if rated.empty or groupings.empty:
+            return []
+        names, blocks = area_names(self.dataset), []
+        # Each group at the area's latest cohort that another member also has: an area alone in
+        # its group, or alone with a figure for a cohort, is compared with nobody.
+        shown: set[tuple[str, str]] = set()
+        for i in sorted(rated.index, key=lambda i: cohort_sort_key(rated.at[i, "cohort"]), reverse=True):
+            peers = group_peers(groupings, self.dataset.table("areas"), self.results.reoffending_rates,
+                                self.results.benchmark, self.area_id, rated.at[i, "measure"],
+                                rated.at[i, "cohort"])
+            for key, group in peers.groupby(["grouping", "group"], sort=False):
+                if len(group) > 1 and key not in shown:
+                    shown.add(key)
+                    blocks.append(Block("table", tables.group_table(group, names,
+                                                                    threshold=self.results.threshold)))
+        return blocks
 
     # -- Indicators and completeness ---------------------------------------------------------
     @section

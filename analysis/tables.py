@@ -31,6 +31,7 @@ from .progress import JOINT_LEADS, RAG_RULE
 from .reoffending_tables import (
     benchmark_table,
     frequency_table,
+    group_table,
     ni18_check_table,
     ni18_progress_table,
     ni18_table,
@@ -56,6 +57,7 @@ from .tablekit import rag_label as _rag_label
 __all__ = [
     "MISSING",
     "benchmark_table",
+    "group_table",
     "change_table",
     "completeness_table",
     "criteria_table",

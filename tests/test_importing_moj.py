@@ -237,3 +237,20 @@ def test_the_rates_table_says_which_counts_the_publisher_withheld(tool: Path, fo
     assert ("Blank because the source printed a symbol in place of the count: one-year proven "
             "reoffending rate for juveniles, Apr 2022 to Mar 2023: reoffenders: * (withheld by the "
             "publisher); reoffences: .. (not available).") in shown
+
+
+def test_a_councils_report_sets_it_beside_the_councils_of_its_police_force_area(tool: Path, folder: Path):
+    from analysis.importing import import_ons_geography
+
+    import_ons_geography(Path(__file__).parent / "data" / "ons" / "LAD23_CSP23_PFA23_EW_LU.csv", folder,
+                         parent="south-west")
+    import_moj(tool, folder)
+    dataset = load_dataset(folder)
+    blocks = AreaReport(dataset, analyse(dataset), "plymouth-council").reoffending()
+    plt.close("all")
+    table = next(b.content for b in blocks if b.kind == "table"
+                 and "Police force area: Devon and Cornwall" in texts_of(b.content))
+    # Torbay council 150 of 600 (25.0%, similar) and Plymouth 345 of 1,200 (28.75%, worse), both
+    # Apr 2022 to Mar 2023: the latest cohort both have. The partnerships are not councils.
+    assert table._tbl_data.values.tolist() == [["Torbay", "600", "25.0", "Similar"],
+                                               ["Plymouth (this report)", "1,200", "28.7", "Worse"]]
