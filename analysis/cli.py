@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -29,8 +30,13 @@ USAGE_ERROR = 2
 # Everything from the data or the user (cells, file and sheet names, paths, messages quoting
 # them) is printed as Text, never as markup: a cell "[/]" would crash rich, and
 # "[link=https://x]" would become a live terminal hyperlink.
+# Control characters too: an ESC from a cell would reach the terminal as a colour change or an
+# OSC 8 hyperlink. They are shown as \x1b, the way Python writes them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _plain(value: object) -> Text:
-    return Text(str(value))
+    return Text(_CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", str(value)))
 
 
 def _usage_error(message: object) -> typer.Exit:
@@ -289,6 +295,31 @@ def _into(folder: Path) -> Path:
     return folder
 
 
+def _run_import(run, shapes: tuple[type[Exception], ...], usage: tuple[type[Exception], ...] = ()):
+    """An import's result, or exit: 2 for a usage error, 1 naming the file for a file of another
+    shape or one that cannot be written, 128 + n on a signal (SIGTERM and SIGHUP clean up as
+    Ctrl-C does, so no temporary file is left)."""
+    from .workspace import Stopped, stop_on_sigterm
+
+    try:
+        with stop_on_sigterm():
+            return run()
+    except usage as exc:
+        raise _usage_error(_plain(exc)) from None
+    except (*shapes, ValueError) as exc:
+        errors.print(Text.assemble(("error:", "red"), " ", _plain(exc)), soft_wrap=True)
+        raise typer.Exit(1) from None
+    except OSError as exc:  # a folder gone read-only, a full disk: nothing was left half-written
+        where = f" ({exc.filename})" if exc.filename else ""
+        errors.print(Text.assemble(("error:", "red"), " ", _plain(f"cannot write{where}: "
+                                                                  f"{exc.strerror or exc}; nothing "
+                                                                  "was changed")), soft_wrap=True)
+        raise typer.Exit(1) from None
+    except (KeyboardInterrupt, Stopped) as exc:
+        errors.print(Text.assemble(("Import stopped:", "red"), " nothing was changed."))
+        raise typer.Exit(128 + (exc.signum if isinstance(exc, Stopped) else 2)) from None
+
+
 def _print_lines(lines: list[str], title: str, style: str | None = None) -> None:
     if lines:
         console.print(Text(title, style=style or ""))
@@ -314,12 +345,9 @@ def import_moj_reoffending(
 
     if not file.is_file():
         raise _usage_error(f"{file} is not a file")
-    try:
-        result = import_moj(file, _into(into), replace=replace, title=title, published=published,
-                            geography=geography)
-    except (MojShapeError, ValueError) as exc:
-        errors.print(Text.assemble(("error:", "red"), " ", str(exc)), soft_wrap=True)
-        raise typer.Exit(1) from None
+    folder = _into(into)
+    result = _run_import(lambda: import_moj(file, folder, replace=replace, title=title,
+                                            published=published, geography=geography), (MojShapeError,))
     _print_frame(result.geographies, f"Geographies in {result.file}")
     unmatched = result.geographies[result.geographies["status"] != "matched"]
     if not unmatched.empty:
@@ -337,6 +365,8 @@ def import_moj_reoffending(
         raise typer.Exit(1)
     console.print(_plain(f"{plural(merge.added, 'row')} added, {len(merge.replaced)} replaced, "
                          f"{merge.same} already there{'' if result.written else '; nothing written'}."))
+    if unmatched.shape[0] == result.geographies.shape[0]:
+        raise typer.Exit(1)  # not one geography is an area of the folder: nothing could be taken
 
 
 @import_app.command("ons-geography")
@@ -348,16 +378,14 @@ def import_ons_geography(
 ) -> None:
     """Import councils and community safety partnerships, with their police force areas."""
     from .importing import import_ons_geography as run
-    from .importing.ons import LookupShapeError
+    from .importing.ons import LookupShapeError, UnknownParent
     from .labels import plural
 
     if not lookup.is_file():
         raise _usage_error(f"{lookup} is not a file")
-    try:
-        result = run(lookup, _into(into), parent=parent, replace=replace)
-    except (LookupShapeError, ValueError) as exc:
-        errors.print(Text.assemble(("error:", "red"), " ", str(exc)), soft_wrap=True)
-        raise typer.Exit(1) from None
+    folder = _into(into)
+    result = _run_import(lambda: run(lookup, folder, parent=parent, replace=replace), (LookupShapeError,),
+                         usage=(UnknownParent,))
     _print_lines(result.added, f"{plural(len(result.added), 'area')} added:")
     _print_lines(result.codes_filled, f"{plural(len(result.codes_filled), 'code')} filled in:")
     _print_lines(result.notes, "Kept as they are:")

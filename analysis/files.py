@@ -10,8 +10,9 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; on success rename it onto `path`, else delete it.
+def atomic_path(path: Path, mode: int = 0o644) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; on success rename it onto `path` (with ``mode``),
+    else delete it.
 
     The rename is atomic on one file system, so an interrupted or failed write never leaves a
     half-written file under the final name.
@@ -22,17 +23,17 @@ def atomic_path(path: Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        os.chmod(tmp_path, 0o644)
+        os.chmod(tmp_path, mode)
         os.replace(tmp_path, path)
     finally:
         tmp_path.unlink(missing_ok=True)
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    with atomic_path(path) as tmp:
+def atomic_write_text(path: Path, text: str, mode: int = 0o644) -> None:
+    with atomic_path(path, mode) as tmp:
         tmp.write_text(text, encoding="utf-8")
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    with atomic_path(path) as tmp:
+def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
+    with atomic_path(path, mode) as tmp:
         tmp.write_bytes(data)

@@ -19,6 +19,7 @@ import calendar
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -34,8 +35,10 @@ __all__ = ["FLAGS", "MojCohort", "MojShapeError", "moj_cohort", "read_moj"]
 FLAGS = {"-": "nil or not applicable", "..": "not available", "*": "withheld by the publisher"}
 """The publisher's symbols in a count cell, and what each means."""
 
-_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
-_RANGE = re.compile(r"^([A-Za-z]{3})[a-z]*\.?\s*(\d{4})?\s+to\s+([A-Za-z]{3})[a-z]*\.?\s+(\d{4})$")
+_MONTH_NAMES = [name.lower() for name in calendar.month_name]
+_RANGE = re.compile(r"^([A-Za-z]{3,9})\.?\s*(\d{4})?\s+to\s+([A-Za-z]{3,9})\.?\s+(\d{4})$")
+_WHOLE = re.compile(r"\+?(?:\d{1,3}(?:,\d{3})+|\d+)")  # as the contract reads a whole number
+_LARGEST = 2**53  # beyond this a count is no longer held exactly
 _SYNONYMS = {"number_of_offenders": "offenders", "number_of_reoffenders": "reoffenders",
              "number_of_reoffences": "reoffences", "adult_or_juvenile": "adult_juvenile",
              "adult_juvenile_flag": "adult_juvenile"}
@@ -70,13 +73,15 @@ def moj_cohort(label: object) -> MojCohort:
     """
     text = " ".join(str(label).split())
     m = _RANGE.match(text)
-    months = m and (_MONTHS.get(m[1].lower()), _MONTHS.get(m[3].lower()))
+    months = m and (_month(m[1]), _month(m[3]))
     if not m or None in months:
         raise ValueError(f"cannot read MoJ cohort {text!r}: expected e.g. 'Jan to Mar 2021' or "
                          "'Apr 2008 to Mar 2009'")
     first, last = months
     end_year = int(m[4])
     start_year = int(m[2]) if m[2] else (end_year if first <= last else end_year - 1)
+    if not 1900 <= start_year <= end_year <= 2999:
+        raise ValueError(f"cannot read MoJ cohort {text!r}: its years must run forwards, from 1900")
     start = date(start_year, first, 1)
     end = date(end_year, last, calendar.monthrange(end_year, last)[1])
     span = (end.year - start.year) * 12 + end.month - start.month + 1
@@ -90,6 +95,13 @@ def moj_cohort(label: object) -> MojCohort:
         return MojCohort(text, f"{start:%Y-%m}/{end:%Y-%m}", "12_months", start, end)
     raise ValueError(f"cannot read MoJ cohort {text!r}: it spans {span} months, not a quarter or "
                      "twelve months")
+
+
+def _month(word: str) -> int | None:
+    """A month written as its name or a start of it of three letters or more ("Sept", "June")."""
+    word = word.lower()
+    found = [i for i, name in enumerate(_MONTH_NAMES) if name and name.startswith(word)]
+    return found[0] if len(found) == 1 else None
 
 
 def _header_name(value: object) -> str:
@@ -120,7 +132,10 @@ def _read(path: Path) -> bytes:
 
 def _rows(path: Path) -> tuple[str, list[list[object]]]:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        book = load_workbook(io.BytesIO(_read(path)), read_only=True, data_only=True)
+        try:
+            book = load_workbook(io.BytesIO(_read(path)), read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+            raise MojShapeError(f"{path.name}: not an Excel workbook that can be read ({exc})") from None
         try:
             if "Data" not in book.sheetnames:
                 raise MojShapeError(f"{path.name}: the geographical data tool has a sheet 'Data'; "
@@ -129,8 +144,15 @@ def _rows(path: Path) -> tuple[str, list[list[object]]]:
         finally:
             book.close()
     if path.suffix.lower() == ".csv":
-        text = _read(path).decode("utf-8-sig")
-        return path.name, [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
+        try:
+            text = _read(path).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise MojShapeError(f"{path.name}: not UTF-8 text (byte {exc.start}); save it as CSV UTF-8 "
+                                "and import again") from None
+        try:
+            return path.name, [list(r) for r in csv.reader(io.StringIO(text, newline=""), strict=True)]
+        except csv.Error as exc:
+            raise MojShapeError(f"{path.name}: a quote is left open ({exc})") from None
     raise MojShapeError(f"{path.name}: expected the geographical data tool (.xlsx) or a CSV bundle (.csv)")
 
 
@@ -139,15 +161,17 @@ def _count(value: object, where: str) -> tuple[float | None, str | None]:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
     if isinstance(value, int | float) and not isinstance(value, bool):
+        if abs(value) > _LARGEST:
+            raise MojShapeError(f"{where}: {value!r} is too large to be a count held exactly")
         return float(value), None
     text = str(value).strip()
     if text in FLAGS:
         return None, text
-    try:
-        return float(text.replace(",", "")), None
-    except ValueError:
-        raise MojShapeError(f"{where}: {text!r} is neither a count nor one of the publisher's "
-                            f"flags ({', '.join(FLAGS)})") from None
+    if not _WHOLE.fullmatch(text) or int(text.replace(",", "")) > _LARGEST:
+        raise MojShapeError(f"{where}: {text!r} is neither a count (a whole number, commas only "
+                            f"between groups of three digits) nor one of the publisher's flags "
+                            f"({', '.join(FLAGS)})")
+    return float(text.replace(",", "")), None
 
 
 def read_moj(path: str | Path) -> pd.DataFrame:
@@ -165,11 +189,21 @@ def read_moj(path: str | Path) -> pd.DataFrame:
     file, rows = _rows(path)
     start = _find_header(rows, file)
     names = [_header_name(v) for v in rows[start]]
+    while names and not names[-1]:
+        names.pop()
+    has_geography = "geography" in names
     records = []
     for offset, row in enumerate(rows[start + 1:], start=start + 2):
-        cells = dict(zip(names, row, strict=False))
         if all(v is None or str(v).strip() == "" for v in row):
             continue
+        short = file.endswith(".csv") and len(row) < len(names)  # a sheet's blank cells are not short
+        if short or any(v is not None and str(v).strip() for v in row[len(names):]):
+            raise MojShapeError(f"{file} row {offset}: {len(row)} values where the header names "
+                                f"{len(names)} columns (a value with an unquoted comma?)")
+        cells = dict(zip(names, row, strict=False))
+        if has_geography and (cells.get("geography") is None or not str(cells["geography"]).strip()):
+            raise MojShapeError(f"{file} row {offset}, column geography: blank (every row of the "
+                                "geographical data tool names its area)")
         record: dict[str, object] = {"file": file, "row": offset}
         for column in ("category", "subcategory1", "subcategory2", "adult_juvenile", "geography"):
             value = cells.get(column)

@@ -254,3 +254,37 @@ def test_a_councils_report_sets_it_beside_the_councils_of_its_police_force_area(
     # Apr 2022 to Mar 2023: the latest cohort both have. The partnerships are not councils.
     assert table._tbl_data.values.tolist() == [["Torbay", "600", "25.0", "Similar"],
                                                ["Plymouth (this report)", "1,200", "28.7", "Worse"]]
+
+
+def test_a_geography_that_would_drive_the_terminal_is_printed_as_text(tmp_path: Path, folder: Path):
+    bundle = tmp_path / "tool.csv"
+    bundle.write_text("Category,Adult / Juvenile,Geography,Cohort,offenders,reoffenders\n"
+                      "UTLA total,Adult,\"\x1b]8;;https://example.invalid\x07Click\x1b[31m\",Apr 2022 to Mar 2023,"
+                      "100,30\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["import", "moj-reoffending", str(bundle), "--into", str(folder)])
+    assert "\x1b" not in result.output and "\\x1b]8;;https://example.invalid" in result.output
+    assert result.exit_code == 1  # its one geography matched no area: nothing could be taken
+
+
+def test_a_blank_geography_in_the_tool_is_refused_not_read_as_the_nation(tmp_path: Path, folder: Path):
+    bundle = tmp_path / "tool.csv"
+    bundle.write_text("Category,Adult / Juvenile,Geography,Cohort,offenders,reoffenders\n"
+                      "UTLA total,Adult,,Apr 2022 to Mar 2023,1200,345\n", encoding="utf-8")
+    with pytest.raises(MojShapeError, match="row 2, column geography: blank"):
+        import_moj(bundle, folder)
+
+
+def test_a_broken_areas_table_is_named_before_anything_is_matched(tmp_path: Path, folder: Path):
+    (folder / "areas.csv").write_text("area_id,name\nplymouth,Plymouth\n", encoding="utf-8")
+    with pytest.raises(MojShapeError, match="areas.csv has 1 problem"):
+        import_moj(DATA / "bundle_national.csv", folder)
+
+
+def test_a_contract_problem_names_the_imported_row(tmp_path: Path, folder: Path):
+    bundle = tmp_path / "tool.csv"
+    bundle.write_text("Category,Adult / Juvenile,Geography,Cohort,offenders,reoffenders\n"
+                      "UTLA total,Adult,Plymouth,Apr 2022 to Mar 2023,10,20\n", encoding="utf-8")
+    result = import_moj(bundle, folder)
+    assert not result.written
+    assert result.problems == ["tool.csv row 2: reoffenders '20': reoffenders-within-offenders: "
+                               "reoffenders (20) exceed offenders (10)"]

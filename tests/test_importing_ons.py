@@ -42,15 +42,17 @@ def test_areas_already_there_are_kept_and_new_ones_added_under_their_partnership
     assert result.written
     areas = {r["area_id"]: r for r in _table(folder / "areas.csv")}
     # Plymouth CSP is matched by name and kind (its name adds "Community Safety Partnership"),
-    # and gains the lookup's CSP code; Torbay CSP is matched by name and kind too and, having a
-    # code already (the council's, as the MoJ tool names it), is left exactly as it was.
+    # having no code, and gains the lookup's CSP code. The analyst's Torbay CSP carries another
+    # code (the council's, as the MoJ tool names it), so it is another place than the lookup's
+    # E22000901: kept exactly as it was, and the lookup's partnership is a new row.
     assert areas["plymouth"]["code"] == "E22000900"
     assert areas["torbay"] == {"area_id": "torbay", "name": "Torbay",
                                "area_type": "community_safety_partnership",
                                "parent_id": "south-west", "code": "E06000027"}
+    assert areas["torbay-csp"]["code"] == "E22000901"
     # A code is matched within its kind: the council Torbay is a new row under its partnership.
     assert areas["torbay-council"] == {"area_id": "torbay-council", "name": "Torbay",
-                                       "area_type": "local_authority", "parent_id": "torbay",
+                                       "area_type": "local_authority", "parent_id": "torbay-csp",
                                        "code": "E06000027"}
     # A partnership of two councils: one CSP row in the region, each council under it.
     assert areas["east-and-mid-devon"]["parent_id"] == "south-west"
@@ -99,3 +101,61 @@ def test_an_unknown_parent_is_refused_before_anything_is_written(folder: Path):
     with pytest.raises(LookupShapeError, match="--parent 'wessex'"):
         import_ons_geography(LOOKUP, folder, parent="wessex")
     assert (folder / "areas.csv").read_bytes() == before
+
+
+def test_two_places_of_one_name_stay_two(tmp_path: Path, folder: Path):
+    # Newport in Gwent and Newport Pagnell's partnership "Newport" in Thames Valley: other codes.
+    lookup = tmp_path / "lookup.csv"
+    lookup.write_text("LAD23CD,LAD23NM,CSP23CD,CSP23NM,PFA23CD,PFA23NM\n"
+                      "W06000022,Newport,W22000001,Newport,W23000001,Gwent\n"
+                      "E07000099,Newport Pagnell,E22000002,Newport,E23000002,Thames Valley\n",
+                      encoding="utf-8")
+    import_ons_geography(lookup, folder)
+    areas = {r["area_id"]: r for r in _table(folder / "areas.csv")}
+    assert (areas["newport"]["code"], areas["newport-csp"]["code"]) == ("W22000001", "E22000002")
+    assert areas["newport-pagnell"]["parent_id"] == "newport-csp"
+    groupings = {r["area_id"]: r["group"] for r in _table(folder / "groupings.csv")}
+    assert (groupings["newport"], groupings["newport-csp"]) == ("Gwent", "Thames Valley")
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    ("E06000026,Plymouth,E22000900,Plymouth,E23000900,Devon and Cornwall\n"
+     "E06000026,Plymouth,E22000900,Plymouth,E23000901,Avon\n", "is in two police force areas"),
+    ("E06000026,Ply\x1b[31mmouth,E22000900,Plymouth,E23000900,Devon\n", "holds control characters"),
+    ("E0600002,Plymouth,E22000900,Plymouth,E23000900,Devon\n", "is not a GSS code"),
+])
+def test_a_lookup_that_contradicts_itself_or_holds_bad_text_is_refused(tmp_path: Path, folder: Path,
+                                                                       rows: str, message: str):
+    lookup = tmp_path / "lookup.csv"
+    lookup.write_text("LAD23CD,LAD23NM,CSP23CD,CSP23NM,PFA23CD,PFA23NM\n" + rows, encoding="utf-8")
+    before = (folder / "areas.csv").read_bytes()
+    with pytest.raises(LookupShapeError, match=message):
+        import_ons_geography(lookup, folder)
+    assert (folder / "areas.csv").read_bytes() == before
+
+
+def test_both_files_or_neither(folder: Path, monkeypatch: pytest.MonkeyPatch):
+    from analysis.importing import csvfile
+
+    before = (folder / "areas.csv").read_bytes()
+    real = csvfile.atomic_write_text
+    calls = []
+
+    def second_fails(path, text, mode=0o644):
+        calls.append(path.name)
+        if len(calls) == 2:
+            raise PermissionError(13, "Permission denied", str(path))
+        real(path, text, mode)
+
+    monkeypatch.setattr(csvfile, "atomic_write_text", second_fails)
+    with pytest.raises(PermissionError):
+        import_ons_geography(LOOKUP, folder, parent="south-west")
+    assert calls == ["groupings.csv", "areas.csv"]
+    assert not (folder / "groupings.csv").exists()  # written first, then taken back
+    assert (folder / "areas.csv").read_bytes() == before
+
+
+def test_an_unknown_parent_is_a_usage_error(folder: Path):
+    result = CliRunner().invoke(app, ["import", "ons-geography", str(LOOKUP), "--into", str(folder),
+                                      "--parent", "wessex"])
+    assert result.exit_code == 2 and "--parent 'wessex'" in result.output

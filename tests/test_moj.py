@@ -103,9 +103,13 @@ def test_any_other_shape_is_refused_saying_what_was_expected(tmp_path: Path):
 
 
 @pytest.mark.parametrize(("cell", "message"), [
-    ("lots", r"bundle.csv row 2, column offenders: 'lots' is neither a count nor one of"),
-    ("-3", r"bundle.csv row 2, column offenders: '-3' is not a whole number"),
-    ("2.5", r"bundle.csv row 2, column offenders: '2.5' is not a whole number"),
+    ("lots", r"bundle.csv row 2, column offenders: 'lots' is neither a count \(a whole number"),
+    ("-3", r"bundle.csv row 2, column offenders: '-3' is neither a count"),
+    ("2.5", r"bundle.csv row 2, column offenders: '2.5' is neither a count"),
+    # A comma anywhere but between groups of three, an exponent: not how a count is printed.
+    ('"12,34"', r"bundle.csv row 2, column offenders: '12,34' is neither a count"),
+    ("1e3", r"bundle.csv row 2, column offenders: '1e3' is neither a count"),
+    ("12345678901234567890", r"'12345678901234567890' is neither a count"),
 ])
 def test_a_bad_count_names_file_row_column_and_value(tmp_path: Path, cell: str, message: str):
     path = tmp_path / "bundle.csv"
@@ -130,3 +134,27 @@ def test_a_named_pipe_is_refused_not_read(tmp_path: Path):
     os.mkfifo(tmp_path / "tool.csv")  # reading it would block for ever
     with pytest.raises(MojShapeError, match="tool.csv is a named pipe"):
         read_moj(tmp_path / "tool.csv")
+
+
+def test_a_row_of_another_width_than_the_header_is_refused(tmp_path: Path):
+    # "2,000" unquoted splits into two values: read by position it would be offenders 2.
+    path = tmp_path / "bundle.csv"
+    header = "cohort,category,subcategory1,subcategory2,adult_juvenile,offenders,reoffenders,reoffences\n"
+    path.write_text(header + "Jan to Mar 2021,Total,,,Adult,2,000,1,500,3,000\n")
+    with pytest.raises(MojShapeError, match="row 2: 11 values where the header names 8 columns"):
+        read_moj(path)
+    path.write_text(header + "Jan to Mar 2021,Total,,,Adult,12345\n")
+    with pytest.raises(MojShapeError, match="row 2: 6 values where the header names 8 columns"):
+        read_moj(path)
+
+
+@pytest.mark.parametrize("label", ["Janx to Marx 2021", "Jun to Jul 2021 x", "Jan to Mar 0000",
+                                   "Ju to Aug 2021"])
+def test_a_month_must_be_a_month(label: str):
+    with pytest.raises(ValueError, match="cannot read MoJ cohort"):
+        moj_cohort(label)
+
+
+def test_months_may_be_written_out_or_shortened():
+    assert moj_cohort("July 2022 to June 2023").key == "2022-07/2023-06"
+    assert moj_cohort("Sept 2021 to Aug 2022").key == "2021-09/2022-08"

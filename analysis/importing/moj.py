@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..loader import load_dataset
 from ..moj import FLAGS, MojShapeError, read_moj
-from .csvfile import Merge, merge_rows, read_rows, write_rows
+from .csvfile import CsvTable, Merge, merge_rows, read_table, render, write_tables
 from .geography import area_type_of, match_geographies
 
 __all__ = ["MEASURES", "MojImport", "import_moj", "moj_rows"]
@@ -56,14 +56,15 @@ def _flags(text: object) -> str:
     return "; ".join(f"{part} ({FLAGS[part.split(': ')[1]]})" for part in str(text).split("; "))
 
 
-def moj_rows(table: pd.DataFrame, matches: pd.DataFrame, *, title: str, published: str
-             ) -> tuple[list[dict[str, str]], list[str]]:
+def moj_rows(table: pd.DataFrame, matches: pd.DataFrame, *, title: str, published: str,
+             origins: dict[tuple[str, ...], str] | None = None) -> tuple[list[dict[str, str]], list[str]]:
     """The reoffending rows an MoJ table gives (as text), and the printed rows not taken, each with why.
 
     Taken: the aggregate rows ("total" in Category: "UTLA total", "National total") of matched
     geographies, one measure per Adult / Juvenile value (`MEASURES`). A key the file gives twice
     with the same figures is one row; with different figures neither is taken. A row whose every
-    count is a flag has no figure the contract can hold and is not taken.
+    count is a flag has no figure the contract can hold and is not taken. ``origins``, when
+    given, is filled with the printed row each taken key came from ("tool.xlsx[Data] row 7").
     """
     matched = matches[matches["status"] == "matched"]
     where = dict(zip(matched["geography"], matched["area_id"], strict=True))
@@ -95,19 +96,37 @@ def moj_rows(table: pd.DataFrame, matches: pd.DataFrame, *, title: str, publishe
         rows = ", ".join(map(str, printed_at[key]))
         not_taken.append(f"{table['file'].iat[0]} rows {rows}: different figures for {' / '.join(key)}; "
                          "neither is taken")
+    if origins is not None:
+        origins.update({k: f"{table['file'].iat[0]} row {rows[0]}" for k, rows in printed_at.items()})
     return [r for k, r in taken.items() if k not in clashing], not_taken
 
 
-def _check(into: Path, header: list[str], rows: list[dict[str, str]], changed: set[int]) -> list[str]:
+def _check(areas: Path, table: CsvTable, merge: Merge, origins: dict[tuple[str, ...], str]) -> list[str]:
     """Contract problems in the rows the import adds or changes, checked before anything is written:
-    the merged table is validated beside a copy of the areas table in a scratch folder."""
+    the merged table is validated beside a copy of the areas table in a scratch folder, and each
+    problem names the imported file's row it came from."""
     with tempfile.TemporaryDirectory(prefix="workbook-import-") as scratch:
-        shutil.copyfile(into / "areas.csv", Path(scratch) / "areas.csv")
-        write_rows(Path(scratch) / "reoffending.csv", header, rows)
+        shutil.copyfile(areas, Path(scratch) / "areas.csv")
+        (Path(scratch) / "reoffending.csv").write_text(render(table, merge.header, merge.rows),
+                                                       encoding="utf-8")
         dataset = load_dataset(Path(scratch))
-    return [f"reoffending.csv row {p.row}, column {p.column}, value {p.value!r}: {p.rule}: {p.message}"
-            for p in dataset.errors
-            if p.table == "reoffending" and (p.row in changed or p.row is None)]
+    changed = {i + 2: merge.rows[i] for i in merge.changed}
+    found = []
+    for p in dataset.errors:
+        if p.table != "reoffending" or not (p.row in changed or p.row is None):
+            continue
+        row = changed.get(p.row)
+        came = origins.get(tuple((row.get(k) or "").strip() for k in _KEY), "") if row else ""
+        found.append(f"{came or table.path.name}: {p.column} {p.value!r}: {p.rule}: {p.message}")
+    return found
+
+
+def _areas(into: Path) -> Path:
+    """The folder's areas file, refused unless it loads clean: every import is matched against it."""
+    path = read_table(into, "areas").path
+    if not path.is_file():
+        raise MojShapeError(f"{into} has no areas.csv: import into a data folder that names its areas")
+    return path
 
 
 def import_moj(path: str | Path, into: str | Path, *, replace: bool = False, title: str | None = None,
@@ -118,34 +137,40 @@ def import_moj(path: str | Path, into: str | Path, *, replace: bool = False, tit
     file without a Geography column (the CSV bundle) is ``geography``'s. Rows already in the
     table are never silently replaced (`csvfile.merge_rows`; ``replace`` takes the imported
     figures). Nothing is written when the merged rows would break the data contract, or when
-    there is nothing new. Raises MojShapeError for a file of any other shape.
+    there is nothing new. Raises MojShapeError for a file of any other shape, or a folder whose
+    areas table has errors; csvfile.TableShapeError for a reoffending.csv it cannot rewrite.
     """
     path, into = Path(path), Path(into)
-    if not (into / "areas.csv").is_file():
-        raise MojShapeError(f"{into} has no areas.csv: import into a data folder that names its areas")
+    areas_file = _areas(into)
     table = read_moj(path)
     if table.empty:
         raise MojShapeError(f"{path.name}: the header is there but no row follows it")
     table["geography"] = table["geography"].fillna(geography)
     dataset = load_dataset(into)
+    bad = [p for p in dataset.errors if p.table == "areas"]
+    if bad:
+        shown = "; ".join(f"row {p.row}, {p.column or 'file'}: {p.message}" for p in bad[:3])
+        raise MojShapeError(f"{areas_file.name} has {len(bad)} problem(s) ({shown}): the import matches "
+                            "geographies to its areas, so fix it first (`workbook validate` lists them)")
     totals = table[table["category"].fillna("").str.casefold().str.contains("total")]
     kinds = {g: k for g, c in zip(totals["geography"], totals["category"], strict=True)
              if (k := area_type_of(c))}
     matches = match_geographies(table["geography"], dataset.table("areas"), dataset.table("aliases"), kinds)
     matches = matches.merge(table.groupby("geography").size().rename("rows").reset_index(), on="geography")
     title = title or f"Proven reoffending statistics ({path.name})"
-    new, not_taken = moj_rows(table, matches, title=title, published=published)
+    origins: dict[tuple[str, ...], str] = {}
+    new, not_taken = moj_rows(table, matches, title=title, published=published, origins=origins)
     result = MojImport(path.name, matches, not_taken=not_taken)
-    header, rows = read_rows(into / "reoffending.csv")
-    merge = merge_rows(header, rows, new, key=_KEY, compared=_FIGURES,
+    existing = read_table(into, "reoffending")
+    merge = merge_rows(existing.header, existing.rows, new, key=_KEY, compared=_FIGURES,
                        clear_on_replace=("rate",), replace=replace)
     result.merge = merge
     if not merge.changed:
         return result
-    result.problems = _check(into, merge.header, merge.rows, {i + 2 for i in merge.changed})
+    result.problems = _check(areas_file, existing, merge, origins)
     if result.problems:
         return result
-    write_rows(into / "reoffending.csv", merge.header, merge.rows)
+    write_tables([(existing, merge.header, merge.rows)])
     result.written = True
     log.info("imported %d rows from %s into %s", merge.added + len(merge.replaced), path.name, into)
     return result

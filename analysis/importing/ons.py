@@ -7,6 +7,7 @@ import io
 import re
 import tempfile
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,17 +17,23 @@ from ..contract import RESERVED
 from ..loader import load_dataset
 from ..problems import Problem
 from ..reading import read_regular
-from .csvfile import Merge, merge_rows, read_rows, write_rows
+from .csvfile import CsvTable, Merge, merge_rows, read_table, render, write_tables
 from .geography import name_key
 
-__all__ = ["LookupShapeError", "OnsImport", "import_ons_geography", "read_lookup"]
+__all__ = ["LookupShapeError", "OnsImport", "UnknownParent", "import_ons_geography", "read_lookup"]
 
 _COLUMN = re.compile(r"^(LAD|CSP|PFA)(\d{2})(CD|NM)$", re.IGNORECASE)
+_GSS = re.compile(r"[EWSNK]\d{8}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 POLICE_FORCE_AREA = "police force area"
 
 
 class LookupShapeError(ValueError):
     """The file is not an ONS LAD to CSP to PFA lookup; the message says what was expected."""
+
+
+class UnknownParent(LookupShapeError):
+    """The --parent given is no area of the folder: a usage error, not the lookup's."""
 
 
 @dataclass
@@ -48,14 +55,23 @@ def _cells(path: Path) -> list[list[str]]:
     if data is None:
         raise LookupShapeError("; ".join(p.message for p in problems))
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+            raise LookupShapeError(f"{path.name}: not an Excel workbook that can be read ({exc})") from None
         try:
             rows = book.worksheets[0].iter_rows(values_only=True)
             return [["" if v is None else str(v) for v in r] for r in rows]
         finally:
             book.close()
     if path.suffix.lower() == ".csv":
-        return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+        try:
+            return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), strict=True))
+        except UnicodeDecodeError as exc:
+            raise LookupShapeError(f"{path.name}: not UTF-8 text (byte {exc.start}); save it as CSV "
+                                   "UTF-8 and import again") from None
+        except csv.Error as exc:
+            raise LookupShapeError(f"{path.name}: a quote is left open ({exc})") from None
     raise LookupShapeError(f"{path.name}: expected the ONS lookup as .csv or .xlsx")
 
 
@@ -64,16 +80,22 @@ def read_lookup(path: str | Path) -> list[dict[str, str]]:
 
     The header is the first row; columns are matched as ``LADyyCD``, ``LADyyNM``, ``CSPyyCD``,
     ``CSPyyNM``, ``PFAyyCD``, ``PFAyyNM`` in any case and order, other columns (Welsh names, FID)
-    ignored. Raises LookupShapeError naming the missing columns, or a row without a code or name.
+    ignored. Raises LookupShapeError naming the missing columns, a column given for two years, a
+    row without a code or name, a name holding control characters, a code not of the GSS form,
+    or a council or partnership in two places.
     """
     path = Path(path)
     rows = _cells(path)
     if not rows:
         raise LookupShapeError(f"{path.name}: the file is empty")
-    where = {}
+    where: dict[str, int] = {}
     for i, name in enumerate(rows[0]):
         if m := _COLUMN.match(name.strip()):
-            where[f"{m[1].upper()}{m[3].upper()}"] = i
+            key = f"{m[1].upper()}{m[3].upper()}"
+            if key in where:
+                raise LookupShapeError(f"{path.name}: two {key[:3]}yy{key[3:]} columns "
+                                       f"({rows[0][where[key]]}, {name}): give one year's lookup")
+            where[key] = i
     missing = [c for c in ("LADCD", "LADNM", "CSPCD", "CSPNM", "PFACD", "PFANM") if c not in where]
     if missing:
         raise LookupShapeError(
@@ -88,13 +110,29 @@ def read_lookup(path: str | Path) -> list[dict[str, str]]:
         blank = [k for k, v in rec.items() if not v]
         if blank:
             raise LookupShapeError(f"{path.name} row {n}: blank {', '.join(blank)}")
-        out.append(rec)
-    seen: dict[str, str] = {}
-    for rec in out:
-        if seen.setdefault(rec["LADCD"], rec["CSPCD"]) != rec["CSPCD"]:
-            raise LookupShapeError(f"{path.name}: council {rec['LADCD']} ({rec['LADNM']}) is in two "
-                                   f"partnerships, {seen[rec['LADCD']]} and {rec['CSPCD']}")
-    return out
+        for k, v in rec.items():
+            if _CONTROL.search(v):
+                raise LookupShapeError(f"{path.name} row {n}, column {k}: {v!r} holds control characters")
+            if k.endswith("CD") and not _GSS.fullmatch(v.upper()):
+                raise LookupShapeError(f"{path.name} row {n}, column {k}: {v!r} is not a GSS code "
+                                       "(a letter E, W, S, N or K and eight digits)")
+        rec |= {k: v.upper() for k, v in rec.items() if k.endswith("CD")}
+        out.append((n, rec))
+    _one_place(path.name, out, "LADCD", "CSPCD", "council", "partnerships")
+    _one_place(path.name, out, "LADCD", "PFACD", "council", "police force areas")
+    _one_place(path.name, out, "CSPCD", "PFACD", "partnership", "police force areas")
+    return [rec for _, rec in out]
+
+
+def _one_place(file: str, rows: list[tuple[int, dict[str, str]]], code: str, within: str, what: str,
+               places: str) -> None:
+    seen: dict[str, tuple[int, str]] = {}
+    for n, rec in rows:
+        first = seen.setdefault(rec[code], (n, rec[within]))
+        if first[1] != rec[within]:
+            raise LookupShapeError(f"{file} rows {first[0]} and {n}: {what} {rec[code]} "
+                                   f"({rec[code[:3] + 'NM']}) is in two {places}, {first[1]} and "
+                                   f"{rec[within]}")
 
 
 def _slug(name: str) -> str:
@@ -104,29 +142,51 @@ def _slug(name: str) -> str:
 
 
 class _Areas:
-    """The areas table as written, with the ways the import finds an area in it."""
+    """The areas table as written, with the ways the import finds an area in it (kept as indexes,
+    so a lookup of thousands of councils is not a search of every row for each)."""
 
-    def __init__(self, header: list[str], rows: list[dict[str, str]]) -> None:
-        self.header = list(dict.fromkeys([*header, "code"])) if rows else [
+    def __init__(self, table: CsvTable) -> None:
+        self.table = table
+        self.header = list(dict.fromkeys([*table.header, "code"])) if table.header else [
             "area_id", "name", "area_type", "parent_id", "code"]
-        self.rows = rows
-        self.ids = {r.get("area_id", "").strip() for r in rows}
+        self.rows = table.rows
+        self.ids = {r.get("area_id", "").strip() for r in self.rows}
         self.touched: set[str] = set()
+        self._by_code: dict[tuple[str, str], dict[str, str]] = {}
+        self._by_name: dict[tuple[str, str], list[dict[str, str]]] = {}
+        for row in self.rows:
+            self._index(row)
+
+    def _index(self, row: dict[str, str]) -> None:
+        kind = row.get("area_type", "")
+        if code := (row.get("code") or "").strip().upper():
+            self._by_code.setdefault((kind, code), row)
+        self._by_name.setdefault((kind, name_key(row.get("name", ""))), []).append(row)
 
     def find(self, code: str, name: str, area_type: str) -> dict[str, str] | None:
-        """The one row of this kind with this code, else the one of this kind with this name."""
-        kind = [r for r in self.rows if r.get("area_type") == area_type]
-        for row in kind:
-            if (row.get("code") or "").strip().upper() == code:
-                return row
-        same = [r for r in kind if name_key(r.get("name", "")) == name_key(name)]
+        """The row of this kind with this code, else the one of this kind with this name and no
+        code (a row with another code is another place: Newport, Gwent is not Newport Pagnell)."""
+        if (row := self._by_code.get((area_type, code))) is not None:
+            return row
+        same = [r for r in self._by_name.get((area_type, name_key(name)), [])
+                if not (r.get("code") or "").strip()]
         return same[0] if len(same) == 1 else None
+
+    def fill_code(self, row: dict[str, str], code: str) -> None:
+        row["code"] = code
+        self._by_code.setdefault((row.get("area_type", ""), code), row)
+        self.touched.add(row["area_id"])
+
+    def add(self, row: dict[str, str]) -> None:
+        self.rows.append(row)
+        self.ids.add(row["area_id"])
+        self.touched.add(row["area_id"])
+        self._index(row)
 
     def new_id(self, name: str, kind: str) -> str:
         base = _slug(name)
-        for candidate in (base, f"{base}-{kind}", *(f"{base}-{kind}-{i}" for i in range(2, 100))):
+        for candidate in (base, f"{base}-{kind}", *(f"{base}-{kind}-{i}" for i in range(2, 1000))):
             if candidate not in self.ids:
-                self.ids.add(candidate)
                 return candidate
         raise LookupShapeError(f"no free area_id for {name!r}")
 
@@ -138,27 +198,27 @@ def _place(areas: _Areas, result: OnsImport, code: str, name: str, area_type: st
     row = areas.find(code, name, area_type)
     if row is not None:
         if not (row.get("code") or "").strip():
-            row["code"] = code
-            areas.touched.add(row["area_id"])
+            areas.fill_code(row, code)
             result.codes_filled.append(f"{row['area_id']}: code {code}")
         if parent and (row.get("parent_id") or "") != parent:
             result.notes.append(f"{row['area_id']} keeps its parent_id {row.get('parent_id') or 'blank'}; "
                                 f"the lookup puts it in {parent}")
         return row["area_id"]
     area_id = areas.new_id(name, kind)
-    areas.touched.add(area_id)
-    areas.rows.append({"area_id": area_id, "name": name, "area_type": area_type, "parent_id": parent,
-                       "code": code})
+    areas.add({"area_id": area_id, "name": name, "area_type": area_type, "parent_id": parent, "code": code})
     result.added.append(f"{area_id} ({name}, {area_type.replace('_', ' ')}, {code})")
     return area_id
 
 
-def _check(into: Path, areas: _Areas, groupings: Merge, changed: set[int]) -> list[str]:
+def _check(areas: _Areas, groupings: CsvTable, merge: Merge) -> list[str]:
     """Contract problems in the rows the import adds or fills in, found before anything is written."""
     touched = {i + 2 for i, r in enumerate(areas.rows) if r["area_id"] in areas.touched}
+    changed = {i + 2 for i in merge.changed}
     with tempfile.TemporaryDirectory(prefix="workbook-import-") as scratch:
-        write_rows(Path(scratch) / "areas.csv", areas.header, areas.rows)
-        write_rows(Path(scratch) / "groupings.csv", groupings.header, groupings.rows)
+        (Path(scratch) / "areas.csv").write_text(render(areas.table, areas.header, areas.rows),
+                                                 encoding="utf-8")
+        (Path(scratch) / "groupings.csv").write_text(render(groupings, merge.header, merge.rows),
+                                                     encoding="utf-8")
         dataset = load_dataset(Path(scratch))
     return [f"{p.file} row {p.row}, column {p.column}, value {p.value!r}: {p.rule}: {p.message}"
             for p in dataset.errors
@@ -171,19 +231,20 @@ def import_ons_geography(path: str | Path, into: str | Path, *, parent: str = ""
     """Councils and community safety partnerships from an ONS lookup into ``into``/areas.csv, and
     each one's police force area into groupings.csv.
 
-    An area already there (by ONS code, else by name and kind) is kept as it is, its blank code
-    filled in; a new partnership's parent_id is ``parent`` (an area_id, e.g. a region), a new
-    council's its partnership's. Grouping rows merge as `csvfile.merge_rows` does (conflicts
-    listed; ``replace`` takes the lookup's). Nothing is written when the result would break the
-    data contract. Raises LookupShapeError for a file of another shape.
+    An area already there (by ONS code within its kind, else by name and kind where it has no
+    code) is kept as it is, its blank code filled in; a new partnership's parent_id is ``parent``
+    (an area_id, e.g. a region), a new council's its partnership's. Grouping rows merge as
+    `csvfile.merge_rows` does (conflicts listed; ``replace`` takes the lookup's). Both files are
+    written, or neither: nothing is written when the result would break the data contract.
+    Raises LookupShapeError for a file of another shape (UnknownParent for a ``parent`` that is
+    no area), csvfile.TableShapeError for an areas or groupings file it cannot rewrite.
     """
     path, into = Path(path), Path(into)
     lookup = read_lookup(path)
     result = OnsImport(path.name)
-    header, rows = read_rows(into / "areas.csv")
-    areas = _Areas(header, rows)
+    areas = _Areas(read_table(into, "areas"))
     if parent and parent not in areas.ids:
-        raise LookupShapeError(f"--parent {parent!r} is not an area_id in {into / 'areas.csv'}")
+        raise UnknownParent(f"--parent {parent!r} is not an area_id in {areas.table.path.name}")
     members = []
     for rec in lookup:
         csp = _place(areas, result, rec["CSPCD"], rec["CSPNM"], "community_safety_partnership", "csp", parent)
@@ -192,16 +253,16 @@ def import_ons_geography(path: str | Path, into: str | Path, *, parent: str = ""
             members.append({"area_id": area_id, "grouping": POLICE_FORCE_AREA, "group": rec["PFANM"],
                             "group_code": rec["PFACD"]})
     members = list({m["area_id"]: m for m in members}.values())
-    g_header, g_rows = read_rows(into / "groupings.csv")
-    groupings = merge_rows(g_header or ["area_id", "grouping", "group", "group_code"], g_rows, members,
-                           key=("area_id", "grouping"), compared=("group", "group_code"), replace=replace)
-    result.groupings = groupings
-    if not (result.added or result.codes_filled or groupings.changed):
+    groupings = read_table(into, "groupings")
+    merge = merge_rows(groupings.header or ["area_id", "grouping", "group", "group_code"], groupings.rows,
+                       members, key=("area_id", "grouping"), compared=("group", "group_code"),
+                       replace=replace)
+    result.groupings = merge
+    if not (result.added or result.codes_filled or merge.changed):
         return result
-    result.problems = _check(into, areas, groupings, {i + 2 for i in groupings.changed})
+    result.problems = _check(areas, groupings, merge)
     if result.problems:
         return result
-    write_rows(into / "areas.csv", areas.header, areas.rows)
-    write_rows(into / "groupings.csv", groupings.header, groupings.rows)
+    write_tables([(groupings, merge.header, merge.rows), (areas.table, areas.header, areas.rows)])
     result.written = True
     return result
