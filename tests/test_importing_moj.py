@@ -259,8 +259,8 @@ def test_a_councils_report_sets_it_beside_the_councils_of_its_police_force_area(
 def test_a_geography_that_would_drive_the_terminal_is_printed_as_text(tmp_path: Path, folder: Path):
     bundle = tmp_path / "tool.csv"
     bundle.write_text("Category,Adult / Juvenile,Geography,Cohort,offenders,reoffenders\n"
-                      "UTLA total,Adult,\"\x1b]8;;https://example.invalid\x07Click\x1b[31m\",Apr 2022 to Mar 2023,"
-                      "100,30\n", encoding="utf-8")
+                      "UTLA total,Adult,\"\x1b]8;;https://example.invalid\x07Click\x1b[31m\","
+                      "Apr 2022 to Mar 2023,100,30\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["import", "moj-reoffending", str(bundle), "--into", str(folder)])
     assert "\x1b" not in result.output and "\\x1b]8;;https://example.invalid" in result.output
     assert result.exit_code == 1  # its one geography matched no area: nothing could be taken
