@@ -104,6 +104,9 @@ _AREA = _key("area_id", "area the row belongs to")
 _PLAN = _key("plan_id", "plan")
 _MEASURE = _key("measure", "reoffending measure")
 _COHORT = _key("cohort", "cohort (YYYY-Qn, YYYY, YYYY/YY or YYYY-MM/YYYY-MM)")
+# The cohort a rate is of, and the counts it is made from (as published): the key of every
+# table that sets an area's rate against others'.
+_COUNTED = (_AREA, _MEASURE, _COHORT, _i("offenders", "offenders"), _i("reoffenders", "reoffenders"))
 _SUPPRESSED = _t("suppressed", "columns withheld on this row by disclosure control, separated by ;")
 # The source the row's input names (contract.source_columns), carried through so that each
 # table and chart cites what its own rows name (analysis.sources).
@@ -213,8 +216,7 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
     )),
     Derived("reoffending_rates", "Rates, intervals and actual against predicted per cohort "
             "(reoffending.reoffending_rates, disclosure applied).", (
-        _AREA, _MEASURE, _COHORT, _i("offenders", "offenders"), _i("reoffenders", "reoffenders"),
-        _n("rate", "rate, percent"), _t("rate_source", "counts or published"),
+        *_COUNTED, _n("rate", "rate, percent"), _t("rate_source", "counts or published"),
         _n("published_rate", "rate as published"), _n("ci_low", "95% lower limit (interval_method)"),
         _n("ci_high", "95% upper limit (interval_method)"),
         _t("interval_method", "'Wilson' or 'Clopper-Pearson' (exact, where n x p x (1 - p) < 10)"),
@@ -297,8 +299,7 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
         *_SOURCES, _SUPPRESSED,
     )),
     Derived("funnel", "Funnel limits per measure, cohort and kind of area (funnel.funnel_limits).", (
-        _AREA, _MEASURE, _COHORT, _i("offenders", "offenders"), _i("reoffenders", "reoffenders"),
-        _n("rate", "rate, percent"), _n("target", "pooled rate"),
+        *_COUNTED, _n("rate", "rate, percent"), _n("target", "pooled rate"),
         _n("z", "z score against the limits used"),
         _n("z_unadjusted", "z score before any overdispersion adjustment (FunnelPlotR's)"),
         _n("lower_inner", "lower limit at the inner level (level_inner; 95% by default)"),
@@ -316,8 +317,7 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
     )),
     Derived("benchmark", "Each rate against the benchmark area's for the same measure and cohort, "
             "as OHID Fingertips compares them (benchmark.benchmark_comparison).", (
-        _AREA, _MEASURE, _COHORT, _i("offenders", "offenders"), _i("reoffenders", "reoffenders"),
-        _n("rate", "rate, percent"), _key("benchmark_area_id", "the area compared with"),
+        *_COUNTED, _n("rate", "rate, percent"), _key("benchmark_area_id", "the area compared with"),
         _n("benchmark_rate", "its rate for the same measure and cohort, percent"),
         _key("polarity", "lower-is-better, higher-is-better or none"),
         _n("level_inner", "the first comparison level (0.95)"),
