@@ -383,3 +383,19 @@ def test_a_year_missing_a_large_quarter_withholds_nothing():
     rows = [("a", "2015", 400, 150), ("a", "2015-Q1", 100, 40), ("a", "2015-Q2", 100, 40),
             ("a", "2015-Q3", 100, 36)]  # the rest, 34, is nobody's small count
     assert set().union(*_hidden(protect(_cohorts(rows), None, threshold=10)).values()) == set()
+
+
+def test_the_audit_catches_benchmark_limits_beside_a_withheld_count():
+    from analysis.benchmark import benchmark_comparison
+
+    cohorts = _cohorts([("nation", "2015", 1000, 300), ("a", "2015", 100, 5)])
+    rates = reoffending_rates(cohorts)
+    compared = benchmark_comparison(rates, "nation")
+    assert any(f.startswith("benchmark row 0: reoffenders 5")
+               for f in audit(cohorts, None, {"benchmark": compared}, threshold=10))
+    leaked = compared.assign(reoffenders=np.nan)  # limits of 5/100 left beside the cohort of 100
+    assert any("benchmark row 0: lower_inner published beside" in f
+               for f in audit(cohorts, None, {"benchmark": leaked}, threshold=10))
+    protected = withhold(rates, protect(cohorts, None, threshold=10), RATES)
+    assert audit(cohorts, None, {"benchmark": benchmark_comparison(protected, "nation")},
+                 threshold=10) == []

@@ -16,6 +16,7 @@ _COUNT_COLUMNS = {
     "reoffending_rates": COUNTS,
     "reoffending_trend": ("offenders", "reoffenders"),
     "funnel": ("offenders", "reoffenders"),
+    "benchmark": ("offenders", "reoffenders"),
     "ni18_targets": ("offenders",),
     "ni30_progress": ("offenders", "baseline_reoffences", "latest_reoffences"),
 }
@@ -32,8 +33,9 @@ def audit(cohorts: pd.DataFrame, areas: pd.DataFrame | None, tables: dict[str, p
     An attacker's checks, made on the tables exactly as published, against the true cohorts:
     a published count of 1 to threshold - 1 in any count column; a published non-reoffender
     count (offenders - reoffenders) that small; a withheld reoffender count beside a published
-    rate and cohort size (rate x offenders); a withheld cohort size beside a published expected
-    count (expected / predicted rate); and, for every sum that really holds in the true data
+    rate and cohort size (rate x offenders), or beside Wilson limits in the benchmark table; a
+    withheld cohort size beside a published expected count (expected / predicted rate); and,
+    for every sum that really holds in the true data
     (a parent area and its areas, a year and its quarters), a lone withheld member or withheld
     parts of a published total that come to 1 to threshold - 1. Empty when nothing leaks.
     """
@@ -51,6 +53,14 @@ def audit(cohorts: pd.DataFrame, areas: pd.DataFrame | None, tables: dict[str, p
     if rates is not None and not rates.empty:
         found += _products(rates, threshold)
         found += _sums(cohorts, areas, rates, threshold)
+    bench = tables.get("benchmark")
+    if bench is not None and not bench.empty:
+        # Wilson limits and a cohort size give the rate, and so the count, back.
+        withheld = np.isnan(numbers(bench, "reoffenders")) & np.isfinite(numbers(bench, "offenders"))
+        for column in ("lower_inner", "upper_inner", "lower_outer", "upper_outer"):
+            for i in np.flatnonzero(withheld & np.isfinite(numbers(bench, column))):
+                found.append(f"benchmark row {i}: {column} published beside the cohort size of a "
+                             "withheld reoffender count")
     ni18 = tables.get("ni18_targets")
     if ni18 is not None and not ni18.empty:
         withheld = ni18["offenders"].isna().to_numpy()
