@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .frameworks import load_framework
-from .labels import inspection_when, measure_label, plural
+from .labels import cohort_words, inspection_when, measure_label, plural
 from .periods import cohort_sort_key
 from .summary import area_column
 
@@ -76,7 +76,8 @@ def completeness(dataset, milestones_status: pd.DataFrame | None = None) -> pd.D
         if not mine.empty:
             cohorts = sorted(mine["cohort"].unique(), key=cohort_sort_key)
             add(area, "reoffending periods", "present",
-                f"{cohorts[0]} to {cohorts[-1]} ({plural(len(cohorts), 'cohort')})")
+                f"{cohort_words(cohorts[0])} to {cohort_words(cohorts[-1])} "
+                f"({plural(len(cohorts), 'cohort')})")
             counted = mine["offenders"].notna() & mine["reoffenders"].notna()
             if not counted.all():
                 add(area, "reoffending counts", "partial",

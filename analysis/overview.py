@@ -223,7 +223,8 @@ class OverviewReport:
         if funnel.empty:
             return [Block("markdown", Markdown(
                 "**No funnel plot:** it needs counted cohorts (offenders and reoffenders) for at "
-                "least three areas in the same measure and cohort."))]
+                "least three areas of the same kind (councils, partnerships, probation areas) in the "
+                "same measure and cohort."))]
         blocks = []
         for (measure, cohort, kind), rows in funnel.groupby(["measure", "cohort", "area_type"]):
             peers = funnel[(funnel["measure"] == measure) & (funnel["area_type"] == kind)]

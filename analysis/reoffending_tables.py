@@ -221,8 +221,19 @@ def benchmark_table(benchmark: pd.DataFrame, benchmark_name: str, *, threshold: 
     several_measures = frame["measure"].nunique() > 1
 
     def interval(f: pd.DataFrame) -> list[str]:
-        return [MISSING if pd.isna(lo) or pd.isna(hi) else f"{_number(lo)} to {_number(hi)}"
-                for lo, hi in zip(_column(f, "lower_inner"), _column(f, "upper_inner"), strict=True)]
+        """The limits to one place, or two where one place would make a limit look equal to the
+        benchmark's rate (25.48 against 25.50 is 'similar', though both read 25.5)."""
+        out = []
+        limits = zip(_column(f, "lower_inner"), _column(f, "upper_inner"), _column(f, "benchmark_rate"),
+                     strict=True)
+        for lo, hi, b in limits:
+            if pd.isna(lo) or pd.isna(hi):
+                out.append(MISSING)
+                continue
+            tie = pd.notna(b) and _number(b) in (_number(lo), _number(hi))
+            places = 2 if tie else 1
+            out.append(f"{_number(lo, places)} to {_number(hi, places)}")
+        return out
 
     def words(column: str) -> Callable[[pd.DataFrame], list[str]]:
         return lambda f: ["Not compared" if pd.isna(w) else _first_upper(str(w)) for w in f[column]]
@@ -246,7 +257,7 @@ def benchmark_table(benchmark: pd.DataFrame, benchmark_name: str, *, threshold: 
               "none": "lower, similar or higher, as the measure has no better direction"}[polarity]
     notes = [f"As OHID Fingertips compares an area with England: worse or better where the whole "
              f"Wilson score interval of the area's rate lies above or below the {benchmark_name} rate, "
-             f"similar where it holds it; at {inner} and, stricter, at {outer}; {better}."]
+             f"similar where the interval includes it; at {inner} and, stricter, at {outer}; {better}."]
     notes += [f"Not compared: {why}." for why in pd.unique(frame["comparison_note"].dropna())]
     subtitle = _area_subtitle(frame)
     if not several_measures:
@@ -284,9 +295,9 @@ def group_table(peers: pd.DataFrame, names: dict[str, str], *, threshold: int,
     gt = _build(body, title=f"{_first_upper(str(row['grouping']))}: {row['group']}",
                 subtitle=f"{_first_upper(measure_label(row['measure']))}, cohort {cohort}",
                 source=source or source_line(frame),
-                notes=["The areas of one group, each with its own published rate, lowest first; "
-                       "no figure for the group as a whole is shown. A group is a comparison, not a "
-                       "roll-up: reports add figures up along the areas each sits in."],
+                notes=["The areas of this kind in the group, each with its own published rate, "
+                       "lowest first, for the latest cohort that another of them also has. No figure "
+                       "for the group as a whole is shown: the group is for comparison only."],
                 right=[c for c in body.columns if c != "Area"])
     return gt.tab_footnote(withheld_note(threshold)) if any(hidden) else gt
 

@@ -146,8 +146,9 @@ def _benchmark_clause(benchmark: pd.DataFrame | None, latest: pd.Series,
     where it is not compared."""
     if benchmark is None or benchmark.empty:
         return None
-    row = benchmark[(benchmark["area_id"] == latest["area_id"]) & (benchmark["measure"] == latest["measure"])
-                    & (benchmark["cohort"] == latest["cohort"])]
+    series = benchmark[(benchmark["area_id"] == latest["area_id"])
+                       & (benchmark["measure"] == latest["measure"])]
+    row = series[series["cohort"] == latest["cohort"]]
     if row.empty or pd.isna(row["benchmark_rate"].iloc[0]):
         return None
     row = row.iloc[0]
@@ -155,8 +156,16 @@ def _benchmark_clause(benchmark: pd.DataFrame | None, latest: pd.Series,
     name = names.get(other, other)
     said = comparison_sentence(row["comparison"], row["comparison_outer"], name,
                                (row["level_inner"], row["level_outer"]), row["benchmark_rate"])
-    # Not compared (a rate printed without counts): the area above's rate, if any, is said instead.
-    return (other, said, comparison_phrase(row["comparison"], name)) if said else None
+    if not said:  # not compared (a rate printed without counts): the area above's rate is said
+        return None
+    # A change since the cohort before is part of the news: "similar now; worse before".
+    start = cohort_sort_key(row["cohort"])
+    before = series[series["comparison"].notna() & (series["cohort"].map(cohort_sort_key) < start)]
+    if not before.empty:
+        prior = before.loc[max(before.index, key=lambda i: cohort_sort_key(before.at[i, "cohort"]))]
+        if prior["comparison"] != row["comparison"]:
+            said += f"; the {_printed(prior, 'cohort')} cohort was {prior['comparison']} at 95%"
+    return other, said, comparison_phrase(row["comparison"], name)
 
 
 def _ni18_progress_facts(progress: pd.DataFrame | None) -> list[tuple[str, str, str]]:

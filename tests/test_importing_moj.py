@@ -288,3 +288,19 @@ def test_a_contract_problem_names_the_imported_row(tmp_path: Path, folder: Path)
     assert not result.written
     assert result.problems == ["tool.csv row 2: reoffenders '20': reoffenders-within-offenders: "
                                "reoffenders (20) exceed offenders (10)"]
+
+
+def test_the_summary_says_when_the_cohort_before_compared_otherwise(tool: Path, folder: Path):
+    import_moj(tool, folder)
+    dataset = load_dataset(folder)
+    report = AreaReport(dataset, analyse(dataset), "plymouth")
+    summary = " ".join(t for b in report.summary() for t in texts_of(b.content))
+    plt.close("all")
+    # Latest, Jul 2022 to Jun 2023: similar; the one before, Apr 2022 to Mar 2023: worse.
+    assert ("similar to England and Wales (25.5%) at 95% and 99.8%; the Apr 2022 to Mar 2023 cohort "
+            "was worse at 95%") in summary
+    # 25.48 to 30.60 reads "25.5 to 30.6" to one place, as if it touched 25.5: two places there.
+    table = next(b.content for b in report.reoffending() if b.kind == "table"
+                 and "Against England and Wales" in texts_of(b.content))
+    plt.close("all")
+    assert table._tbl_data["95% confidence interval"].tolist() == ["26.3 to 31.4", "25.48 to 30.60"]

@@ -10,6 +10,7 @@ import pandas as pd
 from ...disclosure import MARKER, withheld_words
 from ...funnel import DEFAULT_LEVELS
 from ...labels import cell_text, level_percent, plural
+from ...periods import period_bounds
 from ...significance import interval_words, test_words
 from ..words import (
     Words,
@@ -91,6 +92,15 @@ def prepare_cohorts(rates: pd.DataFrame, threshold: int, area_id: str | None = N
                    benchmark=named)
 
 
+def _overlapping(cohorts: pd.Series) -> bool:
+    """Whether any two cohorts' periods share a day (a year and a rolling year inside it do)."""
+    try:
+        spans = sorted(period_bounds(c) for c in cohorts)
+    except ValueError:  # labels that are no period: nothing to say about them
+        return False
+    return any(later[0] <= earlier[1] for earlier, later in zip(spans, spans[1:], strict=False))
+
+
 def describe_trend(c: Cohorts) -> Words:
     """Title, caption and alt text of the rate trend: first and latest rate, interval, prediction."""
     f = c.frame
@@ -118,6 +128,9 @@ def describe_trend(c: Cohorts) -> Words:
     if c.benchmark:
         caption += f"; the dotted line is the {c.benchmark} rate for the same cohort"
     caption += "."
+    if _overlapping(f["cohort"]):
+        caption += (" Some cohorts overlap in time (as rolling twelve months do): points that "
+                    "overlap share offenders, so they move together more than separate cohorts would.")
     if len(hidden):
         caption += (f" Cohorts marked {MARKER} ({join(hidden['cohort'].tolist())}) are "
                     f"{_withheld(c.threshold)}.")
