@@ -16,7 +16,6 @@ import pandas as pd
 
 from . import asof
 from .agreed import AGREED
-from .benchmark import comparison_phrase, comparison_sentence
 from .blocks import (
     Block,
     Markdown,
@@ -30,6 +29,7 @@ from .blocks import (
     text,
     texts,
 )
+from .comparisons import benchmark_clause, benchmark_tables, group_tables
 from .completeness import CONSEQUENCES
 from .contract import today
 from .disclosure import DEFAULT_THRESHOLD, MARKER
@@ -44,7 +44,7 @@ from .pipeline import Results
 from .progress import DUE_SOON_DAYS, NO_RETURN, NOT_REPORTED, RAG_RULE
 from .significance import interval_words, test_words
 from .snapshot import SNAPSHOT_FORMAT, load, load_own_dates
-from .sources import plan_source, source_line
+from .sources import plan_source
 
 # Notebooks and tests import these from here: the report's public API.
 __all__ = ["SNAPSHOT_FORMAT", "AreaReport", "Block", "Markdown", "areas_below", "glance",
@@ -95,7 +95,7 @@ def reoffending_facts(rates: pd.DataFrame, ni18: pd.DataFrame, ni30: pd.DataFram
             beside = (f"; {(names or {}).get(above, above)} {latest['comparator_rate']:.1f}%"
                       + (f" against {latest['comparator_predicted_rate']:.1f}% predicted"
                          if pd.notna(latest.get("comparator_predicted_rate")) else ""))
-        compared = _benchmark_clause(benchmark, latest, names or {})
+        compared = benchmark_clause(benchmark, latest, names or {})
         if compared and pd.notna(latest.get("comparator_rate")) \
                 and cell_text(latest["comparator_area_id"]) == compared[0]:
             beside = ""  # the benchmark clause names that area's rate itself
@@ -137,35 +137,6 @@ def reoffending_facts(rates: pd.DataFrame, ni18: pd.DataFrame, ni30: pd.DataFram
                       f"NI 30 target {row.target_reoffences:,.0f} re-offences (baseline "
                       f"{row.baseline_reoffences:,.0f})"))
     return facts
-
-
-def _benchmark_clause(benchmark: pd.DataFrame | None, latest: pd.Series,
-                      names: Mapping[str, str]) -> tuple[str, str, str] | None:
-    """(benchmark area_id, "worse than England and Wales (25.5%) at 95%, similar at 99.8%",
-    "worse than England and Wales") for the latest rate's row of the benchmark table; None
-    where it is not compared."""
-    if benchmark is None or benchmark.empty:
-        return None
-    series = benchmark[(benchmark["area_id"] == latest["area_id"])
-                       & (benchmark["measure"] == latest["measure"])]
-    row = series[series["cohort"] == latest["cohort"]]
-    if row.empty or pd.isna(row["benchmark_rate"].iloc[0]):
-        return None
-    row = row.iloc[0]
-    other = cell_text(row["benchmark_area_id"])
-    name = names.get(other, other)
-    said = comparison_sentence(row["comparison"], row["comparison_outer"], name,
-                               (row["level_inner"], row["level_outer"]), row["benchmark_rate"])
-    if not said:  # not compared (a rate printed without counts): the area above's rate is said
-        return None
-    # A change since the cohort before is part of the news: "similar now; worse before".
-    start = cohort_sort_key(row["cohort"])
-    before = series[series["comparison"].notna() & (series["cohort"].map(cohort_sort_key) < start)]
-    if not before.empty:
-        prior = before.loc[max(before.index, key=lambda i: cohort_sort_key(before.at[i, "cohort"]))]
-        if prior["comparison"] != row["comparison"]:
-            said += f"; the {_printed(prior, 'cohort')} cohort was {prior['comparison']} at 95%"
-    return other, said, comparison_phrase(row["comparison"], name)
 
 
 def _ni18_progress_facts(progress: pd.DataFrame | None) -> list[tuple[str, str, str]]:
@@ -781,9 +752,13 @@ class AreaReport:
                                                           exact_below=self.results.methods.exact_below)))
         if (often := tables.frequency_table(rates, threshold=threshold)) is not None:
             blocks.append(Block("table", often))
-        if (against := self._benchmark_table()) is not None:
+        names = area_names(self.dataset)
+        if (against := benchmark_tables(t["benchmark"], self.results.reoffending_rates, names,
+                                        threshold=threshold)) is not None:
             blocks.append(Block("table", against))
-        blocks += self._group_tables()
+        blocks += [Block("table", table) for table in group_tables(
+            self.dataset.table("groupings"), self.dataset.table("areas"), self.results.reoffending_rates,
+            self.results.benchmark, self.area_id, names, threshold=threshold)]
         against = t["benchmark"]
         named = (area_names(self.dataset).get(str(against["benchmark_area_id"].iloc[0]), "")
                  if not against.empty else "")
@@ -810,47 +785,6 @@ class AreaReport:
             blocks += ni18_progress_blocks(t["ni18_targets"], t["ni18_progress"], threshold)
         if not t["ni30_progress"].empty:
             blocks += ni30_blocks(t["ni30_progress"], threshold)
-        return blocks
-
-    def _benchmark_table(self):
-        """This area's rates against the benchmark area's, citing both areas' sources."""
-        from . import tables
-
-        mine = self.t["benchmark"]
-        if mine.empty or mine["comparison"].isna().all():
-            return None  # nothing compared: the rates table already shows what there is
-        other = str(mine["benchmark_area_id"].iloc[0])
-        rates = self.results.reoffending_rates
-        cited = pd.concat([mine, rates[(rates["area_id"] == other)
-                                       & rates["measure"].isin(mine["measure"])
-                                       & rates["cohort"].isin(mine["cohort"])]], ignore_index=True)
-        return tables.benchmark_table(mine, area_names(self.dataset).get(other, other),
-                                      threshold=self.results.threshold, source=source_line(cited))
-
-    def _group_tables(self) -> list[Block]:
-        """The area beside the other areas of each group it is in (a police force area), for its
-        latest cohort with a rate (groupings.group_peers)."""
-        from . import tables
-        from .groupings import group_peers
-
-        rates = self.t["reoffending_rates"]
-        rated = rates[rates["rate"].notna()]
-        groupings = self.dataset.table("groupings")
-        if rated.empty or groupings.empty:
-            return []
-        names, blocks = area_names(self.dataset), []
-        # Each group at the area's latest cohort that another member also has: an area alone in
-        # its group, or alone with a figure for a cohort, is compared with nobody.
-        shown: set[tuple[str, str]] = set()
-        for i in sorted(rated.index, key=lambda i: cohort_sort_key(rated.at[i, "cohort"]), reverse=True):
-            peers = group_peers(groupings, self.dataset.table("areas"), self.results.reoffending_rates,
-                                self.results.benchmark, self.area_id, rated.at[i, "measure"],
-                                rated.at[i, "cohort"])
-            for key, group in peers.groupby(["grouping", "group"], sort=False):
-                if len(group) > 1 and key not in shown:
-                    shown.add(key)
-                    blocks.append(Block("table", tables.group_table(group, names,
-                                                                    threshold=self.results.threshold)))
         return blocks
 
     # -- Indicators and completeness ---------------------------------------------------------
