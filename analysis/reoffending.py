@@ -400,7 +400,8 @@ def trend(rates: pd.DataFrame, baseline_cohort: str | None = None) -> pd.DataFra
                     "rate": rate,
                     "baseline_rate": base_rate,
                     "change": change,
-                    "change_pct": _divide(change, np.full(len(group), base_rate)) * 100,
+                    # Divided by base/100, not multiplied after: a huge change times 100 overflows.
+                    "change_pct": _divide(change, np.full(len(group), base_rate) / 100),
                     "predicted_rate": _num(group, "predicted_rate"),
                     "difference": diff,
                     "difference_change": diff - base_diff,
