@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import load_workbook
 
+from .contract import NON_NEGATIVE, to_int
 from .problems import Problem
 from .reading import read_regular
 
@@ -37,7 +38,6 @@ FLAGS = {"-": "nil or not applicable", "..": "not available", "*": "withheld by 
 
 _MONTH_NAMES = [name.lower() for name in calendar.month_name]
 _RANGE = re.compile(r"^([A-Za-z]{3,9})\.?\s*(\d{4})?\s+to\s+([A-Za-z]{3,9})\.?\s+(\d{4})$")
-_WHOLE = re.compile(r"\+?(?:\d{1,3}(?:,\d{3})+|\d+)")  # as the contract reads a whole number
 _LARGEST = 2**53  # beyond this a count is no longer held exactly
 _SYNONYMS = {"number_of_offenders": "offenders", "number_of_reoffenders": "reoffenders",
              "number_of_reoffences": "reoffences", "adult_or_juvenile": "adult_juvenile",
@@ -167,11 +167,12 @@ def _count(value: object, where: str) -> tuple[float | None, str | None]:
     text = str(value).strip()
     if text in FLAGS:
         return None, text
-    if not _WHOLE.fullmatch(text) or int(text.replace(",", "")) > _LARGEST:
+    # Read as the contract reads a count (contract.NON_NEGATIVE), then held exactly as a float.
+    if not NON_NEGATIVE.check(text) or to_int(text) > _LARGEST:
         raise MojShapeError(f"{where}: {text!r} is neither a count (a whole number, commas only "
                             f"between groups of three digits) nor one of the publisher's flags "
                             f"({', '.join(FLAGS)})")
-    return float(text.replace(",", "")), None
+    return float(to_int(text)), None
 
 
 def read_moj(path: str | Path) -> pd.DataFrame:
