@@ -162,8 +162,9 @@ PATHWAY = Rule(
     "a pathway code, name or alias (several separated by ;)",
     lambda v: bool(resolve_pathways(v)[0]) and not resolve_pathways(v)[1],
 )
+GSS_CODE = re.compile(r"[EWSNK]\d{8}")  # an ONS (GSS) code, as areas.code, groupings and lookups hold it
 ONS_CODE = Rule("ons-code", "a GSS code: a letter E, W, S, N or K and eight digits, e.g. E06000026",
-                lambda v: re.fullmatch(r"[EWSNK]\d{8}", v.strip()) is not None)
+                lambda v: GSS_CODE.fullmatch(v.strip()) is not None)
 COHORT_FORMS = "YYYY-Qn, YYYY, YYYY/YY or YYYY-MM/YYYY-MM (a rolling twelve months)"
 
 

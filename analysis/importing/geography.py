@@ -7,12 +7,11 @@ from collections import defaultdict
 
 import pandas as pd
 
-from ..contract import GEOGRAPHY
+from ..contract import GEOGRAPHY, GSS_CODE
 from ..organisations import alias_map, normalise
 
 __all__ = ["area_type_of", "match_geographies", "name_key"]
 
-_CODE = re.compile(r"[EWSNK]\d{8}")
 # Words publishers add to or drop from an area's name: "Plymouth Community Safety Partnership"
 # is the CSP the MoJ tool calls "Plymouth"; "Derby UA" is the council reports call "Derby".
 _SUFFIXES = re.compile(r"\s+(?:community safety partnership|csp|probation area|probation trust|"
@@ -68,7 +67,7 @@ def match_geographies(names: pd.Series, areas: pd.DataFrame,
     for name in pd.unique(names.dropna().astype(str)):
         text = " ".join(name.split())
         found, how = set(), ""
-        if _CODE.fullmatch(text.upper()) and text.upper() in codes:
+        if GSS_CODE.fullmatch(text.upper()) and text.upper() in codes:
             found, how = codes[text.upper()], "ONS code"
         elif text in ids:
             found, how = {text}, "area_id"

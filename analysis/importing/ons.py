@@ -13,7 +13,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from ..contract import RESERVED
+from ..contract import GSS_CODE, RESERVED
 from ..loader import load_dataset
 from ..problems import Problem
 from ..reading import read_regular
@@ -23,7 +23,6 @@ from .geography import name_key
 __all__ = ["LookupShapeError", "OnsImport", "UnknownParent", "import_ons_geography", "read_lookup"]
 
 _COLUMN = re.compile(r"^(LAD|CSP|PFA)(\d{2})(CD|NM)$", re.IGNORECASE)
-_GSS = re.compile(r"[EWSNK]\d{8}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 POLICE_FORCE_AREA = "police force area"
 
@@ -113,7 +112,7 @@ def read_lookup(path: str | Path) -> list[dict[str, str]]:
         for k, v in rec.items():
             if _CONTROL.search(v):
                 raise LookupShapeError(f"{path.name} row {n}, column {k}: {v!r} holds control characters")
-            if k.endswith("CD") and not _GSS.fullmatch(v.upper()):
+            if k.endswith("CD") and not GSS_CODE.fullmatch(v.upper()):
                 raise LookupShapeError(f"{path.name} row {n}, column {k}: {v!r} is not a GSS code "
                                        "(a letter E, W, S, N or K and eight digits)")
         rec |= {k: v.upper() for k, v in rec.items() if k.endswith("CD")}
