@@ -113,6 +113,9 @@ class Rule:
     rule: str
     text: str
     check: object = None  # callable(str) -> bool on a non-blank value, or None (cross-table)
+    # callable(str) -> str | None: why a value that fails is wrong, where the text alone would
+    # not say (a cohort 2009/11 has the shape of a key; parse_period says what is wrong with it)
+    explain: object = None
 
 
 def _slug_rule() -> Rule:
@@ -168,17 +171,23 @@ ONS_CODE = Rule("ons-code", "a GSS code: a letter E, W, S, N or K and eight digi
 COHORT_FORMS = "YYYY-Qn, YYYY, YYYY/YY or YYYY-MM/YYYY-MM (a rolling twelve months)"
 
 
-def _is_cohort(v: str) -> bool:
+def _why_not_cohort(v: str) -> str | None:
+    """parse_period's reason a label of a key's shape is no period (2009/11, or a rolling year
+    that is a calendar year); None for a label of another shape, or a good one."""
     if COHORT.fullmatch(v.strip()) is None:
-        return False
+        return None
     try:
         parse_period(v)
-    except ValueError:  # e.g. 2009/11, or a "rolling" year that is a calendar year
-        return False
-    return True
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
-COHORT_RULE = Rule("cohort", COHORT_FORMS, _is_cohort)
+def _is_cohort(v: str) -> bool:
+    return COHORT.fullmatch(v.strip()) is not None and _why_not_cohort(v) is None
+
+
+COHORT_RULE = Rule("cohort", COHORT_FORMS, _is_cohort, _why_not_cohort)
 PERIOD_RULE = Rule(
     "period",
     "YYYY, YYYY/YY, YYYY-Qn or YYYY-MM",

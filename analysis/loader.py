@@ -155,23 +155,19 @@ def _from_failure_cases(raw: _Raw, table: Table, cases: pd.DataFrame) -> list[Pr
             rule, message = "unique", f"another row has the same {', '.join(table.key)}"
         elif ": " in check:
             rule, message = check.split(": ", 1)
-            if rule == "cohort":
-                message = _cohort_reason(value, message)
+            message = _explained(table, column, rule, value) or message
         else:
             rule, message = check, check
         found.append(Problem(raw.file, row, column, value, rule, message, table=raw.name))
     return found
 
 
-def _cohort_reason(value: str, message: str) -> str:
-    """Why a cohort label that has the shape of a key is still not one (parse_period's reason)."""
-    if not contract.COHORT.fullmatch(value.strip()):
-        return message
-    try:
-        period_bounds(value)
-    except ValueError as exc:
-        return str(exc)
-    return message
+def _explained(table: Table, column: str, rule: str, value: str) -> str | None:
+    """The column's rule's own reason for this value (contract.Rule.explain), if it has one."""
+    if column not in {c.name for c in table.columns}:
+        return None
+    return next((r.explain(value) for r in table.column(column).rules
+                 if r.rule == rule and callable(r.explain)), None)
 
 
 def _ids(raws: dict[str, _Raw], table: str, column: str) -> set[str]:
