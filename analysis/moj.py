@@ -16,20 +16,15 @@ are read into the workbook's cohort keys by `moj_cohort`, keeping the printed la
 from __future__ import annotations
 
 import calendar
-import csv
-import io
 import re
-import zipfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import load_workbook
 
 from .contract import NON_NEGATIVE, to_int
-from .problems import Problem
-from .reading import read_regular
+from .published import table_rows
 
 __all__ = ["FLAGS", "MojCohort", "MojShapeError", "moj_cohort", "read_moj"]
 
@@ -121,41 +116,6 @@ def _find_header(rows: list[list[object]], file: str) -> int:
         f"({', '.join(sorted(_BUNDLE))})")
 
 
-def _read(path: Path) -> bytes:
-    """The file's bytes, read as the loader reads an analyst's files (never a FIFO or device)."""
-    problems: list[Problem] = []
-    data = read_regular(path, problems)
-    if data is None:
-        raise MojShapeError("; ".join(p.message for p in problems))
-    return data
-
-
-def _rows(path: Path) -> tuple[str, list[list[object]]]:
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        try:
-            book = load_workbook(io.BytesIO(_read(path)), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise MojShapeError(f"{path.name}: not an Excel workbook that can be read ({exc})") from None
-        try:
-            if "Data" not in book.sheetnames:
-                raise MojShapeError(f"{path.name}: the geographical data tool has a sheet 'Data'; "
-                                    f"this workbook has {', '.join(book.sheetnames)}")
-            return f"{path.name}[Data]", [list(r) for r in book["Data"].iter_rows(values_only=True)]
-        finally:
-            book.close()
-    if path.suffix.lower() == ".csv":
-        try:
-            text = _read(path).decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise MojShapeError(f"{path.name}: not UTF-8 text (byte {exc.start}); save it as CSV UTF-8 "
-                                "and import again") from None
-        try:
-            return path.name, [list(r) for r in csv.reader(io.StringIO(text, newline=""), strict=True)]
-        except csv.Error as exc:
-            raise MojShapeError(f"{path.name}: a quote is left open ({exc})") from None
-    raise MojShapeError(f"{path.name}: expected the geographical data tool (.xlsx) or a CSV bundle (.csv)")
-
-
 def _count(value: object, where: str) -> tuple[float | None, str | None]:
     """A count cell: (number, None), (None, flag) or (None, None) for a blank."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -187,7 +147,9 @@ def read_moj(path: str | Path) -> pd.DataFrame:
     count that is neither a number nor a flag.
     """
     path = Path(path)
-    file, rows = _rows(path)
+    file, rows = table_rows(path, MojShapeError, sheet="Data" if path.suffix.lower() != ".csv" else None,
+                            expected="the geographical data tool (.xlsx) or a CSV bundle (.csv)",
+                            sheet_needed="the geographical data tool has a sheet 'Data'")
     start = _find_header(rows, file)
     names = [_header_name(v) for v in rows[start]]
     while names and not names[-1]:

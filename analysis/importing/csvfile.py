@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..files import atomic_write_bytes, atomic_write_text
-from ..problems import Problem
-from ..reading import normalise_header, read_regular, table_of
+from ..published import file_bytes
+from ..reading import normalise_header, table_of
 
 __all__ = ["CsvTable", "Merge", "TableShapeError", "merge_rows", "read_table", "write_tables"]
 
@@ -63,10 +63,7 @@ def read_table(folder: Path, table: str) -> CsvTable:
         return CsvTable(path, [], {}, [])
     if not os.access(path, os.W_OK):
         raise _refuse(path, "it is read-only")
-    problems: list[Problem] = []
-    data = read_regular(path, problems, table)
-    if data is None:
-        raise TableShapeError("; ".join(p.message for p in problems))
+    data = file_bytes(path, TableShapeError)
     try:
         text = data.decode("utf-8").lstrip(_BOM)
     except UnicodeDecodeError as exc:

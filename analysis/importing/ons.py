@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import tempfile
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import load_workbook
-
 from ..contract import GSS_CODE, RESERVED
 from ..loader import load_dataset
-from ..problems import Problem
-from ..reading import read_regular
+from ..published import table_rows
 from .csvfile import CsvTable, Merge, merge_rows, read_table, render, write_tables
 from .geography import name_key
 
@@ -48,32 +42,6 @@ class OnsImport:
     written: bool = False
 
 
-def _cells(path: Path) -> list[list[str]]:
-    problems: list[Problem] = []
-    data = read_regular(path, problems)
-    if data is None:
-        raise LookupShapeError("; ".join(p.message for p in problems))
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise LookupShapeError(f"{path.name}: not an Excel workbook that can be read ({exc})") from None
-        try:
-            rows = book.worksheets[0].iter_rows(values_only=True)
-            return [["" if v is None else str(v) for v in r] for r in rows]
-        finally:
-            book.close()
-    if path.suffix.lower() == ".csv":
-        try:
-            return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), strict=True))
-        except UnicodeDecodeError as exc:
-            raise LookupShapeError(f"{path.name}: not UTF-8 text (byte {exc.start}); save it as CSV "
-                                   "UTF-8 and import again") from None
-        except csv.Error as exc:
-            raise LookupShapeError(f"{path.name}: a quote is left open ({exc})") from None
-    raise LookupShapeError(f"{path.name}: expected the ONS lookup as .csv or .xlsx")
-
-
 def read_lookup(path: str | Path) -> list[dict[str, str]]:
     """The lookup's rows as dicts with keys LADCD, LADNM, CSPCD, CSPNM, PFACD, PFANM (year dropped).
 
@@ -84,7 +52,8 @@ def read_lookup(path: str | Path) -> list[dict[str, str]]:
     or a council or partnership in two places.
     """
     path = Path(path)
-    rows = _cells(path)
+    rows = [["" if v is None else str(v) for v in row]
+            for row in table_rows(path, LookupShapeError, expected="the ONS lookup as .csv or .xlsx")[1]]
     if not rows:
         raise LookupShapeError(f"{path.name}: the file is empty")
     where: dict[str, int] = {}
