@@ -5,15 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..files import atomic_write_bytes, atomic_write_text
+from ..loader import Dataset, load_dataset
 from ..published import file_bytes
 from ..reading import normalise_header, table_of
 
-__all__ = ["CsvTable", "Merge", "TableShapeError", "merge_rows", "read_table", "write_tables"]
+__all__ = ["CsvTable", "Merge", "TableShapeError", "merge_rows", "read_table", "render",
+           "validate_as_written", "write_tables"]
 
 _BOM = "\ufeff"
 
@@ -169,6 +172,19 @@ def render(table: CsvTable, header: list[str], rows: list[dict[str, str]]) -> st
     writer.writerow([table.spelt.get(c, c) for c in header])
     writer.writerows([r.get(c, "") for c in header] for r in rows)
     return buffer.getvalue()
+
+
+def validate_as_written(files: Mapping[str, str | bytes]) -> Dataset:
+    """The dataset the given files (name -> text or bytes) would make, validated by the loader in
+    a scratch folder, removed after: the check an import makes before it writes anything."""
+    with tempfile.TemporaryDirectory(prefix="workbook-import-") as scratch:
+        for name, content in files.items():
+            target = Path(scratch) / name
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(content, encoding="utf-8")
+        return load_dataset(Path(scratch))
 
 
 def write_tables(changes: Sequence[tuple[CsvTable, list[str], list[dict[str, str]]]]) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,7 +10,7 @@ import pandas as pd
 
 from ..loader import load_dataset
 from ..moj import FLAGS, MojShapeError, read_moj
-from .csvfile import CsvTable, Merge, merge_rows, read_table, render, write_tables
+from .csvfile import CsvTable, Merge, merge_rows, read_table, render, validate_as_written, write_tables
 from .geography import area_type_of, match_geographies
 
 __all__ = ["MEASURES", "MojImport", "import_moj", "moj_rows"]
@@ -103,13 +101,10 @@ def moj_rows(table: pd.DataFrame, matches: pd.DataFrame, *, title: str, publishe
 
 def _check(areas: Path, table: CsvTable, merge: Merge, origins: dict[tuple[str, ...], str]) -> list[str]:
     """Contract problems in the rows the import adds or changes, checked before anything is written:
-    the merged table is validated beside a copy of the areas table in a scratch folder, and each
+    the merged table is validated beside the areas table (csvfile.validate_as_written), and each
     problem names the imported file's row it came from."""
-    with tempfile.TemporaryDirectory(prefix="workbook-import-") as scratch:
-        shutil.copyfile(areas, Path(scratch) / "areas.csv")
-        (Path(scratch) / "reoffending.csv").write_text(render(table, merge.header, merge.rows),
-                                                       encoding="utf-8")
-        dataset = load_dataset(Path(scratch))
+    dataset = validate_as_written({"areas.csv": areas.read_bytes(),
+                                   "reoffending.csv": render(table, merge.header, merge.rows)})
     changed = {i + 2: merge.rows[i] for i in merge.changed}
     found = []
     for p in dataset.errors:
@@ -122,7 +117,7 @@ def _check(areas: Path, table: CsvTable, merge: Merge, origins: dict[tuple[str, 
 
 
 def _areas(into: Path) -> Path:
-    """The folder's areas file, refused unless it loads clean: every import is matched against it."""
+    """The folder's areas file (the one the loader reads as areas); every import is matched against it."""
     path = read_table(into, "areas").path
     if not path.is_file():
         raise MojShapeError(f"{into} has no areas.csv: import into a data folder that names its areas")

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..contract import GSS_CODE, RESERVED
-from ..loader import load_dataset
 from ..published import table_rows
-from .csvfile import CsvTable, Merge, merge_rows, read_table, render, write_tables
+from .csvfile import CsvTable, Merge, merge_rows, read_table, render, validate_as_written, write_tables
 from .geography import name_key
 
 __all__ = ["LookupShapeError", "OnsImport", "UnknownParent", "import_ons_geography", "read_lookup"]
@@ -182,12 +180,8 @@ def _check(areas: _Areas, groupings: CsvTable, merge: Merge) -> list[str]:
     """Contract problems in the rows the import adds or fills in, found before anything is written."""
     touched = {i + 2 for i, r in enumerate(areas.rows) if r["area_id"] in areas.touched}
     changed = {i + 2 for i in merge.changed}
-    with tempfile.TemporaryDirectory(prefix="workbook-import-") as scratch:
-        (Path(scratch) / "areas.csv").write_text(render(areas.table, areas.header, areas.rows),
-                                                 encoding="utf-8")
-        (Path(scratch) / "groupings.csv").write_text(render(groupings, merge.header, merge.rows),
-                                                     encoding="utf-8")
-        dataset = load_dataset(Path(scratch))
+    dataset = validate_as_written({"areas.csv": render(areas.table, areas.header, areas.rows),
+                                   "groupings.csv": render(groupings, merge.header, merge.rows)})
     return [f"{p.file} row {p.row}, column {p.column}, value {p.value!r}: {p.rule}: {p.message}"
             for p in dataset.errors
             if p.row is None or (p.table == "areas" and p.row in touched)
