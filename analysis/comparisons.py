@@ -9,17 +9,12 @@ from great_tables import GT
 
 from .benchmark import comparison_phrase, comparison_sentence
 from .groupings import group_peers
-from .labels import cell_text, cohort_words
+from .labels import cell_text, cohort_printed
 from .periods import cohort_sort_key
 from .reoffending_tables import benchmark_table, group_table
 from .sources import source_line
 
 __all__ = ["benchmark_clause", "benchmark_tables", "group_tables"]
-
-
-def _cohort(row: Mapping[str, object]) -> str:
-    printed = row.get("cohort_as_printed")
-    return printed if isinstance(printed, str) and printed.strip() else cohort_words(row.get("cohort"))
 
 
 def benchmark_clause(benchmark: pd.DataFrame | None, latest: pd.Series,
@@ -47,7 +42,7 @@ def benchmark_clause(benchmark: pd.DataFrame | None, latest: pd.Series,
     if not before.empty:
         prior = before.loc[max(before.index, key=lambda i: cohort_sort_key(before.at[i, "cohort"]))]
         if prior["comparison"] != row["comparison"]:
-            said += f"; the {_cohort(prior)} cohort was {prior['comparison']} at 95%"
+            said += f"; the {cohort_printed(prior)} cohort was {prior['comparison']} at 95%"
     return other, said, comparison_phrase(row["comparison"], name)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from datetime import date
 
 import pandas as pd
@@ -109,6 +110,13 @@ def cohort_words(cohort: object) -> str:
     except ValueError:
         return text
     return f"{period.start:%b %Y} to {period.end:%b %Y}" if period.kind == "12_months" else text
+
+
+def cohort_printed(row: Mapping[str, object], key: str = "cohort") -> str:
+    """A row's cohort as its source prints it (cohort_as_printed; baseline_as_printed for the key
+    baseline_cohort), else its key as a reader says it (`cohort_words`)."""
+    printed = row.get("baseline_as_printed" if key == "baseline_cohort" else "cohort_as_printed")
+    return printed if isinstance(printed, str) and printed.strip() else cohort_words(row.get(key))
 
 
 def measure_label(measure: object) -> str:

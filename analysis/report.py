@@ -35,7 +35,7 @@ from .contract import today
 from .disclosure import DEFAULT_THRESHOLD, MARKER
 from .glossary import terms_for
 from .headlines import indicator_headline, inspection_headline, plan_headline
-from .labels import cell_text, long_date, measure_label
+from .labels import cell_text, cohort_printed, long_date, measure_label
 from .labels import plural as _count
 from .loader import Dataset
 from .pathways import PATHWAY_NAMES, SEVEN_PATHWAYS
@@ -100,7 +100,7 @@ def reoffending_facts(rates: pd.DataFrame, ni18: pd.DataFrame, ni30: pd.DataFram
                 and cell_text(latest["comparator_area_id"]) == compared[0]:
             beside = ""  # the benchmark clause names that area's rate itself
         clause = f"; {compared[1]}" if compared else ""
-        cohort = _printed(latest, "cohort")
+        cohort = cohort_printed(latest, "cohort")
         # The table cell keeps the 95% reading only: "28.0% (2022/23); worse than England and Wales".
         short = f"; {compared[2]}" if compared else ""
         facts.append(("Reoffending", f"{latest['rate']:.1f}% ({measure}, cohort "
@@ -117,7 +117,7 @@ def reoffending_facts(rates: pd.DataFrame, ni18: pd.DataFrame, ni30: pd.DataFram
                       f"at most {row['target_reoffenders']:,} re-offenders "
                       f"({row['target_rate']:.2f}%, {change} the predicted "
                       f"{row['predicted_rate']:.2f}%){whose}, from a cohort of "
-                      f"{int(row['offenders']):,} offenders \u2014 {text(_printed(row, 'cohort'))}",
+                      f"{int(row['offenders']):,} offenders \u2014 {text(cohort_printed(row, 'cohort'))}",
                       f"{'Agreed ' if agreed else ''}NI 18 target {row['target_rate']:.2f}% "
                       f"(predicted {row['predicted_rate']:.2f}%)"))
     facts += _ni18_progress_facts(ni18_progress)
@@ -133,7 +133,7 @@ def reoffending_facts(rates: pd.DataFrame, ni18: pd.DataFrame, ni30: pd.DataFram
         facts.append(("NI 30 target", f"improvement target end point {row.target_reoffences:,.0f} "
                       f"proven re-offences by the prolific and other priority offender "
                       f"cohort{ceiling}, from a baseline of {row.baseline_reoffences:,.0f} "
-                      f"({text(_printed(row._asdict(), 'baseline_cohort'))}){latest}",
+                      f"({text(cohort_printed(row._asdict(), 'baseline_cohort'))}){latest}",
                       f"NI 30 target {row.target_reoffences:,.0f} re-offences (baseline "
                       f"{row.baseline_reoffences:,.0f})"))
     return facts
@@ -158,12 +158,6 @@ def _ni18_progress_facts(progress: pd.DataFrame | None) -> list[tuple[str, str, 
                       f"{text(row['cohort'])}{line}, for an agreed {agreed}%{by}",
                       f"NI 18 {row['status']} ({row['cohort']})"))
     return facts
-
-
-def _printed(row: Mapping[str, object], key: str) -> str:
-    """A cohort as its source prints it, else its key (baseline_cohort: baseline_as_printed)."""
-    printed = row.get("baseline_as_printed" if key == "baseline_cohort" else "cohort_as_printed")
-    return printed if isinstance(printed, str) and printed.strip() else str(row.get(key))
 
 
 def headline(recommendation_status_frame: pd.DataFrame) -> str:
