@@ -304,3 +304,12 @@ def test_the_summary_says_when_the_cohort_before_compared_otherwise(tool: Path, 
                  and "Against England and Wales" in texts_of(b.content))
     plt.close("all")
     assert table._tbl_data["95% confidence interval"].tolist() == ["26.3 to 31.4", "25.48 to 30.60"]
+
+
+def test_an_areas_table_the_loader_reads_is_read_however_it_is_separated(folder: Path):
+    # The MoJ import only reads areas.csv: a semicolon file the loader accepts is no obstacle.
+    areas = folder / "areas.csv"
+    areas.write_text(areas.read_text(encoding="utf-8").replace(",", ";"), encoding="utf-8")
+    before = areas.read_bytes()
+    result = import_moj(DATA / "bundle_national.csv", folder)
+    assert result.written and areas.read_bytes() == before

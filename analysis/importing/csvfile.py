@@ -15,7 +15,7 @@ from ..loader import Dataset, load_dataset
 from ..published import file_bytes
 from ..reading import normalise_header, table_of
 
-__all__ = ["CsvTable", "Merge", "TableShapeError", "merge_rows", "read_table", "render",
+__all__ = ["CsvTable", "Merge", "TableShapeError", "merge_rows", "read_table", "render", "table_file",
            "validate_as_written", "write_tables"]
 
 _BOM = "\ufeff"
@@ -43,7 +43,7 @@ def _refuse(path: Path, why: str) -> TableShapeError:
                            "what it finds), or save it as CSV UTF-8, comma-separated, and import again")
 
 
-def _find(folder: Path, table: str) -> Path:
+def table_file(folder: Path, table: str) -> Path:
     """The file the loader reads as ``table`` (Re-offending.csv is reoffending), else table.csv."""
     found = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv" and table_of(p.stem) == table)
     if len(found) > 1:
@@ -59,7 +59,7 @@ def read_table(folder: Path, table: str) -> CsvTable:
     file, text that is not UTF-8, another separator than ',' (or a sep= line), a quote left
     open, a header cell without a name or a name twice, a row with more values than the header.
     """
-    path = _find(folder, table)
+    path = table_file(folder, table)
     if path.is_symlink():
         raise _refuse(path, "it is a symbolic link, and the import replaces only a regular file")
     if not path.exists():

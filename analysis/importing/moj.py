@@ -10,7 +10,16 @@ import pandas as pd
 
 from ..loader import load_dataset
 from ..moj import FLAGS, MojShapeError, read_moj
-from .csvfile import CsvTable, Merge, merge_rows, read_table, render, validate_as_written, write_tables
+from .csvfile import (
+    CsvTable,
+    Merge,
+    merge_rows,
+    read_table,
+    render,
+    table_file,
+    validate_as_written,
+    write_tables,
+)
 from .geography import area_type_of, match_geographies
 
 __all__ = ["MEASURES", "MojImport", "import_moj", "moj_rows"]
@@ -118,7 +127,7 @@ def _check(areas: Path, table: CsvTable, merge: Merge, origins: dict[tuple[str, 
 
 def _areas(into: Path) -> Path:
     """The folder's areas file (the one the loader reads as areas); every import is matched against it."""
-    path = read_table(into, "areas").path
+    path = table_file(into, "areas")  # only read here: the loader's reading of it is the one that counts
     if not path.is_file():
         raise MojShapeError(f"{into} has no areas.csv: import into a data folder that names its areas")
     return path
