@@ -27,12 +27,12 @@ class _Cells:
 
     values: dict[str, np.ndarray]
     hidden: dict[str, np.ndarray]  # the real counts only; non-reoffenders follow from them
-    # Rows past the table's own: the unknown rest of a period whose quarters the table does not
-    # all hold (`_with_rests`). Never published, so withheld from the start and never chosen.
-    rest: np.ndarray | None = None
+    # The table's own rows; any past them are the unknown rest of a period whose quarters the
+    # table does not all hold (`_with_rests`), never published, so withheld from the start.
+    rows: int
 
     def is_rest(self, row: int) -> bool:
-        return self.rest is not None and bool(self.rest[row])
+        return row >= self.rows
 
     def hidden_at(self, count: str, rows: list[int]) -> np.ndarray:
         if count == _NON:
@@ -85,7 +85,6 @@ def protect(cohorts: pd.DataFrame, areas: pd.DataFrame | None, *, threshold: int
     """
     threshold = check_threshold(threshold)
     cells = _cells(cohorts.reset_index(drop=True))
-    rows = len(cohorts)
     _primary(cells, threshold)
     primary = sum(int(h.sum()) for h in cells.hidden.values())
     found = _with_rests(cells, relations(cohorts.reset_index(drop=True), areas))
@@ -99,7 +98,7 @@ def protect(cohorts: pd.DataFrame, areas: pd.DataFrame | None, *, threshold: int
             break
     out = cohorts[["area_id", "measure", "cohort"]].reset_index(drop=True).copy()
     out["hidden"] = [";".join(c for c in COUNTS if cells.hidden[c][i]) for i in range(len(out))]
-    withheld = sum(int(h[:rows].sum()) for h in cells.hidden.values())
+    withheld = sum(int(h[:cells.rows].sum()) for h in cells.hidden.values())
     log.info("disclosure control at threshold %d: %d counts withheld (%d primary, %d complementary) "
              "over %d sums in %d round(s)", threshold, withheld, primary, withheld - primary,
              sum(len(s) for s in sums.values()), rounds)
@@ -114,7 +113,7 @@ def _cells(cohorts: pd.DataFrame) -> _Cells:
     values = {"offenders": n, "reoffenders": r, "reoffences": numbers(cohorts, "reoffences"),
               "serious_reoffences": numbers(cohorts, "serious_reoffences"), _NON: n - r}
     hidden = {count: np.zeros(len(cohorts), dtype=bool) for count in COUNTS}
-    return _Cells(values, hidden)
+    return _Cells(values, hidden, len(cohorts))
 
 
 def _with_rests(cells: _Cells, found: list[Relation]) -> list[Relation]:
@@ -129,13 +128,11 @@ def _with_rests(cells: _Cells, found: list[Relation]) -> list[Relation]:
     keys = sorted({r.rest for r in found if r.rest})
     if not keys:
         return found
-    n = len(next(iter(cells.values.values())))
-    index = {key: n + k for k, key in enumerate(keys)}
+    index = {key: cells.rows + k for k, key in enumerate(keys)}
     for count in list(cells.values):
         cells.values[count] = np.concatenate([cells.values[count], np.full(len(keys), np.nan)])
     for count in cells.hidden:
         cells.hidden[count] = np.concatenate([cells.hidden[count], np.ones(len(keys), dtype=bool)])
-    cells.rest = np.concatenate([np.zeros(n, dtype=bool), np.ones(len(keys), dtype=bool)])
     out = []
     for relation in found:
         if not relation.rest:
