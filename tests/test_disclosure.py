@@ -399,3 +399,54 @@ def test_the_audit_catches_benchmark_limits_beside_a_withheld_count():
     protected = withhold(rates, protect(cohorts, None, threshold=10), RATES)
     assert audit(cohorts, None, {"benchmark": benchmark_comparison(protected, "nation")},
                  threshold=10) == []
+
+
+def _quarter(i: int) -> str:
+    return f"{2020 + i // 4}-Q{i % 4 + 1}"
+
+
+def _window(i: int) -> str:
+    """The twelve months from quarter i, keyed as the contract keys them."""
+    year, month = 2020 + i // 4, 3 * (i % 4) + 1
+    if month == 1:
+        return str(year)
+    if month == 4:
+        return f"{year}/{(year + 1) % 100:02d}"
+    end_year, end_month = (year + 1, month - 1)
+    return f"{year}-{month:02d}/{end_year}-{end_month:02d}"
+
+
+@pytest.mark.parametrize("threshold", [5, 10, 20])
+def test_no_small_quarter_comes_back_from_overlapping_years_and_published_quarters(threshold):
+    # An attacker's own elimination, apart from the code's: every quarter the table withholds or
+    # does not hold is an unknown, every published twelve months the sum of its four quarters;
+    # no unknown that those equations pin down may be 1 to threshold - 1.
+    rng = np.random.default_rng(threshold)
+    for _ in range(150):
+        true = rng.integers(0, 40, 10).astype(float)
+        true[rng.integers(0, 10)] = rng.integers(1, threshold)
+        quarters = [i for i in range(10) if rng.random() < 0.5]
+        windows = [i for i in range(7) if rng.random() < 0.7]
+        rows = ([("a", _quarter(i), 500, true[i]) for i in quarters]
+                + [("a", _window(i), 2000, true[i:i + 4].sum()) for i in windows])
+        if not rows:
+            continue
+        cohorts = _cohorts(rows)
+        hidden = ["reoffenders" in h for h in protect(cohorts, None, threshold=threshold)["hidden"]]
+        known = {q: true[q] for k, q in enumerate(quarters) if not hidden[k]}
+        unknown = [q for q in range(10) if q not in known]
+        equations, sums = [], []
+        for k, i in enumerate(windows):
+            if hidden[len(quarters) + k]:
+                continue
+            equations.append([1.0 if i <= q < i + 4 else 0.0 for q in unknown])
+            sums.append(true[i:i + 4].sum() - sum(v for q, v in known.items() if i <= q < i + 4))
+        if not equations:
+            continue
+        matrix = np.array(equations)
+        rank = np.linalg.matrix_rank(matrix)
+        null = np.linalg.svd(matrix)[2][rank:]
+        solved = np.linalg.lstsq(matrix, np.array(sums), rcond=None)[0]
+        for j, q in enumerate(unknown):
+            if not len(null) or np.all(np.abs(null[:, j]) < 1e-9):
+                assert not 0.5 < solved[j] < threshold - 0.5, (rows, hidden, q)

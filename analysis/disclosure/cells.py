@@ -27,11 +27,11 @@ class _Cells:
 
     values: dict[str, np.ndarray]
     hidden: dict[str, np.ndarray]  # the real counts only; non-reoffenders follow from them
-    # The table's own rows; any past them are the unknown rest of a period whose quarters the
-    # table does not all hold (`_with_rests`), never published, so withheld from the start.
+    # The table's own rows; any past them are the quarters a period holds but the table does not
+    # (`_with_absent`), never published, so withheld from the start.
     rows: int
 
-    def is_rest(self, row: int) -> bool:
+    def is_absent(self, row: int) -> bool:
         return row >= self.rows
 
     def hidden_at(self, count: str, rows: list[int]) -> np.ndarray:
@@ -69,8 +69,8 @@ def protect(cohorts: pd.DataFrame, areas: pd.DataFrame | None, *, threshold: int
 
     Secondary suppression, for every sum the table publishes (`relations.relations`: a parent
     area and its areas, a year and its quarters; only where the figures really add up; a period
-    missing some of its quarters has their rest as one unknown part, shared by every period
-    missing the same quarters, and that rest counts as given away only when it is small): a sum
+    missing some of its quarters has each of them as an unknown part, shared by every period it
+    lies in, and such a quarter counts as given away only when it is small): a sum
     with exactly one withheld member gives it away by subtraction, and withheld parts of a
     published total that come to 1 to threshold - 1 together give away that they are small, so
     the smallest other part (offenders, reoffenders and non-reoffenders alike) is withheld until
@@ -87,9 +87,7 @@ def protect(cohorts: pd.DataFrame, areas: pd.DataFrame | None, *, threshold: int
     cells = _cells(cohorts.reset_index(drop=True))
     _primary(cells, threshold)
     primary = sum(int(h.sum()) for h in cells.hidden.values())
-    found = _with_rests(cells, relations(cohorts.reset_index(drop=True), areas))
-    sums = {count: [r for r, holds in zip(found, holding(found, cells.values[count]), strict=True) if holds]
-            for count in _CHECKED}
+    _, sums = _with_absent(cells, relations(cohorts.reset_index(drop=True), areas))
     rounds = 0
     while True:
         rounds += 1
@@ -116,35 +114,71 @@ def _cells(cohorts: pd.DataFrame) -> _Cells:
     return _Cells(values, hidden, len(cohorts))
 
 
-def _with_rests(cells: _Cells, found: list[Relation]) -> list[Relation]:
-    """Each period missing some of its quarters gets its rest as one more part, an unknown cell.
+def _with_absent(cells: _Cells, found: list[Relation]) -> tuple[list[Relation], dict[str, list[Relation]]]:
+    """Each quarter a period holds but the table does not becomes one unknown cell, a part of every
+    period it lies in; returns the relations so extended and, per count, those that hold.
 
-    A year of which the table holds three quarters publishes the fourth by subtraction, and two
-    rolling twelve months missing the same quarters give one quarter away as the other's
-    difference (window A = a + rest, window B = rest + b, so b = B - A + a). The rest is one
-    cell per set of missing quarters (`Relation.rest`), its value the period less its quarters
-    (NaN where that is negative: then the figures do not add up, and the sum is not used).
+    A year of which the table holds three quarters publishes the fourth by subtraction, and
+    overlapping rolling twelve months share quarters: two of them differ by one quarter less
+    another, so a chain of them with the quarters that are published can give one away. An
+    absent quarter's value is what the true figures determine (least squares over every period
+    it lies in; NaN where they do not determine it, and then no one can recover it); a period
+    holds where the figures add up (its total less its quarters is not negative, and agrees
+    with the absent quarters' values where those are determined).
     """
-    keys = sorted({r.rest for r in found if r.rest})
-    if not keys:
-        return found
+    keys = sorted({k for r in found for k in r.absent})
     index = {key: cells.rows + k for k, key in enumerate(keys)}
-    for count in list(cells.values):
-        cells.values[count] = np.concatenate([cells.values[count], np.full(len(keys), np.nan)])
-    for count in cells.hidden:
-        cells.hidden[count] = np.concatenate([cells.hidden[count], np.ones(len(keys), dtype=bool)])
-    out = []
-    for relation in found:
-        if not relation.rest:
-            out.append(relation)
-            continue
-        rest = index[relation.rest]
-        for values in cells.values.values():
-            left = values[relation.total] - values[list(relation.parts)].sum()
-            if np.isnan(values[rest]) and left >= -1e-9:
-                values[rest] = max(left, 0.0)
-        out.append(Relation(relation.total, (*relation.parts, rest), relation.kind, relation.rest))
-    return out
+    if keys:
+        for count in list(cells.values):
+            cells.values[count] = np.concatenate([cells.values[count], np.full(len(keys), np.nan)])
+        for count in cells.hidden:
+            cells.hidden[count] = np.concatenate([cells.hidden[count], np.ones(len(keys), dtype=bool)])
+    extended = [Relation(r.total, (*r.parts, *(index[k] for k in r.absent)), r.kind, r.absent)
+                for r in found]
+    plain = [i for i, r in enumerate(found) if not r.absent]
+    partial = [i for i, r in enumerate(found) if r.absent]
+    sums = {}
+    for count in _CHECKED:
+        values = cells.values[count]
+        holds = np.zeros(len(found), dtype=bool)
+        holds[plain] = holding([found[i] for i in plain], values)
+        # Each area and measure on its own: their quarters are theirs alone (the key's prefix).
+        groups: dict[str, list[int]] = {}
+        for i in partial:
+            groups.setdefault(found[i].absent[0].rsplit("|", 1)[0], []).append(i)
+        for members in groups.values():
+            holds[members] = _solve_absent(values, [found[i] for i in members], index)
+        sums[count] = [r for r, h in zip(extended, holds, strict=True) if h]
+    return extended, sums
+
+
+def _solve_absent(values: np.ndarray, partial: list[Relation], index: dict[str, int]) -> np.ndarray:
+    """For one count: the absent quarters' values where the periods determine them (written into
+    ``values``), and whether each period adds up with them."""
+    if not partial:
+        return np.zeros(0, dtype=bool)
+    columns = sorted({index[k] for r in partial for k in r.absent})
+    where = {c: j for j, c in enumerate(columns)}
+    left = np.array([values[r.total] - values[list(r.parts)].sum() for r in partial])
+    given = np.isfinite(left) & (left >= -1e-9)
+    matrix = np.zeros((len(partial), len(columns)))
+    for i, r in enumerate(partial):
+        for k in r.absent:
+            matrix[i, where[index[k]]] = 1.0
+    rows = np.flatnonzero(given)
+    if len(rows):
+        solution, *_ = np.linalg.lstsq(matrix[rows], left[rows], rcond=None)
+        given[rows] &= np.abs(matrix[rows] @ solution - left[rows]) < 1e-6  # periods that disagree
+        rows = np.flatnonzero(given)
+    if len(rows):
+        solution, *_ = np.linalg.lstsq(matrix[rows], left[rows], rcond=None)
+        singular = np.linalg.svd(matrix[rows], compute_uv=False)
+        rank = int((singular > 1e-9 * max(matrix.shape)).sum())
+        null = np.linalg.svd(matrix[rows])[2][rank:]
+        for c, j in where.items():
+            if not len(null) or np.all(np.abs(null[:, j]) < 1e-9):
+                values[c] = max(float(solution[j]), 0.0)
+    return given
 
 
 def _primary(cells: _Cells, threshold: int) -> None:
@@ -164,13 +198,17 @@ def _exposed(relation: Relation, cells: _Cells, count: str, threshold: int) -> b
     withheld = int(hidden.sum())
     if withheld == 0:
         return False
+    values = cells.values[count]
+    # What the published members leave for the withheld ones (absent quarters have no value of
+    # their own unless the figures determine them, so the total less the published parts).
+    residual = float(values[relation.total] - values[[m for m, h in zip(members[1:], hidden[1:], strict=True)
+                                                      if not h]].sum()) if not hidden[0] else np.nan
     if withheld == 1:
-        lone = members[int(np.flatnonzero(hidden)[0])]
-        # The rest of a period is no one's published count: it gives away only its own size.
-        return _is_small(float(cells.values[count][lone]), threshold) if cells.is_rest(lone) else True
+        # An absent quarter is no one's published count: it gives away only its own size.
+        return _is_small(residual, threshold) if cells.is_absent(members[int(np.flatnonzero(hidden)[0])]) \
+            else True
     if hidden[0]:
         return False  # the total is withheld: this sum publishes nothing about its parts
-    residual = float(cells.values[count][members][hidden].sum())
     return _is_small(residual, threshold)
 
 

@@ -27,10 +27,10 @@ class Relation:
     total: int
     parts: tuple[int, ...]
     kind: str
-    # A period whose quarters are not all in the table: which are missing (their first days, as
-    # "area|measure|2022-10-01,2023-01-01"), so that every period missing the same quarters shares
-    # one unknown rest (cells.protect). Blank when every quarter inside it is there.
-    rest: str = ""
+    # A period whose quarters are not all in the table: each missing quarter as a key
+    # ("area|measure|2022-10-01"), so that every period missing a quarter shares that one unknown
+    # (cells.protect). Empty when every quarter inside it is there.
+    absent: tuple[str, ...] = ()
 
 
 def relations(cohorts: pd.DataFrame, areas: pd.DataFrame | None) -> list[Relation]:
@@ -40,9 +40,9 @@ def relations(cohorts: pd.DataFrame, areas: pd.DataFrame | None) -> list[Relatio
     of the areas whose parent_id is P. Periods: a cohort YYYY (January to December), YYYY/YY
     (April to March) or YYYY-MM/YYYY-MM (a rolling twelve months, as the MoJ publishes) is the
     candidate total of the same area and measure's quarterly cohorts (YYYY-Qn) that lie inside
-    it, with its ``rest`` naming the quarters inside it that the table does not hold. Two
-    overlapping twelve months missing the same quarters share that rest: the first less its
-    quarters is the second less its own, which gives a quarter away by differencing.
+    it, with ``absent`` naming each quarter inside it that the table does not hold. Periods that
+    overlap share those quarters: differencing two rolling twelve months gives one quarter less
+    another, and a chain of them, with the quarters that are published, can give a quarter away.
     """
     if cohorts.empty:
         return []
@@ -101,16 +101,23 @@ def _period_relations(area: np.ndarray, measure: np.ndarray, cohort: np.ndarray)
             quarters[(area[i], measure[i])].append(i)
         else:
             longer.append(i)
+    # A period with none of its quarters in the table is still a sum where it overlaps another
+    # period: the quarters they share are the same people.
+    spans: dict[tuple[str, str], list[tuple]] = defaultdict(list)
+    for i in longer:
+        spans[(area[i], measure[i])].append((periods[cohort[i]].start, periods[cohort[i]].end))
     found = []
     for i in longer:
         whole = periods[cohort[i]]
         parts = tuple(q for q in quarters.get((area[i], measure[i]), ())
                       if whole.start <= periods[cohort[q]].start and periods[cohort[q]].end <= whole.end)
-        if parts:
+        overlaps = sum(start <= whole.end and whole.start <= end
+                       for start, end in spans[(area[i], measure[i])]) > 1  # itself, and another
+        if parts or overlaps:
             held = {periods[cohort[q]].start for q in parts}
-            missing = [day for day in _quarter_starts(whole.start, whole.end) if day not in held]
-            rest = f"{area[i]}|{measure[i]}|{','.join(d.isoformat() for d in missing)}" if missing else ""
-            found.append(Relation(i, parts, "period", rest))
+            absent = tuple(f"{area[i]}|{measure[i]}|{day.isoformat()}"
+                           for day in _quarter_starts(whole.start, whole.end) if day not in held)
+            found.append(Relation(i, parts, "period", absent))
     return found
 
 
