@@ -450,3 +450,15 @@ def test_no_small_quarter_comes_back_from_overlapping_years_and_published_quarte
         for j, q in enumerate(unknown):
             if not len(null) or np.all(np.abs(null[:, j]) < 1e-9):
                 assert not 0.5 < solved[j] < threshold - 0.5, (rows, hidden, q)
+
+
+def test_overlapping_years_without_their_quarters_are_protected_and_audited():
+    # A financial year and the rolling year after it, no quarter of either in the table: each
+    # is a sum of absent quarters only, and neither the protection nor the audit trips on that.
+    cohorts = _cohorts([("a", "2022/23", 1200, 345), ("a", "2022-07/2023-06", 1180, 330)])
+    found = relations(cohorts, None)
+    assert [(r.total, r.parts, len(r.absent)) for r in found] == [(0, (), 4), (1, (), 4)]
+    protection = protect(cohorts, None, threshold=10)
+    assert set(protection["hidden"]) == {""}
+    rates = withhold(reoffending_rates(cohorts), protection, RATES)
+    assert audit(cohorts, None, {"reoffending_rates": rates}, threshold=10) == []

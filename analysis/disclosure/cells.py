@@ -159,7 +159,7 @@ def _solve_absent(values: np.ndarray, partial: list[Relation], index: dict[str, 
         return np.zeros(0, dtype=bool)
     columns = sorted({index[k] for r in partial for k in r.absent})
     where = {c: j for j, c in enumerate(columns)}
-    left = np.array([values[r.total] - values[list(r.parts)].sum() for r in partial])
+    left = np.array([values[r.total] - values[np.asarray(r.parts, dtype=int)].sum() for r in partial])
     given = np.isfinite(left) & (left >= -1e-9)
     matrix = np.zeros((len(partial), len(columns)))
     for i, r in enumerate(partial):
@@ -201,8 +201,8 @@ def _exposed(relation: Relation, cells: _Cells, count: str, threshold: int) -> b
     values = cells.values[count]
     # What the published members leave for the withheld ones (absent quarters have no value of
     # their own unless the figures determine them, so the total less the published parts).
-    residual = float(values[relation.total] - values[[m for m, h in zip(members[1:], hidden[1:], strict=True)
-                                                      if not h]].sum()) if not hidden[0] else np.nan
+    shown = np.asarray([m for m, h in zip(members[1:], hidden[1:], strict=True) if not h], dtype=int)
+    residual = float(values[relation.total] - values[shown].sum()) if not hidden[0] else np.nan
     if withheld == 1:
         # An absent quarter is no one's published count: it gives away only its own size.
         return _is_small(residual, threshold) if cells.is_absent(members[int(np.flatnonzero(hidden)[0])]) \

@@ -55,16 +55,20 @@ def relations(cohorts: pd.DataFrame, areas: pd.DataFrame | None) -> list[Relatio
 
 
 def holding(found: list[Relation], values: np.ndarray) -> np.ndarray:
-    """For one count, whether each relation's total equals the sum of its parts, all of them given."""
-    if not found:
-        return np.zeros(0, dtype=bool)
-    totals = values[[r.total for r in found]]
-    parts = values[np.concatenate([r.parts for r in found])]
-    starts = np.cumsum([0] + [len(r.parts) for r in found[:-1]])
+    """For one count, whether each relation's total equals the sum of its parts, all of them given
+    (a period none of whose quarters the table holds has no parts to sum: never)."""
+    out = np.zeros(len(found), dtype=bool)
+    summed = [i for i, r in enumerate(found) if r.parts]
+    if not summed:
+        return out
+    totals = values[[found[i].total for i in summed]]
+    parts = values[np.concatenate([np.asarray(found[i].parts, dtype=int) for i in summed])]
+    starts = np.cumsum([0] + [len(found[i].parts) for i in summed[:-1]])
     given = np.isfinite(totals) & np.logical_and.reduceat(np.isfinite(parts), starts)
     sums = np.add.reduceat(np.nan_to_num(parts), starts)
     with np.errstate(invalid="ignore"):
-        return given & (np.abs(totals - sums) < 1e-6)
+        out[summed] = given & (np.abs(totals - sums) < 1e-6)
+    return out
 
 
 def _area_relations(area: np.ndarray, measure: np.ndarray, cohort: np.ndarray,
