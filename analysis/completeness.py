@@ -100,10 +100,19 @@ def completeness(dataset, milestones_status: pd.DataFrame | None = None) -> pd.D
         insp = dataset.table("inspections")
         scores = dataset.table("inspection_scores")
         for rec in insp[insp["area_id"] == area].itertuples():
-            codes = set(load_framework(rec.framework).codes)
+            framework = load_framework(rec.framework)
+            codes = set(framework.codes)
             have = set(scores.loc[scores["inspection_id"] == rec.inspection_id, "criterion"])
             absent = sorted(codes - have)
-            add(area, f"criteria ({inspection_when(rec)})", "partial" if absent else "present",
-                f"missing {', '.join(absent)}" if absent else f"all {len(codes)} criteria",
-                "section scores use only the criteria given")
+            if framework.scheme == "scored":
+                add(area, f"criteria ({inspection_when(rec)})", "partial" if absent else "present",
+                    f"missing {', '.join(absent)}" if absent else f"all {len(codes)} criteria",
+                    "section scores use only the criteria given")
+                continue
+            uncounted = [c for c in framework.counted if c not in have]
+            add(area, f"standards ({inspection_when(rec)})", "partial" if absent else "present",
+                f"missing {', '.join(absent)}" if absent else
+                f"all {len(codes)} standards and key questions",
+                "no total or band: not every counted standard is rated" if uncounted else
+                "the report shows those as not given")
     return pd.DataFrame(records, columns=["area_id", "item", "status", "detail", "consequence"])

@@ -23,6 +23,7 @@ MILESTONE_STATUSES = ("not_started", "in_progress", "complete", "missed", "dropp
 RAGS = ("red", "amber", "green")
 INSPECTION_KINDS = ("full", "follow-up", "thematic")
 RATINGS = ("very well met", "well met", "satisfactorily met", "partly met", "not met", "poor")
+STANDARD_RATINGS = ("outstanding", "good", "requires improvement", "inadequate")
 RECOMMENDATION_STATUSES = ("open", "implemented", "superseded")
 UNITS = ("percent", "count", "days", "ratio", "rate")
 # The report's sections, in order: an analyst's commentary is placed at the start of its section.
@@ -404,7 +405,8 @@ TABLES: dict[str, Table] = {
             (
                 _id("inspection_id", "identifier of the inspection"),
                 Col("area_id", "area inspected", (_slug_rule(),)),
-                Col("framework", "inspection framework, e.g. esi-2003", (_slug_rule(),)),
+                Col("framework", "inspection framework: esi-2003, esi-2003-accommodation, hmip-yj-2018 "
+                    "(youth justice services) or hmip-pdu (probation delivery units)", (_slug_rule(),)),
                 Col("published", "date the report was published", (ISO_DATE, DATE_RANGE)),
                 Col("kind", "full, follow-up or thematic", (_enum(INSPECTION_KINDS),)),
                 _opt("title", "the report's title"),
@@ -421,18 +423,24 @@ TABLES: dict[str, Table] = {
             "Criterion scores and ratings from an inspection's scoring sheet.",
             (
                 Col("inspection_id", "inspection scored", (_slug_rule(),)),
-                _text("criterion", "criterion code of the framework, a section letter or overall"),
-                Col("value", "percentage for scored criteria, rating for rated criteria", (),
-                    numeric_text=True),
+                _text("criterion", "code of the framework: a criterion, standard (2.1) or key "
+                      "question (2.1.1), a section letter, overall, or total"),
+                Col("value", "percentage for scored criteria and key questions (% of cases "
+                    "sufficient), rating for rated criteria, standards and a rated framework's "
+                    "overall, whole points for a total", (), numeric_text=True),
             ),
             key=("inspection_id", "criterion"),
             cross_rules=(
                 _exists("inspections", "inspection_id"),
-                Rule("known-criterion", "criterion must be a code, section or 'overall' of the "
-                     "inspection's framework"),
-                Rule("rating", "a rated criterion takes one of: " + ", ".join(RATINGS)),
-                Rule("percentage", "a scored criterion, section or overall takes a percentage "
-                     "from 0 to 100"),
+                Rule("known-criterion", "criterion must be a code, section, 'overall' or (where "
+                     "the framework sums points) 'total' of the inspection's framework"),
+                Rule("rating", "a rated criterion takes one of: " + ", ".join(RATINGS)
+                     + "; a standard, and the overall rating of hmip-yj-2018 or hmip-pdu, one of: "
+                     + ", ".join(STANDARD_RATINGS)),
+                Rule("percentage", "a scored criterion or key question, section or ESI overall "
+                     "takes a percentage from 0 to 100"),
+                Rule("total", "a total takes whole points from 0 to the most the framework's "
+                     "counted standards give (hmip-yj-2018: 12 standards x 3 = 36)"),
             ),
         ),
         Table(

@@ -25,8 +25,10 @@ def criterion_scores(scores: pd.DataFrame, inspections: pd.DataFrame) -> pd.Data
     frames = []
     for _, insp in inspections.iterrows():
         framework = load_framework(insp["framework"])
+        if framework.scheme != "scored":
+            continue  # standards rated since 2018 are analysis.ratings'
         given = scores[scores["inspection_id"] == insp["inspection_id"]]
-        crit = framework.criteria.merge(
+        crit = framework.criteria.drop(columns=["parent", "counts"]).merge(
             given[["criterion", "value", "score", "rating"]], on="criterion", how="left")
         crit.insert(0, "inspection_id", insp["inspection_id"])
         crit.insert(1, "area_id", insp["area_id"])

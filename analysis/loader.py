@@ -347,21 +347,36 @@ def _check_scores(raws: dict[str, _Raw], problems: list[Problem]) -> None:
         framework = load_framework(fid)
         scoring = framework.scoring_of(rec["criterion"])
         value = _get(rec, "value") or ""
+        rated = scoring == "rated" or (scoring == "overall" and framework.scheme == "rated")
         if scoring is None:
             problems.append(Problem(raw.file, row, "criterion", rec["criterion"],
                                     "known-criterion", f"{fid} has no criterion "
-                                    f"{rec['criterion']!r}", table="inspection_scores"))
-        elif scoring == "rated" and canonical_rating(value) is None:
-            problems.append(Problem(raw.file, row, "value", value, "rating",
-                                    f"{rec['criterion']} is rated: " + contract.TABLES[
-                                        "inspection_scores"].cross_rules[2].text,
+                                    f"{rec['criterion']!r}" + _codes_hint(framework),
                                     table="inspection_scores"))
-        elif scoring != "rated" and value and not (
+        elif rated and canonical_rating(value, framework.scale) is None:
+            problems.append(Problem(raw.file, row, "value", value, "rating",
+                                    f"{rec['criterion']} of {fid} is rated: one of "
+                                    + ", ".join(framework.scale), table="inspection_scores"))
+        elif scoring == "total" and value and not (
+            contract._is_number(value) and float(to_number(value)).is_integer()
+            and 0 <= to_number(value) <= (framework.max_total or 0)
+        ):
+            problems.append(Problem(raw.file, row, "value", value, "total",
+                                    f"the total of {fid} is whole points from 0 to "
+                                    f"{framework.max_total}", table="inspection_scores"))
+        elif not rated and scoring != "total" and value and not (
             contract._is_number(value) and 0 <= to_number(value) <= 100
         ):
             problems.append(Problem(raw.file, row, "value", value, "percentage",
                                     f"{rec['criterion']} is scored: a percentage from 0 to 100",
                                     table="inspection_scores"))
+
+
+def _codes_hint(framework) -> str:
+    """The codes a framework takes, briefly: a reader who typed 2.5 sees 2.1 to 2.4 exist."""
+    codes = list(framework.criteria["criterion"]) + ["overall"] + (["total"] if framework.bands else [])
+    shown = ", ".join(codes[:8]) + (f" ... {codes[-1]}" if len(codes) > 8 else "")
+    return f" (it takes {shown})"
 
 
 def _check_frameworks(raws: dict[str, _Raw], problems: list[Problem]) -> None:
@@ -523,7 +538,7 @@ def _derive(name: str, frame: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> 
         frame["due_precision"] = due.map(lambda d: d.precision)
     elif name == "inspection_scores":
         frame["criterion"] = frame["criterion"].map(
-            lambda c: "overall" if c.strip().lower() == "overall" else c.strip().upper())
+            lambda c: c.strip().lower() if c.strip().lower() in ("overall", "total") else c.strip().upper())
         frame["rating"] = frame["value"].map(
             lambda v: canonical_rating(v) if isinstance(v, str) else None)
         frame["score"] = frame["value"].map(
