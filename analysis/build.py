@@ -702,7 +702,8 @@ def _fingerprints(dataset: Dataset, analysed: dict[date, Results], overview: Res
       - what its report shows about other areas: every funnel (measure, cohort) group the area
         is in (other areas' counts move the limits and the dots), every area's criterion scores
         under the frameworks it was inspected against (the comparison means on its criterion
-        chart), and its family groups' rows of the family comparison (carried by
+        chart), every area's latest rating and comparison rows under each rated framework it was
+        inspected against (its ranking among them), and its family groups' rows of the family comparison (carried by
         Results.for_area, though the area report does not show it today); and the strands that
         answer its recommendations, which may be in a region's plan (their titles and RAG).
     The overview's data is every row of every raw and derived table: it shows all areas.
@@ -772,6 +773,9 @@ def _derived_rows(results: Results) -> tuple[dict[str, _Rows], list, dict[str, n
                for name, frame in results.tables().items()}
     shared = [derived["funnel"].groups(["measure", "cohort"]),
               derived["inspection_criteria"].groups(["framework"]),
+              # A rated inspection's report ranks it among every area under its framework.
+              derived["rating_comparison"].groups(["framework"]),
+              derived["inspection_ratings"].groups(["framework"]),
               derived["inspection_family"].groups(["family_group"])]
     return derived, shared, _answering_strands(results)
 

@@ -19,6 +19,7 @@ from . import (
     inspection,
     offenders,
     progress,
+    ratings,
     recommendations,
     reoffending,
     trajectory,
@@ -51,6 +52,10 @@ class Results:
     inspection_sections: pd.DataFrame
     inspection_family: pd.DataFrame
     inspection_change: pd.DataFrame
+    inspection_standards: pd.DataFrame
+    inspection_ratings: pd.DataFrame
+    rating_change: pd.DataFrame
+    rating_comparison: pd.DataFrame
     recommendations_status: pd.DataFrame
     inspection_responses: pd.DataFrame
     reoffending_rates: pd.DataFrame
@@ -76,7 +81,7 @@ class Results:
 
     def for_area(self, area_id: str) -> dict[str, pd.DataFrame]:
         """Each table cut to one area (tables comparing areas keep every area)."""
-        keep_all = {"inspection_family", "funnel"}
+        keep_all = {"inspection_family", "rating_comparison", "funnel"}
         return {name: t if name in keep_all or "area_id" not in t else
                 t[t["area_id"] == area_id].reset_index(drop=True)
                 for name, t in self.tables().items()}
@@ -234,6 +239,8 @@ def analyse(dataset: Dataset, *, as_of: date | None = None,
     strands = progress.strand_summary(t("strands"), t("plans"), ms, t("progress"), as_of)
     coverage = progress.pathway_coverage(t("plans"), t("strands"), t("milestones"))
     sections = inspection.section_scores(t("inspection_scores"), t("inspections"))
+    standards = ratings.standard_ratings(t("inspection_scores"), t("inspections"))
+    overall = ratings.overall_ratings(t("inspection_scores"), t("inspections"))
     answered = recommendations.recommendation_status(t("recommendations"), t("inspections"),
                                                      strands, t("plans"), as_of)
     cohorts = cohort_table(dataset)
@@ -255,6 +262,10 @@ def analyse(dataset: Dataset, *, as_of: date | None = None,
         inspection_sections=sections,
         inspection_family=inspection.family_comparison(sections, t("inspections"), t("areas")),
         inspection_change=inspection.inspection_change(sections, t("inspections")),
+        inspection_standards=standards,
+        inspection_ratings=overall,
+        rating_change=ratings.rating_change(standards, overall, t("inspections")),
+        rating_comparison=ratings.rating_comparison(standards, overall, t("inspections")),
         recommendations_status=answered,
         inspection_responses=recommendations.inspection_responses(answered),
         reoffending_rates=rates,
@@ -332,6 +343,11 @@ EXPORTS = {
     "plan_gaps": ["area_id", "plan_id", "pathway_gaps", "theme_gaps"],
     "inspection_family": ["area_id", "family_group", "section", "score", "family_mean"],
     "inspection_change": ["area_id", "section", "previous_score", "score", "change"],
+    "inspection_standards": ["inspection_id", "area_id", "framework", "criterion", "rating",
+                             "points", "percent_sufficient"],
+    "inspection_ratings": ["inspection_id", "area_id", "framework", "rating", "rating_basis",
+                           "total", "band", "band_status"],
+    "rating_change": ["area_id", "framework", "criterion", "previous_rating", "rating", "change"],
     "ni30_progress": ["area_id", "measure", "baseline_reoffences", "target_reoffences"],
     "ni18_progress": ["area_id", "measure", "baseline_cohort", "target_by", "cohort", "rate",
                       "predicted_rate", "actual_change_pct", "trajectory_change_pct", "status"],

@@ -96,6 +96,16 @@ _NOTES: tuple[tuple[str, str], ...] = (
     ("inspection", "Inspection scores: percentage of sampled cases meeting each criterion; section "
                    "scores weight critical criteria twice important ones; overall = 30% assessment, "
                    "40% interventions, 30% initial outcomes (HMI Probation ESI 2003-06)."),
+    ("ratings", "Inspection ratings since 2018 (HMI Probation): each standard rated Outstanding, "
+                "Good, Requires improvement or Inadequate; key questions give the percentage of "
+                "cases inspected found sufficient. Youth justice (hmip-yj-2018): Outstanding 3, "
+                "Good 2, Requires improvement 1, Inadequate 0 points over the 12 standards of "
+                "organisational delivery, court and out-of-court work (resettlement does not "
+                "count), total out of 36 banded 0-6 "
+                "Inadequate, 7-18 Requires improvement, 19-30 Good, 31-36 Outstanding; the bands "
+                "are inferred from published ratings and a total of 6, 7 or 30 is banded "
+                "provisionally. Probation delivery units (hmip-pdu): ratings as printed, no rule "
+                "applied."),
     ("recommendations", STATE_RULE),
     ("rates", "Proven reoffending rate = reoffenders / offenders; 95% interval: Wilson score, or "
               "exact (Clopper-Pearson) where the Interval column says so; actual against predicted "
@@ -397,6 +407,47 @@ SHEETS: tuple[_Spec, ...] = (
               _Col("family_mean", "Family mean (%)", decimals=1),
               _Col("family_size", "Areas in family"), _Col("rank_in_family", "Rank in family"),
               _Col("all_mean", "All areas mean (%)", decimals=1)), overview_only=True),
+    _Spec("inspection_ratings", "Inspection_ratings",
+          "Overall inspection ratings$$ratings$$$$units$$$$x$$", None, (
+              _Col("inspection_id", "Inspection ID"), _Col("framework", "Framework"),
+              _Col("published", "Published"), _Col("rating", "Overall rating"),
+              _Col("rating_basis", "Overall rating from"),
+              _Col("printed_rating", "Printed overall rating"),
+              _Col("total", "Workbook total (points)"), _Col("max_total", "Most points"),
+              _Col("printed_total", "Printed total (points)"),
+              _Col("band", "Band for the total"), _Col("band_low", "Band from (points)"),
+              _Col("band_high", "Band to (points)"), _Col("band_status", "Band edge"),
+              _Col("band_note", "Why provisional"),
+              _Col("agrees", "Band agrees with printed rating", show=_yes_no),
+              _Col("standards_rated", "Counted standards rated"),
+              _Col("standards_counted", "Standards counted"))),
+    _Spec("inspection_standards", "Inspection_standards",
+          "Inspection standards and key questions$$ratings$$$$units$$$$x$$", None, (
+              _Col("inspection_id", "Inspection ID"), _Col("framework", "Framework"),
+              _Col("section", "Domain"), _Col("section_title", "Domain title"),
+              _Col("criterion", "Standard or key question"), _Col("title", "Title"),
+              _Col("rating", "Rating"), _Col("points", "Points"),
+              _Col("counts", "Counts towards total", show=_yes_no),
+              _Col("percent_sufficient", "Cases sufficient (%)", decimals=0))),
+    _Spec("rating_change", "Rating_change",
+          "Ratings beside the previous inspection$$ratings$$$$units$$$$x$$", None, (
+              _Col("framework", "Framework"), _Col("criterion", "Standard or key question"),
+              _Col("title", "Title"), _Col("previous_inspection", "Earlier inspection"),
+              _Col("previous_rating", "Earlier rating"),
+              _Col("previous_percent", "Earlier cases sufficient (%)", decimals=0),
+              _Col("inspection_id", "Later inspection"), _Col("rating", "Later rating"),
+              _Col("percent_sufficient", "Later cases sufficient (%)", decimals=0),
+              _Col("change", "Change"), _Col("steps", "Steps on the four-point scale"),
+              _Col("change_points", "Change (percentage points)", decimals=0))),
+    _Spec("rating_comparison", "Rating_comparison",
+          "Ratings beside other areas under the same framework$$ratings$$$$units$$$$x$$", None, (
+              _Col("inspection_id", "Inspection ID"), _Col("framework", "Framework"),
+              _Col("criterion", "Standard or key question"), _Col("title", "Title"),
+              _Col("rating", "Rating"), _Col("total", "Total (points)"),
+              _Col("percent_sufficient", "Cases sufficient (%)", decimals=0),
+              _Col("areas", "Areas compared"), _Col("good_or_better", "Areas Good or better"),
+              _Col("mean_percent", "Mean cases sufficient (%)", decimals=1),
+              _Col("rank", "Rank (1 = best)"))),
     _Spec("recommendations_status", "Recommendations",
           "Inspection recommendations against the action plan$$recommendations$$$$units$$$$x$$",
           None, (

@@ -1,0 +1,216 @@
+"""Inspection ratings since 2018: standards rated Outstanding to Inadequate, totals and bands."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .frameworks import STANDARD_SCALE, load_framework
+from .sources import sources_by
+
+__all__ = ["GOOD_OR_BETTER", "overall_ratings", "rating_change", "rating_comparison",
+           "standard_ratings"]
+
+#: Ratings a board reads as on track; Requires improvement and Inadequate are off track.
+GOOD_OR_BETTER = frozenset(STANDARD_SCALE[:2])
+
+_STANDARD_COLUMNS = ["inspection_id", "area_id", "framework", "criterion", "section",
+                     "section_title", "title", "scoring", "parent", "counts", "rating",
+                     "rating_rank", "points", "percent_sufficient"]
+_OVERALL_COLUMNS = ["inspection_id", "area_id", "framework", "published", "standards_rated",
+                    "standards_counted", "total", "max_total", "band", "band_low", "band_high",
+                    "band_status", "band_note", "printed_total", "printed_rating", "rating", "rating_basis",
+                    "agrees", "total_agrees"]
+
+
+def _rated(inspections: pd.DataFrame) -> pd.DataFrame:
+    known = inspections["framework"].map(lambda f: load_framework(f).scheme == "rated")
+    return inspections[known.astype(bool)] if len(inspections) else inspections
+
+
+def standard_ratings(scores: pd.DataFrame, inspections: pd.DataFrame) -> pd.DataFrame:
+    """Every standard and key question of each inspection under a rated framework, with the
+    rating (standards) or the percentage of cases inspected found sufficient (key questions).
+
+    rating_rank: 1 = Outstanding ... 4 = Inadequate; points are the framework's for the rating
+    (youth justice: Outstanding 3, Good 2, Requires improvement 1, Inadequate 0; HMI Probation,
+    youth justice inspection ratings); counts: whether the standard adds to the total (the
+    resettlement standard does not). A code the inspection does not give stays, blank.
+    """
+    frames = []
+    for _, insp in _rated(inspections).iterrows():
+        framework = load_framework(insp["framework"])
+        given = scores[scores["inspection_id"] == insp["inspection_id"]]
+        rows = framework.criteria[["criterion", "section", "section_title", "title", "scoring",
+                                   "parent", "counts"]].merge(
+            given[["criterion", "rating", "score"]], on="criterion", how="left")
+        rows["counts"] = rows["counts"] == "yes"
+        rows.loc[rows["scoring"] != "rated", "rating"] = None
+        rank = dict(zip(framework.ratings["rating"], framework.ratings["rank"], strict=True))
+        rows["rating_rank"] = rows["rating"].map(rank).astype("Int64")
+        rows["points"] = rows["rating"].map(framework.points).astype("Int64")
+        rows["percent_sufficient"] = rows["score"].where(rows["scoring"] == "scored")
+        rows.insert(0, "inspection_id", insp["inspection_id"])
+        rows.insert(1, "area_id", insp["area_id"])
+        rows.insert(2, "framework", insp["framework"])
+        frames.append(rows[_STANDARD_COLUMNS])
+    out = (pd.concat(frames, ignore_index=True) if frames
+           else pd.DataFrame(columns=_STANDARD_COLUMNS))
+    out["percent_sufficient"] = out["percent_sufficient"].astype("float64")
+    return sources_by(out, inspections, "inspection_id")
+
+
+def overall_ratings(scores: pd.DataFrame, inspections: pd.DataFrame) -> pd.DataFrame:
+    """One row per inspection under a rated framework: its overall rating and where it comes from.
+
+    Where the framework sums points (youth justice), total = Σ points of the counted standards,
+    known only when every counted standard is rated, and band = the framework file's band for
+    the total; band_status is 'provisional' where the total lies between the highest published
+    total of one band and the lowest of the next (band_note says which), 'verified' else. The
+    printed overall rating (and total), carried as data, is the rating shown; the band is the
+    check beside it (agrees) and stands in only where nothing is printed. A framework without a
+    verified rule (probation delivery units) has no total: its overall rating is the printed one
+    or none.
+    """
+    standards = standard_ratings(scores, inspections)
+    records = []
+    for _, insp in _rated(inspections).iterrows():
+        framework = load_framework(insp["framework"])
+        given = scores[scores["inspection_id"] == insp["inspection_id"]].set_index("criterion")
+        printed_rating = given["rating"].get("overall") if "overall" in given.index else None
+        printed_total = given["score"].get("total") if "total" in given.index else None
+        mine = standards[(standards["inspection_id"] == insp["inspection_id"])
+                         & standards["counts"]]
+        rated = mine["points"].notna()
+        total = int(mine["points"].sum()) if framework.bands and len(mine) and rated.all() else None
+        band = framework.band_of(total) if total is not None else None
+        provisional = framework.provisional(total) if total is not None else None
+        shown = printed_rating if isinstance(printed_rating, str) else (band.rating if band else None)
+        basis = ("printed" if isinstance(printed_rating, str)
+                 else "banded from the total" if band else None)
+        records.append({
+            "inspection_id": insp["inspection_id"], "area_id": insp["area_id"],
+            "framework": insp["framework"], "published": insp["published"],
+            "standards_rated": int(rated.sum()) if framework.bands else pd.NA,
+            "standards_counted": len(mine) if framework.bands else pd.NA,
+            "total": total, "max_total": framework.max_total,
+            "band": band.rating if band else None,
+            "band_low": band.low if band else None, "band_high": band.high if band else None,
+            "band_status": ("provisional" if provisional else "verified") if band else None,
+            "band_note": provisional,
+            "printed_total": printed_total if printed_total is not None and not pd.isna(printed_total)
+            else None,
+            "printed_rating": printed_rating if isinstance(printed_rating, str) else None,
+            "rating": shown, "rating_basis": basis,
+            "agrees": (bool(band.rating == printed_rating) if band and isinstance(printed_rating, str)
+                       else pd.NA),
+            "total_agrees": (bool(total == printed_total) if total is not None
+                             and printed_total is not None and not pd.isna(printed_total) else pd.NA),
+        })
+    out = pd.DataFrame(records, columns=_OVERALL_COLUMNS)
+    for column in ("standards_rated", "standards_counted", "total", "max_total", "band_low",
+                   "band_high", "printed_total"):
+        out[column] = pd.array(out[column].tolist(), dtype="Int64")
+    out["agrees"] = out["agrees"].astype("boolean")
+    out["total_agrees"] = out["total_agrees"].astype("boolean")
+    return sources_by(out, inspections, "inspection_id")
+
+
+def _with_overall(standards: pd.DataFrame, overall: pd.DataFrame) -> pd.DataFrame:
+    """The standards and key questions, with each inspection's overall rating as code 'overall'."""
+    if overall.empty:
+        return standards
+    rank = {r: i + 1 for i, r in enumerate(STANDARD_SCALE)}
+    rows = overall[["inspection_id", "area_id", "framework", "rating"]].assign(
+        criterion="overall", section="", section_title="", title="Overall rating", scoring="rated",
+        parent="", counts=False, rating_rank=overall["rating"].map(rank).astype("Int64"),
+        points=pd.NA, percent_sufficient=float("nan"))
+    return pd.concat([rows[standards.columns.intersection(rows.columns)], standards],
+                     ignore_index=True)
+
+
+def rating_change(standards: pd.DataFrame, overall: pd.DataFrame,
+                  inspections: pd.DataFrame) -> pd.DataFrame:
+    """Each standard, key question and overall rating beside the same area's previous inspection
+    under the same framework (by date published): steps = previous rank - rank on the four-point
+    scale (positive = better; Requires improvement to Good is +1); change_points = percentage of
+    cases sufficient now - then, in percentage points."""
+    columns = ["area_id", "framework", "criterion", "title", "previous_inspection",
+               "previous_rating", "previous_percent", "inspection_id", "rating",
+               "percent_sufficient", "steps", "change", "change_points"]
+    if standards.empty:
+        return pd.DataFrame(columns=columns)
+    every = _with_overall(standards, overall).merge(
+        inspections[["inspection_id", "published"]].rename(columns={"published": "published_on"}),
+        on="inspection_id")
+    every = every.sort_values("published_on", kind="stable")
+    by = every.groupby(["area_id", "framework", "criterion"], sort=False)
+    every["previous_inspection"] = by["inspection_id"].shift()
+    every["previous_rating"] = by["rating"].shift()
+    every["previous_rank"] = by["rating_rank"].shift()
+    every["previous_percent"] = by["percent_sufficient"].shift()
+    later = every[every["previous_inspection"].notna()].copy()
+    steps = (later["previous_rank"].astype("Int64") - later["rating_rank"]).astype("Int64")
+    later["steps"] = steps
+    later["change"] = [("" if pd.isna(s) else "improved" if s > 0 else "declined" if s < 0
+                        else "unchanged") for s in steps]
+    later["change_points"] = (later["percent_sufficient"] - later["previous_percent"]).round(1)
+    return later[columns].reset_index(drop=True)
+
+
+def rating_comparison(standards: pd.DataFrame, overall: pd.DataFrame,
+                      inspections: pd.DataFrame) -> pd.DataFrame:
+    """Each area's latest inspection under each rated framework beside every area's latest under
+    the same framework, code by code (overall, standards, key questions).
+
+    areas = areas whose latest inspection gives the code; good_or_better = how many of them are
+    rated Outstanding or Good; mean_percent = unweighted mean of their percentages sufficient;
+    rank = 1 for the best (rating rank, then total; percentage for key questions), ties sharing
+    the lower rank. Thematic inspections are left out, as in the family comparison.
+    """
+    columns = ["area_id", "inspection_id", "framework", "criterion", "title", "rating",
+               "total", "percent_sufficient", "areas", "good_or_better", "mean_percent", "rank"]
+    if standards.empty:
+        return sources_by(pd.DataFrame(columns=columns), None, "inspection_id")
+    meta = inspections[["inspection_id", "published", "kind"]].rename(
+        columns={"published": "published_on"})
+    every = _with_overall(standards, overall).merge(meta, on="inspection_id")
+    every = every[every["kind"] != "thematic"]
+    latest_of = (every.sort_values("published_on", kind="stable")
+                 .groupby(["area_id", "framework"])["inspection_id"].last())
+    latest = every[every["inspection_id"].isin(set(latest_of))].copy()
+    latest = latest.merge(overall[["inspection_id", "total"]], on="inspection_id", how="left")
+    latest.loc[latest["criterion"] != "overall", "total"] = pd.NA
+    given = latest["rating"].notna() | latest["percent_sufficient"].notna()
+    latest = latest.assign(given=given, good=latest["rating"].isin(GOOD_OR_BETTER))
+    by = latest[latest["given"]].groupby(["framework", "criterion"])
+    latest["areas"] = latest.set_index(["framework", "criterion"]).index.map(
+        by.size()).fillna(0).astype(int)
+    latest["good_or_better"] = pd.array(latest.set_index(["framework", "criterion"]).index.map(
+        by["good"].sum()).fillna(0).astype(int), dtype="Int64")
+    # A key question has a percentage, not a rating: no count of Good or better.
+    latest.loc[latest["scoring"] == "scored", "good_or_better"] = pd.NA
+    latest["mean_percent"] = latest.groupby(["framework", "criterion"])[
+        "percent_sufficient"].transform("mean")
+    # Best first: rating rank ascending, then total descending; a percentage descending.
+    order = pd.Series(_best_first(latest), index=latest.index)
+    latest["rank"] = order.where(latest["given"]).groupby(
+        [latest["framework"], latest["criterion"]]).rank(method="min").astype("Int64")
+    out = latest[columns].sort_values(["framework", "criterion", "rank", "area_id"],
+                                      kind="stable").reset_index(drop=True)
+    out["total"] = out["total"].astype("Int64")
+    return sources_by(out, inspections, "inspection_id")
+
+
+def _best_first(frame: pd.DataFrame) -> list[float]:
+    """A sort key, smaller = better: -percentage for key questions, rank then -total/100 else."""
+    keys = []
+    for rank, total, percent in zip(frame["rating_rank"], frame["total"],
+                                    frame["percent_sufficient"], strict=True):
+        if not pd.isna(percent):
+            keys.append(-float(percent))
+        elif not pd.isna(rank):
+            keys.append(float(rank) - (0 if pd.isna(total) else float(total) / 1000))
+        else:
+            keys.append(float("nan"))
+    return keys
+
