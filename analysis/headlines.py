@@ -8,7 +8,7 @@ from .labels import plural as _count
 from .pathways import PATHWAY_NAMES
 from .progress import NO_RETURN, NOT_REPORTED
 
-__all__ = ["indicator_headline", "inspection_headline", "plan_headline"]
+__all__ = ["indicator_headline", "inspection_headline", "plan_headline", "standard_name"]
 
 
 def plan_headline(strands: pd.DataFrame, ms: pd.DataFrame, gaps: pd.DataFrame) -> str:
@@ -48,24 +48,98 @@ def _unowned(strands: pd.DataFrame) -> str:
     return f" {blank} of {_count(len(strands), 'strand')} {'has' if blank == 1 else 'have'} no named lead."
 
 
-def inspection_headline(sections: pd.DataFrame, inspections: pd.DataFrame) -> str | None:
-    """The latest inspection's overall score, named by its title and month of publication;
-    None when no inspection has an overall score."""
-    overall = sections[sections["section"] == "overall"].merge(
-        inspections[["inspection_id", "title", "published"]].rename(
-            columns={"published": "published_on", "title": "inspection_title"}),
-        on="inspection_id", how="left")
-    if overall.empty:
+def inspection_headline(sections: pd.DataFrame, inspections: pd.DataFrame,
+                        ratings: pd.DataFrame | None = None, standards: pd.DataFrame | None = None,
+                        change: pd.DataFrame | None = None) -> str | None:
+    """The latest inspection's overall result, named by its title and month of publication: a
+    rated inspection's overall rating (``ratings``, Results.inspection_ratings) with the standards
+    below Good and the change since the previous inspection, or a scored one's overall score;
+    None when no inspection has either."""
+    meta = inspections[["inspection_id", "title", "published"]].rename(
+        columns={"published": "published_on", "title": "inspection_title"})
+    overall = sections[sections["section"] == "overall"].merge(meta, on="inspection_id", how="left")
+    rated = (ratings.merge(meta, on="inspection_id", how="left")
+             if ratings is not None and not ratings.empty else None)
+    latest_scored = overall.sort_values("published_on").iloc[-1] if not overall.empty else None
+    latest_rated = rated.sort_values("published_on").iloc[-1] if rated is not None else None
+    if latest_rated is not None and (latest_scored is None
+                                     or latest_rated["published_on"] >= latest_scored["published_on"]):
+        return _rating_sentence(latest_rated, standards, change)
+    if latest_scored is None:
         return None
-    row = overall.sort_values("published_on").iloc[-1]
-    title = row["inspection_title"]
-    title = title if isinstance(title, str) and title.strip() else "the inspection"
-    published = f"{pd.Timestamp(row['published_on']):%B %Y}"
+    row = latest_scored
+    title, published = _named(row)
     if pd.isna(row["score"]):
         # The overall score weighs every section: one unscored section leaves it unknown.
         return (f"No overall score for {title}, published {published}: not every section it "
                 "weighs has a score.")
     return f"Overall score {row['score']:.0f}% in {title}, published {published}."
+
+
+def _named(row: pd.Series) -> tuple[str, str]:
+    title = row["inspection_title"]
+    title = title if isinstance(title, str) and title.strip() else "the inspection"
+    return title, f"{pd.Timestamp(row['published_on']):%B %Y}"
+
+
+def standard_name(title: object, domain: object) -> str:
+    """A standard as a reader names it: 'Assessment (court disposals)'."""
+    domain = str(domain).strip() if isinstance(domain, str) else ""
+    if not domain or domain.lower() in str(title).lower():
+        return str(title)  # 'Resettlement policy and provision' names its domain already
+    return f"{title} ({domain[:1].lower() + domain[1:]})"
+
+
+def _rating_sentence(row: pd.Series, standards: pd.DataFrame | None,
+                     change: pd.DataFrame | None) -> str:
+    title, published = _named(row)
+    rating = row["rating"]
+    if not isinstance(rating, str):
+        return (f"No overall rating for {title}, published {published}: none is printed"
+                + (" and not every counted standard has a rating." if pd.notna(row["max_total"])
+                   else "."))
+    sentence = f"Rated {rating} overall in {title}, published {published}"
+    if pd.notna(row["total"]):
+        sentence += f" ({row['total']} of {row['max_total']} points"
+        if row["rating_basis"] != "printed":
+            sentence += "; no overall rating is printed, so this is the band for the total"
+            if row["band_status"] == "provisional":
+                sentence += f", provisionally: {row['band_note']}"
+        sentence += ")"
+    sentence += "."
+    if change is not None and not change.empty:
+        was = change[(change["inspection_id"] == row["inspection_id"])
+                     & (change["criterion"] == "overall")]
+        if not was.empty and isinstance(was.iloc[0]["previous_rating"], str):
+            step = was.iloc[0]["change"]
+            sentence += (f" {'Up' if step == 'improved' else 'Down' if step == 'declined' else 'The same as'}"
+                         f"{' from' if step in ('improved', 'declined') else ''} "
+                         f"{was.iloc[0]['previous_rating']} at the previous inspection.")
+    if standards is not None and not standards.empty:
+        mine = standards[(standards["inspection_id"] == row["inspection_id"])
+                         & (standards["scoring"] == "rated") & standards["rating"].notna()]
+        below = mine[~mine["rating"].isin(["Outstanding", "Good"])]
+        if len(mine) and below.empty:
+            every = "Both" if len(mine) == 2 else "All"
+            sentence += f" {every} {_count(len(mine), 'standard')} rated Good or better."
+        elif len(mine):
+            banded = pd.notna(row["max_total"])
+            groups = []
+            for rating in ("Inadequate", "Requires improvement"):
+                these = below[below["rating"] == rating]
+                if these.empty:
+                    continue
+                names = [standard_name(t, d) + (" (not counted in the overall rating)"
+                                                 if banded and not c else "")
+                         for t, d, c in zip(these["title"], these["section_title"], these["counts"],
+                                            strict=True)]
+                shown = (", ".join(names[:4]) + f" and {len(names) - 4} more" if len(names) > 4
+                         else ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1
+                         else names[0])
+                groups.append(f" {rating}: {shown}.")
+            sentence += (f" {len(below)} of {_count(len(mine), 'standard')} rated below Good."
+                         + "".join(groups))
+    return sentence
 
 
 def indicator_headline(ind: pd.DataFrame) -> str:

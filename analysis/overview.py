@@ -127,7 +127,20 @@ class OverviewReport:
                 + where(recs[recs["state"] == "not answered"], "recommendation")
                 + " without a strand of an action plan; "
                 + where(recs[recs["late"].astype(bool)], "recommendation") + " past due."))
-        hidden = rates["suppressed"].fillna("").str.contains("significant") \
+        rated = self._cut(r.inspection_ratings)
+        if not rated.empty:
+            latest = rated.sort_values("published", kind="stable").groupby(
+                ["area_id", "framework"], sort=False).last().reset_index()
+            low = latest[latest["rating"].isin(["Requires improvement", "Inadequate"])]
+            # Inadequate first: the board's first question is which service failed.
+            low = low.assign(order=low["rating"] != "Inadequate").sort_values("order", kind="stable")
+            named = ", ".join(f"{names.get(a, a)} ({rating})"
+                              for a, rating in zip(low["area_id"], low["rating"], strict=True))
+            lines.append("- **Inspection ratings:** " + text(
+                f"of {_count(latest['area_id'].nunique(), 'area')} rated at their latest inspection, "
+                + (f"{len(low)} below Good: {named}." if len(low) else "none below Good.")))
+        # An area set with no reoffending rows has a suppressed column of no strings at all.
+        hidden = rates["suppressed"].fillna("").astype(str).str.contains("significant") \
             if "suppressed" in rates else pd.Series(False, index=rates.index)
         tested = rates[rates["significant"].notna() & ~hidden]
         above = tested[tested["significant"].astype(bool) & (tested["difference"] > 0)]

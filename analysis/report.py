@@ -314,7 +314,7 @@ def areas_below(areas: pd.DataFrame, area_id: str) -> list[str]:
 
 def glance(results: Results, dataset: Dataset, area_ids: list[str]) -> pd.DataFrame:
     """One row per area, in the areas table's order: its as-of date, its plan's strands (red or
-    amber, not reported), latest overall inspection score, recommendations (without a strand,
+    amber, not reported), latest overall inspection score and rating, recommendations (without a strand,
     late) and what its reoffending figures say (`reoffending_facts`, briefly). Counts are None
     where the area has nothing to count. The overview's glance and a region's roll-up."""
     r = results
@@ -332,6 +332,7 @@ def glance(results: Results, dataset: Dataset, area_ids: list[str]) -> pd.DataFr
         dataset.table("inspections")[["inspection_id", "published"]]
         .rename(columns={"published": "published_on"}), on="inspection_id")
     latest = overall.sort_values("published_on").groupby("area_id")["score"].last()
+    rated = r.inspection_ratings.sort_values("published", kind="stable").groupby("area_id")["rating"].last()
     reoffending = (r.reoffending_rates, r.ni18_targets, r.ni30_progress, r.benchmark)
     names = area_names(dataset)
     recs = r.recommendations_status
@@ -346,6 +347,7 @@ def glance(results: Results, dataset: Dataset, area_ids: list[str]) -> pd.DataFr
         not_reported=frame["area_id"].map(plan["not_reported"]),
         overdue_milestones=frame["area_id"].map(overdue),
         overall_score=frame["area_id"].map(latest),
+        overall_rating=frame["area_id"].map(rated),
         recommendations=frame["area_id"].map(rec_counts["recommendations"]),
         unanswered=frame["area_id"].map(rec_counts["unanswered"]),
         late=frame["area_id"].map(rec_counts["late"]),
@@ -461,7 +463,8 @@ class AreaReport:
             text(plan_headline(strands, t["milestones_status"], t["plan_gaps"])) if not strands.empty
             else "no action plan is recorded."))
         inspections = self.dataset.table("inspections")
-        scored = inspection_headline(t["inspection_sections"], inspections)
+        scored = inspection_headline(t["inspection_sections"], inspections, t["inspection_ratings"],
+                                     t["inspection_standards"], t["rating_change"])
         lines.append("- **Inspection:** " + (text(scored) if scored else
                                              "no scored inspection is recorded."))
         recs = t["recommendations_status"]
@@ -652,10 +655,11 @@ class AreaReport:
         from . import charts, tables
 
         t = self.t
+        rated = self._rated_inspections()
         if t["inspection_sections"].empty and t["inspection_criteria"].empty:
-            return [Block("markdown", self.missing("inspections"))]
+            return rated or [Block("markdown", self.missing("inspections"))]
         inspections = self.dataset.table("inspections")
-        blocks = [Block("markdown", Markdown(
+        blocks = [*rated, Block("markdown", Markdown(
             "Section scores are recomputed from the criterion scores with the framework's "
             "weights (a critical criterion weighs twice an important one; overall = 30% "
             "assessment, 40% interventions, 30% initial outcomes) and set beside the family "
@@ -675,6 +679,38 @@ class AreaReport:
         blocks.append(Block("table", tables.criteria_table(t["inspection_criteria"], inspections)))
         if not t["inspection_change"].empty:
             blocks.append(Block("table", tables.change_table(t["inspection_change"], inspections)))
+        return blocks
+
+    def _rated_inspections(self) -> list[Block]:
+        """Each framework's latest rated inspection of the area: its overall rating in words, its
+        standards and key questions beside the previous inspection and the other areas, the
+        other areas' overall ratings, and (youth justice) how a total becomes a rating."""
+        from . import charts, rating_tables
+
+        t = self.t
+        ratings = t["inspection_ratings"]
+        if ratings.empty:
+            return []
+        inspections = self.dataset.table("inspections")
+        blocks: list[Block] = []
+        for framework_id, mine in ratings.sort_values("published").groupby("framework", sort=False):
+            latest = mine.iloc[-1]
+            one = mine[mine["inspection_id"] == latest["inspection_id"]]
+            sentence = inspection_headline(t["inspection_sections"].iloc[0:0], inspections, one,
+                                           t["inspection_standards"], t["rating_change"])
+            blocks.append(Block("markdown", Markdown(f"**{text(sentence)}**")))
+            blocks.append(Block("table", rating_tables.standards_table(
+                t["inspection_standards"], t["rating_change"], self.results.rating_comparison,
+                inspection_id=str(latest["inspection_id"]), area_name=cell_text(self.area["name"]))))
+            blocks.append(Block("chart", charts.key_questions_chart(
+                t["inspection_standards"], t["rating_change"], self.results.rating_comparison,
+                inspection_id=str(latest["inspection_id"]), area=cell_text(self.area["name"]))))
+            # Only what exists: with one area there is no comparison, a PDU has no bands.
+            others = rating_tables.rated_comparison_table(
+                self.results.rating_comparison, inspections, self.results.inspection_ratings,
+                framework_id=str(framework_id), area_id=self.area_id, names=area_names(self.dataset))
+            bands = rating_tables.bands_table(str(framework_id))
+            blocks.extend(Block("table", gt) for gt in (others, bands) if gt is not None)
         return blocks
 
     @section

@@ -413,13 +413,17 @@ def glance_table(glance: pd.DataFrame, *,
         **({"Strands not reported": lambda f: [_number(v, 0) for v in f["not_reported"]]}
            if "not_reported" in frame else {}),
         "Latest inspection score (%)": lambda f: [_number(v, 0) for v in f["overall_score"]],
+        # A rating since 2018 (youth justice, probation delivery units), shown where any area has one.
+        **({"Latest inspection rating": lambda f: [_text(v) or MISSING for v in f["overall_rating"]]}
+           if "overall_rating" in frame and frame["overall_rating"].notna().any() else {}),
         "Recommendations": lambda f: [_number(v, 0) for v in f["recommendations"]],
         "Recommendations without a strand": lambda f: [_number(v, 0) for v in f["unanswered"]],
         "Recommendations past due": lambda f: [_number(v, 0) for v in f["late"]],
         "Reoffending": lambda f: [_text(v) or MISSING for v in f["reoffending"]],
     })
     return _build(body, title="Areas at a glance", subtitle=None, source=source,
-                  right=[c for c in body.columns if c not in ("Area", "As of", "Reoffending")],
+                  right=[c for c in body.columns if c not in ("Area", "As of", "Reoffending",
+                                                              "Latest inspection rating")],
                   spanners={"Action plan": {"Strands": "Strands", "Strands red or amber": "Red or amber",
                                             "Strands not reported": "Not reported"},
                             "Recommendations": {"Recommendations": "Total",

@@ -22,6 +22,7 @@ from .inspection import criterion_scores_chart, family_chart, section_comparison
 from .plans import coverage_heatmap, lead_load_chart, milestone_timeline
 from .prepare import indicators as _indicators
 from .prepare.inspection import family_sentence
+from .ratings import key_questions_chart
 from .reoffending import difference_chart, funnel_plot, rate_trend, xmr_chart
 from .targets import ni18_chart, ni30_chart
 
@@ -35,6 +36,7 @@ __all__ = [
     "funnel_plot",
     "indicator_chart",
     "indicator_sentence",
+    "key_questions_chart",
     "lead_load_chart",
     "milestone_timeline",
     "ni18_chart",

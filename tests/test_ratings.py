@@ -1,0 +1,277 @@
+"""Rated inspections since 2018: youth justice totals and bands, PDU ratings as printed.
+
+Expected totals are summed by hand in the comments (Outstanding 3, Good 2, Requires improvement
+1, Inadequate 0). Band edges are those the published youth justice ratings show: totals 3 and 5
+rated Inadequate, 8 to 18 Requires improvement, 19 to 29 Good, 31 to 34 Outstanding (HMI
+Probation reports 2021-2025, as read by data-to-insight/hmi-probation-youth-justice-scrape).
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.frameworks import load_framework
+from analysis.headlines import inspection_headline
+from analysis.loader import load_dataset
+from analysis.pipeline import analyse
+from analysis.ratings import overall_ratings, rating_change, rating_comparison, standard_ratings
+
+from .conftest import DATA
+
+RATINGS = DATA / "ratings"
+AS_OF = date(2025, 1, 1)
+STANDARDS = ["1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "2.4", "3.1", "3.2", "3.3", "3.4"]
+OUT, G, R, INAD = "Outstanding", "Good", "Requires improvement", "Inadequate"
+
+
+@pytest.fixture(scope="module")
+def results():
+    dataset = load_dataset(RATINGS)
+    assert not dataset.problems
+    return dataset, analyse(dataset, as_of=AS_OF)
+
+
+def _one(ratings: list[str], extra: dict[str, str] | None = None, framework: str = "hmip-yj-2018"):
+    """One youth justice inspection's sheet and its inspections row."""
+    values = dict(zip(STANDARDS, ratings, strict=True)) | (extra or {})
+    scores = pd.DataFrame({"inspection_id": "x", "criterion": list(values),
+                           "value": list(values.values())})
+    scores["rating"] = [v if v in (OUT, G, R, INAD) else None for v in values.values()]
+    scores["score"] = [float(v) if v not in (OUT, G, R, INAD) else float("nan") for v in values.values()]
+    inspections = pd.DataFrame({"inspection_id": ["x"], "area_id": ["a"], "framework": [framework],
+                                "published": pd.to_datetime(["2022-01-01"]), "kind": ["full"]})
+    return scores, inspections
+
+
+# --------------------------------------------------------------------------- the framework file
+
+
+def test_youth_framework_has_twelve_counted_standards_and_resettlement_apart():
+    yj = load_framework("hmip-yj-2018")
+    assert yj.counted == STANDARDS
+    assert yj.codes == set(STANDARDS) | {"4.1"}
+    assert yj.points == {OUT: 3, G: 2, R: 1, INAD: 0}
+    assert yj.max_total == 36  # 12 standards x 3
+
+
+def test_youth_bands_cover_0_to_36_and_each_edge_is_marked_as_the_published_totals_show():
+    yj = load_framework("hmip-yj-2018")
+    assert [(b.rating, b.low, b.high) for b in yj.bands] == [
+        (INAD, 0, 6), (R, 7, 18), (G, 19, 30), (OUT, 31, 36)]
+    # An edge is verified when published totals sit on both sides of it (18 RI, 19 Good) and
+    # provisional when some total beside it was never published (6 and 7; 30).
+    assert [b.lower_edge for b in yj.bands] == ["", "provisional", "verified", "provisional"]
+    for below, above in zip(yj.bands, yj.bands[1:], strict=False):
+        assert (above.lower_edge == "verified") == (below.observed_high + 1 == above.observed_low)
+        assert below.low <= below.observed_low <= below.observed_high <= below.high
+
+
+@pytest.mark.parametrize(("total", "band", "provisional"), [
+    (0, INAD, False), (5, INAD, False), (6, INAD, True),  # the 6/7 edge: neither 6 nor 7 published
+    (7, R, True), (8, R, False), (18, R, False),
+    (19, G, False), (29, G, False), (30, G, True),  # 30 never published, 31 was Outstanding
+    (31, OUT, False), (36, OUT, False),
+])
+def test_every_band_edge_of_the_file_bands_its_totals(total, band, provisional):
+    yj = load_framework("hmip-yj-2018")
+    assert yj.band_of(total).rating == band
+    assert (yj.provisional(total) is not None) == provisional
+
+
+def test_pdu_framework_sums_nothing():
+    pdu = load_framework("hmip-pdu")
+    assert pdu.scheme == "rated" and not pdu.bands and pdu.points == {} and pdu.max_total is None
+    assert {"2.1", "2.1.1", "2.1.2", "2.1.3", "2.4.3"} <= pdu.codes
+    assert pdu.scoring_of("total") is None and pdu.scoring_of("2.1.1") == "scored"
+
+
+# --------------------------------------------------------------------------- totals and bands
+
+
+def test_scenario_totals_bands_and_printed_ratings(results):
+    _, r = results
+    got = r.inspection_ratings.set_index("inspection_id")
+    # yjs-a-2019: 1+2+2+2 + 1+1+2+1 + 0+1+1+2 = 16, printed Requires improvement and 16.
+    a = got.loc["yjs-a-2019"]
+    assert (a["total"], a["band"], a["band_status"], a["rating"], a["rating_basis"]) == (
+        16, R, "verified", R, "printed")
+    assert a["agrees"] and a["total_agrees"]
+    # yjs-a-2023: 2+2+3+2 + 2+2+2+2 + 2+1+2+2 = 24; its Inadequate resettlement does not count.
+    assert got.loc["yjs-a-2023", "total"] == 24 and got.loc["yjs-a-2023", "band"] == G
+    # yjs-b-2022: six Outstanding + six Good = 18 + 12 = 30; nothing printed, so the band is shown.
+    b = got.loc["yjs-b-2022"]
+    assert (b["total"], b["rating"], b["rating_basis"], b["band_status"]) == (
+        30, G, "banded from the total", "provisional")
+    assert "29 (Good) and 31 (Outstanding)" in b["band_note"]
+    # yjs-c-2022: seven Requires improvement + five Inadequate = 7, printed RI and 7.
+    c = got.loc["yjs-c-2022"]
+    assert (c["total"], c["band_status"], c["rating"]) == (7, "provisional", R) and c["agrees"]
+    # A PDU: the printed rating, no total.
+    assert got.loc["pdu-a-2022", "rating"] == INAD and pd.isna(got.loc["pdu-a-2022", "total"])
+
+
+def test_resettlement_never_moves_the_total():
+    base = [G] * 12  # 24
+    for resettlement in (OUT, INAD):
+        scores, insp = _one(base, {"4.1": resettlement})
+        assert overall_ratings(scores, insp)["total"].iloc[0] == 24
+
+
+def test_a_counted_standard_without_a_rating_leaves_no_total_and_no_band():
+    scores, insp = _one([G] * 12, {"overall": G})
+    scores = scores[scores["criterion"] != "3.4"]
+    row = overall_ratings(scores, insp).iloc[0]
+    assert pd.isna(row["total"]) and row["band"] is None
+    assert row["standards_rated"] == 11 and row["rating"] == G and row["rating_basis"] == "printed"
+
+
+def test_a_printed_rating_the_band_contradicts_is_kept_and_flagged():
+    scores, insp = _one([G] * 12, {"overall": R})  # 24 is Good
+    row = overall_ratings(scores, insp).iloc[0]
+    assert row["rating"] == R and row["band"] == G
+    assert row["agrees"] is not pd.NA and not row["agrees"]
+
+
+def test_printed_total_that_differs_is_flagged():
+    scores, insp = _one([G] * 12, {"total": "25"})
+    row = overall_ratings(scores, insp).iloc[0]
+    assert row["total"] == 24 and row["printed_total"] == 25 and not row["total_agrees"]
+
+
+# --------------------------------------------------------------------------- change and comparison
+
+
+def test_change_since_the_previous_inspection(results):
+    _, r = results
+    ch = r.rating_change.set_index(["area_id", "criterion"])
+    assert ch.loc[("yjs-a", "overall"), "change"] == "improved"
+    assert ch.loc[("yjs-a", "3.1"), "steps"] == 2  # Inadequate to Good
+    assert ch.loc[("yjs-a", "3.2"), "change"] == "unchanged"
+    # pdu-a 2.1.1: 62% (2022) to 72% (2024) = +10 points; 2.4.3: 30% to 47% = +17.
+    assert ch.loc[("pdu-a", "2.1.1"), "change_points"] == 10
+    assert ch.loc[("pdu-a", "2.4.3"), "change_points"] == 17
+    assert ch.loc[("pdu-a", "overall"), "previous_rating"] == INAD
+
+
+def test_comparison_across_areas_under_the_same_framework(results):
+    _, r = results
+    cmp = r.rating_comparison.set_index(["area_id", "criterion"])
+    # Latest youth justice inspections: B 30 (Good), A 24 (Good), C 7 (RI): ranked by rating
+    # then total; A's 2019 inspection is not compared.
+    assert cmp.loc[("yjs-b", "overall"), "rank"] == 1 and cmp.loc[("yjs-a", "overall"), "rank"] == 2
+    assert cmp.loc[("yjs-c", "overall"), "rank"] == 3
+    assert cmp.loc[("yjs-a", "overall"), "good_or_better"] == 2
+    assert cmp.loc[("yjs-a", "overall"), "areas"] == 3
+    # PDUs' 2.1.1 in 2024: A 72, B 85: mean 78.5, B first.
+    assert cmp.loc[("pdu-a", "2.1.1"), "mean_percent"] == 78.5
+    assert cmp.loc[("pdu-b", "2.1.1"), "rank"] == 1
+    assert pd.isna(cmp.loc[("pdu-a", "2.1.1"), "good_or_better"])
+
+
+def test_empty_inputs_give_empty_tables():
+    scores = pd.DataFrame(columns=["inspection_id", "criterion", "value", "rating", "score"])
+    insp = pd.DataFrame(columns=["inspection_id", "area_id", "framework", "published", "kind"])
+    standards, overall = standard_ratings(scores, insp), overall_ratings(scores, insp)
+    assert standards.empty and overall.empty
+    assert rating_change(standards, overall, insp).empty
+    assert rating_comparison(standards, overall, insp).empty
+
+
+# --------------------------------------------------------------------------- words
+
+
+def test_headline_uses_the_overall_rating_and_labels_a_provisional_band(results):
+    dataset, r = results
+    t = r.for_area("yjs-b")
+    said = inspection_headline(t["inspection_sections"], dataset.table("inspections"),
+                               t["inspection_ratings"], t["inspection_standards"], t["rating_change"])
+    assert said.startswith("Rated Good overall in An inspection of youth justice services in "
+                           "Youth Service B, published March 2022 (30 of 36 points")
+    assert "provisionally" in said and "All 13 standards rated Good or better." in said
+
+
+def test_headline_names_the_standards_below_good_and_the_change(results):
+    dataset, r = results
+    t = r.for_area("pdu-a")
+    said = inspection_headline(t["inspection_sections"], dataset.table("inspections"),
+                               t["inspection_ratings"], t["inspection_standards"], t["rating_change"])
+    assert said == ("Rated Requires improvement overall in An inspection of probation services in "
+                    "Delivery Unit A, published October 2024. Up from Inadequate at the previous "
+                    "inspection. 3 of 4 standards rated below Good. Requires improvement: "
+                    "Assessment (case supervision), Implementation and delivery (case supervision) "
+                    "and Reviewing (case supervision).")
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _rewrite(tmp_path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    folder = tmp_path / "data"
+    shutil.copytree(RATINGS, folder)
+    with (folder / "inspection_scores.csv").open("a", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(",".join(row) + "\n")
+    return folder
+
+
+def test_validation_checks_each_value_against_its_framework(tmp_path):
+    folder = _rewrite(tmp_path, [
+        ("yjs-b-2022", "total", "37"),          # more than 36
+        ("yjs-c-2022", "4.1", "Well met"),      # the 2003 scale, not this framework's
+        ("pdu-b-2024", "1.1", "65"),            # a standard takes a rating
+        ("pdu-b-2024", "1.2", "Outstanding"),   # fine
+        ("pdu-b-2024", "total", "20"),          # a PDU sums no points
+        ("yjs-a-2023", "2", "Good"),            # a domain takes nothing
+        ("yjs-a-2023", "total", "24.5"),        # whole points
+    ])
+    (folder / "inspection_scores.csv").write_text(
+        (folder / "inspection_scores.csv").read_text(encoding="utf-8")
+        .replace("pdu-a-2024,2.1.1,72", "pdu-a-2024,2.1.1,Good"), encoding="utf-8")
+    problems = {(p.row, p.column, p.value, p.rule) for p in load_dataset(folder).problems}
+    n = len((RATINGS / "inspection_scores.csv").read_text(encoding="utf-8").splitlines())
+    # Rows count from the header's line 1; the appended rows follow the file's last line n.
+    assert problems == {
+        (n + 1, "value", "37", "total"),
+        (n + 2, "value", "Well met", "rating"),
+        (n + 3, "value", "65", "rating"),
+        (n + 5, "criterion", "total", "known-criterion"),
+        (n + 6, "criterion", "2", "known-criterion"),
+        (n + 7, "value", "24.5", "total"),
+        (_line_of(folder, "pdu-a-2024,2.1.1,Good"), "value", "Good", "percentage"),
+    }
+
+
+def _line_of(folder: Path, text: str) -> int:
+    lines = (folder / "inspection_scores.csv").read_text(encoding="utf-8").splitlines()
+    return lines.index(text) + 1
+
+
+def test_an_esi_criterion_refuses_the_four_point_scale(tmp_path):
+    folder = tmp_path / "data"
+    shutil.copytree(DATA / "valid", folder)
+    scores = folder / "inspection_scores.csv"
+    text = scores.read_text(encoding="utf-8")
+    first = next(line for line in text.splitlines()[1:] if line.split(",")[1].startswith("A"))
+    scores.write_text(text.replace(first, ",".join(first.split(",")[:2] + ["Good"])), encoding="utf-8")
+    rules = {(p.column, p.value, p.rule) for p in load_dataset(folder).problems}
+    assert ("value", "Good", "rating") in rules
+
+
+def test_key_question_chart_words_name_the_lowest_first(results):
+    from analysis.charts.prepare.ratings import describe_key_questions, prepare_key_questions
+
+    _, r = results
+    k = prepare_key_questions(r.inspection_standards, r.rating_change, r.rating_comparison,
+                              "pdu-a-2024", "Delivery Unit A")
+    assert len(k.rows) == 12 and k.previous
+    assert not k.compared  # two PDUs: fewer than three areas make no mean
+    words = describe_key_questions(k)
+    # 2024 percentages: 2.1.3 45, 2.4.3 47, 2.3.3 51 are the lowest three.
+    assert "Lowest: 2.1.3 (45%), 2.4.3 (47%) and 2.3.3 (51%)." in words.caption
+    assert "Previous inspection: 2.1.1 62%" in words.alt
+    assert prepare_key_questions(r.inspection_standards, None, None, "yjs-b-2022") is None

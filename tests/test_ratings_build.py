@@ -1,0 +1,77 @@
+"""A youth justice and a PDU inspection build into their reports and spreadsheets (end to end).
+
+tests/data/ratings holds three youth justice services and two PDUs; the expected figures are
+the hand sums of tests/test_ratings.py.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+
+import openpyxl
+import pytest
+
+from .conftest import DATA
+from .report_builds import shared_build
+from .test_spreadsheets import table_rows
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    result = shared_build(tmp_path_factory, "ratings", DATA / "ratings", areas=["yjs-b", "pdu-a"],
+                          formats=("html", "pdf"), as_of=date(2025, 1, 1))
+    return result.out_dir
+
+
+def _text(path) -> str:
+    page = path.read_text(encoding="utf-8")
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def test_every_report_of_the_rated_scenario_builds(built):
+    for area in ("yjs-b", "pdu-a", "overview"):
+        assert (built / area / f"{area}.html").is_file() and (built / area / f"{area}.pdf").is_file()
+
+
+def test_youth_report_gives_the_band_and_labels_it_provisional(built):
+    page = _text(built / "yjs-b" / "yjs-b.html")
+    # Six Outstanding and six Good: 18 + 12 = 30, banded Good with no published 30 to confirm it.
+    assert "Rated Good overall in An inspection of youth justice services in Youth Service B" in page
+    assert "30 of 36 points" in page and "provisionally" in page
+    assert "How a youth justice total becomes an overall rating" in page
+    assert "Provisional" in page and "Verified" in page
+
+
+def test_youth_spreadsheet_carries_total_band_and_its_status(built):
+    wb = openpyxl.load_workbook(built / "yjs-b" / "yjs-b-tables.xlsx")
+    rated = table_rows(wb["Inspection_ratings"]).iloc[0]
+    assert rated["Workbook total (points)"] == 30 and rated["Overall rating"] == "Good"
+    assert rated["Band edge"] == "provisional" and rated["Overall rating from"] == "banded from the total"
+    standards = table_rows(wb["Inspection_standards"]).set_index("Standard or key question")
+    assert standards.loc["1.1", "Rating"] == "Outstanding" and standards.loc["1.1", "Points"] == 3
+    assert standards.loc["4.1", "Counts towards total"] == "No"
+
+
+def test_pdu_report_and_spreadsheet_show_ratings_and_cases_sufficient(built):
+    page = _text(built / "pdu-a" / "pdu-a.html")
+    assert "Rated Requires improvement overall" in page and "Up from Inadequate" in page
+    # 2.1.1 in 2024: 72% sufficient, 62% in 2022 (+10 points).
+    assert "72% sufficient" in page and "62% sufficient (+10 points since)" in page
+    assert "Cases sufficient by key question" in page
+    wb = openpyxl.load_workbook(built / "pdu-a" / "pdu-a-tables.xlsx")
+    standards = table_rows(wb["Inspection_standards"])
+    latest = standards[standards["Inspection ID"] == "pdu-a-2024"].set_index("Standard or key question")
+    assert latest.loc["2.1.1", "Cases sufficient (%)"] == 72
+    assert latest.loc["2.2", "Rating"] == "Good"
+    change = table_rows(wb["Rating_change"]).set_index("Standard or key question")
+    assert change.loc["2.4.3", "Change (percentage points)"] == 17  # 30% to 47%
+
+
+def test_overview_names_the_areas_below_good(built):
+    page = _text(built / "overview" / "overview.html")
+    assert "Inspection ratings:" in page
+    assert "Delivery Unit A (Requires improvement)" in page
