@@ -17,7 +17,7 @@ from .tablekit import empty as _empty
 from .tablekit import labelled as _labelled
 from .tablekit import number as _number
 
-__all__ = ["bands_table", "rated_comparison_table", "standards_table"]
+__all__ = ["band_check_table", "bands_table", "rated_comparison_table", "standards_table"]
 
 _BELOW_GOOD = ("Requires improvement", "Inadequate")
 
@@ -187,3 +187,41 @@ def bands_table(framework_id: str) -> GT | None:
                   source="Source: " + about.get("evidence", "the framework file"),
                   notes=[n for n in (about.get("rule"), about.get("rule_status")) if n])
 
+
+
+def band_check_table(inspection_ratings: pd.DataFrame, inspections: pd.DataFrame) -> GT | None:
+    """The analyst's check: each youth justice inspection's total (the sum of its counted
+    standards' points) and band beside the total and rating it prints. Takes
+    Results.inspection_ratings; None without a framework that sums points."""
+    if _empty(inspection_ratings):
+        return None
+    rows = inspection_ratings[inspection_ratings["max_total"].notna()].reset_index(drop=True)
+    if rows.empty:
+        return None
+    titles = inspections["title"] if "title" in inspections else [""] * len(inspections)
+    names = {i: _text(t) or (f"Inspection published {short_date(p)}" if not pd.isna(p) else "")
+             for i, t, p in zip(inspections["inspection_id"], titles, inspections["published"],
+                                strict=True)}
+
+    def agrees(flag: object) -> str:
+        return MISSING if flag is None or pd.isna(flag) else "Yes" if flag else "\u2260 No: check"
+
+    body = _labelled(rows, {
+        "Inspection": lambda f: [names.get(i, "inspection (no title given)") for i in f["inspection_id"]],
+        "Standards rated": lambda f: [f"{int(a)} of {int(b)}" for a, b in
+                                      zip(f["standards_rated"], f["standards_counted"], strict=True)],
+        "Workbook total": lambda f: [_number(v, 0) for v in f["total"]],
+        "Printed total": lambda f: [_number(v, 0) for v in f["printed_total"]],
+        "Totals agree": lambda f: [agrees(v) for v in f["total_agrees"]],
+        "Band for the total": lambda f: [
+            (_text(b) + (" (provisional)" if _text(st) == "provisional" else "")) or MISSING
+            for b, st in zip(f["band"], f["band_status"], strict=True)],
+        "Printed rating": lambda f: [_text(v) or MISSING for v in f["printed_rating"]],
+        "Band agrees": lambda f: [agrees(v) for v in f["agrees"]],
+    })
+    return _build(body, title="Youth justice totals and bands beside the printed ones",
+                  subtitle=_area_subtitle(rows), source=source_line(rows),
+                  right=["Standards rated", "Workbook total", "Printed total"],
+                  notes=["Workbook total: the sum of the counted standards' points, known only when "
+                         "every one is rated. A band marked provisional rests on an edge no "
+                         "published rating yet confirms."])

@@ -716,15 +716,21 @@ class AreaReport:
     @section
     def inspection_check(self) -> list[Block]:
         """The analyst's appendix: each inspection's recalculated section scores beside the
-        printed ones (a check of the data and the method, not a board's reading)."""
+        printed ones, and each youth justice total and band beside the printed total and rating
+        (a check of the data and the method, not a board's reading)."""
         from . import charts
 
+        from . import rating_tables
+
         sections = self.t["inspection_sections"]
-        if sections.empty:
+        banded = rating_tables.band_check_table(self.t["inspection_ratings"],
+                                                self.dataset.table("inspections"))
+        if sections.empty and banded is None:
             return [Block("markdown", Markdown("No scored inspection to check."))]
-        return [Block("chart", charts.section_scores_chart(
+        return [*(Block("chart", charts.section_scores_chart(
                     sections, inspection_id=str(i), inspections=self.dataset.table("inspections")))
-                for i in pd.unique(sections["inspection_id"])]
+                  for i in pd.unique(sections["inspection_id"])),
+                *([Block("table", banded)] if banded is not None else [])]
 
     @section
     def ni18_check(self) -> list[Block]:

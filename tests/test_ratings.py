@@ -275,3 +275,28 @@ def test_key_question_chart_words_name_the_lowest_first(results):
     assert "Lowest: 2.1.3 (45%), 2.4.3 (47%) and 2.3.3 (51%)." in words.caption
     assert "Previous inspection: 2.1.1 62%" in words.alt
     assert prepare_key_questions(r.inspection_standards, None, None, "yjs-b-2022") is None
+
+
+def test_tables_show_the_check_the_comparison_and_the_standards(results):
+    from analysis import rating_tables
+
+    dataset, r = results
+    inspections = dataset.table("inspections")
+    check = rating_tables.band_check_table(r.inspection_ratings, inspections)._tbl_data
+    first = check.iloc[0]  # yjs-a-2019: 16 of 16 printed, Requires improvement both
+    assert (first["Workbook total"], first["Printed total"], first["Totals agree"]) == ("16", "16", "Yes")
+    assert check.iloc[2]["Band for the total"] == "Good (provisional)"  # yjs-b's 30
+    ranked = rating_tables.rated_comparison_table(
+        r.rating_comparison, inspections, r.inspection_ratings, framework_id="hmip-yj-2018",
+        names={"yjs-b": "Youth Service B"})._tbl_data
+    assert ranked["Area"].tolist()[0] == "Youth Service B" and ranked["Rank"].tolist() == ["1", "2", "3"]
+    assert ranked.iloc[0]["Rating from"] == "band for the total (provisional)"
+    pdu = rating_tables.standards_table(r.inspection_standards, r.rating_change, r.rating_comparison,
+                                        inspection_id="pdu-a-2024")._tbl_data.set_index("Code")
+    assert "1.1" not in pdu.index  # not given in 2024: named in a note, not listed blank
+    assert pdu.loc["2.1.1", "Rating or cases sufficient"] == "72% sufficient"
+    assert pdu.loc["2.1.1", "Previous inspection"] == "62% sufficient (+10 points since)"
+    assert pdu.loc["2.1", "Areas under the same framework"] == "1 of 2 areas Good or better"
+    assert rating_tables.bands_table("hmip-pdu") is None
+    assert rating_tables.band_check_table(r.inspection_ratings[r.inspection_ratings["framework"]
+                                                               == "hmip-pdu"], inspections) is None
