@@ -718,9 +718,7 @@ class AreaReport:
         """The analyst's appendix: each inspection's recalculated section scores beside the
         printed ones, and each youth justice total and band beside the printed total and rating
         (a check of the data and the method, not a board's reading)."""
-        from . import charts
-
-        from . import rating_tables
+        from . import charts, rating_tables
 
         sections = self.t["inspection_sections"]
         banded = rating_tables.band_check_table(self.t["inspection_ratings"],
