@@ -704,8 +704,9 @@ def _fingerprints(dataset: Dataset, analysed: dict[date, Results], overview: Res
         under the frameworks it was inspected against (the comparison means on its criterion
         chart), every area's latest rating and comparison rows under each rated framework it was
         inspected against (its ranking among them), and its family groups' rows of the family
-        comparison (carried by Results.for_area, though the area report does not show it today); and the strands that
-        answer its recommendations, which may be in a region's plan (their titles and RAG).
+        comparison (carried by Results.for_area, though the area report does not show it today);
+        and the strands that answer its recommendations, which may be in a region's plan (their
+        titles and RAG).
     The overview's data is every row of every raw and derived table: it shows all areas.
     Row positions (source_row) are left out. Code is analysis/**.py, templates and frameworks;
     environment is the package version, Python, the installed versions of the package's
