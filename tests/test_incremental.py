@@ -252,3 +252,17 @@ def test_the_area_whose_plan_dates_a_report_is_part_of_that_reports_fingerprint(
     # region-a and the nation are as of area-a's plan's date, and their reports say so by name.
     changed = {key for key in before if before[key] != after[key]}
     assert changed == {"area-a", "region-a", "nation", "overview"}
+
+
+def test_another_areas_rating_changes_the_reports_that_rank_among_it(tmp_path: Path) -> None:
+    # yjs-a's report ranks its latest youth justice inspection among yjs-b's and yjs-c's and
+    # says where each rating comes from. yjs-c's printed rating withdrawn: its band (Requires
+    # improvement from 7 points) stands in, so no rank or count of yjs-a's moves, but the
+    # "Rating from" yjs-a's report shows for yjs-c does. The PDUs are ranked among themselves.
+    data = tmp_path / "ratings"
+    shutil.copytree(DATA / "ratings", data)
+    before = _fingerprints(data)
+    _edit_csv(data / "inspection_scores.csv", "yjs-c-2022,overall,Requires improvement\n", "")
+    after = _fingerprints(data)
+    assert {key for key in before if before[key] != after[key]} == {
+        "yjs-a", "yjs-b", "yjs-c", "region-a", "nation", "overview"}
