@@ -213,15 +213,24 @@ class OverviewReport:
     def inspections(self) -> list[Block]:
         from . import charts, tables
 
+        from . import rating_tables
+
         family = self._cut(self.results.inspection_family)
+        compared = self._cut(self.results.rating_comparison)
+        # Each rated framework's areas, best first: the board's league of its services.
+        rated = [gt for framework_id in sorted(compared["framework"].unique())
+                 if (gt := rating_tables.rated_comparison_table(
+                     compared, self.dataset.table("inspections"), self.results.inspection_ratings,
+                     framework_id=str(framework_id), names=area_names(self.dataset))) is not None]
         if family.empty:
-            blocks = [Block("markdown", Markdown("**No scored inspections**: areas cannot be "
-                                                 "compared with their family groups."))]
+            blocks = [] if rated else [Block("markdown", Markdown(
+                "**No scored or rated inspections**: areas cannot be compared."))]
         else:
             chart = charts.family_chart(family)  # None for one area: nothing to compare or rank
             blocks = [Block("table", tables.family_table(family)),
                       Block("chart", chart) if chart is not None
                       else Block("markdown", Markdown(text(charts.family_sentence(family))))]
+        blocks.extend(Block("table", gt) for gt in rated)
         responses = self._cut(self.results.inspection_responses)
         if not responses.empty:
             blocks.append(Block("table", tables.inspection_responses_table(

@@ -157,7 +157,8 @@ def rated_comparison_table(rating_comparison: pd.DataFrame, inspections: pd.Data
         columns["Total (of 36)" if load_framework(framework_id).max_total == 36 else "Total"] = (
             lambda f: [_number(v, 0) for v in f["total"]])
     body = _labelled(rows, columns)
-    gt = _build(body, title="Overall ratings of the areas inspected under the same framework",
+    services = (load_framework(framework_id).about or {}).get("services", "areas")
+    gt = _build(body, title=f"Overall ratings of the {services} inspected under the same framework",
                 subtitle=None, source=source_line(rows), right=["Rank", "Total (of 36)", "Total"],
                 notes=["Each area's latest inspection under the framework. Rank 1 = the best "
                        "rating" + (", then the highest total." if banded else ".")])
