@@ -211,9 +211,7 @@ class OverviewReport:
 
     @section
     def inspections(self) -> list[Block]:
-        from . import charts, tables
-
-        from . import rating_tables
+        from . import charts, rating_tables, tables
 
         family = self._cut(self.results.inspection_family)
         compared = self._cut(self.results.rating_comparison)
