@@ -31,12 +31,15 @@ USAGE_ERROR = 2
 # them) is printed as Text, never as markup: a cell "[/]" would crash rich, and
 # "[link=https://x]" would become a live terminal hyperlink.
 # Control characters too: an ESC from a cell would reach the terminal as a colour change or an
-# OSC 8 hyperlink. They are shown as \x1b, the way Python writes them.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# OSC 8 hyperlink. They are shown as \x1b, the way Python writes them; the invisible format
+# characters (zero-width space, joiners, direction marks, BOM) as \u200b, since "Go\u200bod"
+# would print as "Good" in an error saying it is not Good.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
 
 def _plain(value: object) -> Text:
-    return Text(_CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", str(value)))
+    return Text(_CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100
+                             else f"\\u{ord(m[0]):04x}", str(value)))
 
 
 def _usage_error(message: object) -> typer.Exit:

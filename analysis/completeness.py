@@ -109,6 +109,7 @@ def completeness(dataset, milestones_status: pd.DataFrame | None = None) -> pd.D
                     f"missing {', '.join(absent)}" if absent else f"all {len(codes)} criteria",
                     "section scores use only the criteria given")
                 continue
+            absent = [c for c in absent if framework.applies(c, rec.published)]
             uncounted = [c for c in framework.counted if c not in have]
             add(area, f"standards ({inspection_when(rec)})", "partial" if absent else "present",
                 f"missing {', '.join(absent)}" if absent else

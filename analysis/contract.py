@@ -416,6 +416,8 @@ TABLES: dict[str, Table] = {
             cross_rules=(
                 _exists("areas", "area_id"),
                 Rule("known-framework", "framework must be one shipped with the workbook"),
+                Rule("one-a-day", "an area's inspections under one framework are published on "
+                     "different days, so the previous one is known (a warning)"),
             ),
         ),
         Table(
@@ -441,6 +443,10 @@ TABLES: dict[str, Table] = {
                      "takes a percentage from 0 to 100"),
                 Rule("total", "a total takes whole points from 0 to the most the framework's "
                      "counted standards give (hmip-yj-2018: 12 standards x 3 = 36)"),
+                Rule("total-agrees", "a printed total should be the sum of the counted standards' "
+                     "points (a warning)"),
+                Rule("band-agrees", "a printed overall rating should be the band of the total "
+                     "(a warning)"),
             ),
         ),
         Table(

@@ -198,6 +198,7 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
         _t("scoring", "rated (standard) or scored (key question)"),
         _t("parent", "the standard a key question belongs to"),
         _f("counts", "the standard's points add to the total", nullable=False),
+        _f("applies", "the framework had the code when the inspection was published", nullable=False),
         _t("rating", "Outstanding, Good, Requires improvement or Inadequate (standards)"),
         _i("rating_rank", "1 = Outstanding ... 4 = Inadequate"),
         _i("points", "points for the rating where the framework sums them (3, 2, 1, 0)"),
@@ -207,7 +208,7 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
     Derived("inspection_ratings", "Each rated inspection's overall rating: printed, and where the "
             "framework sums points, its total and band (ratings.overall_ratings).", (
         _key("inspection_id", "inspection"), _AREA, _key("framework", "framework"),
-        _d("published", "date published"),
+        _d("published", "date published"), _t("kind", "full, follow-up or thematic"),
         _i("standards_rated", "counted standards with a rating"),
         _i("standards_counted", "standards that count towards the total"),
         _i("total", "sum of the counted standards' points (blank unless every one is rated)"),

@@ -49,7 +49,7 @@ class Framework:
 
     framework_id: str
     criteria: pd.DataFrame  # criterion, section, section_title, title, scoring, importance, weight,
-    #                         parent, counts
+    #                         parent, counts, since (the year a standard was added, blank: always)
     sections: pd.DataFrame  # section, title, overall_weight
     ratings: pd.DataFrame  # rating, points, rank (1 = best)
     bands: tuple[Band, ...] = ()
@@ -84,6 +84,12 @@ class Framework:
     @property
     def max_total(self) -> int | None:
         return len(self.counted) * max(self.points.values()) if self.bands and self.points else None
+
+    def applies(self, code: str, published: object) -> bool:
+        """Whether an inspection published then rates the code: a standard added later (youth
+        justice resettlement, 2021) is not missing from an earlier inspection."""
+        since = self.criteria.set_index("criterion")["since"].get(code, "")
+        return not since or pd.isna(published) or pd.Timestamp(published).year >= int(since)
 
     def band_of(self, total: int) -> Band | None:
         """The band a total falls in, or None outside every band."""
@@ -142,7 +148,7 @@ def load_framework(framework_id: str) -> Framework:
     if framework_id not in available():
         raise KeyError(framework_id)
     criteria = _read(f"{framework_id}.csv")
-    for column in ("parent", "counts"):
+    for column in ("parent", "counts", "since"):
         if column not in criteria:
             criteria[column] = ""
     criteria["weight"] = criteria["importance"].map(IMPORTANCE_WEIGHTS)

@@ -61,7 +61,10 @@ def inspection_headline(sections: pd.DataFrame, inspections: pd.DataFrame,
     rated = (ratings.merge(meta, on="inspection_id", how="left")
              if ratings is not None and not ratings.empty else None)
     latest_scored = overall.sort_values("published_on").iloc[-1] if not overall.empty else None
-    latest_rated = rated.sort_values("published_on").iloc[-1] if rated is not None else None
+    if rated is not None and "kind" in rated and (rated["kind"] != "thematic").any():
+        rated = rated[rated["kind"] != "thematic"]  # a thematic rates part of the work
+    latest_rated = (rated.sort_values(["published_on", "inspection_id"]).iloc[-1]
+                    if rated is not None else None)
     if latest_rated is not None and (latest_scored is None
                                      or latest_rated["published_on"] >= latest_scored["published_on"]):
         return _rating_sentence(latest_rated, standards, change)
@@ -85,7 +88,7 @@ def _named(row: pd.Series) -> tuple[str, str]:
 def standard_name(title: object, domain: object) -> str:
     """A standard as a reader names it: 'Assessment (court disposals)'."""
     domain = str(domain).strip() if isinstance(domain, str) else ""
-    if not domain or domain.lower() in str(title).lower():
+    if not domain or domain.lower().rstrip("s") in str(title).lower():
         return str(title)  # 'Resettlement policy and provision' names its domain already
     return f"{title} ({domain[:1].lower() + domain[1:]})"
 
@@ -98,15 +101,25 @@ def _rating_sentence(row: pd.Series, standards: pd.DataFrame | None,
         return (f"No overall rating for {title}, published {published}: none is printed"
                 + (" and not every counted standard has a rating." if pd.notna(row["max_total"])
                    else "."))
-    sentence = f"Rated {rating} overall in {title}, published {published}"
-    if pd.notna(row["total"]):
-        sentence += f" ({row['total']} of {row['max_total']} points"
-        if row["rating_basis"] != "printed":
-            sentence += "; no overall rating is printed, so this is the band for the total"
-            if row["band_status"] == "provisional":
-                sentence += f", provisionally: {row['band_note']}"
-        sentence += ")"
-    sentence += "."
+    points = (f"{row['total']} of {row['max_total']} points" if pd.notna(row["total"]) else
+              f"{row['printed_total']} of {row['max_total']} points as printed"
+              if pd.notna(row.get("printed_total")) else "")
+    if row["rating_basis"] == "printed":
+        sentence = f"Rated {rating} overall in {title}, published {published}" + (
+            f" ({points})." if points else ".")
+    else:
+        sentence = (f"{rating} overall, the workbook's band for the {points} of {title}, published "
+                    f"{published}: the inspection prints no overall rating.")
+        if row["band_status"] == "provisional":
+            sentence += (f" The band is provisional: {row['band_note']}, so a total of "
+                         f"{row['total']} could be in either.")
+    # A printed figure the standards contradict is shown as printed, with the doubt beside it.
+    if pd.notna(row.get("total_agrees")) and not row["total_agrees"]:
+        sentence += (f" Check the data: it prints {row['printed_total']} points, but its standards "
+                     f"sum to {row['total']}.")
+    if pd.notna(row.get("agrees")) and not row["agrees"]:
+        sentence += (f" Check the data: {row['total']} points fall in the {row['band']} band, "
+                     f"not {rating}.")
     if change is not None and not change.empty:
         was = change[(change["inspection_id"] == row["inspection_id"])
                      & (change["criterion"] == "overall")]
@@ -116,30 +129,52 @@ def _rating_sentence(row: pd.Series, standards: pd.DataFrame | None,
                          f"{' from' if step in ('improved', 'declined') else ''} "
                          f"{was.iloc[0]['previous_rating']} at the previous inspection.")
     if standards is not None and not standards.empty:
-        mine = standards[(standards["inspection_id"] == row["inspection_id"])
-                         & (standards["scoring"] == "rated") & standards["rating"].notna()]
-        below = mine[~mine["rating"].isin(["Outstanding", "Good"])]
-        if len(mine) and below.empty:
-            every = "Both" if len(mine) == 2 else "All"
-            sentence += f" {every} {_count(len(mine), 'standard')} rated Good or better."
-        elif len(mine):
-            banded = pd.notna(row["max_total"])
-            groups = []
-            for rating in ("Inadequate", "Requires improvement"):
-                these = below[below["rating"] == rating]
-                if these.empty:
-                    continue
-                names = [standard_name(t, d) + (" (not counted in the overall rating)"
-                                                 if banded and not c else "")
-                         for t, d, c in zip(these["title"], these["section_title"], these["counts"],
-                                            strict=True)]
-                shown = (", ".join(names[:4]) + f" and {len(names) - 4} more" if len(names) > 4
-                         else ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1
-                         else names[0])
-                groups.append(f" {rating}: {shown}.")
-            sentence += (f" {len(below)} of {_count(len(mine), 'standard')} rated below Good."
-                         + "".join(groups))
+        sentence += _standards_clause(standards[standards["inspection_id"] == row["inspection_id"]],
+                                      banded=pd.notna(row["max_total"]))
     return sentence
+
+
+def _names(rows: pd.DataFrame) -> str:
+    names = [standard_name(t, d) for t, d in zip(rows["title"], rows["section_title"], strict=True)]
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+
+
+def _standards_clause(mine: pd.DataFrame, *, banded: bool) -> str:
+    """' 1 of the 12 counted standards is below Good: Planning (out-of-court disposals)
+    requires improvement. Resettlement, rated separately: Inadequate.' Inadequate standards are
+    named first, every one; Requires improvement named up to six, else counted; a standard
+    the data do not give is counted as not recorded."""
+    rated = mine[mine["scoring"] == "rated"]
+    counted = rated[rated["counts"]] if banded else rated
+    apart = rated[~rated["counts"] & rated["rating"].notna()] if banded else rated.iloc[0:0]
+    given = counted[counted["rating"].notna()]
+    if given.empty:
+        return ""
+    what = (f"the {len(counted)} counted standards" if banded and len(given) == len(counted)
+            else f"the {len(given)} standards recorded")
+    below = given[~given["rating"].isin(["Outstanding", "Good"])]
+    if below.empty:
+        clause = f" {'Both' if len(given) == 2 else 'All'} {what[4:]} are rated Good or better."
+    else:
+        inadequate = below[below["rating"] == "Inadequate"]
+        improve = below[below["rating"] == "Requires improvement"]
+        clause = (f" {len(below)} of {what} {'is' if len(below) == 1 else 'are'} below Good."
+                  + (f" Inadequate: {_names(inadequate)}." if len(inadequate) else "")
+                  + (f" Requires improvement: {_names(improve)}." if 0 < len(improve) <= 6
+                     else f" {len(improve)} require improvement." if len(improve) else ""))
+    for _, row in apart.iterrows():
+        clause += f" {row['title']}, rated separately: {row['rating']}."
+    missing = rated[rated["rating"].isna() & rated["applies"]]
+    if len(missing):
+        # A whole domain not recorded is named as the domain (a PDU's organisational delivery).
+        parts = []
+        for domain, rows in missing.groupby("section_title", sort=False):
+            whole = len(rows) > 1 and len(rows) == int((rated["section_title"] == domain).sum())
+            parts.append(f"the {len(rows)} {str(domain)[:1].lower() + str(domain)[1:]} standards"
+                         if whole else _names(rows))
+        text = " and ".join(parts)
+        clause += f" {text[:1].upper() + text[1:]} {'is' if len(missing) == 1 else 'are'} not recorded."
+    return clause
 
 
 def indicator_headline(ind: pd.DataFrame) -> str:

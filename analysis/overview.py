@@ -129,7 +129,7 @@ class OverviewReport:
                 + where(recs[recs["late"].astype(bool)], "recommendation") + " past due."))
         rated = self._cut(r.inspection_ratings)
         if not rated.empty:
-            latest = rated.sort_values("published", kind="stable").groupby(
+            latest = rated.groupby(
                 ["area_id", "framework"], sort=False).last().reset_index()
             low = latest[latest["rating"].isin(["Requires improvement", "Inadequate"])]
             # Inadequate first: the board's first question is which service failed.

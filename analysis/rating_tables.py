@@ -50,6 +50,10 @@ def standards_table(inspection_standards: pd.DataFrame, rating_change: pd.DataFr
     peers = (rating_comparison[rating_comparison["inspection_id"] == inspection_id]
              .set_index("criterion") if not _empty(rating_comparison) else pd.DataFrame())
 
+    applies = {(i, c): a for i, c, a in zip(inspection_standards["inspection_id"],
+                                           inspection_standards["criterion"],
+                                           inspection_standards["applies"], strict=True)}
+
     def previous(f: pd.DataFrame) -> list[str]:
         out = []
         for code, scoring in zip(f["criterion"], f["scoring"], strict=True):
@@ -57,26 +61,43 @@ def standards_table(inspection_standards: pd.DataFrame, rating_change: pd.DataFr
                 out.append(MISSING)
                 continue
             c = change.loc[code]
+            if not applies.get((c["previous_inspection"], code), True):
+                since = framework.criteria.set_index("criterion").at[code, "since"]
+                out.append(f"not rated then (added {since})")
+                continue
             was = _result(scoring, c["previous_rating"], c["previous_percent"])
             if scoring == "scored" and not pd.isna(c["change_points"]):
-                was += f" ({_number(c['change_points'], 0, signed=True)} points since)"
+                moved = float(c["change_points"])
+                was += (" (no change)" if moved == 0 else
+                        f" ({'up' if moved > 0 else 'down'} {_number(abs(moved), 0)} percentage "
+                        f"point{'' if abs(moved) == 1 else 's'})")
             elif _text(c["change"]) in ("improved", "declined"):
                 was += f" ({c['change']} since)"
             out.append(was)
         return out
 
     def others(f: pd.DataFrame) -> list[str]:
+        """The other areas only: a mean or a count including this one would compare it with
+        itself (with one other area, that area's figure)."""
         out = []
-        for code, scoring in zip(f["criterion"], f["scoring"], strict=True):
+        for code, scoring, own_rating, own_percent in zip(
+                f["criterion"], f["scoring"], f["rating"], f["percent_sufficient"], strict=True):
             if code not in peers.index or int(peers.loc[code, "areas"]) < 2:
                 out.append(MISSING)  # the only area under the framework has no one to compare with
                 continue
             p = peers.loc[code]
-            out.append(f"mean {_number(p['mean_percent'], 0)}% of {int(p['areas'])} areas"
-                       if scoring == "scored" else
-                       f"{int(p['good_or_better'])} of {int(p['areas'])} areas Good or better")
+            n = int(p["areas"]) - 1
+            if scoring == "scored":
+                mean = (float(p["mean_percent"]) * (n + 1) - float(own_percent)) / n
+                out.append(f"the other area: {_number(mean, 0)}%" if n == 1 else
+                           f"mean of the {n} others: {_number(mean, 1)}%")
+            else:
+                good = int(p["good_or_better"]) - int(_text(own_rating) in ("Outstanding", "Good"))
+                out.append(f"the other area: {'Good or better' if good else 'below Good'}" if n == 1
+                           else f"{good} of the {n} others Good or better")
         return out
 
+    result = ("Rating or cases sufficient" if (frame["scoring"] == "scored").any() else "Rating")
     columns = {
         "Domain": lambda f: [f"{_text(s)}. {_text(t)}" for s, t in zip(f["section"], f["section_title"],
                                                                        strict=True)],
@@ -85,7 +106,7 @@ def standards_table(inspection_standards: pd.DataFrame, rating_change: pd.DataFr
             ("\u2003" if _text(s) == "scored" else "") + _text(t)
             + (" (not counted in the overall rating)" if banded and _text(s) == "rated" and not c else "")
             for t, s, c in zip(f["title"], f["scoring"], f["counts"], strict=True)],
-        "Rating or cases sufficient": lambda f: [
+        result: lambda f: [
             _result(s, r, p) for s, r, p in zip(f["scoring"], f["rating"], f["percent_sufficient"],
                                                 strict=True)],
     }
@@ -96,7 +117,7 @@ def standards_table(inspection_standards: pd.DataFrame, rating_change: pd.DataFr
     if not change.empty:
         columns["Previous inspection"] = previous
     if not peers.empty and (peers["areas"] >= 2).any():
-        columns["Areas under the same framework"] = others
+        columns["Other areas under the framework"] = others
     body = _labelled(frame, columns)
     notes = ["A standard is rated Outstanding, Good, Requires improvement or Inadequate"
              + ("; a key question gives the percentage of cases inspected whose work was found "
@@ -114,7 +135,7 @@ def standards_table(inspection_standards: pd.DataFrame, rating_change: pd.DataFr
     low = [i for i, r in enumerate(frame["rating"]) if _text(r) in _BELOW_GOOD]
     if low:
         gt = gt.tab_style(style=style.text(weight="bold"),
-                          locations=loc.body(columns="Rating or cases sufficient", rows=low))
+                          locations=loc.body(columns=result, rows=low))
     return gt
 
 

@@ -14,9 +14,9 @@ __all__ = ["GOOD_OR_BETTER", "overall_ratings", "rating_change", "rating_compari
 GOOD_OR_BETTER = frozenset(STANDARD_SCALE[:2])
 
 _STANDARD_COLUMNS = ["inspection_id", "area_id", "framework", "criterion", "section",
-                     "section_title", "title", "scoring", "parent", "counts", "rating",
+                     "section_title", "title", "scoring", "parent", "counts", "applies", "rating",
                      "rating_rank", "points", "percent_sufficient"]
-_OVERALL_COLUMNS = ["inspection_id", "area_id", "framework", "published", "standards_rated",
+_OVERALL_COLUMNS = ["inspection_id", "area_id", "framework", "published", "kind", "standards_rated",
                     "standards_counted", "total", "max_total", "band", "band_low", "band_high",
                     "band_status", "band_note", "printed_total", "printed_rating", "rating", "rating_basis",
                     "agrees", "total_agrees"]
@@ -34,7 +34,9 @@ def standard_ratings(scores: pd.DataFrame, inspections: pd.DataFrame) -> pd.Data
     rating_rank: 1 = Outstanding ... 4 = Inadequate; points are the framework's for the rating
     (youth justice: Outstanding 3, Good 2, Requires improvement 1, Inadequate 0; HMI Probation,
     youth justice inspection ratings); counts: whether the standard adds to the total (the
-    resettlement standard does not). A code the inspection does not give stays, blank.
+    resettlement standard does not); applies: whether the framework had the code when the
+    inspection was published (resettlement from 2021). A code the inspection does not give stays,
+    blank.
     """
     frames = []
     for _, insp in _rated(inspections).iterrows():
@@ -44,6 +46,7 @@ def standard_ratings(scores: pd.DataFrame, inspections: pd.DataFrame) -> pd.Data
                                    "parent", "counts"]].merge(
             given[["criterion", "rating", "score"]], on="criterion", how="left")
         rows["counts"] = rows["counts"] == "yes"
+        rows["applies"] = [framework.applies(c, insp["published"]) for c in rows["criterion"]]
         rows.loc[rows["scoring"] != "rated", "rating"] = None
         rank = dict(zip(framework.ratings["rating"], framework.ratings["rank"], strict=True))
         rows["rating_rank"] = rows["rating"].map(rank).astype("Int64")
@@ -89,7 +92,7 @@ def overall_ratings(scores: pd.DataFrame, inspections: pd.DataFrame) -> pd.DataF
                  else "banded from the total" if band else None)
         records.append({
             "inspection_id": insp["inspection_id"], "area_id": insp["area_id"],
-            "framework": insp["framework"], "published": insp["published"],
+            "framework": insp["framework"], "published": insp["published"], "kind": insp["kind"],
             "standards_rated": int(rated.sum()) if framework.bands else pd.NA,
             "standards_counted": len(mine) if framework.bands else pd.NA,
             "total": total, "max_total": framework.max_total,
@@ -106,13 +109,37 @@ def overall_ratings(scores: pd.DataFrame, inspections: pd.DataFrame) -> pd.DataF
             "total_agrees": (bool(total == printed_total) if total is not None
                              and printed_total is not None and not pd.isna(printed_total) else pd.NA),
         })
-    out = pd.DataFrame(records, columns=_OVERALL_COLUMNS)
+    # Oldest first, a same-day pair by identifier: "latest" and "previous" never follow file order.
+    out = _confirmed_in_data(pd.DataFrame(records, columns=_OVERALL_COLUMNS)).sort_values(
+        ["published", "inspection_id"], kind="stable").reset_index(drop=True)
     for column in ("standards_rated", "standards_counted", "total", "max_total", "band_low",
                    "band_high", "printed_total"):
         out[column] = pd.array(out[column].tolist(), dtype="Int64")
     out["agrees"] = out["agrees"].astype("boolean")
     out["total_agrees"] = out["total_agrees"].astype("boolean")
     return sources_by(out, inspections, "inspection_id")
+
+
+def _confirmed_in_data(out: pd.DataFrame) -> pd.DataFrame:
+    """A provisional band is confirmed where an inspection in the data prints both the total
+    (or has it summed from its standards) and a rating in that band: a published rating at that
+    total is what the framework file's evidence lacked (band_note says which)."""
+    if out.empty:
+        return out
+    total = out["printed_total"].where(out["printed_total"].notna(), out["total"])
+    printed = out[out["printed_rating"].notna() & total.notna()]
+    seen = {(f, int(t)): i for f, t, i in zip(printed["framework"], total[printed.index],
+                                              printed["inspection_id"], strict=True)
+            if out.loc[out["inspection_id"] == i, "band"].iloc[0] == printed.loc[
+                printed["inspection_id"] == i, "printed_rating"].iloc[0]}
+    for index, row in out[out["band_status"] == "provisional"].iterrows():
+        by = seen.get((row["framework"], int(row["total"])))
+        if by is not None:
+            out.at[index, "band_status"] = "verified"
+            out.at[index, "band_note"] = ("its own printed rating confirms it" if by == row["inspection_id"]
+                                          else "another inspection in the data prints this total "
+                                               "and a rating in this band")
+    return out
 
 
 def _with_overall(standards: pd.DataFrame, overall: pd.DataFrame) -> pd.DataFrame:
@@ -122,7 +149,7 @@ def _with_overall(standards: pd.DataFrame, overall: pd.DataFrame) -> pd.DataFram
     rank = {r: i + 1 for i, r in enumerate(STANDARD_SCALE)}
     rows = overall[["inspection_id", "area_id", "framework", "rating"]].assign(
         criterion="overall", section="", section_title="", title="Overall rating", scoring="rated",
-        parent="", counts=False, rating_rank=overall["rating"].map(rank).astype("Int64"),
+        parent="", counts=False, applies=True, rating_rank=overall["rating"].map(rank).astype("Int64"),
         points=pd.NA, percent_sufficient=float("nan"))
     return pd.concat([rows[standards.columns.intersection(rows.columns)], standards],
                      ignore_index=True)
@@ -140,9 +167,11 @@ def rating_change(standards: pd.DataFrame, overall: pd.DataFrame,
     if standards.empty:
         return pd.DataFrame(columns=columns)
     every = _with_overall(standards, overall).merge(
-        inspections[["inspection_id", "published"]].rename(columns={"published": "published_on"}),
+        inspections[["inspection_id", "published", "kind"]].rename(columns={"published": "published_on"}),
         on="inspection_id")
-    every = every.sort_values("published_on", kind="stable")
+    # A thematic inspection rates part of the work: it is neither a previous nor a later one.
+    every = every[every["kind"] != "thematic"].sort_values(["published_on", "inspection_id"],
+                                                            kind="stable")
     by = every.groupby(["area_id", "framework", "criterion"], sort=False)
     every["previous_inspection"] = by["inspection_id"].shift()
     every["previous_rating"] = by["rating"].shift()
@@ -175,7 +204,7 @@ def rating_comparison(standards: pd.DataFrame, overall: pd.DataFrame,
         columns={"published": "published_on"})
     every = _with_overall(standards, overall).merge(meta, on="inspection_id")
     every = every[every["kind"] != "thematic"]
-    latest_of = (every.sort_values("published_on", kind="stable")
+    latest_of = (every.sort_values(["published_on", "inspection_id"], kind="stable")
                  .groupby(["area_id", "framework"])["inspection_id"].last())
     latest = every[every["inspection_id"].isin(set(latest_of))].copy()
     latest = latest.merge(overall[["inspection_id", "total"]], on="inspection_id", how="left")
@@ -195,6 +224,8 @@ def rating_comparison(standards: pd.DataFrame, overall: pd.DataFrame,
     order = pd.Series(_best_first(latest), index=latest.index)
     latest["rank"] = order.where(latest["given"]).groupby(
         [latest["framework"], latest["criterion"]]).rank(method="min").astype("Int64")
+    # Only the codes each area's inspection gives: a row of nothing compared with nothing says nothing.
+    latest = latest[latest["given"]]
     out = latest[columns].sort_values(["framework", "criterion", "rank", "area_id"],
                                       kind="stable").reset_index(drop=True)
     out["total"] = out["total"].astype("Int64")

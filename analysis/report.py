@@ -332,7 +332,7 @@ def glance(results: Results, dataset: Dataset, area_ids: list[str]) -> pd.DataFr
         dataset.table("inspections")[["inspection_id", "published"]]
         .rename(columns={"published": "published_on"}), on="inspection_id")
     latest = overall.sort_values("published_on").groupby("area_id")["score"].last()
-    rated = r.inspection_ratings.sort_values("published", kind="stable").groupby("area_id")["rating"].last()
+    rated = r.inspection_ratings.groupby("area_id")["rating"].last()  # oldest first: the latest
     reoffending = (r.reoffending_rates, r.ni18_targets, r.ni30_progress, r.benchmark)
     names = area_names(dataset)
     recs = r.recommendations_status
@@ -693,8 +693,9 @@ class AreaReport:
             return []
         inspections = self.dataset.table("inspections")
         blocks: list[Block] = []
-        for framework_id, mine in ratings.sort_values("published").groupby("framework", sort=False):
-            latest = mine.iloc[-1]
+        for framework_id, mine in ratings.groupby("framework", sort=False):  # oldest first
+            full = mine[mine["kind"] != "thematic"]
+            latest = (full if len(full) else mine).iloc[-1]
             one = mine[mine["inspection_id"] == latest["inspection_id"]]
             sentence = inspection_headline(t["inspection_sections"].iloc[0:0], inspections, one,
                                            t["inspection_standards"], t["rating_change"])

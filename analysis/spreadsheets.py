@@ -40,6 +40,7 @@ from gptables.core.wrappers import GPWorkbook, GPWorksheet
 from . import __version__
 from .disclosure import MARKER, marked, note
 from .files import atomic_write_bytes
+from .frameworks import load_framework
 from .labels import long_date as _as_of_text
 from .loader import Dataset
 from .pathways import PATHWAY_NAMES
@@ -329,6 +330,12 @@ def _smart(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _no_total(frame: pd.DataFrame) -> pd.DataFrame:
+    """'Counts towards total' left blank where the framework sums no total (a PDU's)."""
+    summed = frame["framework"].map(lambda f: bool(load_framework(f).bands))
+    return frame.assign(counts=frame["counts"].astype(object).where(summed, None))
+
+
 @dataclass(frozen=True)
 class _Spec:
     key: str  # the Results table
@@ -413,10 +420,10 @@ SHEETS: tuple[_Spec, ...] = (
               _Col("published", "Published"), _Col("rating", "Overall rating"),
               _Col("rating_basis", "Overall rating from"),
               _Col("printed_rating", "Printed overall rating"),
-              _Col("total", "Workbook total (points)"), _Col("max_total", "Most points"),
-              _Col("printed_total", "Printed total (points)"),
-              _Col("band", "Band for the total"), _Col("band_low", "Band from (points)"),
-              _Col("band_high", "Band to (points)"), _Col("band_status", "Band edge"),
+              _Col("total", "Workbook total (rating points)"), _Col("max_total", "Most rating points"),
+              _Col("printed_total", "Printed total (rating points)"),
+              _Col("band", "Band for the total"), _Col("band_low", "Band from (rating points)"),
+              _Col("band_high", "Band to (rating points)"), _Col("band_status", "Band for this total"),
               _Col("band_note", "Why provisional"),
               _Col("agrees", "Band agrees with printed rating", show=_yes_no),
               _Col("standards_rated", "Counted standards rated"),
@@ -426,9 +433,9 @@ SHEETS: tuple[_Spec, ...] = (
               _Col("inspection_id", "Inspection ID"), _Col("framework", "Framework"),
               _Col("section", "Domain"), _Col("section_title", "Domain title"),
               _Col("criterion", "Standard or key question"), _Col("title", "Title"),
-              _Col("rating", "Rating"), _Col("points", "Points"),
+              _Col("rating", "Rating"), _Col("points", "Rating points"),
               _Col("counts", "Counts towards total", show=_yes_no),
-              _Col("percent_sufficient", "Cases sufficient (%)", decimals=0))),
+              _Col("percent_sufficient", "Cases sufficient (%)", decimals=0)), prepare=_no_total),
     _Spec("rating_change", "Rating_change",
           "Ratings beside the previous inspection$$ratings$$$$units$$$$x$$", None, (
               _Col("framework", "Framework"), _Col("criterion", "Standard or key question"),
@@ -443,7 +450,7 @@ SHEETS: tuple[_Spec, ...] = (
           "Ratings beside other areas under the same framework$$ratings$$$$units$$$$x$$", None, (
               _Col("inspection_id", "Inspection ID"), _Col("framework", "Framework"),
               _Col("criterion", "Standard or key question"), _Col("title", "Title"),
-              _Col("rating", "Rating"), _Col("total", "Total (points)"),
+              _Col("rating", "Rating"), _Col("total", "Total (rating points)"),
               _Col("percent_sufficient", "Cases sufficient (%)", decimals=0),
               _Col("areas", "Areas compared"), _Col("good_or_better", "Areas Good or better"),
               _Col("mean_percent", "Mean cases sufficient (%)", decimals=1),

@@ -108,9 +108,11 @@ def test_scenario_totals_bands_and_printed_ratings(results):
     assert (b["total"], b["rating"], b["rating_basis"], b["band_status"]) == (
         30, G, "banded from the total", "provisional")
     assert "29 (Good) and 31 (Outstanding)" in b["band_note"]
-    # yjs-c-2022: seven Requires improvement + five Inadequate = 7, printed RI and 7.
+    # yjs-c-2022: seven Requires improvement + five Inadequate = 7, printed RI and 7: a total
+    # the framework's evidence lacks, confirmed by the inspection's own printed rating.
     c = got.loc["yjs-c-2022"]
-    assert (c["total"], c["band_status"], c["rating"]) == (7, "provisional", R) and c["agrees"]
+    assert (c["total"], c["band_status"], c["rating"]) == (7, "verified", R) and c["agrees"]
+    assert c["band_note"] == "its own printed rating confirms it"
     # A PDU: the printed rating, no total.
     assert got.loc["pdu-a-2022", "rating"] == INAD and pd.isna(got.loc["pdu-a-2022", "total"])
 
@@ -190,9 +192,13 @@ def test_headline_uses_the_overall_rating_and_labels_a_provisional_band(results)
     t = r.for_area("yjs-b")
     said = inspection_headline(t["inspection_sections"], dataset.table("inspections"),
                                t["inspection_ratings"], t["inspection_standards"], t["rating_change"])
-    assert said.startswith("Rated Good overall in An inspection of youth justice services in "
-                           "Youth Service B, published March 2022 (30 of 36 points")
-    assert "provisionally" in said and "All 13 standards rated Good or better." in said
+    assert said.startswith("Good overall, the workbook's band for the 30 of 36 points of An "
+                           "inspection of youth justice services in Youth Service B, published "
+                           "March 2022: the inspection prints no overall rating. The band is "
+                           "provisional: no published inspection yet has a total between 29 (Good) "
+                           "and 31 (Outstanding), so a total of 30 could be in either.")
+    assert "All 12 counted standards are rated Good or better." in said
+    assert said.endswith("Resettlement policy and provision, rated separately: Good.")
 
 
 def test_headline_names_the_standards_below_good_and_the_change(results):
@@ -202,9 +208,22 @@ def test_headline_names_the_standards_below_good_and_the_change(results):
                                t["inspection_ratings"], t["inspection_standards"], t["rating_change"])
     assert said == ("Rated Requires improvement overall in An inspection of probation services in "
                     "Delivery Unit A, published October 2024. Up from Inadequate at the previous "
-                    "inspection. 3 of 4 standards rated below Good. Requires improvement: "
-                    "Assessment (case supervision), Implementation and delivery (case supervision) "
-                    "and Reviewing (case supervision).")
+                    "inspection. 3 of the 4 standards recorded are below Good. Requires "
+                    "improvement: Assessment (case supervision), Implementation and delivery (case "
+                    "supervision) and Reviewing (case supervision). The 4 organisational delivery "
+                    "standards are not recorded.")
+
+
+def test_headline_counts_the_twelve_and_sets_resettlement_apart(results):
+    dataset, r = results
+    t = r.for_area("yjs-a")
+    said = inspection_headline(t["inspection_sections"], dataset.table("inspections"),
+                               t["inspection_ratings"], t["inspection_standards"], t["rating_change"])
+    # 2023: only 3.2 of the twelve is below Good; 4.1 Inadequate is rated apart, and 4.1 did
+    # not exist at the 2019 inspection, so nothing is "not recorded".
+    assert said.endswith("1 of the 12 counted standards is below Good. Requires improvement: "
+                         "Planning (out-of-court disposals). Resettlement policy and provision, "
+                         "rated separately: Inadequate.")
 
 
 # --------------------------------------------------------------------------- validation
@@ -285,7 +304,8 @@ def test_tables_show_the_check_the_comparison_and_the_standards(results):
     check = rating_tables.band_check_table(r.inspection_ratings, inspections)._tbl_data
     first = check.iloc[0]  # yjs-a-2019: 16 of 16 printed, Requires improvement both
     assert (first["Workbook total"], first["Printed total"], first["Totals agree"]) == ("16", "16", "Yes")
-    assert check.iloc[2]["Band for the total"] == "Good (provisional)"  # yjs-b's 30
+    thirty = check[check["Workbook total"] == "30"].iloc[0]  # yjs-b's
+    assert thirty["Band for the total"] == "Good (provisional)"
     ranked = rating_tables.rated_comparison_table(
         r.rating_comparison, inspections, r.inspection_ratings, framework_id="hmip-yj-2018",
         names={"yjs-b": "Youth Service B"})._tbl_data
@@ -295,8 +315,91 @@ def test_tables_show_the_check_the_comparison_and_the_standards(results):
                                         inspection_id="pdu-a-2024")._tbl_data.set_index("Code")
     assert "1.1" not in pdu.index  # not given in 2024: named in a note, not listed blank
     assert pdu.loc["2.1.1", "Rating or cases sufficient"] == "72% sufficient"
-    assert pdu.loc["2.1.1", "Previous inspection"] == "62% sufficient (+10 points since)"
-    assert pdu.loc["2.1", "Areas under the same framework"] == "1 of 2 areas Good or better"
+    assert pdu.loc["2.1.1", "Previous inspection"] == "62% sufficient (up 10 percentage points)"
+    # The other PDU: 2.1 Good (so "Good or better"); 2.1.1 85%, not a mean with this one's 72%.
+    assert pdu.loc["2.1", "Other areas under the framework"] == "the other area: Good or better"
+    assert pdu.loc["2.1.1", "Other areas under the framework"] == "the other area: 85%"
     assert rating_tables.bands_table("hmip-pdu") is None
     assert rating_tables.band_check_table(r.inspection_ratings[r.inspection_ratings["framework"]
                                                                == "hmip-pdu"], inspections) is None
+
+
+def test_a_printed_rating_at_a_provisional_total_confirms_the_band_for_every_inspection():
+    # Two inspections of 30 points (six Outstanding, six Good): one prints Good and 30, the
+    # other prints nothing. The first confirms 30 is Good for both.
+    scores, insp = _one([OUT] * 6 + [G] * 6, {"overall": G, "total": "30"})
+    other, second = _one([OUT] * 6 + [G] * 6)
+    other["inspection_id"], second["inspection_id"], second["area_id"] = "y", "y", "b"
+    rows = overall_ratings(pd.concat([scores, other]), pd.concat([insp, second])).set_index("inspection_id")
+    assert rows.loc["x", "band_note"] == "its own printed rating confirms it"
+    assert rows.loc["y", "band_status"] == "verified" and rows.loc["y", "rating"] == G
+    assert rows.loc["y", "band_note"].startswith("another inspection in the data prints this total")
+    # Without the printed one, 30 stays provisional.
+    alone = overall_ratings(other, second).iloc[0]
+    assert alone["band_status"] == "provisional"
+
+
+def test_validation_warns_of_contradictions_fractions_and_same_day_inspections(tmp_path):
+    folder = _rewrite(tmp_path, [
+        ("yjs-a-2019", "Total", "30"),         # a second total, spelled otherwise: a duplicate
+        ("pdu-b-2024", "2.1.1 ", "0.72"),      # also a duplicate of 2.1.1 (trailing space)
+    ])
+    scores = folder / "inspection_scores.csv"
+    text = scores.read_text(encoding="utf-8")
+    text = (text.replace("yjs-a-2023,overall,Good", "yjs-a-2023,overall,Outstanding")  # 24 is Good
+            .replace("yjs-c-2022,total,7", "yjs-c-2022,total,9")                      # sums to 7
+            .replace("pdu-a-2024,2.2.1,80", "pdu-a-2024,2.2.1,0.8")                   # a fraction
+            .replace("yjs-b-2022,4.1,Good", "yjs-b-2022,total,24%"))                  # % on points
+    scores.write_text(text, encoding="utf-8")
+    inspections = folder / "inspections.csv"
+    inspections.write_text(inspections.read_text(encoding="utf-8").replace(
+        "pdu-b-2024,pdu-b,hmip-pdu,2024-11-12", "pdu-b-2024,pdu-b,hmip-pdu,2024-11-12").replace(
+        "pdu-a-2022,pdu-a,hmip-pdu,2022-05-10", "pdu-a-2022,pdu-a,hmip-pdu,2024-10-01"),
+        encoding="utf-8")
+    found = {(p.column, p.value, p.rule, p.severity) for p in load_dataset(folder).problems}
+    assert ("criterion", "Total", "unique", "error") in found
+    assert ("inspection_id+criterion", "pdu-b-2024 / 2.1.1", "unique", "error") in found  # read trimmed
+    assert ("value", "Outstanding", "band-agrees", "warning") in found
+    assert ("value", "9", "total-agrees", "warning") in found
+    assert ("value", "0.8", "percentage", "warning") in found
+    assert ("value", "24%", "total", "error") in found
+    assert ("published", "2024-10-01", "one-a-day", "warning") in found
+
+
+def test_same_day_inspections_are_ordered_by_identifier_not_file_order():
+    scores, insp = _one([G] * 12, {"overall": G})
+    earlier, second = _one([R] * 12, {"overall": R})
+    earlier["inspection_id"], second["inspection_id"] = "w", "w"  # 'w' sorts before 'x'
+    both = pd.concat([scores, earlier]), pd.concat([insp, second])
+    for order in (slice(None), slice(None, None, -1)):
+        change = rating_change(standard_ratings(both[0], both[1].iloc[order]),
+                               overall_ratings(both[0], both[1].iloc[order]), both[1].iloc[order])
+        row = change[change["criterion"] == "overall"].iloc[0]
+        assert (row["previous_inspection"], row["inspection_id"], row["change"]) == ("w", "x", "improved")
+
+
+def test_an_invisible_character_in_a_rating_is_shown_in_the_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from analysis.cli import app
+
+    folder = tmp_path / "data"
+    shutil.copytree(RATINGS, folder)
+    scores = folder / "inspection_scores.csv"
+    scores.write_text(scores.read_text(encoding="utf-8").replace(
+        "yjs-a-2019,1.3,Good", "yjs-a-2019,1.3,Go\u200bod", 1), encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", str(folder)])
+    # Printed raw, the zero-width space would make the refused value read "Good".
+    assert result.exit_code == 1 and "Go\\u200bod" in result.output and "\u200b" not in result.output
+
+
+def test_headline_keeps_a_contradicted_printed_figure_and_says_so():
+    dataset_like = pd.DataFrame({"inspection_id": ["x"], "title": ["An inspection of X"],
+                                 "published": pd.to_datetime(["2022-01-01"]), "kind": ["full"]})
+    scores, insp = _one([G] * 12, {"overall": OUT, "total": "30"})  # the standards make 24, Good
+    said = inspection_headline(pd.DataFrame(columns=["section", "inspection_id", "score"]),
+                               dataset_like, overall_ratings(scores, insp))
+    assert said.startswith("Rated Outstanding overall in An inspection of X, published January 2022 "
+                           "(24 of 36 points).")
+    assert "Check the data: it prints 30 points, but its standards sum to 24." in said
+    assert "Check the data: 24 points fall in the Good band, not Outstanding." in said

@@ -40,8 +40,9 @@ def test_every_report_of_the_rated_scenario_builds(built):
 def test_youth_report_gives_the_band_and_labels_it_provisional(built):
     page = _text(built / "yjs-b" / "yjs-b.html")
     # Six Outstanding and six Good: 18 + 12 = 30, banded Good with no published 30 to confirm it.
-    assert "Rated Good overall in An inspection of youth justice services in Youth Service B" in page
-    assert "30 of 36 points" in page and "provisionally" in page
+    assert ("Good overall, the workbook's band for the 30 of 36 points of An inspection of youth "
+            "justice services in Youth Service B") in page
+    assert "The band is provisional" in page
     assert "How a youth justice total becomes an overall rating" in page
     assert "Provisional" in page and "Verified" in page
 
@@ -49,10 +50,11 @@ def test_youth_report_gives_the_band_and_labels_it_provisional(built):
 def test_youth_spreadsheet_carries_total_band_and_its_status(built):
     wb = openpyxl.load_workbook(built / "yjs-b" / "yjs-b-tables.xlsx")
     rated = table_rows(wb["Inspection_ratings"]).iloc[0]
-    assert rated["Workbook total (points)"] == 30 and rated["Overall rating"] == "Good"
-    assert rated["Band edge"] == "provisional" and rated["Overall rating from"] == "banded from the total"
+    assert rated["Workbook total (rating points)"] == 30 and rated["Overall rating"] == "Good"
+    assert rated["Band for this total"] == "provisional"
+    assert rated["Overall rating from"] == "banded from the total"
     standards = table_rows(wb["Inspection_standards"]).set_index("Standard or key question")
-    assert standards.loc["1.1", "Rating"] == "Outstanding" and standards.loc["1.1", "Points"] == 3
+    assert standards.loc["1.1", "Rating"] == "Outstanding" and standards.loc["1.1", "Rating points"] == 3
     assert standards.loc["4.1", "Counts towards total"] == "No"
 
 
@@ -60,7 +62,7 @@ def test_pdu_report_and_spreadsheet_show_ratings_and_cases_sufficient(built):
     page = _text(built / "pdu-a" / "pdu-a.html")
     assert "Rated Requires improvement overall" in page and "Up from Inadequate" in page
     # 2.1.1 in 2024: 72% sufficient, 62% in 2022 (+10 points).
-    assert "72% sufficient" in page and "62% sufficient (+10 points since)" in page
+    assert "72% sufficient" in page and "62% sufficient (up 10 percentage points)" in page
     assert "Cases sufficient by key question" in page
     wb = openpyxl.load_workbook(built / "pdu-a" / "pdu-a-tables.xlsx")
     standards = table_rows(wb["Inspection_standards"])

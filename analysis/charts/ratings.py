@@ -16,7 +16,7 @@ __all__ = ["key_questions_chart"]
 def draw_key_questions(k: KeyQuestions) -> Figure:
     """Bars of the percentages, previous inspection ○ and other areas' mean | where given."""
     r = k.rows
-    fig = figure(max(3.0, 0.5 * len(r) + 1.6))
+    fig = figure(max(3.0, 0.62 * len(r) + 1.6))
     ax = fig.add_subplot()
     ypos = np.arange(len(r))[::-1]
     ax.barh(ypos, r["percent"], height=0.6, color=DARK_BLUE, label="This inspection")
