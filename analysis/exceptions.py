@@ -349,23 +349,53 @@ def _new_cohorts(cohorts: pd.DataFrame | None, since: date, as_of: date) -> list
     return rows
 
 
+def _new_inspections(inspections: pd.DataFrame | None, ratings: pd.DataFrame | None,
+                     since: date, as_of: date) -> list[dict]:
+    """Inspections published after since and by as_of, with the overall rating where rated
+    (Results.inspection_ratings) and the previous rating of the same framework it replaces."""
+    if inspections is None or inspections.empty:
+        return []
+    rated = ratings.set_index("inspection_id") if ratings is not None and not ratings.empty else None
+    rows = []
+    for insp in inspections.sort_values(["published", "inspection_id"]).itertuples():
+        published = pd.Timestamp(insp.published).date() if not pd.isna(insp.published) else None
+        if published is None or not since < published <= as_of:
+            continue
+        detail = f"published {long_date(published)}"
+        after = ""
+        if rated is not None and insp.inspection_id in rated.index:
+            after = _text(rated.at[insp.inspection_id, "rating"])
+            earlier = ratings[(ratings["area_id"] == insp.area_id)
+                              & (ratings["framework"] == insp.framework)
+                              & (pd.to_datetime(ratings["published"]).dt.date < published)]
+            was = _text(earlier["rating"].iloc[-1]) if len(earlier) else ""
+            detail += (f", rated {after}" if after else "") + (f" (was {was})" if was else "")
+        rows.append({"area_id": insp.area_id, "change": "new inspection", "kind": "inspection",
+                     "item_id": insp.inspection_id,
+                     "item": _text(getattr(insp, "title", "")) or "an inspection",
+                     "before": "", "after": after, "direction": "", "detail": detail})
+    return rows
+
+
 def changes(tables: Mapping[str, pd.DataFrame], as_of: date, since: date | None = None, *,
-            cohorts: pd.DataFrame | None = None) -> pd.DataFrame:
+            cohorts: pd.DataFrame | None = None, ratings: pd.DataFrame | None = None) -> pd.DataFrame:
     """What changed between the previous reporting date and as_of.
 
     The previous reporting date is `since` when given, else previous_quarter_end(as_of). The
     progress and recommendation functions run at both dates (states); the rows are, in order:
     strands whose RAG moved (with the direction in words: worse, better, milestones now past
     due with no return, no longer waiting for a return; worse first), exceptions new, changed
-    and resolved (by kind and id), milestones completed since, and `cohorts` (area_id,
-    measure, cohort) new since.
+    and resolved (by kind and id), milestones completed since, `cohorts` (area_id,
+    measure, cohort) new since, and inspections published since (with their overall rating and
+    the one before it, from ``ratings``, Results.inspection_ratings).
     """
     since = since or previous_quarter_end(as_of)
     if since >= as_of:
         raise ValueError(f"the previous reporting date {since} must be before the as-of date {as_of}")
     before, after = states(tables, since), states(tables, as_of)
     rows = (_moved(before, after) + _exception_changes(before, after) + _completed(before, after)
-            + _new_cohorts(cohorts, since, as_of))
+            + _new_cohorts(cohorts, since, as_of)
+            + _new_inspections(tables.get("inspections"), ratings, since, as_of))
     return pd.DataFrame(rows, columns=CHANGE_COLUMNS)
 
 
@@ -431,6 +461,7 @@ _CHANGE_WORDS = {
     "resolved exception": ("exception resolved", "exceptions resolved"),
     "milestone completed": ("milestone completed", "milestones completed"),
     "new cohort": ("new reoffending cohort", "new reoffending cohorts"),
+    "new inspection": ("new inspection", "new inspections"),
 }
 
 

@@ -517,7 +517,8 @@ class AreaReport:
                 exc.board_lines(found, inspection_titles=titles, numbers=numbers))))
 
         since = self.previous
-        changed = exc.changes(mine, as_of, since, cohorts=t["reoffending_rates"])
+        changed = exc.changes(mine, as_of, since, cohorts=t["reoffending_rates"],
+                              ratings=t["inspection_ratings"])
         changed = changed[changed["area_id"] == self.area_id]
         sentences = exc.change_sentences(changed)
         blocks.append(Block("markdown", Markdown(

@@ -403,3 +403,19 @@ def test_headline_keeps_a_contradicted_printed_figure_and_says_so():
                            "(24 of 36 points).")
     assert "Check the data: it prints 30 points, but its standards sum to 24." in said
     assert "Check the data: 24 points fall in the Good band, not Outstanding." in said
+
+
+def test_a_new_inspection_is_what_changed_with_its_rating_and_the_one_before(results):
+    from analysis import exceptions as exc
+
+    dataset, r = results
+    tables = exc.area_tables({n: dataset.table(n) for n in ("plans", "strands", "milestones",
+                                                            "progress", "inspections",
+                                                            "recommendations")}, "pdu-a")
+    changed = exc.changes(tables, date(2024, 12, 31), date(2024, 9, 30),
+                          ratings=r.for_area("pdu-a")["inspection_ratings"])
+    assert exc.change_sentences(changed) == [
+        "1 new inspection: An inspection of probation services in Delivery Unit A: published "
+        "1 October 2024, rated Requires improvement (was Inadequate)."]
+    # The quarter before holds no inspection of pdu-a.
+    assert exc.changes(tables, date(2024, 9, 30), date(2024, 6, 30)).empty
