@@ -195,6 +195,7 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
         _key("inspection_id", "inspection"), _AREA, _key("framework", "framework"),
         _key("criterion", "standard (2.1) or key question (2.1.1)"), _t("section", "domain number"),
         _t("section_title", "domain's title"), _t("title", "standard's name or key question"),
+        _t("short", "a key question in a few words (the framework file's), for a chart"),
         _t("scoring", "rated (standard) or scored (key question)"),
         _t("parent", "the standard a key question belongs to"),
         _f("counts", "the standard's points add to the total", nullable=False),

@@ -49,7 +49,8 @@ class Framework:
 
     framework_id: str
     criteria: pd.DataFrame  # criterion, section, section_title, title, scoring, importance, weight,
-    #                         parent, counts, since (the year a standard was added, blank: always)
+    #                         parent, counts, since (the year a standard was added, blank: always),
+    #                         short (a key question in a few words, for a chart's axis)
     sections: pd.DataFrame  # section, title, overall_weight
     ratings: pd.DataFrame  # rating, points, rank (1 = best)
     bands: tuple[Band, ...] = ()
@@ -148,7 +149,7 @@ def load_framework(framework_id: str) -> Framework:
     if framework_id not in available():
         raise KeyError(framework_id)
     criteria = _read(f"{framework_id}.csv")
-    for column in ("parent", "counts", "since"):
+    for column in ("parent", "counts", "since", "short"):
         if column not in criteria:
             criteria[column] = ""
     criteria["weight"] = criteria["importance"].map(IMPORTANCE_WEIGHTS)

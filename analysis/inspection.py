@@ -28,7 +28,7 @@ def criterion_scores(scores: pd.DataFrame, inspections: pd.DataFrame) -> pd.Data
         if framework.scheme != "scored":
             continue  # standards rated since 2018 are analysis.ratings'
         given = scores[scores["inspection_id"] == insp["inspection_id"]]
-        crit = framework.criteria.drop(columns=["parent", "counts", "since"]).merge(
+        crit = framework.criteria.drop(columns=["parent", "counts", "since", "short"]).merge(
             given[["criterion", "value", "score", "rating"]], on="criterion", how="left")
         crit.insert(0, "inspection_id", insp["inspection_id"])
         crit.insert(1, "area_id", insp["area_id"])

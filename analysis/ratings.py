@@ -14,7 +14,8 @@ __all__ = ["GOOD_OR_BETTER", "overall_ratings", "rating_change", "rating_compari
 GOOD_OR_BETTER = frozenset(STANDARD_SCALE[:2])
 
 _STANDARD_COLUMNS = ["inspection_id", "area_id", "framework", "criterion", "section",
-                     "section_title", "title", "scoring", "parent", "counts", "applies", "rating",
+                     "section_title", "title", "short", "scoring", "parent", "counts", "applies",
+                     "rating",
                      "rating_rank", "points", "percent_sufficient"]
 _OVERALL_COLUMNS = ["inspection_id", "area_id", "framework", "published", "kind", "standards_rated",
                     "standards_counted", "total", "max_total", "band", "band_low", "band_high",
@@ -42,8 +43,8 @@ def standard_ratings(scores: pd.DataFrame, inspections: pd.DataFrame) -> pd.Data
     for _, insp in _rated(inspections).iterrows():
         framework = load_framework(insp["framework"])
         given = scores[scores["inspection_id"] == insp["inspection_id"]]
-        rows = framework.criteria[["criterion", "section", "section_title", "title", "scoring",
-                                   "parent", "counts"]].merge(
+        rows = framework.criteria[["criterion", "section", "section_title", "title", "short",
+                                   "scoring", "parent", "counts"]].merge(
             given[["criterion", "rating", "score"]], on="criterion", how="left")
         rows["counts"] = rows["counts"] == "yes"
         rows["applies"] = [framework.applies(c, insp["published"]) for c in rows["criterion"]]
@@ -148,7 +149,8 @@ def _with_overall(standards: pd.DataFrame, overall: pd.DataFrame) -> pd.DataFram
         return standards
     rank = {r: i + 1 for i, r in enumerate(STANDARD_SCALE)}
     rows = overall[["inspection_id", "area_id", "framework", "rating"]].assign(
-        criterion="overall", section="", section_title="", title="Overall rating", scoring="rated",
+        criterion="overall", section="", section_title="", title="Overall rating", short="",
+        scoring="rated",
         parent="", counts=False, applies=True, rating_rank=overall["rating"].map(rank).astype("Int64"),
         points=pd.NA, percent_sufficient=float("nan"))
     return pd.concat([rows[standards.columns.intersection(rows.columns)], standards],

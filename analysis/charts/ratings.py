@@ -31,7 +31,7 @@ def draw_key_questions(k: KeyQuestions) -> Figure:
     if k.compared:
         ax.plot(r["mean"], ypos, "|", color=ORANGE, markersize=18, markeredgewidth=2.5,
                 label="Mean of the areas inspected", zorder=4)
-    ax.set_yticks(ypos, [wrap(label, 44, 3) for label in r["label"]])
+    ax.set_yticks(ypos, [wrap(label, 48, 2) for label in r["short"]])
     ax.set_xlim(0, 100)
     ax.set_xticks(range(0, 101, 20))
     ax.set_xlabel("Cases inspected found sufficient (%)")

@@ -18,7 +18,7 @@ class KeyQuestions:
     """One inspection's key questions: percentage sufficient, the previous inspection's, the mean
     of the areas inspected under the same framework."""
 
-    rows: pd.DataFrame  # criterion, label, standard, percent, previous, mean, areas
+    rows: pd.DataFrame  # criterion, label, short, standard, percent, previous, mean, areas
     area: str
     previous: bool  # a previous inspection gives percentages
     compared: bool  # a mean of MIN_AREAS or more areas
@@ -47,6 +47,9 @@ def prepare_key_questions(inspection_standards: pd.DataFrame, rating_change: pd.
     })
     previous = (rating_change[rating_change["inspection_id"] == inspection_id]
                 .set_index("criterion")["previous_percent"] if not empty(rating_change) else pd.Series())
+    # The framework file's few words where it gives them: twelve full questions overflow the axis.
+    out["short"] = [f"{c} {cell_text(sh) or cell_text(t)}" for c, sh, t in
+                    zip(rows["criterion"], rows["short"], rows["title"], strict=True)]
     out["previous"] = out["criterion"].map(previous).astype(float)
     peers = (rating_comparison[rating_comparison["inspection_id"] == inspection_id].set_index("criterion")
              if not empty(rating_comparison) else pd.DataFrame(columns=["mean_percent", "areas"]))
