@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 
 import pandas as pd
@@ -56,33 +56,33 @@ class Framework:
     bands: tuple[Band, ...] = ()
     about: dict[str, str] | None = None
 
-    @property
+    @cached_property
     def codes(self) -> set[str]:
         return set(self.criteria["criterion"])
 
-    @property
+    @cached_property
     def scheme(self) -> str:
         """'scored' (criteria scored in percentages and weighted into sections: ESI 2003) or
         'rated' (standards rated on the four-point scale, the overall rating given or banded)."""
         return "rated" if set(self.ratings["rating"]) == set(STANDARD_SCALE) else "scored"
 
-    @property
+    @cached_property
     def scale(self) -> tuple[str, ...]:
         return tuple(self.ratings["rating"])
 
-    @property
+    @cached_property
     def points(self) -> dict[str, int]:
         """Points per rating where the framework sums them (youth justice: 3, 2, 1, 0)."""
         have = self.ratings.dropna(subset=["points"])
         return {r: int(p) for r, p in zip(have["rating"], have["points"], strict=True)}
 
-    @property
+    @cached_property
     def counted(self) -> list[str]:
         """The standards whose points make the total, in the framework's order."""
         rows = self.criteria[(self.criteria["scoring"] == "rated") & (self.criteria["counts"] == "yes")]
         return list(rows["criterion"])
 
-    @property
+    @cached_property
     def max_total(self) -> int | None:
         return len(self.counted) * max(self.points.values()) if self.bands and self.points else None
 

@@ -240,7 +240,7 @@ def analyse(dataset: Dataset, *, as_of: date | None = None,
     coverage = progress.pathway_coverage(t("plans"), t("strands"), t("milestones"))
     sections = inspection.section_scores(t("inspection_scores"), t("inspections"))
     standards = ratings.standard_ratings(t("inspection_scores"), t("inspections"))
-    overall = ratings.overall_ratings(t("inspection_scores"), t("inspections"))
+    overall = ratings.overall_ratings(t("inspection_scores"), t("inspections"), standards)
     answered = recommendations.recommendation_status(t("recommendations"), t("inspections"),
                                                      strands, t("plans"), as_of)
     cohorts = cohort_table(dataset)
