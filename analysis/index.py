@@ -93,8 +93,10 @@ def area_tree(areas: pd.DataFrame) -> pd.DataFrame:
 def headline_counts(results: Results) -> pd.DataFrame:
     """Each area's headline counts as tidy rows: area_id, noun, state, count.
 
-    Strands red and amber (their RAG), milestones overdue (their state on the as-of date) and
-    recommendations late (past their due date), each counted only for an area that has such
+    Strands red and amber (their RAG), milestones overdue (their state on the as-of date),
+    recommendations late (past their due date), and the latest rated inspection of each
+    framework below Good with its standards rated Inadequate and Requires improvement, each
+    counted only for an area that has such
     things, so a 0 means "none" and a missing row "nothing to count". Other counts (exceptions,
     say) join as more rows of the same shape; `headline` words them in the order given.
     """
@@ -111,6 +113,19 @@ def headline_counts(results: Results) -> pd.DataFrame:
     for area_id, group in recommendations.groupby("area_id", sort=False):
         late = group["late"].astype("boolean").fillna(False)
         rows.append((str(area_id), "recommendation", "late", int(late.sum())))
+    # Each area's latest rated inspection per framework (oldest first, so the last): below Good
+    # overall, and its standards rated Inadequate or Requires improvement.
+    ratings = results.inspection_ratings
+    ratings = ratings[ratings["kind"] != "thematic"] if "kind" in ratings else ratings
+    latest = ratings.groupby(["area_id", "framework"], sort=False).tail(1)
+    standards = results.inspection_standards
+    for area_id, group in latest.groupby("area_id", sort=False):
+        below = group["rating"].isin(["Requires improvement", "Inadequate"])
+        rows.append((str(area_id), "inspection", "rated below Good", int(below.sum())))
+        mine = standards[standards["inspection_id"].isin(set(group["inspection_id"]))
+                         & (standards["scoring"] == "rated")]
+        rows += [(str(area_id), "standard", f"rated {rating}", int((mine["rating"] == rating).sum()))
+                 for rating in ("Inadequate", "Requires improvement")]
     return pd.DataFrame(rows, columns=_COUNT_COLUMNS)
 
 

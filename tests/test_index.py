@@ -64,6 +64,10 @@ def _results() -> SimpleNamespace:
             "late": [True, pd.NA, False],
         }),
         reoffending_rates=pd.DataFrame({"area_id": ["derby", "derby"], "cohort": ["2007-Q4", "2008-Q1"]}),
+        # No rated inspection: those counts are tested with tests/data/ratings (test_ratings).
+        inspection_ratings=pd.DataFrame(columns=["inspection_id", "area_id", "framework", "kind",
+                                                 "rating"]),
+        inspection_standards=pd.DataFrame(columns=["inspection_id", "scoring", "rating"]),
     )
 
 

@@ -419,3 +419,18 @@ def test_a_new_inspection_is_what_changed_with_its_rating_and_the_one_before(res
         "1 October 2024, rated Requires improvement (was Inadequate)."]
     # The quarter before holds no inspection of pdu-a.
     assert exc.changes(tables, date(2024, 9, 30), date(2024, 6, 30)).empty
+
+
+def test_the_index_says_what_is_off_track_in_the_latest_rated_inspections(results):
+    from analysis.index import headline, headline_counts
+
+    _, r = results
+    words = headline(headline_counts(r))
+    # yjs-c 2022: Requires improvement overall, 5 standards Inadequate and 7 Requires improvement;
+    # yjs-a's latest (2023): Good, its resettlement Inadequate and 3.2 Requires improvement (the
+    # 2019 inspection is not counted); yjs-b and pdu-b: nothing below Good.
+    assert words["yjs-c"] == ("1 inspection rated below Good; 5 standards rated Inadequate, "
+                              "7 rated Requires improvement")
+    assert words["yjs-a"] == "1 standard rated Inadequate, 1 rated Requires improvement"
+    assert words["pdu-a"] == "1 inspection rated below Good; 3 standards rated Requires improvement"
+    assert words["yjs-b"] == words["pdu-b"] == "Nothing off track"
