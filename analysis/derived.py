@@ -229,11 +229,14 @@ DERIVED: dict[str, Derived] = {d.name: d for d in (
         _AREA, _key("framework", "framework"), _key("criterion", "code, or overall"),
         _t("title", "its name"), _key("previous_inspection", "earlier inspection"),
         _t("previous_rating", "its rating"), _n("previous_percent", "its percentage sufficient"),
+        _i("previous_total", "its total points (overall, where summed)"),
         _key("inspection_id", "later inspection"), _t("rating", "its rating"),
         _n("percent_sufficient", "its percentage sufficient"),
+        _i("total", "its total points (overall, where summed)"),
         _i("steps", "steps up the four-point scale (negative: down)"),
         _t("change", "improved, declined or unchanged"),
         _n("change_points", "percentage sufficient now - then, points"),
+        _i("change_total", "total points now - then (overall)"),
     )),
     Derived("rating_comparison", "Each area's latest rated inspection beside every area's latest "
             "under the same framework (ratings.rating_comparison).", (

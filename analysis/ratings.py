@@ -170,10 +170,11 @@ def rating_change(standards: pd.DataFrame, overall: pd.DataFrame,
     """Each standard, key question and overall rating beside the same area's previous inspection
     under the same framework (by date published): steps = previous rank - rank on the four-point
     scale (positive = better; Requires improvement to Good is +1); change_points = percentage of
-    cases sufficient now - then, in percentage points."""
+    cases sufficient now - then, in percentage points; on the overall row, total, previous_total
+    and change_total are the points where the framework sums them."""
     columns = ["area_id", "framework", "criterion", "title", "previous_inspection",
-               "previous_rating", "previous_percent", "inspection_id", "rating",
-               "percent_sufficient", "steps", "change", "change_points"]
+               "previous_rating", "previous_percent", "previous_total", "inspection_id", "rating",
+               "percent_sufficient", "total", "steps", "change", "change_points", "change_total"]
     if standards.empty:
         return pd.DataFrame(columns=columns)
     every = _with_overall(standards, overall).merge(
@@ -193,6 +194,12 @@ def rating_change(standards: pd.DataFrame, overall: pd.DataFrame,
     later["change"] = [("" if pd.isna(s) else "improved" if s > 0 else "declined" if s < 0
                         else "unchanged") for s in steps]
     later["change_points"] = (later["percent_sufficient"] - later["previous_percent"]).round(1)
+    # The overall row carries the youth justice totals (16 then 24 points: +8).
+    totals = overall.set_index("inspection_id")["total"] if len(overall) else pd.Series(dtype="Int64")
+    is_overall = later["criterion"] == "overall"
+    later["total"] = later["inspection_id"].map(totals).where(is_overall).astype("Int64")
+    later["previous_total"] = later["previous_inspection"].map(totals).where(is_overall).astype("Int64")
+    later["change_total"] = (later["total"] - later["previous_total"]).astype("Int64")
     return later[columns].reset_index(drop=True)
 
 

@@ -525,7 +525,7 @@ class AreaReport:
             f"### What changed since {long_date(since)}\n\n"
             + ("\n".join(f"- {text(s)}" for s in sentences) if sentences else
                "Nothing: no strand moved, no milestone was completed, no exception is new or "
-               "resolved and no newer cohort is recorded."))))
+               "resolved, no newer cohort is recorded and no inspection was published."))))
         return blocks + self.commentary("summary")
 
     # -- How old the figures are ------------------------------------------------------------

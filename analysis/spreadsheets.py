@@ -445,7 +445,10 @@ SHEETS: tuple[_Spec, ...] = (
               _Col("inspection_id", "Later inspection"), _Col("rating", "Later rating"),
               _Col("percent_sufficient", "Later cases sufficient (%)", decimals=0),
               _Col("change", "Change"), _Col("steps", "Steps on the four-point scale"),
-              _Col("change_points", "Change (percentage points)", decimals=0))),
+              _Col("change_points", "Change (percentage points)", decimals=0),
+              _Col("previous_total", "Earlier total (rating points)"),
+              _Col("total", "Later total (rating points)"),
+              _Col("change_total", "Change in total (rating points)"))),
     _Spec("rating_comparison", "Rating_comparison",
           "Ratings beside other areas under the same framework$$ratings$$$$units$$$$x$$", None, (
               _Col("inspection_id", "Inspection ID"), _Col("framework", "Framework"),

@@ -434,3 +434,10 @@ def test_the_index_says_what_is_off_track_in_the_latest_rated_inspections(result
     assert words["yjs-a"] == "1 standard rated Inadequate, 1 rated Requires improvement"
     assert words["pdu-a"] == "1 inspection rated below Good; 3 standards rated Requires improvement"
     assert words["yjs-b"] == words["pdu-b"] == "Nothing off track"
+
+
+def test_the_overall_change_carries_the_youth_totals(results):
+    _, r = results
+    row = r.rating_change.set_index(["area_id", "criterion"]).loc[("yjs-a", "overall")]
+    assert (row["previous_total"], row["total"], row["change_total"]) == (16, 24, 8)
+    assert pd.isna(r.rating_change.set_index(["area_id", "criterion"]).loc[("yjs-a", "1.1"), "total"])
