@@ -77,3 +77,21 @@ def test_overview_names_the_areas_below_good(built):
     page = _text(built / "overview" / "overview.html")
     assert "Inspection ratings:" in page
     assert "Delivery Unit A (Requires improvement)" in page
+
+
+def test_rated_reports_keep_the_accessibility_structure(built):
+    from .test_accessibility import parse
+
+    pages = {p.relative_to(built).as_posix(): parse(p) for p in sorted(built.rglob("*.html"))}
+    problems = []
+    for name, page in pages.items():
+        levels = [level for level, _ in page.headings]
+        if page.lang != "en-GB" or levels.count(1) != 1 or not levels or levels[0] != 1:
+            problems.append((name, page.lang, levels[:3]))
+        problems += [(name, f"h{a} -> h{b}") for a, b in zip(levels, levels[1:], strict=False) if b > a + 1]
+        problems += [(name, "image without alt") for img in page.images if not (img.get("alt") or "").strip()]
+        problems += [(name, "table without th") for table in page.tables if table["th"] == 0]
+        problems += [(name, "remote", url) for url in page.remote]
+    assert problems == []
+    # The PDU's key-question chart is an image with its alt text.
+    assert any("key question" in (img.get("alt") or "") for img in pages["pdu-a/pdu-a.html"].images)
