@@ -153,7 +153,9 @@ def _standards_clause(mine: pd.DataFrame, *, banded: bool) -> str:
     what = (f"the {len(counted)} counted standards" if banded and len(given) == len(counted)
             else f"the {len(given)} standards recorded")
     below = given[~given["rating"].isin(["Outstanding", "Good"])]
-    if below.empty:
+    if below.empty and len(given) == 1:
+        clause = f" The one standard recorded is rated {given['rating'].iloc[0]}."
+    elif below.empty:
         clause = f" {'Both' if len(given) == 2 else 'All'} {what[4:]} are rated Good or better."
     else:
         inadequate = below[below["rating"] == "Inadequate"]
@@ -165,7 +167,9 @@ def _standards_clause(mine: pd.DataFrame, *, banded: bool) -> str:
     for _, row in apart.iterrows():
         clause += f" {row['title']}, rated separately: {row['rating']}."
     missing = rated[rated["rating"].isna() & rated["applies"]]
-    if len(missing):
+    if len(missing) > 4:
+        clause += f" {len(missing)} of its {len(rated)} standards are not recorded."
+    elif len(missing):
         # A whole domain not recorded is named as the domain (a PDU's organisational delivery).
         parts = []
         for domain, rows in missing.groupby("section_title", sort=False):

@@ -441,3 +441,18 @@ def test_the_overall_change_carries_the_youth_totals(results):
     row = r.rating_change.set_index(["area_id", "criterion"]).loc[("yjs-a", "overall")]
     assert (row["previous_total"], row["total"], row["change_total"]) == (16, 24, 8)
     assert pd.isna(r.rating_change.set_index(["area_id", "criterion"]).loc[("yjs-a", "1.1"), "total"])
+
+
+def test_headline_with_one_standard_recorded():
+    scores, insp = _one([G] * 12, {"overall": R})
+    scores = scores[scores["criterion"].isin(["2.3", "overall"])]
+    scores.loc[scores["criterion"] == "2.3", ["value", "rating"]] = OUT
+    meta = pd.DataFrame({"inspection_id": ["x"], "title": ["An inspection of X"],
+                         "published": pd.to_datetime(["2022-01-01"])})
+    standards = standard_ratings(scores, insp)
+    said = inspection_headline(pd.DataFrame(columns=["section", "inspection_id", "score"]), meta,
+                               overall_ratings(scores, insp), standards)
+    # Only 2.3 is given: one standard recorded, and 12 of the 13 not (4.1 applies in 2022).
+    assert said == ("Rated Requires improvement overall in An inspection of X, published January "
+                    "2022. The one standard recorded is rated Outstanding. 12 of its 13 standards "
+                    "are not recorded.")
