@@ -704,9 +704,11 @@ class AreaReport:
             blocks.append(Block("table", rating_tables.standards_table(
                 t["inspection_standards"], t["rating_change"], self.results.rating_comparison,
                 inspection_id=str(latest["inspection_id"]), area_name=cell_text(self.area["name"]))))
-            blocks.append(Block("chart", charts.key_questions_chart(
+            chart = charts.key_questions_chart(
                 t["inspection_standards"], t["rating_change"], self.results.rating_comparison,
-                inspection_id=str(latest["inspection_id"]), area=cell_text(self.area["name"]))))
+                inspection_id=str(latest["inspection_id"]), area=cell_text(self.area["name"]))
+            if chart is not None:  # a youth justice inspection gives no key question's figure
+                blocks.append(Block("chart", chart))
             # Only what exists: with one area there is no comparison, a PDU has no bands.
             others = rating_tables.rated_comparison_table(
                 self.results.rating_comparison, inspections, self.results.inspection_ratings,

@@ -95,3 +95,12 @@ def test_rated_reports_keep_the_accessibility_structure(built):
     assert problems == []
     # The PDU's key-question chart is an image with its alt text.
     assert any("key question" in (img.get("alt") or "") for img in pages["pdu-a/pdu-a.html"].images)
+
+
+def test_a_youth_report_has_no_empty_chart_placeholder(built):
+    # A youth justice inspection has no key-question figures: no chart, and no "No data" line.
+    page = _text(built / "yjs-b" / "yjs-b.html")
+    start = page.index("Ratings by standard")
+    inspection = page[start:page.index("Inspection recommendations", start)]
+    assert "How a youth justice total becomes an overall rating" in inspection
+    assert "No data for this chart or table" not in inspection
