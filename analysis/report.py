@@ -701,9 +701,12 @@ class AreaReport:
             sentence = inspection_headline(t["inspection_sections"].iloc[0:0], inspections, one,
                                            t["inspection_standards"], t["rating_change"])
             blocks.append(Block("markdown", Markdown(f"**{text(sentence)}**")))
-            blocks.append(Block("table", rating_tables.standards_table(
+            by_standard = rating_tables.standards_table(
                 t["inspection_standards"], t["rating_change"], self.results.rating_comparison,
-                inspection_id=str(latest["inspection_id"]), area_name=cell_text(self.area["name"]))))
+                inspection_id=str(latest["inspection_id"]), area_name=cell_text(self.area["name"]))
+            blocks.append(Block("table", by_standard) if by_standard is not None else Block(
+                "markdown", Markdown("The data give this inspection's overall rating only, not "
+                                     "its standards' ratings.")))
             chart = charts.key_questions_chart(
                 t["inspection_standards"], t["rating_change"], self.results.rating_comparison,
                 inspection_id=str(latest["inspection_id"]), area=cell_text(self.area["name"]))

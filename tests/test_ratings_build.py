@@ -104,3 +104,23 @@ def test_a_youth_report_has_no_empty_chart_placeholder(built):
     inspection = page[start:page.index("Inspection recommendations", start)]
     assert "How a youth justice total becomes an overall rating" in inspection
     assert "No data for this chart or table" not in inspection
+
+
+def test_an_inspection_with_only_its_overall_rating_says_so(tmp_path):
+    import shutil
+
+    from analysis.build import build
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA / "ratings", data)
+    scores = data / "inspection_scores.csv"
+    lines = scores.read_text(encoding="utf-8").splitlines()
+    kept = [line for line in lines if not line.startswith("pdu-b-2024,") or ",overall," in line]
+    scores.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    result = build(data, tmp_path / "out", areas=["pdu-b"], formats=("html",), progress=False,
+                   as_of=date(2025, 1, 1))
+    assert result.ok
+    page = _text(tmp_path / "out" / "pdu-b" / "pdu-b.html")
+    assert "The data give this inspection's overall rating only, not its standards' ratings." in page
+    start = page.index("The data give this inspection's overall rating only")
+    assert "No data for this chart or table" not in page[start:page.index("Inspection recommendations", start)]
