@@ -15,12 +15,11 @@ GOOD_OR_BETTER = frozenset(STANDARD_SCALE[:2])
 
 _STANDARD_COLUMNS = ["inspection_id", "area_id", "framework", "criterion", "section",
                      "section_title", "title", "short", "scoring", "parent", "counts", "applies",
-                     "rating",
-                     "rating_rank", "points", "percent_sufficient"]
-_OVERALL_COLUMNS = ["inspection_id", "area_id", "framework", "published", "kind", "standards_rated",
-                    "standards_counted", "total", "max_total", "band", "band_low", "band_high",
-                    "band_status", "band_note", "printed_total", "printed_rating", "rating", "rating_basis",
-                    "agrees", "total_agrees"]
+                     "rating", "rating_rank", "points", "percent_sufficient"]
+_OVERALL_COLUMNS = ["inspection_id", "area_id", "framework", "published", "kind",
+                    "standards_rated", "standards_counted", "total", "max_total", "band",
+                    "band_low", "band_high", "band_status", "band_note", "printed_total",
+                    "printed_rating", "rating", "rating_basis", "agrees", "total_agrees"]
 
 
 def _rated(inspections: pd.DataFrame) -> pd.DataFrame:
@@ -39,7 +38,8 @@ def standard_ratings(scores: pd.DataFrame, inspections: pd.DataFrame) -> pd.Data
     inspection was published (resettlement from 2021). A code the inspection does not give stays,
     blank.
     """
-    # One merge per framework, not one per inspection: 500 inspections took 5 s one by one.
+    # One merge per framework, not one per inspection (make bench, 4. analysis: 1,000
+    # inspections 0.16 s, against 2.0 s one by one).
     frames = []
     rated = _rated(inspections)
     given = scores[["inspection_id", "criterion", "rating", "score"]].drop_duplicates(
