@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .labels import join
 from .labels import plural as _count
 from .pathways import PATHWAY_NAMES
 from .progress import NO_RETURN, NOT_REPORTED
@@ -135,8 +136,7 @@ def _rating_sentence(row: pd.Series, standards: pd.DataFrame | None,
 
 
 def _names(rows: pd.DataFrame) -> str:
-    names = [standard_name(t, d) for t, d in zip(rows["title"], rows["section_title"], strict=True)]
-    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+    return join([standard_name(t, d) for t, d in zip(rows["title"], rows["section_title"], strict=True)])
 
 
 def _standards_clause(mine: pd.DataFrame, *, banded: bool) -> str:

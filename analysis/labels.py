@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 import pandas as pd
@@ -140,3 +140,11 @@ def inspection_when(inspection: object) -> str:
     if not when and published is not None and not pd.isna(published):
         when = f"{pd.Timestamp(published):%B %Y}"
     return f"{kind} inspection" + (f", {when}" if when else "")
+
+
+def join(items: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c' (empty items dropped)."""
+    items = [i for i in items if i]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -35,7 +35,7 @@ from .contract import today
 from .disclosure import DEFAULT_THRESHOLD, MARKER
 from .glossary import terms_for
 from .headlines import indicator_headline, inspection_headline, plan_headline
-from .labels import cell_text, cohort_printed, long_date, measure_label
+from .labels import cell_text, cohort_printed, join, long_date, measure_label
 from .labels import plural as _count
 from .loader import Dataset
 from .pathways import PATHWAY_NAMES, SEVEN_PATHWAYS
@@ -182,7 +182,7 @@ def headline(recommendation_status_frame: pd.DataFrame) -> str:
         parts.append(f"{closed} {'is' if closed == 1 else 'are'} implemented or superseded")
     parts.append(f"{unanswered} {'has' if unanswered == 1 else 'have'} no strand at all"
                  if unanswered else "none is left without a strand")
-    sentence = ", ".join(parts[:-1]) + " and " + parts[-1] + "." if len(parts) > 1 else parts[0] + "."
+    sentence = join(parts) + "."
     late = s[s["late"]]
     if not late.empty:
         sentence += (f" {_count(len(late), 'recommendation')} {'is' if len(late) == 1 else 'are'} "

@@ -67,14 +67,6 @@ def signed(value: float | None, decimals: int = 1) -> str:
     return ("+" if half_up(float(value), decimals) > 0 else "") + fmt(value, decimals)
 
 
-def join(items: Sequence[str]) -> str:
-    """'a', 'a and b', 'a, b and c' (empty items dropped)."""
-    items = [i for i in items if i]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def wrap(text: str, width: int, max_lines: int = 3) -> str:
     """Text wrapped to ``width`` characters, at most ``max_lines`` lines (the last ends in …)."""
     lines = textwrap.wrap(cell_text(text), width=width) or [""]

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ...labels import cell_text, plural
-from ..words import Words, area_name, empty, fmt, join, pick
+from ...labels import cell_text, join, plural
+from ..words import Words, area_name, empty, fmt, pick
 
 #: A group is ranked or given a mean to compare against only with at least this many areas.
 MIN_GROUP = 3

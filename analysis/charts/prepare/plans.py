@@ -8,10 +8,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from ...labels import cell_text, long_date, plural
+from ...labels import cell_text, join, long_date, plural
 from ...pathways import CROSS_CUTTING
 from ...rounding import whole_shares
-from ..words import Words, area_name, empty, join, pathway_name, pathway_order
+from ..words import Words, area_name, empty, pathway_name, pathway_order
 
 #: Milestone states in legend order: (label, colour name, marker, filled). Colours are named
 #: here and looked up by the drawing module, which alone imports matplotlib.

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ...labels import cell_text, plural
-from ..words import Words, empty, fmt, join
+from ...labels import cell_text, join, plural
+from ..words import Words, empty, fmt
 
 #: Other areas' mean is drawn only when at least this many areas make it, the area among them.
 MIN_AREAS = 3

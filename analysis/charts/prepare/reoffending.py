@@ -9,7 +9,7 @@ import pandas as pd
 
 from ...disclosure import MARKER, withheld_words
 from ...funnel import DEFAULT_LEVELS
-from ...labels import cell_text, level_percent, plural
+from ...labels import cell_text, join, level_percent, plural
 from ...periods import period_bounds
 from ...significance import interval_words, test_words
 from ..words import (
@@ -18,7 +18,6 @@ from ..words import (
     empty,
     flags,
     fmt,
-    join,
     measure_name,
     num,
     pick,
