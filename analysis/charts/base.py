@@ -86,6 +86,14 @@ def finish(fig: Figure, words: Words, source: str) -> Chart:
     return Chart(figure=fig, title=words.title, caption=words.caption, alt=words.alt, source=source)
 
 
+def score_axis(ax: mpl.axes.Axes, label: str) -> None:
+    """A 0-100 x axis gridded every 20: every inspection score and percentage on one scale."""
+    ax.set_xlim(0, 100)
+    ax.set_xticks(range(0, 101, 20))
+    ax.set_xlabel(label)
+    grid_x(ax)
+
+
 def grid_x(ax: mpl.axes.Axes) -> None:
     """Vertical grid lines only, with the left spine as the bars' base line."""
     ax.grid(False)

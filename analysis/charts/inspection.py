@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from .base import DARK_BLUE, HEIGHT, NOTE_PT, ORANGE, TURQUOISE, Chart, figure, finish, grid_x, style
+from .base import DARK_BLUE, HEIGHT, NOTE_PT, ORANGE, TURQUOISE, Chart, figure, finish, score_axis, style
 from .prepare.inspection import (
     Check,
     Comparison,
@@ -29,14 +29,6 @@ __all__ = ["criterion_scores_chart", "family_chart", "section_comparison_chart",
            "section_scores_chart"]
 
 _SCORE_AXIS = "Score out of 100 (% of cases meeting the criteria)"
-
-
-def _score_axis(ax, label: str = _SCORE_AXIS) -> None:
-    """Every inspection score on the same 0-100 scale, gridded every 20."""
-    ax.set_xlim(0, 100)
-    ax.set_xticks(range(0, 101, 20))
-    ax.set_xlabel(label)
-    grid_x(ax)
 
 
 def _bar_value(ax, x: float, y: float, text: str, bold: bool = False, *, outside: bool = False) -> None:
@@ -63,7 +55,7 @@ def draw_comparison(c: Comparison) -> Figure:
         ax.plot(s["all_mean"], ypos, "|", color="black", markersize=18, markeredgewidth=2.5,
                 label="Mean of all areas inspected", zorder=4)
     ax.set_yticks(ypos, [wrap(label, 30, 2) for label in s["label"]])
-    _score_axis(ax)
+    score_axis(ax, _SCORE_AXIS)
     if c.family or c.national:
         fig.legend(loc="outside lower center", ncols=3)
     return fig
@@ -126,7 +118,7 @@ def draw_criteria(c: Criteria) -> Figure:
                     linewidth=2, zorder=4)
     ax.set_yticks(ys[bars], [wrap(label, 42, 2) for label in rows.loc[bars, "label"]])
     ax.set_ylim(-0.7, ymax + 0.7)
-    _score_axis(ax, "Score out of 100 (% of cases meeting the criterion)")
+    score_axis(ax, "Score out of 100 (% of cases meeting the criterion)")
     _criteria_legend(fig, c)
     return fig
 
@@ -170,7 +162,7 @@ def draw_check(c: Check) -> Figure:
             note = f"\u2260 {note}, differs by {fmt(abs(a - b))}"
         _bar_value(ax, 0 if np.isnan(b) else b, yv - 0.18, note, bold=ok is False, outside=True)
     ax.set_yticks(ypos, [wrap(label, 30, 2) for label in s["label"]])
-    _score_axis(ax, "Score out of 100")
+    score_axis(ax, "Score out of 100")
     fig.legend(loc="outside lower center", ncols=2)
     return fig
 
@@ -206,7 +198,7 @@ def draw_family(f: Family) -> Figure:
     for yi, score in zip(y, a["score"], strict=True):
         _bar_value(ax, float(score), yi, fmt(score))
     ax.set_yticks(y, [wrap(f"{r.area} ({r.family})", 40, 2) for r in a.itertuples()])
-    _score_axis(ax, "Score out of 100")
+    score_axis(ax, "Score out of 100")
     fig.legend(loc="outside lower center", ncols=2)
     return fig
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .base import DARK_BLUE, ORANGE, Chart, figure, finish, grid_x, style
+from .base import DARK_BLUE, ORANGE, Chart, figure, finish, score_axis, style
 from .prepare.ratings import KeyQuestions, describe_key_questions, prepare_key_questions
 from .words import drawn_source, fmt, wrap
 
@@ -32,10 +32,7 @@ def draw_key_questions(k: KeyQuestions) -> Figure:
         ax.plot(r["mean"], ypos, "|", color=ORANGE, markersize=18, markeredgewidth=2.5,
                 label="Mean of the areas inspected", zorder=4)
     ax.set_yticks(ypos, [wrap(label, 48, 2) for label in r["short"]])
-    ax.set_xlim(0, 100)
-    ax.set_xticks(range(0, 101, 20))
-    ax.set_xlabel("Cases inspected found sufficient (%)")
-    grid_x(ax)
+    score_axis(ax, "Cases inspected found sufficient (%)")
     if k.previous or k.compared:
         fig.legend(loc="outside lower center", ncols=3)
     return fig
