@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from . import contract
 from .contract import to_number
 from .frameworks import available, canonical_rating, load_framework
 from .problems import Problem
 from .reading import Raw as _Raw
+from .reading import cell_of as _get
 
 __all__ = ["check_rated", "check_scores", "criterion_code"]
-
-
-def _get(rec: pd.Series, column: str) -> str | None:
-    """A cell of a row as text, or None when blank (iterrows turns None into NaN)."""
-    value = rec.get(column)
-    return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
 
 
 def check_scores(raws: dict[str, _Raw], problems: list[Problem]) -> None:

@@ -21,6 +21,7 @@ from .pathways import resolve_pathways
 from .periods import period_bounds
 from .problems import Problem
 from .reading import Raw as _Raw
+from .reading import cell_of as _get
 from .reading import read_source
 
 log = logging.getLogger(__name__)
@@ -206,12 +207,6 @@ def _check_cycles(raw: _Raw, problems: list[Problem]) -> None:
                 break
             seen.add(current)
             current = parent.get(current)
-
-
-def _get(rec: pd.Series, column: str) -> str | None:
-    """A cell of a row as text, or None when blank (iterrows turns None into NaN)."""
-    value = rec.get(column)
-    return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
 
 
 def _number(value: object) -> float | None:

@@ -43,6 +43,12 @@ class Source:
     records: Path | None = None
 
 
+def cell_of(rec: pd.Series, column: str) -> str | None:
+    """A cell of a raw row as text, or None when blank (iterrows turns None into NaN)."""
+    value = rec.get(column)
+    return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
+
+
 def table_key(name: str) -> str:
     """A file or sheet name reduced so `Re-offending`, `Inspection Scores` find their table."""
     return re.sub(r"[\s_\-]+", "", name.strip().lower())
