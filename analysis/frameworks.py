@@ -86,11 +86,17 @@ class Framework:
     def max_total(self) -> int | None:
         return len(self.counted) * max(self.points.values()) if self.bands and self.points else None
 
+    @cached_property
+    def since(self) -> dict[str, int]:
+        """The year each code added after the framework began was added (4.1 resettlement: 2021)."""
+        return {c: int(y) for c, y in zip(self.criteria["criterion"], self.criteria["since"], strict=True)
+                if y}
+
     def applies(self, code: str, published: object) -> bool:
         """Whether an inspection published then rates the code: a standard added later (youth
         justice resettlement, 2021) is not missing from an earlier inspection."""
-        since = self.criteria.set_index("criterion")["since"].get(code, "")
-        return not since or pd.isna(published) or pd.Timestamp(published).year >= int(since)
+        since = self.since.get(code)
+        return since is None or pd.isna(published) or pd.Timestamp(published).year >= since
 
     def band_of(self, total: int) -> Band | None:
         """The band a total falls in, or None outside every band."""

@@ -62,7 +62,7 @@ def standards_table(inspection_standards: pd.DataFrame, rating_change: pd.DataFr
                 continue
             c = change.loc[code]
             if not applies.get((c["previous_inspection"], code), True):
-                since = framework.criteria.set_index("criterion").at[code, "since"]
+                since = framework.since[code]
                 out.append(f"not rated then (added {since})")
                 continue
             was = _result(scoring, c["previous_rating"], c["previous_percent"])

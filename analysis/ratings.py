@@ -47,11 +47,11 @@ def standard_ratings(scores: pd.DataFrame, inspections: pd.DataFrame) -> pd.Data
     for framework_id, insp in rated.groupby("framework", sort=False):
         framework = load_framework(framework_id)
         criteria = framework.criteria[["criterion", "section", "section_title", "title", "short",
-                                       "scoring", "parent", "counts", "since"]]
+                                       "scoring", "parent", "counts"]]
         rows = insp[["inspection_id", "area_id", "framework", "published"]].merge(
             criteria, how="cross").merge(given, on=["inspection_id", "criterion"], how="left")
         rows["counts"] = rows["counts"] == "yes"
-        since = pd.to_numeric(rows["since"].replace("", None)).astype("Float64")
+        since = rows["criterion"].map(framework.since).astype("Float64")
         year = pd.to_datetime(rows["published"]).dt.year.astype("Float64")
         rows["applies"] = (since.isna() | year.isna() | (year >= since)).astype(bool)
         rows.loc[rows["scoring"] != "rated", "rating"] = None
