@@ -187,11 +187,16 @@ def test_empty_inputs_give_empty_tables():
 # --------------------------------------------------------------------------- words
 
 
-def test_headline_uses_the_overall_rating_and_labels_a_provisional_band(results):
+def _headline(results, area_id: str) -> str:
+    """The summary's inspection headline for one area of the scenario."""
     dataset, r = results
-    t = r.for_area("yjs-b")
-    said = inspection_headline(t["inspection_sections"], dataset.table("inspections"),
+    t = r.for_area(area_id)
+    return inspection_headline(t["inspection_sections"], dataset.table("inspections"),
                                t["inspection_ratings"], t["inspection_standards"], t["rating_change"])
+
+
+def test_headline_uses_the_overall_rating_and_labels_a_provisional_band(results):
+    said = _headline(results, "yjs-b")
     assert said.startswith("Good overall, the workbook's band for the 30 of 36 points of An "
                            "inspection of youth justice services in Youth Service B, published "
                            "March 2022: the inspection prints no overall rating. The band is "
@@ -202,10 +207,7 @@ def test_headline_uses_the_overall_rating_and_labels_a_provisional_band(results)
 
 
 def test_headline_names_the_standards_below_good_and_the_change(results):
-    dataset, r = results
-    t = r.for_area("pdu-a")
-    said = inspection_headline(t["inspection_sections"], dataset.table("inspections"),
-                               t["inspection_ratings"], t["inspection_standards"], t["rating_change"])
+    said = _headline(results, "pdu-a")
     assert said == ("Rated Requires improvement overall in An inspection of probation services in "
                     "Delivery Unit A, published October 2024. Up from Inadequate at the previous "
                     "inspection. 3 of the 4 standards recorded are below Good. Requires "
@@ -215,10 +217,7 @@ def test_headline_names_the_standards_below_good_and_the_change(results):
 
 
 def test_headline_counts_the_twelve_and_sets_resettlement_apart(results):
-    dataset, r = results
-    t = r.for_area("yjs-a")
-    said = inspection_headline(t["inspection_sections"], dataset.table("inspections"),
-                               t["inspection_ratings"], t["inspection_standards"], t["rating_change"])
+    said = _headline(results, "yjs-a")
     # 2023: only 3.2 of the twelve is below Good; 4.1 Inadequate is rated apart, and 4.1 did
     # not exist at the 2019 inspection, so nothing is "not recorded".
     assert said.endswith("1 of the 12 counted standards is below Good. Requires improvement: "
